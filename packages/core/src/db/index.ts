@@ -1,0 +1,2 @@
+export { createNodeSqliteDatabase } from './node-sqlite-database.js';
+export { createSqliteDatabase, createPostgresDatabase, type VectorDatabaseConnection, type SqlDialectName } from './create-database.js';

@@ -1,0 +1,221 @@
+import type { Kysely } from 'kysely';
+import type { SqlDialectName } from '../db/create-database.js';
+import type { Agent } from '../plugins/agent.js';
+import type { DeploymentProvider } from '../plugins/deployment-provider.js';
+import type { StorageBackend } from '../plugins/storage-backend.js';
+import type { AgentJobEvent } from '../schemas/agent-event.js';
+import type { AgentJob, AgentJobStatus, JobBudget } from '../schemas/agent-job.js';
+import type { AgentSession, ChatMessage } from '../schemas/agent-session.js';
+import type { AuditLog } from '../schemas/audit-log.js';
+import type { CodeVersion, ValidationStatus, VersionSource } from '../schemas/code-version.js';
+import type { Actor, Page, PageInput } from '../schemas/common.js';
+import type { DataColumn, DataRow, DataTable } from '../schemas/data-table.js';
+import type { Deployment, DeploymentEnvironment, DeploymentLog, DeploymentStatus } from '../schemas/deployment.js';
+import type { MemberRole, Membership, Organization, User } from '../schemas/organization.js';
+import type { Project } from '../schemas/project.js';
+import type { FileDiff, FileEntry, FileInput, SourceFile } from '../schemas/source-file.js';
+import type { JobQueue } from './job-queue.js';
+import type { VectorEventBus } from './vector-events.js';
+
+/** A file write or delete as callers pass it to `versions.create`. */
+export type FileChangeInput = ({ type: 'write' } & FileInput) | { type: 'delete'; path: string };
+
+/** Who is acting, and in which organization. Every scoped call is confined to it. */
+export interface VectorScopeInput {
+  organizationId: string;
+  actor: Actor;
+}
+
+/** Organizations, users and memberships: the tenant level, above any one organization. */
+export interface OrganizationsApi {
+  create(input: { name: string; slug?: string }, actor: Actor): Promise<Organization>;
+  get(organizationId: string): Promise<Organization>;
+  getBySlug(slug: string): Promise<Organization>;
+  list(page?: PageInput): Promise<Page<Organization>>;
+  update(organizationId: string, patch: { name?: string }, actor: Actor): Promise<Organization>;
+  /** Deletes the organization and everything in it. */
+  delete(organizationId: string, actor: Actor): Promise<void>;
+}
+
+/** Users and their memberships. */
+export interface UsersApi {
+  create(input: { email: string; name: string }): Promise<User>;
+  get(userId: string): Promise<User>;
+  getByEmail(email: string): Promise<User | null>;
+  addMember(input: { organizationId: string; userId: string; role: MemberRole }, actor: Actor): Promise<Membership>;
+  updateMemberRole(input: { organizationId: string; userId: string; role: MemberRole }, actor: Actor): Promise<Membership>;
+  removeMember(input: { organizationId: string; userId: string }, actor: Actor): Promise<void>;
+  listMembers(organizationId: string): Promise<Array<Membership & { user: User }>>;
+  listMemberships(userId: string): Promise<Membership[]>;
+  getMembership(input: { organizationId: string; userId: string }): Promise<Membership | null>;
+}
+
+/** Projects of the scope's organization. */
+export interface ProjectsApi {
+  create(input: { name: string; description?: string; storageBackend?: string; settings?: Record<string, unknown> }): Promise<Project>;
+  list(page?: PageInput): Promise<Page<Project>>;
+  get(projectId: string): Promise<Project>;
+  update(projectId: string, patch: { name?: string; description?: string; settings?: Record<string, unknown> }): Promise<Project>;
+  /** Deletes the project, its versions' rows, sessions, jobs, data, and its stored files. */
+  delete(projectId: string): Promise<void>;
+}
+
+/** Code versions. Every write names the version it started from. */
+export interface VersionsApi {
+  /**
+   * Creates version N+1. `parentVersionId` must be the project's current version (null for
+   * the first version), else `ConflictError`. Give either `files` (the complete new file
+   * set: absent paths are deleted) or `changes` (writes and deletes on top of the parent).
+   */
+  create(input: {
+    projectId: string;
+    parentVersionId: string | null;
+    files?: FileInput[];
+    changes?: FileChangeInput[];
+    message: string;
+    source?: Exclude<VersionSource, 'rollback' | 'ai_generation'>;
+  }): Promise<CodeVersion>;
+  list(projectId: string, page?: PageInput): Promise<Page<CodeVersion>>;
+  get(versionId: string): Promise<CodeVersion>;
+  listFiles(versionId: string): Promise<FileEntry[]>;
+  getFiles(versionId: string, paths?: string[]): Promise<SourceFile[]>;
+  /** @throws NotFoundError when the path does not exist in the version. */
+  getFile(versionId: string, path: string): Promise<SourceFile>;
+  /** How `toVersionId` differs from `fromVersionId` (null: from empty). Same project only. */
+  diff(input: { fromVersionId: string | null; toVersionId: string }): Promise<FileDiff[]>;
+  /**
+   * A new version whose files equal `targetVersionId`'s, on top of the current version.
+   * History is never rewritten. With `expectedCurrentVersionId`, a moved head is a conflict.
+   */
+  rollback(input: { projectId: string; targetVersionId: string; expectedCurrentVersionId?: string; message?: string }): Promise<CodeVersion>;
+  /**
+   * Marks a version as the project's published one. With `deploy`, also deploys it to
+   * production (the previous production deployment stays up until the new one is live).
+   */
+  publish(input: {
+    projectId: string;
+    versionId: string;
+    deploy?: { provider?: string; env?: Record<string, string>; secrets?: Record<string, string> };
+  }): Promise<{ project: Project; deployment: Deployment | null }>;
+}
+
+/** Agent sessions, their messages and jobs. */
+export interface AgentApi {
+  createSession(input: { projectId: string; agentType?: string; title?: string; settings?: Record<string, unknown> }): Promise<AgentSession>;
+  listSessions(projectId: string, page?: PageInput): Promise<Page<AgentSession>>;
+  getSession(sessionId: string): Promise<AgentSession>;
+  /** Adds a user message and queues a job for the session's agent. */
+  postMessage(input: { sessionId: string; content: string; budget?: Partial<JobBudget> }): Promise<{ message: ChatMessage; job: AgentJob }>;
+  listMessages(sessionId: string, page?: PageInput): Promise<Page<ChatMessage>>;
+  getJob(jobId: string): Promise<AgentJob>;
+  listJobs(filter: { projectId?: string; sessionId?: string; status?: AgentJobStatus }, page?: PageInput): Promise<Page<AgentJob>>;
+  /** Persisted events with `sequence > afterSequence`, in order. */
+  listJobEvents(jobId: string, options?: { afterSequence?: number; limit?: number }): Promise<AgentJobEvent[]>;
+  /** Cancels a queued or running job; a finished job is returned unchanged. */
+  cancelJob(jobId: string): Promise<AgentJob>;
+  /** Resolves once the job is complete, failed or cancelled. */
+  waitForJob(jobId: string, options?: { timeoutMs?: number }): Promise<AgentJob>;
+}
+
+/** Deployments of code versions through providers. */
+export interface DeploymentsApi {
+  /**
+   * Deploys a version (default: current). A preview for a (project, version) that already
+   * has a usable preview returns that one with its expiry extended; a repeated
+   * `idempotencyKey` returns the deployment it created.
+   */
+  create(input: {
+    projectId: string;
+    versionId?: string;
+    environment: DeploymentEnvironment;
+    provider?: string;
+    env?: Record<string, string>;
+    secrets?: Record<string, string>;
+    idempotencyKey?: string;
+    /** Preview lifetime; defaults to the engine's `previewTtlSeconds`. */
+    ttlSeconds?: number;
+  }): Promise<Deployment>;
+  get(deploymentId: string): Promise<Deployment>;
+  list(filter: { projectId?: string; environment?: DeploymentEnvironment; status?: DeploymentStatus }, page?: PageInput): Promise<Page<Deployment>>;
+  /** Asks the provider for status and new logs now, and records both. */
+  refresh(deploymentId: string): Promise<Deployment>;
+  listLogs(deploymentId: string, options?: { afterSequence?: number; limit?: number }): Promise<DeploymentLog[]>;
+  destroy(deploymentId: string): Promise<Deployment>;
+  /** Resolves once the deployment is live, failed or destroyed. */
+  waitForDeployment(deploymentId: string, options?: { timeoutMs?: number }): Promise<Deployment>;
+}
+
+/** Filters for runtime data rows: equality on declared columns. */
+export interface DataRowQuery {
+  where?: Record<string, string | number | boolean | null>;
+  orderBy?: { column: string; direction?: 'asc' | 'desc' };
+}
+
+/** Runtime data tables for generated apps. */
+export interface DataApi {
+  createTable(input: { projectId: string; name: string; columns: DataColumn[] }): Promise<DataTable>;
+  listTables(projectId: string): Promise<DataTable[]>;
+  getTable(tableId: string): Promise<DataTable>;
+  dropTable(tableId: string): Promise<void>;
+  insertRow(tableId: string, data: Record<string, unknown>): Promise<DataRow>;
+  getRow(rowId: string): Promise<DataRow>;
+  listRows(tableId: string, query?: DataRowQuery, page?: PageInput): Promise<Page<DataRow>>;
+  updateRow(rowId: string, patch: Record<string, unknown>): Promise<DataRow>;
+  deleteRow(rowId: string): Promise<void>;
+}
+
+/** The audit trail of the scope's organization. */
+export interface AuditApi {
+  list(filter?: { projectId?: string; actorId?: string; action?: string; since?: string; until?: string }, page?: PageInput): Promise<Page<AuditLog>>;
+}
+
+/** Everything one organization's actor can do; nothing here reaches another organization. */
+export interface VectorScope {
+  readonly organizationId: string;
+  readonly actor: Actor;
+  readonly projects: ProjectsApi;
+  readonly versions: VersionsApi;
+  readonly agent: AgentApi;
+  readonly deployments: DeploymentsApi;
+  readonly data: DataApi;
+  readonly audit: AuditApi;
+}
+
+/** The engine returned by `createVector`. */
+export interface Vector {
+  /** The metadata store (Kysely). Tables are prefixed `vector_`. */
+  readonly db: Kysely<any>;
+  readonly dialect: SqlDialectName;
+  readonly events: VectorEventBus;
+  readonly organizations: OrganizationsApi;
+  readonly users: UsersApi;
+  /** Registered plugins, by name/type. */
+  readonly plugins: {
+    storage: ReadonlyMap<string, StorageBackend>;
+    providers: ReadonlyMap<string, DeploymentProvider>;
+    agents: ReadonlyMap<string, Agent>;
+  };
+  /** The API of one organization, acting as `actor`. */
+  scope(input: VectorScopeInput): VectorScope;
+  /** Looks up a job's organization and project without a scope (for queue workers and SSE routing). */
+  locateJob(jobId: string): Promise<{ organizationId: string; projectId: string } | null>;
+  /** Runs migrations (idempotent). `createVector` does not migrate by itself unless `migrate: true`. */
+  migrate(): Promise<void>;
+  /**
+   * Starts background work: the job worker (when `roles` includes `worker`), recovery of
+   * jobs a crashed process left running, the deployment monitor and the preview reaper.
+   */
+  start(): Promise<void>;
+  /** Destroys expired previews now; returns how many were destroyed. */
+  reapExpiredPreviews(): Promise<number>;
+  /** Returns jobs left `running` by a dead worker to the queue; returns how many. */
+  recoverStaleJobs(): Promise<number>;
+  /**
+   * Stops background work. Running jobs get their signal aborted and go back to the queue
+   * (status `queued`), so no job is left half-written. Does not close the database.
+   */
+  stop(): Promise<void>;
+}
+
+/** Outcome of validating agent output, re-exported for plugin authors. */
+export type { ValidationStatus, JobQueue };

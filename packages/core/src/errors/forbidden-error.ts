@@ -1,0 +1,9 @@
+import { VectorError } from './vector-error.js';
+
+/** The actor is known but may not do this (role too low, key revoked). */
+export class ForbiddenError extends VectorError {
+  readonly code = 'FORBIDDEN';
+  constructor(options: { message: string; details?: Record<string, unknown>; cause?: unknown }) {
+    super('ForbiddenError', options);
+  }
+}

@@ -1,0 +1,12 @@
+export { VectorError, type VectorErrorOptions } from './vector-error.js';
+export { NotFoundError } from './not-found-error.js';
+export { ConflictError } from './conflict-error.js';
+export { ValidationError, type ValidationIssue } from './validation-error.js';
+export { ForbiddenError } from './forbidden-error.js';
+export { UnauthorizedError } from './unauthorized-error.js';
+export { ProviderError } from './provider-error.js';
+export { UnsupportedError } from './unsupported-error.js';
+export { LimitExceededError } from './limit-exceeded-error.js';
+export { CancelledError } from './cancelled-error.js';
+export { InternalError } from './internal-error.js';
+export { parseInput } from './from-zod.js';

@@ -1,0 +1,12 @@
+import { VectorError } from './vector-error.js';
+
+/** A size, budget or rate limit was exceeded (file too large, token budget spent). */
+export class LimitExceededError extends VectorError {
+  readonly code = 'LIMIT_EXCEEDED';
+  /** Which limit, e.g. `file_size`, `job_tokens`, `job_steps`. */
+  readonly limit: string;
+  constructor(options: { limit: string; message: string; details?: Record<string, unknown>; cause?: unknown }) {
+    super('LimitExceededError', { ...options, details: { limit: options.limit, ...options.details } });
+    this.limit = options.limit;
+  }
+}

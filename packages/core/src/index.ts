@@ -1,0 +1,12 @@
+/**
+ * `@vector/core`: the contracts, plugin interfaces and engine of Vector.
+ * @packageDocumentation
+ */
+export * from './errors/index.js';
+export * from './schemas/index.js';
+export * from './files/index.js';
+export * from './plugins/index.js';
+export * from './db/index.js';
+export type { VectorEvents, VectorEventBus } from './engine/vector-events.js';
+export type { JobQueue, JobHandler } from './engine/job-queue.js';
+export type * from './engine/vector-types.js';

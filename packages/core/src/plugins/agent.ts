@@ -1,0 +1,60 @@
+import type { AgentEvent } from '../schemas/agent-event.js';
+import type { AgentJob } from '../schemas/agent-job.js';
+import type { AgentSession, ChatMessage } from '../schemas/agent-session.js';
+import type { FileEntry } from '../schemas/source-file.js';
+
+/** Read-only access to the files of the job's base version. */
+export interface AgentProjectFiles {
+  /** Every path with size and hash, sorted. Cheap: no content is read. */
+  list(): Promise<FileEntry[]>;
+  /** One file's bytes, or null when it does not exist. */
+  read(path: string): Promise<Uint8Array | null>;
+  /** One text file, or null when it does not exist or is binary. */
+  readText(path: string): Promise<string | null>;
+}
+
+/** Everything an agent gets for one job. */
+export interface AgentRunContext {
+  job: Pick<AgentJob, 'id' | 'budget' | 'baseVersionId' | 'attempts'>;
+  project: { id: string; organizationId: string; name: string };
+  session: Pick<AgentSession, 'id' | 'settings'>;
+  /** The user message to answer. */
+  message: Pick<ChatMessage, 'id' | 'content'>;
+  /** Earlier messages of the session, oldest first, excluding `message`. */
+  history: ReadonlyArray<Pick<ChatMessage, 'role' | 'content'>>;
+  files: AgentProjectFiles;
+  /** Fires on cancel, on budget exhaustion and on shutdown; stop promptly. */
+  signal: AbortSignal;
+}
+
+/** Optional features an agent declares. */
+export interface AgentCapabilities {
+  /** Emits `text_delta` events while the model streams. */
+  streaming: boolean;
+  /** Produces code changes (false for answer-only agents). */
+  editsCode: boolean;
+}
+
+/**
+ * Version 1 of the agent contract: turns a chat message into events and, at the end, one
+ * `result` with the file changes to save.
+ *
+ * Guarantees (the conformance kit checks them):
+ * - yields events valid against `agentEventSchema`, ending with exactly one `result`,
+ *   or throws (the job fails with the error's code);
+ * - stops promptly (throws or returns) once `context.signal` aborts;
+ * - emits one `usage` event per model call, which core sums against the job's budget;
+ * - never writes to storage itself: changes reach storage only through `result`.
+ */
+export interface AgentV1 {
+  readonly specificationVersion: 'v1';
+  /** Registry name, e.g. `codegen`. */
+  readonly type: string;
+  readonly capabilities: AgentCapabilities;
+  init?(): Promise<void>;
+  dispose?(): Promise<void>;
+  run(context: AgentRunContext): AsyncIterable<AgentEvent>;
+}
+
+/** The agent contract. */
+export type Agent = AgentV1;

@@ -1,0 +1,11 @@
+export type { StorageBackend, StorageBackendV1, StorageCapabilities, StorageProject, GitSource } from './storage-backend.js';
+export type {
+  DeploymentProvider,
+  DeploymentProviderV1,
+  DeploymentProviderCapabilities,
+  DeploymentSource,
+  ProviderDeploymentState,
+  ProviderLogPage,
+} from './deployment-provider.js';
+export type { Agent, AgentV1, AgentCapabilities, AgentRunContext, AgentProjectFiles } from './agent.js';
+export { defineStorageBackend, defineDeploymentProvider, defineAgent } from './define-plugins.js';

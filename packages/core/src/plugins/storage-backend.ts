@@ -1,0 +1,91 @@
+import type { FileChange, FileDiff, FileEntry, SourceFile } from '../schemas/source-file.js';
+
+/** What a storage backend is told about the project it stores. */
+export interface StorageProject {
+  id: string;
+  organizationId: string;
+  name: string;
+  /** The project's `settings.storage` object (e.g. a GitHub owner/repo); backend-defined. */
+  settings: Record<string, unknown>;
+}
+
+/** Optional features a backend declares; core and the conformance kit skip what is absent. */
+export interface StorageCapabilities {
+  /** Can store non-UTF-8 content byte for byte. */
+  binary: boolean;
+  /** Implements `collectGarbage`. */
+  garbageCollection: boolean;
+  /** Implements `describeGitSource` (deployment providers can build from git). */
+  gitSource: boolean;
+  /** Largest file, in bytes, the backend accepts. */
+  maxFileBytes: number;
+}
+
+/** A git location a deployment provider can build from. */
+export interface GitSource {
+  /** e.g. `https://github.com/acme/app` */
+  repositoryUrl: string;
+  owner: string;
+  repository: string;
+  branch: string;
+  commitSha: string;
+}
+
+/**
+ * Version 1 of the storage contract: where a project's code versions live.
+ *
+ * Guarantees a backend must give (the conformance kit checks them):
+ * - `saveVersion` is all-or-nothing from the caller's view: it returns a ref only once every
+ *   file is durable, and a failed call leaves no ref visible. Refs are immutable: reading a
+ *   ref returns the same files forever.
+ * - Paths are validated with core's `normalizeFilePath`; content over `maxFileBytes` is
+ *   rejected with `LimitExceededError`.
+ * - Listing and diff output is sorted by path.
+ *
+ * The engine calls `saveVersion` before it records the CodeVersion row; a ref whose row was
+ * never written (a crash, a lost race) is unreferenced and safe to garbage-collect.
+ */
+export interface StorageBackendV1 {
+  readonly specificationVersion: 'v1';
+  /** Registry name, e.g. `internal`, `github`. */
+  readonly name: string;
+  readonly capabilities: StorageCapabilities;
+  /** Called once by core before first use. */
+  init?(): Promise<void>;
+  /** Called once by core on shutdown. */
+  dispose?(): Promise<void>;
+  /** Prepares a new project's storage (e.g. creates a repository). Idempotent. */
+  createProject?(input: { project: StorageProject }): Promise<void>;
+  /** Removes everything stored for a project. Idempotent. */
+  deleteProject?(input: { project: StorageProject }): Promise<void>;
+  /**
+   * Saves `changes` on top of `parentRef` (null: an empty tree) and returns the new ref.
+   * A backend whose own head moved since `parentRef` (someone pushed) throws `ConflictError`.
+   */
+  saveVersion(input: {
+    project: StorageProject;
+    parentRef: string | null;
+    changes: ReadonlyArray<FileChange>;
+    message: string;
+    author: { name: string; email: string };
+    signal?: AbortSignal;
+  }): Promise<{ ref: string }>;
+  /** Files at `ref`; all of them, or only `paths` (missing paths are left out). */
+  getFiles(input: { project: StorageProject; ref: string; paths?: ReadonlyArray<string> }): Promise<SourceFile[]>;
+  /** One file at `ref`, or null when the path does not exist there. */
+  getFile(input: { project: StorageProject; ref: string; path: string }): Promise<SourceFile | null>;
+  /** Paths, sizes and hashes at `ref`, sorted by path. */
+  listFiles(input: { project: StorageProject; ref: string }): Promise<FileEntry[]>;
+  /** How `toRef` differs from `fromRef` (null: from an empty tree), sorted by path. */
+  diffVersions(input: { project: StorageProject; fromRef: string | null; toRef: string }): Promise<FileDiff[]>;
+  /** Where to build `ref` from with git; required when `capabilities.gitSource`. */
+  describeGitSource?(input: { project: StorageProject; ref: string }): Promise<GitSource>;
+  /**
+   * Deletes content no ref in `liveRefs` reaches. Core passes every ref its CodeVersion rows
+   * hold for backends that share a database; refs saved after `startedBefore` are kept.
+   */
+  collectGarbage?(input: { liveRefs: ReadonlySet<string>; startedBefore: Date }): Promise<{ removedObjects: number; freedBytes: number }>;
+}
+
+/** The storage contract. A union so later versions can be added beside v1. */
+export type StorageBackend = StorageBackendV1;

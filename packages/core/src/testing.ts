@@ -1,0 +1,6 @@
+/**
+ * Test kits for plugin authors and Vector's own tests: conformance suites every plugin runs,
+ * in-memory reference implementations, and database helpers. Requires `vitest`.
+ * @packageDocumentation
+ */
+export { testDatabases, describeEachDatabase, type TestDatabase } from './testing/test-databases.js';
