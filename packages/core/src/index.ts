@@ -7,6 +7,7 @@ export * from './schemas/index.js';
 export * from './files/index.js';
 export * from './plugins/index.js';
 export * from './db/index.js';
+export * from './reference/index.js';
 export type { VectorEvents, VectorEventBus } from './engine/vector-events.js';
 export type { JobQueue, JobHandler } from './engine/job-queue.js';
 export type * from './engine/vector-types.js';
