@@ -11,3 +11,6 @@ export * from './reference/index.js';
 export type { VectorEvents, VectorEventBus } from './engine/vector-events.js';
 export type { JobQueue, JobHandler } from './engine/job-queue.js';
 export type * from './engine/vector-types.js';
+export { createVector, type VectorOptions } from './engine/create-vector.js';
+export { createInProcessQueue } from './engine/in-process-queue.js';
+export type { CoreDatabase } from './engine/database-schema.js';

@@ -1,0 +1,260 @@
+import { z } from 'zod';
+import { parseInput } from '../errors/from-zod.js';
+import { LimitExceededError } from '../errors/limit-exceeded-error.js';
+import { NotFoundError } from '../errors/not-found-error.js';
+import { ValidationError } from '../errors/validation-error.js';
+import { agentJobStatusSchema, jobBudgetSchema } from '../schemas/agent-job.js';
+import type { AgentJob } from '../schemas/agent-job.js';
+import { idSchema, jsonObjectSchema } from '../schemas/common.js';
+import { writeAudit } from './audit-writer.js';
+import { appendJobEvent } from './job-events.js';
+import { toJson } from './json-column.js';
+import { readPage, toPage } from './pagination.js';
+import { toAgentJob, toChatMessage, toJobEvent, toSession } from './row-mappers.js';
+import { loadProject, type ScopeContext } from './scope-context.js';
+import type { AgentApi } from './vector-types.js';
+
+const sessionSchema = z.object({
+  projectId: idSchema,
+  agentType: z.string().min(1).optional(),
+  title: z.string().max(300).default(''),
+  settings: jsonObjectSchema.default({}),
+});
+const messageSchema = z.object({
+  sessionId: idSchema,
+  content: z.string().trim().min(1, 'the message is empty').max(200_000),
+  budget: jobBudgetSchema.partial().optional(),
+});
+const jobFilterSchema = z.object({ projectId: idSchema.optional(), sessionId: idSchema.optional(), status: agentJobStatusSchema.optional() });
+const eventsOptionsSchema = z.object({ afterSequence: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(1000) });
+
+const terminal = new Set(['complete', 'failed', 'cancelled']);
+
+/** Agent sessions, messages and jobs of one organization. */
+export function createAgentApi(scope: ScopeContext): AgentApi {
+  const { engine, organizationId, actor } = scope;
+  const { db } = engine;
+  const actorName = `${actor.type}:${actor.id}`;
+
+  async function loadSession(sessionId: string) {
+    const id = parseInput(idSchema, sessionId, 'session id');
+    const row = await db.selectFrom('vector_agent_sessions').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
+    if (!row) throw new NotFoundError({ entity: 'session', id });
+    return row;
+  }
+
+  async function loadJob(jobId: string) {
+    const id = parseInput(idSchema, jobId, 'job id');
+    const row = await db.selectFrom('vector_agent_jobs').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
+    if (!row) throw new NotFoundError({ entity: 'job', id });
+    return row;
+  }
+
+  return {
+    async createSession(input) {
+      const parsed = parseInput(sessionSchema, input, 'session');
+      const project = await loadProject(scope, parsed.projectId);
+      const agentType = parsed.agentType ?? engine.defaultAgent;
+      if (!agentType || !engine.agents.has(agentType)) {
+        throw new ValidationError({
+          message: `Unknown agent type ${agentType ?? '(none registered)'}; registered: ${[...engine.agents.keys()].join(', ') || 'none'}`,
+          issues: [{ path: ['agentType'], message: 'not registered' }],
+        });
+      }
+      const now = engine.nowIso();
+      const row = {
+        id: engine.newId(),
+        project_id: project.id,
+        organization_id: organizationId,
+        agent_type: agentType,
+        title: parsed.title,
+        settings: toJson(parsed.settings),
+        message_counter: 0,
+        created_by: actorName,
+        created_at: now,
+        updated_at: now,
+      };
+      return engine.transaction(async (trx, afterCommit) => {
+        await trx.insertInto('vector_agent_sessions').values(row).execute();
+        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: project.id, actor, action: 'session.create', entityType: 'session', entityId: row.id, afterId: row.id, data: { agentType } });
+        return toSession(row);
+      });
+    },
+
+    async listSessions(projectId, page) {
+      const project = await loadProject(scope, projectId);
+      const { limit, cursor } = readPage(page);
+      let query = db.selectFrom('vector_agent_sessions').selectAll().where('project_id', '=', project.id).orderBy('created_at').orderBy('id').limit(limit + 1);
+      if (cursor) query = query.where((eb) => eb.or([eb('created_at', '>', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '>', cursor.id)])]));
+      return toPage(await query.execute(), limit, toSession, (row) => ({ key: row.created_at, id: row.id }));
+    },
+
+    async getSession(sessionId) {
+      return toSession(await loadSession(sessionId));
+    },
+
+    async postMessage(input) {
+      const parsed = parseInput(messageSchema, input, 'message');
+      const session = await loadSession(parsed.sessionId);
+      const project = await loadProject(scope, session.project_id);
+      const budget = parseInput(jobBudgetSchema, { ...engine.settings.jobBudget, ...parsed.budget }, 'job budget');
+      const result = await engine.transaction(async (trx, afterCommit) => {
+        const now = engine.nowIso();
+        const counter = await trx
+          .updateTable('vector_agent_sessions')
+          .set((eb) => ({ message_counter: eb('message_counter', '+', 1), updated_at: now }))
+          .where('id', '=', session.id)
+          .returning(['message_counter'])
+          .executeTakeFirstOrThrow();
+        const jobId = engine.newId();
+        const messageRow = {
+          id: engine.newId(),
+          session_id: session.id,
+          project_id: project.id,
+          organization_id: organizationId,
+          position: Number(counter.message_counter),
+          role: 'user',
+          content: parsed.content,
+          job_id: jobId,
+          version_id: null,
+          created_by: actorName,
+          created_at: now,
+        };
+        await trx.insertInto('vector_chat_messages').values(messageRow).execute();
+        const jobRow = {
+          id: jobId,
+          project_id: project.id,
+          organization_id: organizationId,
+          session_id: session.id,
+          message_id: messageRow.id,
+          agent_type: session.agent_type,
+          status: 'queued',
+          base_version_id: project.current_version_id,
+          result_version_id: null,
+          plan: null,
+          error: null,
+          max_steps: budget.maxSteps,
+          max_tokens: budget.maxTokens,
+          prompt_tokens: 0,
+          completion_tokens: 0,
+          total_tokens: 0,
+          steps: 0,
+          attempts: 0,
+          event_counter: 0,
+          worker_id: null,
+          heartbeat_at: null,
+          cancel_requested_at: null,
+          created_by: actorName,
+          created_at: now,
+          started_at: null,
+          finished_at: null,
+        };
+        await trx.insertInto('vector_agent_jobs').values(jobRow).execute();
+        await appendJobEvent(engine, trx, afterCommit, jobRow, { type: 'status', status: 'queued', attempt: 1 });
+        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: project.id, actor, action: 'job.create', entityType: 'job', entityId: jobId, afterId: jobId, data: { sessionId: session.id, agentType: session.agent_type } });
+        const job = toAgentJob(jobRow);
+        afterCommit(() => engine.events.emit('job.updated', { organizationId, projectId: project.id, job }));
+        return { message: toChatMessage(messageRow), job };
+      });
+      // The row is committed first: if enqueueing is lost (a crash), start() finds the job queued.
+      await engine.queue.enqueue(result.job.id);
+      return result;
+    },
+
+    async listMessages(sessionId, page) {
+      const session = await loadSession(sessionId);
+      const { limit, cursor } = readPage(page);
+      let query = db.selectFrom('vector_chat_messages').selectAll().where('session_id', '=', session.id).orderBy('position').limit(limit + 1);
+      if (cursor) query = query.where('position', '>', Number(cursor.key));
+      return toPage(await query.execute(), limit, toChatMessage, (row) => ({ key: Number(row.position), id: row.id }));
+    },
+
+    async getJob(jobId) {
+      return toAgentJob(await loadJob(jobId));
+    },
+
+    async listJobs(filter, page) {
+      const parsed = parseInput(jobFilterSchema, filter ?? {}, 'job filter');
+      const { limit, cursor } = readPage(page);
+      let query = db.selectFrom('vector_agent_jobs').selectAll().where('organization_id', '=', organizationId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
+      if (parsed.projectId) query = query.where('project_id', '=', parsed.projectId);
+      if (parsed.sessionId) query = query.where('session_id', '=', parsed.sessionId);
+      if (parsed.status) query = query.where('status', '=', parsed.status);
+      if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '<', cursor.id)])]));
+      return toPage(await query.execute(), limit, toAgentJob, (row) => ({ key: row.created_at, id: row.id }));
+    },
+
+    async listJobEvents(jobId, options) {
+      const job = await loadJob(jobId);
+      const parsed = parseInput(eventsOptionsSchema, options ?? {}, 'event query');
+      const rows = await db
+        .selectFrom('vector_agent_job_events')
+        .selectAll()
+        .where('job_id', '=', job.id)
+        .where('sequence', '>', parsed.afterSequence)
+        .orderBy('sequence')
+        .limit(parsed.limit)
+        .execute();
+      return rows.map(toJobEvent);
+    },
+
+    async cancelJob(jobId) {
+      const job = await loadJob(jobId);
+      if (terminal.has(job.status)) return toAgentJob(job);
+      const now = engine.nowIso();
+      const updated = await engine.transaction(async (trx, afterCommit) => {
+        // A queued job is cancelled outright; a running one is flagged and its worker stops it.
+        const cancelledQueued = await trx
+          .updateTable('vector_agent_jobs')
+          .set({ status: 'cancelled', finished_at: now, cancel_requested_at: now })
+          .where('id', '=', job.id)
+          .where('status', '=', 'queued')
+          .returningAll()
+          .executeTakeFirst();
+        if (cancelledQueued) {
+          await appendJobEvent(engine, trx, afterCommit, job, { type: 'cancelled', reason: `cancelled by ${actorName} before it started` });
+        } else {
+          await trx.updateTable('vector_agent_jobs').set({ cancel_requested_at: now }).where('id', '=', job.id).where('status', '=', 'running').execute();
+        }
+        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: job.project_id, actor, action: 'job.cancel', entityType: 'job', entityId: job.id });
+        const row = await trx.selectFrom('vector_agent_jobs').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
+        const next = toAgentJob(row);
+        afterCommit(() => engine.events.emit('job.updated', { organizationId, projectId: job.project_id, job: next }));
+        return next;
+      });
+      const local = engine.runningJobs.get(job.id);
+      if (local) {
+        local.reason = 'cancel';
+        local.controller.abort(new Error('cancelled'));
+      }
+      return updated;
+    },
+
+    async waitForJob(jobId, options) {
+      const timeoutMs = parseInput(z.number().int().min(1).max(3_600_000).default(60_000), options?.timeoutMs, 'timeout');
+      const id = (await loadJob(jobId)).id;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const job = toAgentJob(await loadJob(id));
+        if (terminal.has(job.status)) return job;
+        if (Date.now() >= deadline) throw new LimitExceededError({ limit: 'wait_timeout', message: `Job ${id} did not finish within ${timeoutMs} ms (status ${job.status})` });
+        await waitForUpdate(engine.events, id, Math.min(250, deadline - Date.now()));
+      }
+    },
+  };
+}
+
+function waitForUpdate(events: ScopeContext['engine']['events'], jobId: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const onUpdate = (payload: { job: AgentJob }) => {
+      if (payload.job.id === jobId) finish();
+    };
+    const timer = setTimeout(() => finish(), ms);
+    function finish() {
+      clearTimeout(timer);
+      events.off('job.updated', onUpdate);
+      resolve();
+    }
+    events.on('job.updated', onUpdate);
+  });
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { parseInput } from '../errors/from-zod.js';
+import { idSchema, timestampSchema } from '../schemas/common.js';
+import { readPage, toPage } from './pagination.js';
+import { toAuditLog } from './row-mappers.js';
+import type { ScopeContext } from './scope-context.js';
+import type { AuditApi } from './vector-types.js';
+
+const filterSchema = z.object({
+  projectId: idSchema.optional(),
+  actorId: z.string().min(1).max(200).optional(),
+  action: z.string().min(1).max(100).optional(),
+  since: timestampSchema.optional(),
+  until: timestampSchema.optional(),
+});
+
+/** The audit trail of one organization, newest first. */
+export function createAuditApi(scope: ScopeContext): AuditApi {
+  const { engine, organizationId } = scope;
+  return {
+    async list(filter, page) {
+      const parsed = parseInput(filterSchema, filter ?? {}, 'audit filter');
+      const { limit, cursor } = readPage(page);
+      let query = engine.db.selectFrom('vector_audit_logs').selectAll().where('organization_id', '=', organizationId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
+      if (parsed.projectId) query = query.where('project_id', '=', parsed.projectId);
+      if (parsed.actorId) query = query.where('actor_id', '=', parsed.actorId);
+      if (parsed.action) query = query.where('action', '=', parsed.action);
+      // Stored timestamps are UTC ISO text, which sorts chronologically.
+      if (parsed.since) query = query.where('created_at', '>=', new Date(parsed.since).toISOString());
+      if (parsed.until) query = query.where('created_at', '<', new Date(parsed.until).toISOString());
+      if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '<', cursor.id)])]));
+      return toPage(await query.execute(), limit, toAuditLog, (row) => ({ key: row.created_at, id: row.id }));
+    },
+  };
+}

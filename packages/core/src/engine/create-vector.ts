@@ -1,0 +1,215 @@
+import { createEventBus } from './create-event-bus.js';
+import { z } from 'zod';
+import { parseInput } from '../errors/from-zod.js';
+import { ValidationError } from '../errors/validation-error.js';
+import type { VectorDatabaseConnection } from '../db/create-database.js';
+import type { Agent } from '../plugins/agent.js';
+import type { DeploymentProvider } from '../plugins/deployment-provider.js';
+import type { StorageBackend } from '../plugins/storage-backend.js';
+import { actorSchema, idSchema } from '../schemas/common.js';
+import { createAgentApi } from './agent-api.js';
+import { createAuditApi } from './audit-api.js';
+import { createDataApi } from './data-api.js';
+import type { CoreDatabase } from './database-schema.js';
+import { createDeploymentDriver } from './deployment-driver.js';
+import { createDeploymentsApi } from './deployments-api.js';
+import { createEngineContext } from './engine-context.js';
+import { createInProcessQueue } from './in-process-queue.js';
+import type { JobQueue } from './job-queue.js';
+import { runJob } from './job-runner.js';
+import { recoverStaleJobs } from './job-recovery.js';
+import { migrateCoreTables } from './migrations.js';
+import { createOrganizationsApi } from './organizations-api.js';
+import { createProjectsApi } from './projects-api.js';
+import type { ScopeContext } from './scope-context.js';
+import { createUsersApi } from './users-api.js';
+import type { VectorEventBus } from './vector-events.js';
+import type { DeploymentsApi, Vector, VectorScope } from './vector-types.js';
+import { createVersionsApi } from './versions-api.js';
+import type { Kysely } from 'kysely';
+
+const settingsSchema = z.object({
+  roles: z.array(z.enum(['api', 'worker'])).min(1).default(['api', 'worker']),
+  migrate: z.boolean().default(true),
+  previewTtlSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
+  jobBudget: z.object({ maxSteps: z.number().int().min(1).max(1000), maxTokens: z.number().int().min(1) }).default({ maxSteps: 50, maxTokens: 500_000 }),
+  deploymentPollIntervalMs: z.number().int().min(1).max(600_000).default(1000),
+  deploymentMaxPollIntervalMs: z.number().int().min(1).max(3_600_000).default(30_000),
+  deploymentMaxPollFailures: z.number().int().min(1).max(1000).default(10),
+  reaperIntervalMs: z.number().int().min(10).max(3_600_000).default(60_000),
+  jobHeartbeatMs: z.number().int().min(10).max(600_000).default(5000),
+  jobStaleAfterMs: z.number().int().min(100).max(86_400_000).default(60_000),
+  jobMaxAttempts: z.number().int().min(1).max(100).default(3),
+});
+
+/** Options of {@link createVector}. Plugins are plain objects from their `createX()` factories. */
+export interface VectorOptions extends z.input<typeof settingsSchema> {
+  /** The metadata store, from `createSqliteDatabase` or `createPostgresDatabase`. */
+  database: VectorDatabaseConnection;
+  /** Storage backends; the first is the default for new projects. At least one. */
+  storage: StorageBackend[];
+  /** Deployment providers; the first is the default. */
+  providers?: DeploymentProvider[];
+  /** Agents; the first is the default for new sessions. */
+  agents?: Agent[];
+  /** Where queued jobs wait; defaults to an in-process queue. */
+  queue?: JobQueue;
+  /** Inject an event bus (e.g. one bridged across processes). */
+  events?: VectorEventBus;
+  /** The clock, for tests. */
+  now?: () => Date;
+}
+
+function register<T>(kind: string, items: ReadonlyArray<T>, nameOf: (item: T) => string): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) {
+    const name = nameOf(item);
+    if (map.has(name)) throw new ValidationError({ message: `Two ${kind} are registered as ${name}; names must be unique` });
+    map.set(name, item);
+  }
+  return map;
+}
+
+/**
+ * Creates the Vector engine: the metadata store, the registered plugins, the job worker,
+ * the deployment monitor and the preview reaper, behind one typed API.
+ *
+ * ```ts
+ * const database = createSqliteDatabase({ path: 'vector.db' });
+ * const vector = createVector({ database, storage: [createMemoryStorage()] });
+ * await vector.start();
+ * ```
+ */
+export function createVector(options: VectorOptions): Vector {
+  const settings = parseInput(settingsSchema, options, 'Vector options');
+  if (!options.database?.db) throw new ValidationError({ message: 'createVector needs a database connection (createSqliteDatabase or createPostgresDatabase)', issues: [{ path: ['database'], message: 'required' }] });
+  if (!Array.isArray(options.storage) || options.storage.length === 0) {
+    throw new ValidationError({ message: 'createVector needs at least one storage backend', issues: [{ path: ['storage'], message: 'required' }] });
+  }
+  const storage = register('storage backends', options.storage, (backend) => backend.name);
+  const providers = register('deployment providers', options.providers ?? [], (provider) => provider.name);
+  const agents = register('agents', options.agents ?? [], (agent) => agent.type);
+
+  const engine = createEngineContext({
+    db: options.database.db as Kysely<CoreDatabase>,
+    dialect: options.database.dialect,
+    events: options.events ?? createEventBus(),
+    storage,
+    defaultStorage: options.storage[0]?.name as string,
+    providers,
+    defaultProvider: options.providers?.[0]?.name ?? null,
+    agents,
+    defaultAgent: options.agents?.[0]?.type ?? null,
+    queue: options.queue ?? createInProcessQueue(),
+    settings,
+    now: options.now ?? (() => new Date()),
+  });
+  const driver = createDeploymentDriver(engine);
+
+  let migrated: Promise<void> | null = null;
+  const migrate = () => {
+    migrated ??= (async () => {
+      await migrateCoreTables(engine.db);
+      for (const plugin of [...storage.values(), ...providers.values(), ...agents.values()]) await plugin.init?.();
+    })().catch((error: unknown) => {
+      migrated = null;
+      throw error;
+    });
+    return migrated;
+  };
+  // Every public call waits for migrations (when enabled) so callers never see missing tables.
+  const ready = <T extends object>(api: T): T =>
+    new Proxy(api, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          if (settings.migrate) await migrate();
+          return (value as (...inner: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+
+  const timers: NodeJS.Timeout[] = [];
+  let started = false;
+
+  const vector: Vector = {
+    db: engine.db,
+    dialect: engine.dialect,
+    events: engine.events,
+    organizations: ready(createOrganizationsApi(engine)),
+    users: ready(createUsersApi(engine)),
+    plugins: { storage, providers, agents },
+    scope(input) {
+      const organizationId = parseInput(idSchema, input?.organizationId, 'organization id');
+      const actor = parseInput(actorSchema, input?.actor, 'actor');
+      const context: ScopeContext = { engine, organizationId, actor };
+      let deployments: DeploymentsApi | null = null;
+      const getDeployments = () => {
+        deployments ??= ready(createDeploymentsApi(context, driver));
+        return deployments;
+      };
+      const scope: VectorScope = {
+        organizationId,
+        actor,
+        projects: ready(createProjectsApi(context)),
+        versions: ready(createVersionsApi(context, getDeployments)),
+        agent: ready(createAgentApi(context)),
+        get deployments() {
+          return getDeployments();
+        },
+        data: ready(createDataApi(context)),
+        audit: ready(createAuditApi(context)),
+      };
+      return scope;
+    },
+    async locateJob(jobId) {
+      if (settings.migrate) await migrate();
+      const id = parseInput(idSchema, jobId, 'job id');
+      const row = await engine.db.selectFrom('vector_agent_jobs').select(['organization_id', 'project_id']).where('id', '=', id).executeTakeFirst();
+      return row ? { organizationId: row.organization_id, projectId: row.project_id } : null;
+    },
+    migrate,
+    async start() {
+      if (started) return;
+      await migrate();
+      started = true;
+      if (settings.roles.includes('worker')) {
+        await engine.queue.start((jobId) => runJob(engine, jobId));
+        await recoverStaleJobs(engine, settings.jobMaxAttempts);
+        // Jobs queued while no worker ran (or whose enqueue was lost in a crash).
+        const queued = await engine.db.selectFrom('vector_agent_jobs').select('id').where('status', '=', 'queued').orderBy('created_at').execute();
+        for (const row of queued) await engine.queue.enqueue(row.id);
+        const recovery = setInterval(() => void recoverStaleJobs(engine, settings.jobMaxAttempts).catch(() => undefined), settings.jobStaleAfterMs);
+        const monitor = setInterval(() => void driver.tick().catch(() => undefined), settings.deploymentPollIntervalMs);
+        const reaper = setInterval(() => void driver.reap().catch(() => undefined), settings.reaperIntervalMs);
+        for (const timer of [recovery, monitor, reaper]) {
+          timer.unref?.();
+          timers.push(timer);
+        }
+      }
+    },
+    async reapExpiredPreviews() {
+      if (settings.migrate) await migrate();
+      return driver.reap();
+    },
+    async recoverStaleJobs() {
+      if (settings.migrate) await migrate();
+      return recoverStaleJobs(engine, settings.jobMaxAttempts);
+    },
+    async stop() {
+      for (const timer of timers.splice(0)) clearInterval(timer);
+      // Interrupt running jobs; their runners hand them back to the queue.
+      for (const local of engine.runningJobs.values()) {
+        local.reason = 'shutdown';
+        local.controller.abort(new Error('shutdown'));
+      }
+      await engine.queue.stop();
+      if (started) {
+        for (const plugin of [...storage.values(), ...providers.values(), ...agents.values()]) await plugin.dispose?.();
+      }
+      started = false;
+    },
+  };
+  return vector;
+}

@@ -1,0 +1,146 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { ConflictError } from '../errors/conflict-error.js';
+import { parseInput } from '../errors/from-zod.js';
+import { NotFoundError } from '../errors/not-found-error.js';
+import { ValidationError } from '../errors/validation-error.js';
+import { idSchema } from '../schemas/common.js';
+import { dataColumnSchema, type DataColumn } from '../schemas/data-table.js';
+import { writeAudit } from './audit-writer.js';
+import { rowSchemaFor } from './data-row-validator.js';
+import { fromJson, toJson } from './json-column.js';
+import { readPage, toPage } from './pagination.js';
+import { toDataRow, toDataTable } from './row-mappers.js';
+import { loadProject, type ScopeContext } from './scope-context.js';
+import type { DataApi } from './vector-types.js';
+
+const tableSchema = z.object({
+  projectId: idSchema,
+  name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/, 'table names are identifiers: letters, digits, _'),
+  columns: z
+    .array(dataColumnSchema)
+    .min(1)
+    .max(200)
+    .refine((columns) => new Set(columns.map((column) => column.name)).size === columns.length, 'column names must be unique'),
+});
+const querySchema = z.object({
+  where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  orderBy: z.object({ column: z.string(), direction: z.enum(['asc', 'desc']).default('asc') }).optional(),
+});
+
+/** Runtime data tables of one organization's projects. */
+export function createDataApi(scope: ScopeContext): DataApi {
+  const { engine, organizationId, actor } = scope;
+  const { db, dialect } = engine;
+
+  async function loadTable(tableId: string) {
+    const id = parseInput(idSchema, tableId, 'table id');
+    const row = await db.selectFrom('vector_data_tables').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
+    if (!row) throw new NotFoundError({ entity: 'table', id });
+    return { row, columns: fromJson<DataColumn[]>(row.columns) };
+  }
+
+  async function loadRow(rowId: string) {
+    const id = parseInput(idSchema, rowId, 'row id');
+    const row = await db.selectFrom('vector_data_rows').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
+    if (!row) throw new NotFoundError({ entity: 'row', id });
+    return row;
+  }
+
+  // JSON text is compared as text on both dialects; values are normalised to text first.
+  function jsonField(column: string) {
+    return dialect === 'postgres' ? sql`(data::jsonb ->> ${column})` : sql`json_extract(data, ${`$.${column}`})`;
+  }
+
+  function comparable(value: string | number | boolean) {
+    if (dialect === 'postgres') return typeof value === 'string' ? value : JSON.stringify(value);
+    return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  }
+
+  return {
+    async createTable(input) {
+      const parsed = parseInput(tableSchema, input, 'table');
+      const project = await loadProject(scope, parsed.projectId);
+      const taken = await db.selectFrom('vector_data_tables').select('id').where('project_id', '=', project.id).where('name', '=', parsed.name).executeTakeFirst();
+      if (taken) throw new ConflictError({ message: `Project ${project.id} already has a table named ${parsed.name}`, details: { name: parsed.name } });
+      const now = engine.nowIso();
+      const row = { id: engine.newId(), project_id: project.id, organization_id: organizationId, name: parsed.name, columns: toJson(parsed.columns), created_at: now, updated_at: now };
+      return engine.transaction(async (trx, afterCommit) => {
+        await trx.insertInto('vector_data_tables').values(row).execute();
+        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: project.id, actor, action: 'data_table.create', entityType: 'data_table', entityId: row.id, afterId: row.id, data: { name: parsed.name } });
+        return toDataTable(row);
+      });
+    },
+    async listTables(projectId) {
+      const project = await loadProject(scope, projectId);
+      const rows = await db.selectFrom('vector_data_tables').selectAll().where('project_id', '=', project.id).orderBy('name').execute();
+      return rows.map(toDataTable);
+    },
+    async getTable(tableId) {
+      return toDataTable((await loadTable(tableId)).row);
+    },
+    async dropTable(tableId) {
+      const { row } = await loadTable(tableId);
+      await engine.transaction(async (trx, afterCommit) => {
+        await trx.deleteFrom('vector_data_rows').where('table_id', '=', row.id).execute();
+        await trx.deleteFrom('vector_data_tables').where('id', '=', row.id).execute();
+        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: row.project_id, actor, action: 'data_table.drop', entityType: 'data_table', entityId: row.id, beforeId: row.id, data: { name: row.name } });
+      });
+    },
+    async insertRow(tableId, data) {
+      const { row: table, columns } = await loadTable(tableId);
+      const values = parseInput(rowSchemaFor(columns, false), data, `row of ${table.name}`);
+      const now = engine.nowIso();
+      const row = { id: engine.newId(), table_id: table.id, project_id: table.project_id, organization_id: organizationId, data: toJson(values), created_at: now, updated_at: now };
+      return engine.transaction(async (trx, afterCommit) => {
+        await trx.insertInto('vector_data_rows').values(row).execute();
+        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: table.project_id, actor, action: 'data_row.create', entityType: 'data_row', entityId: row.id, afterId: row.id, data: { tableId: table.id } });
+        return toDataRow(row);
+      });
+    },
+    async getRow(rowId) {
+      return toDataRow(await loadRow(rowId));
+    },
+    async listRows(tableId, query, page) {
+      const { row: table, columns } = await loadTable(tableId);
+      const parsed = parseInput(querySchema, query ?? {}, 'row query');
+      const known = new Set(columns.map((column) => column.name));
+      for (const name of [...Object.keys(parsed.where ?? {}), ...(parsed.orderBy ? [parsed.orderBy.column] : [])]) {
+        if (!known.has(name)) throw new ValidationError({ message: `Table ${table.name} has no column ${name}`, issues: [{ path: ['query', name], message: 'unknown column' }] });
+      }
+      const { limit, cursor } = readPage(page);
+      let select = db.selectFrom('vector_data_rows').selectAll().where('table_id', '=', table.id);
+      for (const [name, value] of Object.entries(parsed.where ?? {})) {
+        select = value === null ? select.where(jsonField(name), 'is', null) : select.where(jsonField(name), '=', comparable(value));
+      }
+      if (parsed.orderBy) {
+        // Ordered pages use an offset cursor; the default order uses a keyset cursor.
+        const offset = cursor ? Number(cursor.key) : 0;
+        const rows = await select.orderBy(jsonField(parsed.orderBy.column), parsed.orderBy.direction).orderBy('id').limit(limit + 1).offset(offset).execute();
+        return toPage(rows, limit, toDataRow, () => ({ key: offset + limit, id: 'offset' }));
+      }
+      if (cursor) select = select.where((eb) => eb.or([eb('created_at', '>', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '>', cursor.id)])]));
+      const rows = await select.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
+      return toPage(rows, limit, toDataRow, (row) => ({ key: row.created_at, id: row.id }));
+    },
+    async updateRow(rowId, patch) {
+      const existing = await loadRow(rowId);
+      const { columns, row: table } = await loadTable(existing.table_id);
+      const changes = parseInput(rowSchemaFor(columns, true), patch, `row of ${table.name}`);
+      const merged = parseInput(rowSchemaFor(columns, false), { ...fromJson<Record<string, unknown>>(existing.data), ...changes }, `row of ${table.name}`);
+      const now = engine.nowIso();
+      return engine.transaction(async (trx, afterCommit) => {
+        await trx.updateTable('vector_data_rows').set({ data: toJson(merged), updated_at: now }).where('id', '=', existing.id).execute();
+        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: existing.project_id, actor, action: 'data_row.update', entityType: 'data_row', entityId: existing.id, data: { tableId: table.id, fields: Object.keys(changes) } });
+        return toDataRow({ ...existing, data: toJson(merged), updated_at: now });
+      });
+    },
+    async deleteRow(rowId) {
+      const existing = await loadRow(rowId);
+      await engine.transaction(async (trx, afterCommit) => {
+        await trx.deleteFrom('vector_data_rows').where('id', '=', existing.id).execute();
+        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: existing.project_id, actor, action: 'data_row.delete', entityType: 'data_row', entityId: existing.id, beforeId: existing.id });
+      });
+    },
+  };
+}

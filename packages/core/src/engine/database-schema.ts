@@ -1,0 +1,158 @@
+/**
+ * Kysely table types of the core metadata store. JSON columns hold JSON text and timestamps
+ * hold ISO-8601 UTC text on both dialects, so rows read the same from SQLite and PostgreSQL.
+ */
+export interface CoreDatabase {
+  vector_organizations: { id: string; name: string; slug: string; created_at: string; updated_at: string };
+  vector_users: { id: string; email: string; name: string; created_at: string };
+  vector_memberships: { organization_id: string; user_id: string; role: string; created_at: string };
+  vector_projects: {
+    id: string;
+    organization_id: string;
+    name: string;
+    description: string;
+    storage_backend: string;
+    settings: string;
+    current_version_id: string | null;
+    published_version_id: string | null;
+    version_counter: number;
+    created_at: string;
+    updated_at: string;
+  };
+  vector_code_versions: {
+    id: string;
+    project_id: string;
+    organization_id: string;
+    number: number;
+    parent_id: string | null;
+    storage_ref: string;
+    message: string;
+    source: string;
+    restored_from_id: string | null;
+    job_id: string | null;
+    validation_status: string;
+    file_count: number;
+    created_by: string;
+    created_at: string;
+  };
+  vector_agent_sessions: {
+    id: string;
+    project_id: string;
+    organization_id: string;
+    agent_type: string;
+    title: string;
+    settings: string;
+    message_counter: number;
+    created_by: string;
+    created_at: string;
+    updated_at: string;
+  };
+  vector_chat_messages: {
+    id: string;
+    session_id: string;
+    project_id: string;
+    organization_id: string;
+    position: number;
+    role: string;
+    content: string;
+    job_id: string | null;
+    version_id: string | null;
+    created_by: string;
+    created_at: string;
+  };
+  vector_agent_jobs: {
+    id: string;
+    project_id: string;
+    organization_id: string;
+    session_id: string;
+    message_id: string;
+    agent_type: string;
+    status: string;
+    base_version_id: string | null;
+    result_version_id: string | null;
+    plan: string | null;
+    error: string | null;
+    max_steps: number;
+    max_tokens: number;
+    prompt_tokens: number;
+    completion_tokens: number;
+    total_tokens: number;
+    steps: number;
+    attempts: number;
+    event_counter: number;
+    worker_id: string | null;
+    heartbeat_at: string | null;
+    cancel_requested_at: string | null;
+    created_by: string;
+    created_at: string;
+    started_at: string | null;
+    finished_at: string | null;
+  };
+  vector_agent_job_events: { job_id: string; sequence: number; data: string; created_at: string };
+  vector_deployments: {
+    id: string;
+    project_id: string;
+    organization_id: string;
+    version_id: string;
+    provider: string;
+    environment: string;
+    status: string;
+    provider_deployment_id: string | null;
+    provider_status: string | null;
+    url: string | null;
+    env: string;
+    secret_keys: string;
+    expires_at: string | null;
+    idempotency_key: string | null;
+    error: string | null;
+    log_cursor: string | null;
+    log_counter: number;
+    poll_failures: number;
+    next_poll_at: string | null;
+    created_by: string;
+    created_at: string;
+    updated_at: string;
+    live_at: string | null;
+    destroyed_at: string | null;
+  };
+  vector_deployment_logs: {
+    deployment_id: string;
+    sequence: number;
+    timestamp: string;
+    level: string;
+    source: string;
+    message: string;
+  };
+  vector_audit_logs: {
+    id: string;
+    organization_id: string;
+    project_id: string | null;
+    actor_type: string;
+    actor_id: string;
+    action: string;
+    entity_type: string;
+    entity_id: string;
+    before_id: string | null;
+    after_id: string | null;
+    data: string;
+    created_at: string;
+  };
+  vector_data_tables: {
+    id: string;
+    project_id: string;
+    organization_id: string;
+    name: string;
+    columns: string;
+    created_at: string;
+    updated_at: string;
+  };
+  vector_data_rows: {
+    id: string;
+    table_id: string;
+    project_id: string;
+    organization_id: string;
+    data: string;
+    created_at: string;
+    updated_at: string;
+  };
+}

@@ -1,0 +1,266 @@
+import type { Selectable } from 'kysely';
+import { InternalError } from '../errors/internal-error.js';
+import { NotFoundError } from '../errors/not-found-error.js';
+import { ProviderError } from '../errors/provider-error.js';
+import { VectorError } from '../errors/vector-error.js';
+import type { DeploymentProvider, DeploymentSource, ProviderDeploymentState } from '../plugins/deployment-provider.js';
+import type { ErrorInfo } from '../schemas/agent-event.js';
+import type { Actor } from '../schemas/common.js';
+import type { Deployment } from '../schemas/deployment.js';
+import { writeAudit } from './audit-writer.js';
+import type { CoreDatabase } from './database-schema.js';
+import type { EngineContext } from './engine-context.js';
+import { fromJson, toJson } from './json-column.js';
+import { toDeployment, toDeploymentLog } from './row-mappers.js';
+import { storageFor, toStorageProject } from './scope-context.js';
+
+/** A deployment row. */
+export type DeploymentRow = Selectable<CoreDatabase['vector_deployments']>;
+
+const systemActor: Actor = { type: 'system', id: 'vector' };
+/** A deployment the provider never acknowledged is given up after this long. */
+const ORPHAN_AFTER_MS = 5 * 60_000;
+
+function errorInfo(error: unknown): ErrorInfo {
+  if (VectorError.isInstance(error)) return { code: error.code, message: error.message };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * Drives deployments through pending → building → live | failed → destroyed: the initial
+ * provider call, status polling with exponential backoff, incremental log capture,
+ * production replacement and the preview reaper. One per engine.
+ */
+export function createDeploymentDriver(engine: EngineContext) {
+  const { db } = engine;
+  const inFlight = new Map<string, Promise<Deployment>>();
+
+  function providerOf(row: DeploymentRow): DeploymentProvider {
+    const provider = engine.providers.get(row.provider);
+    if (!provider) throw new InternalError({ message: `Deployment ${row.id} uses provider ${row.provider}, which is not registered with this engine` });
+    return provider;
+  }
+
+  function emit(row: DeploymentRow): Deployment {
+    const deployment = toDeployment(row);
+    engine.events.emit('deployment.updated', { organizationId: row.organization_id, projectId: row.project_id, deployment });
+    return deployment;
+  }
+
+  async function update(row: DeploymentRow, patch: Partial<DeploymentRow>): Promise<DeploymentRow> {
+    const next = { ...patch, updated_at: engine.nowIso() };
+    // Never resurrect a destroyed deployment: a late poll must not overwrite `destroyed`.
+    const updated = await db.updateTable('vector_deployments').set(next).where('id', '=', row.id).where('status', '!=', 'destroyed').returningAll().executeTakeFirst();
+    return updated ?? (await db.selectFrom('vector_deployments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow());
+  }
+
+  function nextPollAt(failures: number, polls: number): string {
+    const base = engine.settings.deploymentPollIntervalMs;
+    const delay = Math.min(engine.settings.deploymentMaxPollIntervalMs, base * 2 ** Math.min(polls + failures, 10));
+    return new Date(engine.now().getTime() + delay).toISOString();
+  }
+
+  async function applyState(row: DeploymentRow, state: ProviderDeploymentState): Promise<DeploymentRow> {
+    const now = engine.nowIso();
+    const polls = row.next_poll_at === null ? 0 : 1;
+    const updated = await update(row, {
+      provider_deployment_id: state.providerDeploymentId,
+      status: state.status,
+      provider_status: state.providerStatus,
+      url: state.url ?? row.url,
+      error: state.status === 'failed' ? toJson(state.error ?? { code: 'PROVIDER_ERROR', message: `The provider reported ${state.providerStatus}` }) : null,
+      live_at: state.status === 'live' ? (row.live_at ?? now) : row.live_at,
+      destroyed_at: state.status === 'destroyed' ? now : row.destroyed_at,
+      poll_failures: 0,
+      next_poll_at: nextPollAt(0, polls + Number(row.poll_failures)),
+    });
+    if (updated.status === 'live' && row.status !== 'live' && updated.environment === 'production') await retirePreviousProduction(updated);
+    return updated;
+  }
+
+  /** Zero-downtime replacement: older production deployments go only once the new one is live. */
+  async function retirePreviousProduction(current: DeploymentRow): Promise<void> {
+    const older = await db
+      .selectFrom('vector_deployments')
+      .selectAll()
+      .where('project_id', '=', current.project_id)
+      .where('environment', '=', 'production')
+      .where('id', '!=', current.id)
+      .where('status', 'in', ['pending', 'building', 'live'])
+      .where('created_at', '<=', current.created_at)
+      .execute();
+    for (const row of older) await destroy(row, systemActor, 'deployment.replace');
+  }
+
+  async function captureLogs(row: DeploymentRow, provider: DeploymentProvider): Promise<void> {
+    if (!provider.capabilities.logs || !row.provider_deployment_id) return;
+    const page = await provider.getLogs({ providerDeploymentId: row.provider_deployment_id, cursor: row.log_cursor });
+    if (page.entries.length === 0 && page.cursor === row.log_cursor) return;
+    const stored = await engine.transaction(async (trx) => {
+      // Compare-and-set on the cursor: a concurrent refresher that stored this page wins.
+      const claimed = await trx
+        .updateTable('vector_deployments')
+        .set((eb) => ({ log_cursor: page.cursor, log_counter: eb('log_counter', '+', page.entries.length) }))
+        .where('id', '=', row.id)
+        .where('log_cursor', row.log_cursor === null ? 'is' : '=', row.log_cursor)
+        .returning(['log_counter'])
+        .executeTakeFirst();
+      if (!claimed) return [];
+      const first = Number(claimed.log_counter) - page.entries.length + 1;
+      const rows = page.entries.map((entry, index) => ({ deployment_id: row.id, sequence: first + index, timestamp: entry.timestamp, level: entry.level, source: entry.source, message: entry.message }));
+      if (rows.length > 0) await trx.insertInto('vector_deployment_logs').values(rows).execute();
+      return rows;
+    });
+    for (const log of stored) engine.events.emit('deployment.log', { organizationId: row.organization_id, projectId: row.project_id, deploymentId: row.id, log: toDeploymentLog(log) });
+  }
+
+  async function refreshRow(row: DeploymentRow): Promise<Deployment> {
+    if (row.status === 'destroyed') return toDeployment(row);
+    const provider = providerOf(row);
+    if (!row.provider_deployment_id) {
+      if (row.status === 'pending' && engine.now().getTime() - Date.parse(row.created_at) > ORPHAN_AFTER_MS) {
+        return emit(await update(row, { status: 'failed', error: toJson({ code: 'INTERNAL', message: 'The deployment was interrupted before the provider accepted it; deploy again' }) }));
+      }
+      return toDeployment(row);
+    }
+    let current = row;
+    try {
+      const state = await provider.getStatus({ providerDeploymentId: row.provider_deployment_id });
+      current = await applyState(row, state);
+    } catch (error) {
+      const gone = VectorError.isInstance(error) && error.code === 'NOT_FOUND';
+      const failures = Number(row.poll_failures) + 1;
+      const retryable = !gone && (error instanceof ProviderError ? error.isRetryable : VectorError.isInstance(error) ? error.isRetryable : true);
+      if (!retryable || failures >= engine.settings.deploymentMaxPollFailures) {
+        const info = gone ? { code: 'NOT_FOUND', message: 'The provider no longer knows this deployment' } : errorInfo(error);
+        return emit(await update(row, { status: 'failed', error: toJson(info), poll_failures: failures }));
+      }
+      engine.events.emit('warning', { organizationId: row.organization_id, projectId: row.project_id, code: 'DEPLOYMENT_POLL_FAILED', message: errorInfo(error).message });
+      return emit(await update(row, { poll_failures: failures, next_poll_at: nextPollAt(failures, 0) }));
+    }
+    try {
+      await captureLogs(current, provider);
+    } catch (error) {
+      engine.events.emit('warning', { organizationId: row.organization_id, projectId: row.project_id, code: 'DEPLOYMENT_LOGS_FAILED', message: errorInfo(error).message });
+    }
+    const latest = await db.selectFrom('vector_deployments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    return emit(latest);
+  }
+
+  /** Polls one deployment now; concurrent calls for one id share a single provider round. */
+  function refresh(row: DeploymentRow): Promise<Deployment> {
+    const running = inFlight.get(row.id);
+    if (running) return running;
+    const promise = db
+      .selectFrom('vector_deployments')
+      .selectAll()
+      .where('id', '=', row.id)
+      .executeTakeFirst()
+      .then((fresh) => {
+        if (!fresh) throw new NotFoundError({ entity: 'deployment', id: row.id });
+        return refreshRow(fresh);
+      })
+      .finally(() => inFlight.delete(row.id));
+    inFlight.set(row.id, promise);
+    return promise;
+  }
+
+  /** Hands a new deployment to its provider, retrying retryable failures a few times. */
+  async function start(row: DeploymentRow, secrets: Record<string, string>): Promise<Deployment> {
+    const provider = providerOf(row);
+    const [project, version] = await Promise.all([
+      db.selectFrom('vector_projects').selectAll().where('id', '=', row.project_id).executeTakeFirstOrThrow(),
+      db.selectFrom('vector_code_versions').selectAll().where('id', '=', row.version_id).executeTakeFirstOrThrow(),
+    ]);
+    const backend = storageFor(engine, project);
+    const storageProject = toStorageProject(project);
+    const source: DeploymentSource = {
+      git: backend.capabilities.gitSource && backend.describeGitSource ? await backend.describeGitSource({ project: storageProject, ref: version.storage_ref }) : null,
+      getFiles: () => backend.getFiles({ project: storageProject, ref: version.storage_ref }),
+    };
+    let lastError: unknown = null;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        const state = await provider.deploy({
+          deploymentId: row.id,
+          idempotencyKey: row.idempotency_key ?? row.id,
+          project: { id: project.id, organizationId: project.organization_id, name: project.name },
+          version: { id: version.id, number: Number(version.number), storageRef: version.storage_ref },
+          environment: row.environment as 'preview' | 'production',
+          source,
+          env: fromJson<Record<string, string>>(row.env),
+          secrets,
+        });
+        const updated = await applyState(row, state);
+        await captureLogs(updated, provider).catch(() => undefined);
+        return emit(await db.selectFrom('vector_deployments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow());
+      } catch (error) {
+        lastError = error;
+        const retryable = VectorError.isInstance(error) && error.isRetryable;
+        if (!retryable) break;
+        const hinted = error instanceof ProviderError ? error.retryAfterMs : undefined;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(hinted ?? engine.settings.deploymentPollIntervalMs * 2 ** attempt, 10_000)));
+      }
+    }
+    // A provider outage leaves the deployment failed with the provider's error, never stuck.
+    return emit(await update(row, { status: 'failed', error: toJson(errorInfo(lastError)) }));
+  }
+
+  async function destroy(row: DeploymentRow, actor: Actor, action = 'deployment.destroy'): Promise<Deployment> {
+    if (row.status === 'destroyed') return toDeployment(row);
+    if (row.provider_deployment_id) await providerOf(row).destroy({ providerDeploymentId: row.provider_deployment_id });
+    const now = engine.nowIso();
+    return engine.transaction(async (trx, afterCommit) => {
+      const updated = await trx
+        .updateTable('vector_deployments')
+        .set({ status: 'destroyed', destroyed_at: now, updated_at: now })
+        .where('id', '=', row.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await writeAudit(engine, trx, afterCommit, { organizationId: row.organization_id, projectId: row.project_id, actor, action, entityType: 'deployment', entityId: row.id, beforeId: row.id, data: { environment: row.environment, provider: row.provider } });
+      const deployment = toDeployment(updated);
+      afterCommit(() => engine.events.emit('deployment.updated', { organizationId: row.organization_id, projectId: row.project_id, deployment }));
+      return deployment;
+    });
+  }
+
+  /** One pass of the monitor: polls deployments that are due. */
+  async function tick(): Promise<void> {
+    const due = await db
+      .selectFrom('vector_deployments')
+      .selectAll()
+      .where('status', 'in', ['pending', 'building'])
+      .where((eb) => eb.or([eb('next_poll_at', 'is', null), eb('next_poll_at', '<=', engine.nowIso())]))
+      .orderBy('next_poll_at')
+      .limit(25)
+      .execute();
+    await Promise.all(due.map((row) => refresh(row).catch(() => undefined)));
+  }
+
+  /** Destroys previews whose `expires_at` has passed. */
+  async function reap(): Promise<number> {
+    const expired = await db
+      .selectFrom('vector_deployments')
+      .selectAll()
+      .where('environment', '=', 'preview')
+      .where('status', '!=', 'destroyed')
+      .where('expires_at', '<=', engine.nowIso())
+      .limit(100)
+      .execute();
+    let destroyed = 0;
+    for (const row of expired) {
+      try {
+        await destroy(row, systemActor, 'deployment.expire');
+        destroyed += 1;
+      } catch (error) {
+        engine.events.emit('warning', { organizationId: row.organization_id, projectId: row.project_id, code: 'PREVIEW_REAP_FAILED', message: errorInfo(error).message });
+      }
+    }
+    return destroyed;
+  }
+
+  return { start, refresh, destroy, tick, reap };
+}
+
+/** The deployment driver of one engine. */
+export type DeploymentDriver = ReturnType<typeof createDeploymentDriver>;

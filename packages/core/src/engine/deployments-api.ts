@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import { parseInput } from '../errors/from-zod.js';
+import { LimitExceededError } from '../errors/limit-exceeded-error.js';
+import { NotFoundError } from '../errors/not-found-error.js';
+import { ValidationError } from '../errors/validation-error.js';
+import { idSchema } from '../schemas/common.js';
+import { deploymentEnvironmentSchema, deploymentStatusSchema } from '../schemas/deployment.js';
+import { writeAudit } from './audit-writer.js';
+import type { DeploymentDriver } from './deployment-driver.js';
+import { toJson } from './json-column.js';
+import { readPage, toPage } from './pagination.js';
+import { toDeployment, toDeploymentLog } from './row-mappers.js';
+import { loadProject, type ScopeContext } from './scope-context.js';
+import type { DeploymentsApi } from './vector-types.js';
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'environment variable names are letters, digits and _');
+const createSchema = z
+  .object({
+    projectId: idSchema,
+    versionId: idSchema.optional(),
+    environment: deploymentEnvironmentSchema,
+    provider: z.string().min(1).optional(),
+    env: z.record(envName, z.string().max(32_768)).default({}),
+    secrets: z.record(envName, z.string().max(32_768)).default({}),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+    ttlSeconds: z.number().int().min(60).max(30 * 86_400).optional(),
+  })
+  .refine((input) => Object.keys(input.env).every((key) => !(key in input.secrets)), { message: 'a name cannot be both an env var and a secret', path: ['secrets'] });
+const filterSchema = z.object({ projectId: idSchema.optional(), environment: deploymentEnvironmentSchema.optional(), status: deploymentStatusSchema.optional() });
+const logOptionsSchema = z.object({ afterSequence: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(1000) });
+
+const settled = new Set(['live', 'failed', 'destroyed']);
+
+/** Deployments of one organization's projects. */
+export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriver): DeploymentsApi {
+  const { engine, organizationId, actor } = scope;
+  const { db } = engine;
+
+  async function loadDeployment(deploymentId: string) {
+    const id = parseInput(idSchema, deploymentId, 'deployment id');
+    const row = await db.selectFrom('vector_deployments').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
+    if (!row) throw new NotFoundError({ entity: 'deployment', id });
+    return row;
+  }
+
+  return {
+    async create(input) {
+      const parsed = parseInput(createSchema, input, 'deployment');
+      const project = await loadProject(scope, parsed.projectId);
+      const versionId = parsed.versionId ?? project.current_version_id;
+      if (!versionId) throw new ValidationError({ message: `Project ${project.id} has no version to deploy yet`, issues: [{ path: ['versionId'], message: 'no version' }] });
+      const version = await db.selectFrom('vector_code_versions').select(['id']).where('id', '=', versionId).where('project_id', '=', project.id).executeTakeFirst();
+      if (!version) throw new NotFoundError({ entity: 'version', id: versionId });
+      const providerName = parsed.provider ?? engine.defaultProvider;
+      const provider = providerName ? engine.providers.get(providerName) : undefined;
+      if (!providerName || !provider) {
+        throw new ValidationError({
+          message: `Unknown deployment provider ${providerName ?? '(none registered)'}; registered: ${[...engine.providers.keys()].join(', ') || 'none'}`,
+          issues: [{ path: ['provider'], message: 'not registered' }],
+        });
+      }
+      if (!provider.capabilities.environments.includes(parsed.environment)) {
+        throw new ValidationError({ message: `Provider ${providerName} does not deploy to ${parsed.environment}`, issues: [{ path: ['environment'], message: 'unsupported by provider' }] });
+      }
+      if (parsed.idempotencyKey) {
+        const existing = await db.selectFrom('vector_deployments').selectAll().where('project_id', '=', project.id).where('idempotency_key', '=', parsed.idempotencyKey).executeTakeFirst();
+        if (existing) return toDeployment(existing);
+      }
+      const now = engine.now();
+      const ttl = parsed.ttlSeconds ?? engine.settings.previewTtlSeconds;
+      const expiresAt = parsed.environment === 'preview' ? new Date(now.getTime() + ttl * 1000).toISOString() : null;
+      if (parsed.environment === 'preview') {
+        // One preview per (project, version): reuse a usable one and extend its life.
+        const reusable = await db
+          .selectFrom('vector_deployments')
+          .selectAll()
+          .where('project_id', '=', project.id)
+          .where('version_id', '=', versionId)
+          .where('provider', '=', providerName)
+          .where('environment', '=', 'preview')
+          .where('status', 'in', ['pending', 'building', 'live'])
+          .where('expires_at', '>', now.toISOString())
+          .orderBy('created_at', 'desc')
+          .executeTakeFirst();
+        if (reusable) {
+          const extended = expiresAt && reusable.expires_at && reusable.expires_at > expiresAt ? reusable.expires_at : expiresAt;
+          const updated = await db.updateTable('vector_deployments').set({ expires_at: extended, updated_at: now.toISOString() }).where('id', '=', reusable.id).returningAll().executeTakeFirstOrThrow();
+          return toDeployment(updated);
+        }
+      }
+      const id = engine.newId();
+      const row = {
+        id,
+        project_id: project.id,
+        organization_id: organizationId,
+        version_id: versionId,
+        provider: providerName,
+        environment: parsed.environment,
+        status: 'pending',
+        provider_deployment_id: null,
+        provider_status: null,
+        url: null,
+        env: toJson(parsed.env),
+        secret_keys: toJson(Object.keys(parsed.secrets).sort()),
+        expires_at: expiresAt,
+        idempotency_key: parsed.idempotencyKey ?? null,
+        error: null,
+        log_cursor: null,
+        log_counter: 0,
+        poll_failures: 0,
+        next_poll_at: null,
+        created_by: `${actor.type}:${actor.id}`,
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
+        live_at: null,
+        destroyed_at: null,
+      };
+      try {
+        await engine.transaction(async (trx, afterCommit) => {
+          await trx.insertInto('vector_deployments').values(row).execute();
+          await writeAudit(engine, trx, afterCommit, {
+            organizationId,
+            projectId: project.id,
+            actor,
+            action: 'deployment.create',
+            entityType: 'deployment',
+            entityId: id,
+            afterId: id,
+            data: { environment: parsed.environment, provider: providerName, versionId, envKeys: Object.keys(parsed.env), secretKeys: Object.keys(parsed.secrets) },
+          });
+        });
+      } catch (error) {
+        // A concurrent retry with the same idempotency key won the insert: return its row.
+        if (parsed.idempotencyKey) {
+          const existing = await db.selectFrom('vector_deployments').selectAll().where('project_id', '=', project.id).where('idempotency_key', '=', parsed.idempotencyKey).executeTakeFirst();
+          if (existing) return toDeployment(existing);
+        }
+        throw error;
+      }
+      return driver.start(row, parsed.secrets);
+    },
+
+    async get(deploymentId) {
+      return toDeployment(await loadDeployment(deploymentId));
+    },
+
+    async list(filter, page) {
+      const parsed = parseInput(filterSchema, filter ?? {}, 'deployment filter');
+      const { limit, cursor } = readPage(page);
+      let query = db.selectFrom('vector_deployments').selectAll().where('organization_id', '=', organizationId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
+      if (parsed.projectId) query = query.where('project_id', '=', parsed.projectId);
+      if (parsed.environment) query = query.where('environment', '=', parsed.environment);
+      if (parsed.status) query = query.where('status', '=', parsed.status);
+      if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '<', cursor.id)])]));
+      return toPage(await query.execute(), limit, toDeployment, (row) => ({ key: row.created_at, id: row.id }));
+    },
+
+    async refresh(deploymentId) {
+      return driver.refresh(await loadDeployment(deploymentId));
+    },
+
+    async listLogs(deploymentId, options) {
+      const row = await loadDeployment(deploymentId);
+      const parsed = parseInput(logOptionsSchema, options ?? {}, 'log query');
+      const rows = await db
+        .selectFrom('vector_deployment_logs')
+        .selectAll()
+        .where('deployment_id', '=', row.id)
+        .where('sequence', '>', parsed.afterSequence)
+        .orderBy('sequence')
+        .limit(parsed.limit)
+        .execute();
+      return rows.map(toDeploymentLog);
+    },
+
+    async destroy(deploymentId) {
+      return driver.destroy(await loadDeployment(deploymentId), actor);
+    },
+
+    async waitForDeployment(deploymentId, options) {
+      const timeoutMs = parseInput(z.number().int().min(1).max(3_600_000).default(60_000), options?.timeoutMs, 'timeout');
+      const deadline = Date.now() + timeoutMs;
+      let row = await loadDeployment(deploymentId);
+      for (;;) {
+        if (settled.has(row.status)) return toDeployment(row);
+        if (Date.now() >= deadline) throw new LimitExceededError({ limit: 'wait_timeout', message: `Deployment ${row.id} did not settle within ${timeoutMs} ms (status ${row.status})` });
+        await driver.refresh(row);
+        row = await loadDeployment(deploymentId);
+        if (!settled.has(row.status)) await new Promise((resolve) => setTimeout(resolve, Math.min(engine.settings.deploymentPollIntervalMs, Math.max(1, deadline - Date.now()))));
+      }
+    },
+  };
+}

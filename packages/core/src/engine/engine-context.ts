@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { SqlDialectName } from '../db/create-database.js';
+import type { Agent } from '../plugins/agent.js';
+import type { DeploymentProvider } from '../plugins/deployment-provider.js';
+import type { StorageBackend } from '../plugins/storage-backend.js';
+import type { JobBudget } from '../schemas/agent-job.js';
+import type { CoreDatabase } from './database-schema.js';
+import type { JobQueue } from './job-queue.js';
+import type { VectorEventBus } from './vector-events.js';
+
+/** Settings the engine runs with, after defaults. */
+export interface EngineSettings {
+  previewTtlSeconds: number;
+  jobBudget: JobBudget;
+  deploymentPollIntervalMs: number;
+  deploymentMaxPollIntervalMs: number;
+  deploymentMaxPollFailures: number;
+  reaperIntervalMs: number;
+  jobHeartbeatMs: number;
+  jobStaleAfterMs: number;
+  roles: ReadonlyArray<'api' | 'worker'>;
+}
+
+/** Runs `work` in a transaction and, only after it commits, the callbacks it registered. */
+export type RunInTransaction = <T>(work: (trx: Transaction<CoreDatabase>, afterCommit: (callback: () => void) => void) => Promise<T>) => Promise<T>;
+
+/** What every engine module shares. One per `createVector` call: no module-level state. */
+export interface EngineContext {
+  db: Kysely<CoreDatabase>;
+  dialect: SqlDialectName;
+  events: VectorEventBus;
+  storage: ReadonlyMap<string, StorageBackend>;
+  defaultStorage: string;
+  providers: ReadonlyMap<string, DeploymentProvider>;
+  defaultProvider: string | null;
+  agents: ReadonlyMap<string, Agent>;
+  defaultAgent: string | null;
+  queue: JobQueue;
+  settings: EngineSettings;
+  /** Identifies this process's worker in job rows. */
+  workerId: string;
+  now(): Date;
+  nowIso(): string;
+  newId(): string;
+  transaction: RunInTransaction;
+  /** Abort controllers of jobs running in this process, by job id. */
+  runningJobs: Map<string, { controller: AbortController; reason: 'cancel' | 'shutdown' | 'budget' | null }>;
+}
+
+/** Builds the shared context. */
+export function createEngineContext(input: Omit<EngineContext, 'nowIso' | 'newId' | 'transaction' | 'runningJobs' | 'workerId'>): EngineContext {
+  const transaction: RunInTransaction = async (work) => {
+    const callbacks: Array<() => void> = [];
+    const result = await input.db.transaction().execute((trx) => work(trx, (callback) => callbacks.push(callback)));
+    for (const callback of callbacks) callback();
+    return result;
+  };
+  return {
+    ...input,
+    workerId: `${process.pid}-${randomUUID().slice(0, 8)}`,
+    nowIso: () => input.now().toISOString(),
+    newId: () => randomUUID(),
+    transaction,
+    runningJobs: new Map(),
+  };
+}

@@ -1,0 +1,309 @@
+import { type Selectable, sql } from 'kysely';
+import { CancelledError } from '../errors/cancelled-error.js';
+import { LimitExceededError } from '../errors/limit-exceeded-error.js';
+import { ValidationError } from '../errors/validation-error.js';
+import { VectorError } from '../errors/vector-error.js';
+import { decodeText, encodeText, isBinaryContent } from '../files/content.js';
+import { normalizeFilePath } from '../files/path-rules.js';
+import type { AgentProjectFiles, AgentRunContext } from '../plugins/agent.js';
+import { agentEventSchema, type ErrorInfo, type ParsedAgentEvent } from '../schemas/agent-event.js';
+import type { FileChange, FileEntry } from '../schemas/source-file.js';
+import type { CoreDatabase } from './database-schema.js';
+import type { EngineContext } from './engine-context.js';
+import { appendJobEvent } from './job-events.js';
+import { fromJson, toJson } from './json-column.js';
+import { toAgentJob } from './row-mappers.js';
+import { storageFor, toStorageProject } from './scope-context.js';
+import { writeVersion } from './version-writer.js';
+
+type JobRow = Selectable<CoreDatabase['vector_agent_jobs']>;
+type ResultEvent = Extract<ParsedAgentEvent, { type: 'result' }>;
+
+/** Why a run stopped early. */
+type StopReason = 'cancel' | 'shutdown' | 'budget' | null;
+
+/**
+ * Runs one queued job to a final state. Safe to call twice for one id (a queue may deliver
+ * twice): only the caller whose UPDATE moves the row from `queued` to `running` proceeds.
+ */
+export async function runJob(engine: EngineContext, jobId: string): Promise<void> {
+  const now = engine.nowIso();
+  const claimed = await engine.db
+    .updateTable('vector_agent_jobs')
+    .set((eb) => ({
+      status: 'running',
+      attempts: eb('attempts', '+', 1),
+      started_at: sql<string>`coalesce(started_at, ${now})`,
+      heartbeat_at: now,
+      worker_id: engine.workerId,
+    }))
+    .where('id', '=', jobId)
+    .where('status', '=', 'queued')
+    .returningAll()
+    .executeTakeFirst();
+  if (!claimed) return;
+  await appendJobEvent(engine, engine.db, null, claimed, { type: 'status', status: 'running', attempt: Number(claimed.attempts) });
+  announce(engine, claimed);
+
+  const controller = new AbortController();
+  const local = { controller, reason: null as StopReason };
+  engine.runningJobs.set(jobId, local);
+  const heartbeat = setInterval(() => void beat(engine, claimed, local), engine.settings.jobHeartbeatMs);
+  heartbeat.unref?.();
+  try {
+    await execute(engine, claimed, local);
+  } catch (error) {
+    // Finalising itself failed (e.g. the database went away); the row stays `running`
+    // and the stale-job recovery returns it to the queue.
+    engine.events.emit('warning', { organizationId: claimed.organization_id, projectId: claimed.project_id, code: 'JOB_FINALISE_FAILED', message: error instanceof Error ? error.message : String(error) });
+  } finally {
+    clearInterval(heartbeat);
+    engine.runningJobs.delete(jobId);
+  }
+}
+
+async function beat(engine: EngineContext, job: JobRow, local: { controller: AbortController; reason: StopReason }): Promise<void> {
+  try {
+    const row = await engine.db
+      .updateTable('vector_agent_jobs')
+      .set({ heartbeat_at: engine.nowIso() })
+      .where('id', '=', job.id)
+      .where('worker_id', '=', engine.workerId)
+      .returning(['cancel_requested_at', 'status'])
+      .executeTakeFirst();
+    // Cancelled from another process, or the project was deleted underneath the job.
+    if (!row || row.cancel_requested_at !== null || row.status !== 'running') {
+      local.reason ??= 'cancel';
+      local.controller.abort(new CancelledError());
+    }
+  } catch {
+    // A missed heartbeat is harmless; the next one retries.
+  }
+}
+
+function errorInfo(error: unknown): ErrorInfo {
+  if (VectorError.isInstance(error)) return { code: error.code, message: error.message };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}
+
+function announce(engine: EngineContext, row: JobRow): void {
+  engine.events.emit('job.updated', { organizationId: row.organization_id, projectId: row.project_id, job: toAgentJob(row) });
+}
+
+async function execute(engine: EngineContext, job: JobRow, local: { controller: AbortController; reason: StopReason }): Promise<void> {
+  const agent = engine.agents.get(job.agent_type);
+  const usage = { promptTokens: Number(job.prompt_tokens), completionTokens: Number(job.completion_tokens), totalTokens: Number(job.total_tokens) };
+  let steps = Number(job.steps);
+  let result: ResultEvent | null = null;
+  let failure: unknown = null;
+  try {
+    if (!agent) throw new ValidationError({ message: `No agent of type ${job.agent_type} is registered with this engine` });
+    const context = await buildRunContext(engine, job, local.controller.signal);
+    for await (const raw of agent.run(context)) {
+      if (local.controller.signal.aborted) break;
+      const parsed = agentEventSchema.safeParse(raw);
+      if (!parsed.success) {
+        throw new ValidationError({ message: `Agent ${job.agent_type} emitted an invalid event: ${parsed.error.issues[0]?.message ?? 'invalid'}`, cause: parsed.error });
+      }
+      const event = parsed.data;
+      if (result) throw new ValidationError({ message: `Agent ${job.agent_type} emitted events after its result` });
+      if (event.type === 'result') {
+        result = { ...event, changes: event.changes.map((change) => ({ ...change, path: normalizeFilePath(change.path) })) };
+        await appendJobEvent(engine, engine.db, null, job, {
+          type: 'result',
+          changedPaths: result.changes.map((change) => change.path),
+          commitMessage: result.commitMessage,
+          summary: result.summary,
+          validationStatus: result.validationStatus,
+        });
+        continue;
+      }
+      await appendJobEvent(engine, engine.db, null, job, event);
+      if (event.type === 'plan') {
+        await engine.db.updateTable('vector_agent_jobs').set({ plan: toJson(event.steps) }).where('id', '=', job.id).execute();
+      }
+      if (event.type === 'usage') {
+        steps += 1;
+        usage.promptTokens += event.usage.promptTokens;
+        usage.completionTokens += event.usage.completionTokens;
+        usage.totalTokens += event.usage.totalTokens;
+        await engine.db
+          .updateTable('vector_agent_jobs')
+          .set({ steps, prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens })
+          .where('id', '=', job.id)
+          .execute();
+        const over = steps > Number(job.max_steps) ? 'job_steps' : usage.totalTokens > Number(job.max_tokens) ? 'job_tokens' : null;
+        if (over) {
+          local.reason = 'budget';
+          local.controller.abort(new Error(over));
+          throw new LimitExceededError({
+            limit: over,
+            message: over === 'job_steps' ? `The job used ${steps} steps; its budget is ${job.max_steps}` : `The job used ${usage.totalTokens} tokens; its budget is ${job.max_tokens}`,
+          });
+        }
+      }
+    }
+  } catch (error) {
+    failure = error;
+  }
+
+  if (local.reason === 'shutdown') return requeue(engine, job);
+  if (local.reason === 'cancel') return finishCancelled(engine, job, 'cancelled while running');
+  if (failure === null && result === null) failure = new ValidationError({ message: `Agent ${job.agent_type} finished without a result` });
+  if (failure !== null || result === null) return finishFailed(engine, job, errorInfo(failure));
+  return finishComplete(engine, job, result, usage, steps);
+}
+
+async function buildRunContext(engine: EngineContext, job: JobRow, signal: AbortSignal): Promise<AgentRunContext> {
+  const [session, message, project] = await Promise.all([
+    engine.db.selectFrom('vector_agent_sessions').selectAll().where('id', '=', job.session_id).executeTakeFirstOrThrow(),
+    engine.db.selectFrom('vector_chat_messages').selectAll().where('id', '=', job.message_id).executeTakeFirstOrThrow(),
+    engine.db.selectFrom('vector_projects').selectAll().where('id', '=', job.project_id).executeTakeFirstOrThrow(),
+  ]);
+  const history = await engine.db
+    .selectFrom('vector_chat_messages')
+    .select(['role', 'content'])
+    .where('session_id', '=', job.session_id)
+    .where('position', '<', message.position)
+    .orderBy('position')
+    .execute();
+  const base = job.base_version_id
+    ? await engine.db.selectFrom('vector_code_versions').select('storage_ref').where('id', '=', job.base_version_id).executeTakeFirstOrThrow()
+    : null;
+  const backend = storageFor(engine, project);
+  const storageProject = toStorageProject(project);
+  let listing: Promise<FileEntry[]> | null = null;
+  const files: AgentProjectFiles = {
+    list: () => {
+      listing ??= base ? backend.listFiles({ project: storageProject, ref: base.storage_ref }) : Promise.resolve([]);
+      return listing;
+    },
+    read: async (path) => {
+      if (!base) return null;
+      const file = await backend.getFile({ project: storageProject, ref: base.storage_ref, path: normalizeFilePath(path) });
+      return file?.content ?? null;
+    },
+    readText: async (path) => {
+      const bytes = await files.read(path);
+      return bytes === null || isBinaryContent(bytes) ? null : decodeText(bytes);
+    },
+  };
+  return {
+    job: { id: job.id, budget: { maxSteps: Number(job.max_steps), maxTokens: Number(job.max_tokens) }, baseVersionId: job.base_version_id, attempts: Number(job.attempts) },
+    project: { id: project.id, organizationId: project.organization_id, name: project.name },
+    session: { id: session.id, settings: fromJson(session.settings) },
+    message: { id: message.id, content: message.content },
+    history: history.map((entry) => ({ role: entry.role as 'user' | 'assistant' | 'system', content: entry.content })),
+    files,
+    signal,
+  };
+}
+
+async function finishWith(engine: EngineContext, job: JobRow, status: 'failed' | 'cancelled', error: ErrorInfo | null, event: Parameters<typeof appendJobEvent>[4]): Promise<void> {
+  const row = await engine.transaction(async (trx, afterCommit) => {
+    const updated = await trx
+      .updateTable('vector_agent_jobs')
+      .set({ status, error: error === null ? null : toJson(error), finished_at: engine.nowIso(), worker_id: null })
+      .where('id', '=', job.id)
+      .where('status', '=', 'running')
+      .returningAll()
+      .executeTakeFirst();
+    if (updated) await appendJobEvent(engine, trx, afterCommit, job, event);
+    return updated;
+  });
+  if (row) announce(engine, row);
+}
+
+function finishFailed(engine: EngineContext, job: JobRow, error: ErrorInfo): Promise<void> {
+  return finishWith(engine, job, 'failed', error, { type: 'failed', error });
+}
+
+function finishCancelled(engine: EngineContext, job: JobRow, reason: string): Promise<void> {
+  return finishWith(engine, job, 'cancelled', null, { type: 'cancelled', reason });
+}
+
+/** Hands a job interrupted by shutdown back to the queue, as if it had never started. */
+async function requeue(engine: EngineContext, job: JobRow): Promise<void> {
+  const row = await engine.transaction(async (trx, afterCommit) => {
+    const updated = await trx
+      .updateTable('vector_agent_jobs')
+      .set({ status: 'queued', worker_id: null, heartbeat_at: null })
+      .where('id', '=', job.id)
+      .where('status', '=', 'running')
+      .returningAll()
+      .executeTakeFirst();
+    if (updated) await appendJobEvent(engine, trx, afterCommit, job, { type: 'status', status: 'queued', attempt: Number(updated.attempts) + 1 });
+    return updated;
+  });
+  if (row) announce(engine, row);
+}
+
+async function finishComplete(engine: EngineContext, job: JobRow, result: ResultEvent, usage: { promptTokens: number; completionTokens: number; totalTokens: number }, steps: number): Promise<void> {
+  const project = await engine.db.selectFrom('vector_projects').selectAll().where('id', '=', job.project_id).executeTakeFirst();
+  if (!project) return;
+  const agentActor = { type: 'agent' as const, id: job.agent_type };
+
+  // Everything that marks the job done is committed with the version (or alone, for answers).
+  const complete = async (trx: Parameters<NonNullable<Parameters<typeof writeVersion>[1]['alsoInTransaction']>>[0], afterCommit: (callback: () => void) => void, versionId: string | null) => {
+    const now = engine.nowIso();
+    const counter = await trx
+      .updateTable('vector_agent_sessions')
+      .set((eb) => ({ message_counter: eb('message_counter', '+', 1), updated_at: now }))
+      .where('id', '=', job.session_id)
+      .returning(['message_counter'])
+      .executeTakeFirstOrThrow();
+    const messageId = engine.newId();
+    await trx
+      .insertInto('vector_chat_messages')
+      .values({
+        id: messageId,
+        session_id: job.session_id,
+        project_id: job.project_id,
+        organization_id: job.organization_id,
+        position: Number(counter.message_counter),
+        role: 'assistant',
+        content: result.summary,
+        job_id: job.id,
+        version_id: versionId,
+        created_by: `agent:${job.agent_type}`,
+        created_at: now,
+      })
+      .execute();
+    const updated = await trx
+      .updateTable('vector_agent_jobs')
+      .set({ status: 'complete', result_version_id: versionId, finished_at: now, worker_id: null })
+      .where('id', '=', job.id)
+      .where('status', '=', 'running')
+      .where('cancel_requested_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    // Cancelled at the last moment: roll the version back with everything else.
+    if (!updated) throw new CancelledError({ message: 'The job was cancelled before its result was saved' });
+    await appendJobEvent(engine, trx, afterCommit, job, { type: 'done', versionId, messageId, usage, steps });
+    afterCommit(() => announce(engine, updated));
+  };
+
+  try {
+    if (result.changes.length === 0) {
+      await engine.transaction((trx, afterCommit) => complete(trx, afterCommit, null));
+      return;
+    }
+    const changes: FileChange[] = result.changes.map((change) =>
+      change.type === 'delete' ? { type: 'delete', path: change.path } : { type: 'write', path: change.path, content: typeof change.content === 'string' ? encodeText(change.content) : change.content },
+    );
+    await writeVersion(engine, {
+      project,
+      actor: agentActor,
+      parentVersionId: job.base_version_id,
+      changes,
+      message: result.commitMessage,
+      source: 'ai_generation',
+      jobId: job.id,
+      validationStatus: result.validationStatus,
+      alsoInTransaction: (trx, afterCommit, version) => complete(trx, afterCommit, version.id),
+    });
+  } catch (error) {
+    if (error instanceof CancelledError) return finishCancelled(engine, job, 'cancelled before its result was saved');
+    return finishFailed(engine, job, errorInfo(error));
+  }
+}

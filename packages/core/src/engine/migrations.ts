@@ -1,0 +1,224 @@
+import type { Kysely } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import { InternalError } from '../errors/internal-error.js';
+
+// Migrations are code, not files on disk, so they ship inside the bundle. Never edit a
+// released migration: add a new one.
+const migrations: Record<string, Migration> = {
+  '0001_core': {
+    async up(db: Kysely<any>) {
+      const text = 'text' as const;
+      await db.schema
+        .createTable('vector_organizations')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('slug', text, (c) => c.notNull().unique())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('vector_users')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('email', text, (c) => c.notNull().unique())
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('vector_memberships')
+        .addColumn('organization_id', text, (c) => c.notNull().references('vector_organizations.id').onDelete('cascade'))
+        .addColumn('user_id', text, (c) => c.notNull().references('vector_users.id').onDelete('cascade'))
+        .addColumn('role', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('vector_memberships_pk', ['organization_id', 'user_id'])
+        .execute();
+      await db.schema
+        .createTable('vector_projects')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('organization_id', text, (c) => c.notNull().references('vector_organizations.id').onDelete('cascade'))
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('description', text, (c) => c.notNull())
+        .addColumn('storage_backend', text, (c) => c.notNull())
+        .addColumn('settings', text, (c) => c.notNull())
+        .addColumn('current_version_id', text)
+        .addColumn('published_version_id', text)
+        .addColumn('version_counter', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('vector_projects_org').on('vector_projects').columns(['organization_id', 'created_at']).execute();
+      await db.schema
+        .createTable('vector_code_versions')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('project_id', text, (c) => c.notNull().references('vector_projects.id').onDelete('cascade'))
+        .addColumn('organization_id', text, (c) => c.notNull())
+        .addColumn('number', 'integer', (c) => c.notNull())
+        .addColumn('parent_id', text)
+        .addColumn('storage_ref', text, (c) => c.notNull())
+        .addColumn('message', text, (c) => c.notNull())
+        .addColumn('source', text, (c) => c.notNull())
+        .addColumn('restored_from_id', text)
+        .addColumn('job_id', text)
+        .addColumn('validation_status', text, (c) => c.notNull())
+        .addColumn('file_count', 'integer', (c) => c.notNull())
+        .addColumn('created_by', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addUniqueConstraint('vector_code_versions_number', ['project_id', 'number'])
+        .execute();
+      await db.schema
+        .createTable('vector_agent_sessions')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('project_id', text, (c) => c.notNull().references('vector_projects.id').onDelete('cascade'))
+        .addColumn('organization_id', text, (c) => c.notNull())
+        .addColumn('agent_type', text, (c) => c.notNull())
+        .addColumn('title', text, (c) => c.notNull())
+        .addColumn('settings', text, (c) => c.notNull())
+        .addColumn('message_counter', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_by', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('vector_chat_messages')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('session_id', text, (c) => c.notNull().references('vector_agent_sessions.id').onDelete('cascade'))
+        .addColumn('project_id', text, (c) => c.notNull())
+        .addColumn('organization_id', text, (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('role', text, (c) => c.notNull())
+        .addColumn('content', text, (c) => c.notNull())
+        .addColumn('job_id', text)
+        .addColumn('version_id', text)
+        .addColumn('created_by', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addUniqueConstraint('vector_chat_messages_position', ['session_id', 'position'])
+        .execute();
+      await db.schema
+        .createTable('vector_agent_jobs')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('project_id', text, (c) => c.notNull().references('vector_projects.id').onDelete('cascade'))
+        .addColumn('organization_id', text, (c) => c.notNull())
+        .addColumn('session_id', text, (c) => c.notNull())
+        .addColumn('message_id', text, (c) => c.notNull())
+        .addColumn('agent_type', text, (c) => c.notNull())
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('base_version_id', text)
+        .addColumn('result_version_id', text)
+        .addColumn('plan', text)
+        .addColumn('error', text)
+        .addColumn('max_steps', 'integer', (c) => c.notNull())
+        .addColumn('max_tokens', 'integer', (c) => c.notNull())
+        .addColumn('prompt_tokens', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('completion_tokens', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('total_tokens', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('steps', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('event_counter', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('worker_id', text)
+        .addColumn('heartbeat_at', text)
+        .addColumn('cancel_requested_at', text)
+        .addColumn('created_by', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('started_at', text)
+        .addColumn('finished_at', text)
+        .execute();
+      await db.schema.createIndex('vector_agent_jobs_status').on('vector_agent_jobs').columns(['status', 'heartbeat_at']).execute();
+      await db.schema
+        .createTable('vector_agent_job_events')
+        .addColumn('job_id', text, (c) => c.notNull().references('vector_agent_jobs.id').onDelete('cascade'))
+        .addColumn('sequence', 'integer', (c) => c.notNull())
+        .addColumn('data', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('vector_agent_job_events_pk', ['job_id', 'sequence'])
+        .execute();
+      await db.schema
+        .createTable('vector_deployments')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('project_id', text, (c) => c.notNull().references('vector_projects.id').onDelete('cascade'))
+        .addColumn('organization_id', text, (c) => c.notNull())
+        .addColumn('version_id', text, (c) => c.notNull())
+        .addColumn('provider', text, (c) => c.notNull())
+        .addColumn('environment', text, (c) => c.notNull())
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('provider_deployment_id', text)
+        .addColumn('provider_status', text)
+        .addColumn('url', text)
+        .addColumn('env', text, (c) => c.notNull())
+        .addColumn('secret_keys', text, (c) => c.notNull())
+        .addColumn('expires_at', text)
+        .addColumn('idempotency_key', text)
+        .addColumn('error', text)
+        .addColumn('log_cursor', text)
+        .addColumn('log_counter', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('poll_failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_poll_at', text)
+        .addColumn('created_by', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull())
+        .addColumn('live_at', text)
+        .addColumn('destroyed_at', text)
+        .addUniqueConstraint('vector_deployments_idempotency', ['project_id', 'idempotency_key'])
+        .execute();
+      await db.schema.createIndex('vector_deployments_status').on('vector_deployments').columns(['status', 'next_poll_at']).execute();
+      await db.schema
+        .createTable('vector_deployment_logs')
+        .addColumn('deployment_id', text, (c) => c.notNull().references('vector_deployments.id').onDelete('cascade'))
+        .addColumn('sequence', 'integer', (c) => c.notNull())
+        .addColumn('timestamp', text, (c) => c.notNull())
+        .addColumn('level', text, (c) => c.notNull())
+        .addColumn('source', text, (c) => c.notNull())
+        .addColumn('message', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('vector_deployment_logs_pk', ['deployment_id', 'sequence'])
+        .execute();
+      await db.schema
+        .createTable('vector_audit_logs')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('organization_id', text, (c) => c.notNull())
+        .addColumn('project_id', text)
+        .addColumn('actor_type', text, (c) => c.notNull())
+        .addColumn('actor_id', text, (c) => c.notNull())
+        .addColumn('action', text, (c) => c.notNull())
+        .addColumn('entity_type', text, (c) => c.notNull())
+        .addColumn('entity_id', text, (c) => c.notNull())
+        .addColumn('before_id', text)
+        .addColumn('after_id', text)
+        .addColumn('data', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('vector_audit_logs_org').on('vector_audit_logs').columns(['organization_id', 'created_at']).execute();
+      await db.schema
+        .createTable('vector_data_tables')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('project_id', text, (c) => c.notNull().references('vector_projects.id').onDelete('cascade'))
+        .addColumn('organization_id', text, (c) => c.notNull())
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('columns', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull())
+        .addUniqueConstraint('vector_data_tables_name', ['project_id', 'name'])
+        .execute();
+      await db.schema
+        .createTable('vector_data_rows')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('table_id', text, (c) => c.notNull().references('vector_data_tables.id').onDelete('cascade'))
+        .addColumn('project_id', text, (c) => c.notNull())
+        .addColumn('organization_id', text, (c) => c.notNull())
+        .addColumn('data', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('vector_data_rows_table').on('vector_data_rows').columns(['table_id', 'created_at']).execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the core tables up to date. Safe to call from several processes at once. */
+export async function migrateCoreTables(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider, migrationTableName: 'vector_migration', migrationLockTableName: 'vector_migration_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error');
+    throw new InternalError({ message: `Migrating the Vector metadata store failed${failed ? ` at ${failed.migrationName}` : ''}`, cause: error });
+  }
+}

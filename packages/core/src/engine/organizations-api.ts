@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { ConflictError } from '../errors/conflict-error.js';
+import { parseInput } from '../errors/from-zod.js';
+import { NotFoundError } from '../errors/not-found-error.js';
+import { actorSchema, idSchema } from '../schemas/common.js';
+import { writeAudit } from './audit-writer.js';
+import type { EngineContext } from './engine-context.js';
+import { readPage, toPage } from './pagination.js';
+import { toOrganization } from './row-mappers.js';
+import { toStorageProject } from './scope-context.js';
+import type { OrganizationsApi } from './vector-types.js';
+
+const createSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'slugs are lower-case letters, digits and dashes').optional(),
+});
+const updateSchema = z.object({ name: z.string().trim().min(1).max(200).optional() }).strict();
+
+function slugify(name: string): string {
+  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48);
+  return base.length > 0 ? base : 'org';
+}
+
+/** The tenant-level API. */
+export function createOrganizationsApi(context: EngineContext): OrganizationsApi {
+  const { db } = context;
+
+  async function load(organizationId: string) {
+    const id = parseInput(idSchema, organizationId, 'organization id');
+    const row = await db.selectFrom('vector_organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError({ entity: 'organization', id });
+    return row;
+  }
+
+  return {
+    async create(input, actor) {
+      const parsed = parseInput(createSchema, input, 'organization');
+      const who = parseInput(actorSchema, actor, 'actor');
+      const id = context.newId();
+      const slug = parsed.slug ?? `${slugify(parsed.name)}-${id.slice(0, 6)}`;
+      const now = context.nowIso();
+      const row = { id, name: parsed.name, slug, created_at: now, updated_at: now };
+      return context.transaction(async (trx, afterCommit) => {
+        const taken = await trx.selectFrom('vector_organizations').select('id').where('slug', '=', slug).executeTakeFirst();
+        if (taken) throw new ConflictError({ message: `The organization slug ${slug} is taken`, details: { slug } });
+        await trx.insertInto('vector_organizations').values(row).execute();
+        await writeAudit(context, trx, afterCommit, { organizationId: id, projectId: null, actor: who, action: 'organization.create', entityType: 'organization', entityId: id, afterId: id });
+        return toOrganization(row);
+      });
+    },
+    async get(organizationId) {
+      return toOrganization(await load(organizationId));
+    },
+    async getBySlug(slug) {
+      const value = parseInput(z.string().min(1).max(63), slug, 'organization slug');
+      const row = await db.selectFrom('vector_organizations').selectAll().where('slug', '=', value).executeTakeFirst();
+      if (!row) throw new NotFoundError({ entity: 'organization', id: value });
+      return toOrganization(row);
+    },
+    async list(page) {
+      const { limit, cursor } = readPage(page);
+      let query = db.selectFrom('vector_organizations').selectAll().orderBy('created_at').orderBy('id').limit(limit + 1);
+      if (cursor) query = query.where((eb) => eb.or([eb('created_at', '>', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '>', cursor.id)])]));
+      return toPage(await query.execute(), limit, toOrganization, (row) => ({ key: row.created_at, id: row.id }));
+    },
+    async update(organizationId, patch, actor) {
+      const parsed = parseInput(updateSchema, patch, 'organization update');
+      const who = parseInput(actorSchema, actor, 'actor');
+      const row = await load(organizationId);
+      const next = { ...row, ...(parsed.name === undefined ? {} : { name: parsed.name }), updated_at: context.nowIso() };
+      return context.transaction(async (trx, afterCommit) => {
+        await trx.updateTable('vector_organizations').set({ name: next.name, updated_at: next.updated_at }).where('id', '=', row.id).execute();
+        await writeAudit(context, trx, afterCommit, { organizationId: row.id, projectId: null, actor: who, action: 'organization.update', entityType: 'organization', entityId: row.id, data: { ...parsed } });
+        return toOrganization(next);
+      });
+    },
+    async delete(organizationId, actor) {
+      const who = parseInput(actorSchema, actor, 'actor');
+      const row = await load(organizationId);
+      const projects = await db.selectFrom('vector_projects').selectAll().where('organization_id', '=', row.id).execute();
+      // Stored files live outside the metadata store; release them first (idempotent).
+      for (const project of projects) {
+        const backend = context.storage.get(project.storage_backend);
+        await backend?.deleteProject?.({ project: toStorageProject(project) });
+      }
+      await context.transaction(async (trx, afterCommit) => {
+        await trx.deleteFrom('vector_organizations').where('id', '=', row.id).execute();
+        await trx.deleteFrom('vector_audit_logs').where('organization_id', '=', row.id).execute();
+        afterCommit(() => context.events.emit('warning', { organizationId: row.id, code: 'ORGANIZATION_DELETED', message: `organization ${row.id} deleted by ${who.type}:${who.id}` }));
+      });
+    },
+  };
+}

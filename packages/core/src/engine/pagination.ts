@@ -1,0 +1,33 @@
+import { ValidationError } from '../errors/validation-error.js';
+import { type Page, type PageInput, pageInputSchema } from '../schemas/common.js';
+import { parseInput } from '../errors/from-zod.js';
+
+/** A decoded keyset cursor: the sort value and id of the last item of the previous page. */
+export interface Cursor {
+  key: string | number;
+  id: string;
+}
+
+/** Parses page input and decodes its cursor. */
+export function readPage(page: PageInput | undefined): { limit: number; cursor: Cursor | null } {
+  const parsed = parseInput(pageInputSchema, page ?? {}, 'page');
+  if (!parsed.cursor) return { limit: parsed.limit, cursor: null };
+  try {
+    const decoded = JSON.parse(Buffer.from(parsed.cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(decoded) && decoded.length === 2 && (typeof decoded[0] === 'string' || typeof decoded[0] === 'number') && typeof decoded[1] === 'string') {
+      return { limit: parsed.limit, cursor: { key: decoded[0], id: decoded[1] } };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError({ message: 'Invalid page cursor: pass back the nextCursor of a previous page', issues: [{ path: ['cursor'], message: 'malformed cursor' }] });
+}
+
+/** Builds a page from `limit + 1` fetched rows. */
+export function toPage<Row, Item>(rows: Row[], limit: number, map: (row: Row) => Item, keyOf: (row: Row) => Cursor): Page<Item> {
+  const hasMore = rows.length > limit;
+  const kept = hasMore ? rows.slice(0, limit) : rows;
+  const last = kept.at(-1);
+  const nextCursor = hasMore && last ? Buffer.from(JSON.stringify([keyOf(last).key, keyOf(last).id])).toString('base64url') : null;
+  return { items: kept.map(map), nextCursor };
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { parseInput } from '../errors/from-zod.js';
+import { ValidationError } from '../errors/validation-error.js';
+import { jsonObjectSchema } from '../schemas/common.js';
+import { writeAudit } from './audit-writer.js';
+import { toJson } from './json-column.js';
+import { readPage, toPage } from './pagination.js';
+import { toProject } from './row-mappers.js';
+import { loadProject, type ScopeContext, storageFor, toStorageProject } from './scope-context.js';
+import type { ProjectsApi } from './vector-types.js';
+
+const createSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(5000).default(''),
+  storageBackend: z.string().min(1).optional(),
+  settings: jsonObjectSchema.default({}),
+});
+const updateSchema = z
+  .object({ name: z.string().trim().min(1).max(200).optional(), description: z.string().max(5000).optional(), settings: jsonObjectSchema.optional() })
+  .strict();
+
+/** Projects of one organization. */
+export function createProjectsApi(scope: ScopeContext): ProjectsApi {
+  const { engine, organizationId, actor } = scope;
+  const { db } = engine;
+
+  return {
+    async create(input) {
+      const parsed = parseInput(createSchema, input, 'project');
+      const storageName = parsed.storageBackend ?? engine.defaultStorage;
+      const backend = engine.storage.get(storageName);
+      if (!backend) {
+        throw new ValidationError({
+          message: `Unknown storage backend ${storageName}; registered: ${[...engine.storage.keys()].join(', ')}`,
+          issues: [{ path: ['storageBackend'], message: 'not registered' }],
+        });
+      }
+      const now = engine.nowIso();
+      const row = {
+        id: engine.newId(),
+        organization_id: organizationId,
+        name: parsed.name,
+        description: parsed.description,
+        storage_backend: storageName,
+        settings: toJson(parsed.settings),
+        current_version_id: null,
+        published_version_id: null,
+        version_counter: 0,
+        created_at: now,
+        updated_at: now,
+      };
+      // Storage is prepared first (idempotent) so a project row never points at storage
+      // that could not be set up.
+      await backend.createProject?.({ project: toStorageProject(row) });
+      return engine.transaction(async (trx, afterCommit) => {
+        await trx.insertInto('vector_projects').values(row).execute();
+        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: row.id, actor, action: 'project.create', entityType: 'project', entityId: row.id, afterId: row.id, data: { name: row.name, storageBackend: storageName } });
+        const project = toProject(row);
+        afterCommit(() => engine.events.emit('project.updated', { organizationId, projectId: row.id, project }));
+        return project;
+      });
+    },
+    async list(page) {
+      const { limit, cursor } = readPage(page);
+      let query = db.selectFrom('vector_projects').selectAll().where('organization_id', '=', organizationId).orderBy('created_at').orderBy('id').limit(limit + 1);
+      if (cursor) query = query.where((eb) => eb.or([eb('created_at', '>', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '>', cursor.id)])]));
+      return toPage(await query.execute(), limit, toProject, (row) => ({ key: row.created_at, id: row.id }));
+    },
+    async get(projectId) {
+      return toProject(await loadProject(scope, projectId));
+    },
+    async update(projectId, patch) {
+      const parsed = parseInput(updateSchema, patch, 'project update');
+      const row = await loadProject(scope, projectId);
+      const next = {
+        name: parsed.name ?? row.name,
+        description: parsed.description ?? row.description,
+        settings: parsed.settings === undefined ? row.settings : toJson(parsed.settings),
+        updated_at: engine.nowIso(),
+      };
+      return engine.transaction(async (trx, afterCommit) => {
+        await trx.updateTable('vector_projects').set(next).where('id', '=', row.id).where('organization_id', '=', organizationId).execute();
+        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: row.id, actor, action: 'project.update', entityType: 'project', entityId: row.id, data: { fields: Object.keys(parsed) } });
+        const project = toProject({ ...row, ...next });
+        afterCommit(() => engine.events.emit('project.updated', { organizationId, projectId: row.id, project }));
+        return project;
+      });
+    },
+    async delete(projectId) {
+      const row = await loadProject(scope, projectId);
+      const live = await db
+        .selectFrom('vector_deployments')
+        .selectAll()
+        .where('project_id', '=', row.id)
+        .where('status', 'in', ['pending', 'building', 'live'])
+        .execute();
+      // Tear down what runs elsewhere before the rows that track it disappear.
+      for (const deployment of live) {
+        const provider = engine.providers.get(deployment.provider);
+        if (provider && deployment.provider_deployment_id) await provider.destroy({ providerDeploymentId: deployment.provider_deployment_id });
+      }
+      await engine.transaction(async (trx, afterCommit) => {
+        await trx.deleteFrom('vector_projects').where('id', '=', row.id).where('organization_id', '=', organizationId).execute();
+        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: row.id, actor, action: 'project.delete', entityType: 'project', entityId: row.id, beforeId: row.id });
+      });
+      await storageFor(engine, row).deleteProject?.({ project: toStorageProject(row) });
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import type { Transaction } from 'kysely';
+import { ConflictError } from '../errors/conflict-error.js';
+import { NotFoundError } from '../errors/not-found-error.js';
+import type { CodeVersion, ValidationStatus, VersionSource } from '../schemas/code-version.js';
+import type { Actor } from '../schemas/common.js';
+import type { FileChange } from '../schemas/source-file.js';
+import { writeAudit } from './audit-writer.js';
+import type { CoreDatabase } from './database-schema.js';
+import type { EngineContext } from './engine-context.js';
+import { toCodeVersion } from './row-mappers.js';
+import { type ProjectRow, storageFor, toStorageProject } from './scope-context.js';
+
+/** Everything needed to record one new version. */
+export interface WriteVersionInput {
+  project: ProjectRow;
+  actor: Actor;
+  /** The version the writer started from; must still be the project's current one. */
+  parentVersionId: string | null;
+  changes: ReadonlyArray<FileChange>;
+  message: string;
+  source: VersionSource;
+  restoredFromId?: string | null;
+  jobId?: string | null;
+  validationStatus?: ValidationStatus;
+  /** Extra writes committed atomically with the version (e.g. completing the job). */
+  alsoInTransaction?: (trx: Transaction<CoreDatabase>, afterCommit: (callback: () => void) => void, version: CodeVersion) => Promise<void>;
+}
+
+function conflict(project: ProjectRow, expected: string | null, current: string | null): ConflictError {
+  return new ConflictError({
+    message: `Project ${project.id} has moved on: the write started from version ${expected ?? '(none)'} but the current version is ${current ?? '(none)'}. Re-read and retry.`,
+    details: { projectId: project.id, expectedParentVersionId: expected, currentVersionId: current },
+  });
+}
+
+/**
+ * Saves files through the project's storage backend, then records the CodeVersion in one
+ * transaction that also advances the project's head — only if the head is still the
+ * writer's parent. The conditional UPDATE is the serialisation point on both dialects, so
+ * numbers are 1..N without gaps or duplicates under concurrent writers, and a lost race is
+ * a ConflictError. Content saved by a loser is unreferenced and garbage-collectable.
+ */
+export async function writeVersion(engine: EngineContext, input: WriteVersionInput): Promise<CodeVersion> {
+  const { project } = input;
+  if (project.current_version_id !== input.parentVersionId) throw conflict(project, input.parentVersionId, project.current_version_id);
+
+  let parentRef: string | null = null;
+  if (input.parentVersionId !== null) {
+    const parent = await engine.db
+      .selectFrom('vector_code_versions')
+      .select('storage_ref')
+      .where('id', '=', input.parentVersionId)
+      .where('project_id', '=', project.id)
+      .executeTakeFirst();
+    if (!parent) throw new NotFoundError({ entity: 'version', id: input.parentVersionId });
+    parentRef = parent.storage_ref;
+  }
+
+  const backend = storageFor(engine, project);
+  const storageProject = toStorageProject(project);
+  const { ref } = await backend.saveVersion({
+    project: storageProject,
+    parentRef,
+    changes: input.changes,
+    message: input.message,
+    author: { name: `${input.actor.type}:${input.actor.id}`, email: `${input.actor.type}.${input.actor.id.replace(/[^a-zA-Z0-9._-]/g, '_')}@users.vector.invalid` },
+  });
+  const fileCount = (await backend.listFiles({ project: storageProject, ref })).length;
+
+  return engine.transaction(async (trx, afterCommit) => {
+    const versionId = engine.newId();
+    const now = engine.nowIso();
+    const advanced = await trx
+      .updateTable('vector_projects')
+      .set((eb) => ({ version_counter: eb('version_counter', '+', 1), current_version_id: versionId, updated_at: now }))
+      .where('id', '=', project.id)
+      .where('organization_id', '=', project.organization_id)
+      .where('current_version_id', input.parentVersionId === null ? 'is' : '=', input.parentVersionId)
+      .returning(['version_counter'])
+      .executeTakeFirst();
+    if (!advanced) {
+      const current = await trx.selectFrom('vector_projects').select('current_version_id').where('id', '=', project.id).executeTakeFirst();
+      if (!current) throw new NotFoundError({ entity: 'project', id: project.id });
+      throw conflict(project, input.parentVersionId, current.current_version_id);
+    }
+    const row = {
+      id: versionId,
+      project_id: project.id,
+      organization_id: project.organization_id,
+      number: Number(advanced.version_counter),
+      parent_id: input.parentVersionId,
+      storage_ref: ref,
+      message: input.message,
+      source: input.source,
+      restored_from_id: input.restoredFromId ?? null,
+      job_id: input.jobId ?? null,
+      validation_status: input.validationStatus ?? 'not_run',
+      file_count: fileCount,
+      created_by: `${input.actor.type}:${input.actor.id}`,
+      created_at: now,
+    };
+    await trx.insertInto('vector_code_versions').values(row).execute();
+    const version = toCodeVersion(row);
+    await writeAudit(engine, trx, afterCommit, {
+      organizationId: project.organization_id,
+      projectId: project.id,
+      actor: input.actor,
+      action: input.source === 'rollback' ? 'version.rollback' : 'version.create',
+      entityType: 'version',
+      entityId: versionId,
+      beforeId: input.parentVersionId,
+      afterId: versionId,
+      data: { number: version.number, source: input.source, ...(input.restoredFromId ? { restoredFromId: input.restoredFromId } : {}) },
+    });
+    await input.alsoInTransaction?.(trx, afterCommit, version);
+    afterCommit(() => engine.events.emit('version.created', { organizationId: project.organization_id, projectId: project.id, version }));
+    return version;
+  });
+}

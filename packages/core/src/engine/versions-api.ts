@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { parseInput } from '../errors/from-zod.js';
+import { NotFoundError } from '../errors/not-found-error.js';
+import { ValidationError } from '../errors/validation-error.js';
+import { ConflictError } from '../errors/conflict-error.js';
+import { normalizeFilePath } from '../files/path-rules.js';
+import { idSchema } from '../schemas/common.js';
+import type { FileChange } from '../schemas/source-file.js';
+import { writeAudit } from './audit-writer.js';
+import { changeListSchema, fileListSchema, snapshotToChanges, toFileChanges } from './file-input.js';
+import { readPage, toPage } from './pagination.js';
+import { toCodeVersion, toProject } from './row-mappers.js';
+import { loadProject, type ScopeContext, storageFor, toStorageProject } from './scope-context.js';
+import type { DeploymentsApi, VersionsApi } from './vector-types.js';
+import { writeVersion } from './version-writer.js';
+
+const createSchema = z
+  .object({
+    projectId: idSchema,
+    parentVersionId: idSchema.nullable(),
+    files: fileListSchema.optional(),
+    changes: changeListSchema.optional(),
+    message: z.string().trim().min(1).max(10_000),
+    source: z.enum(['manual', 'import']).default('manual'),
+  })
+  .refine((input) => (input.files === undefined) !== (input.changes === undefined), { message: 'give exactly one of files or changes', path: ['files'] });
+
+const rollbackSchema = z.object({
+  projectId: idSchema,
+  targetVersionId: idSchema,
+  expectedCurrentVersionId: idSchema.optional(),
+  message: z.string().trim().min(1).max(10_000).optional(),
+});
+
+const publishSchema = z.object({
+  projectId: idSchema,
+  versionId: idSchema,
+  deploy: z
+    .object({ provider: z.string().optional(), env: z.record(z.string(), z.string()).optional(), secrets: z.record(z.string(), z.string()).optional() })
+    .optional(),
+});
+
+/** Code versions of one organization's projects. */
+export function createVersionsApi(scope: ScopeContext, deployments: () => DeploymentsApi): VersionsApi {
+  const { engine, organizationId, actor } = scope;
+  const { db } = engine;
+
+  async function loadVersion(versionId: string) {
+    const id = parseInput(idSchema, versionId, 'version id');
+    const row = await db.selectFrom('vector_code_versions').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
+    if (!row) throw new NotFoundError({ entity: 'version', id });
+    const project = await loadProject(scope, row.project_id);
+    return { row, project, backend: storageFor(engine, project), storageProject: toStorageProject(project) };
+  }
+
+  return {
+    async create(input) {
+      const parsed = parseInput(createSchema, input, 'version');
+      const project = await loadProject(scope, parsed.projectId);
+      let changes: FileChange[];
+      if (parsed.changes) {
+        changes = toFileChanges(parsed.changes);
+      } else {
+        let parentPaths: string[] = [];
+        if (parsed.parentVersionId !== null && parsed.parentVersionId === project.current_version_id) {
+          const parent = await loadVersion(parsed.parentVersionId);
+          parentPaths = (await parent.backend.listFiles({ project: parent.storageProject, ref: parent.row.storage_ref })).map((entry) => entry.path);
+        }
+        changes = snapshotToChanges(parsed.files ?? [], parentPaths);
+      }
+      return writeVersion(engine, { project, actor, parentVersionId: parsed.parentVersionId, changes, message: parsed.message, source: parsed.source });
+    },
+
+    async list(projectId, page) {
+      const project = await loadProject(scope, projectId);
+      const { limit, cursor } = readPage(page);
+      let query = db.selectFrom('vector_code_versions').selectAll().where('project_id', '=', project.id).orderBy('number', 'desc').limit(limit + 1);
+      if (cursor) query = query.where('number', '<', Number(cursor.key));
+      return toPage(await query.execute(), limit, toCodeVersion, (row) => ({ key: Number(row.number), id: row.id }));
+    },
+
+    async get(versionId) {
+      return toCodeVersion((await loadVersion(versionId)).row);
+    },
+
+    async listFiles(versionId) {
+      const { row, backend, storageProject } = await loadVersion(versionId);
+      return backend.listFiles({ project: storageProject, ref: row.storage_ref });
+    },
+
+    async getFiles(versionId, paths) {
+      const { row, backend, storageProject } = await loadVersion(versionId);
+      const wanted = paths === undefined ? undefined : parseInput(z.array(z.string()).max(100_000), paths, 'paths').map(normalizeFilePath);
+      return backend.getFiles({ project: storageProject, ref: row.storage_ref, ...(wanted ? { paths: wanted } : {}) });
+    },
+
+    async getFile(versionId, path) {
+      const { row, backend, storageProject } = await loadVersion(versionId);
+      const normalized = normalizeFilePath(parseInput(z.string(), path, 'path'));
+      const file = await backend.getFile({ project: storageProject, ref: row.storage_ref, path: normalized });
+      if (!file) throw new NotFoundError({ entity: 'file', id: normalized });
+      return file;
+    },
+
+    async diff(input) {
+      const parsed = parseInput(z.object({ fromVersionId: idSchema.nullable(), toVersionId: idSchema }), input, 'diff');
+      const to = await loadVersion(parsed.toVersionId);
+      let fromRef: string | null = null;
+      if (parsed.fromVersionId !== null) {
+        const from = await loadVersion(parsed.fromVersionId);
+        if (from.row.project_id !== to.row.project_id) {
+          throw new ValidationError({ message: 'Both versions of a diff must belong to the same project', issues: [{ path: ['fromVersionId'], message: 'other project' }] });
+        }
+        fromRef = from.row.storage_ref;
+      }
+      return to.backend.diffVersions({ project: to.storageProject, fromRef, toRef: to.row.storage_ref });
+    },
+
+    async rollback(input) {
+      const parsed = parseInput(rollbackSchema, input, 'rollback');
+      const project = await loadProject(scope, parsed.projectId);
+      const target = await loadVersion(parsed.targetVersionId);
+      if (target.row.project_id !== project.id) throw new NotFoundError({ entity: 'version', id: parsed.targetVersionId });
+      const current = project.current_version_id;
+      if (parsed.expectedCurrentVersionId !== undefined && parsed.expectedCurrentVersionId !== current) {
+        throw new ConflictError({
+          message: `Project ${project.id} has moved on: expected current version ${parsed.expectedCurrentVersionId}, found ${current ?? '(none)'}`,
+          details: { projectId: project.id, expectedCurrentVersionId: parsed.expectedCurrentVersionId, currentVersionId: current },
+        });
+      }
+      const { backend, storageProject } = target;
+      const targetEntries = await backend.listFiles({ project: storageProject, ref: target.row.storage_ref });
+      const currentEntries = current === null ? [] : await this.listFiles(current);
+      const currentByPath = new Map(currentEntries.map((entry) => [entry.path, entry.hash]));
+      // Only differing files are read and rewritten: a rollback of a large project stays O(changes).
+      const changedPaths = targetEntries.filter((entry) => currentByPath.get(entry.path) !== entry.hash).map((entry) => entry.path);
+      const contents = changedPaths.length === 0 ? [] : await backend.getFiles({ project: storageProject, ref: target.row.storage_ref, paths: changedPaths });
+      const targetPaths = new Set(targetEntries.map((entry) => entry.path));
+      const changes: FileChange[] = [
+        ...contents.map((file): FileChange => ({ type: 'write', path: file.path, content: file.content })),
+        ...currentEntries.filter((entry) => !targetPaths.has(entry.path)).map((entry): FileChange => ({ type: 'delete', path: entry.path })),
+      ];
+      return writeVersion(engine, {
+        project,
+        actor,
+        parentVersionId: current,
+        changes,
+        message: parsed.message ?? `Roll back to version ${Number(target.row.number)}`,
+        source: 'rollback',
+        restoredFromId: target.row.id,
+        validationStatus: target.row.validation_status as 'not_run' | 'passed' | 'failed',
+      });
+    },
+
+    async publish(input) {
+      const parsed = parseInput(publishSchema, input, 'publish');
+      const project = await loadProject(scope, parsed.projectId);
+      const version = await loadVersion(parsed.versionId);
+      if (version.row.project_id !== project.id) throw new NotFoundError({ entity: 'version', id: parsed.versionId });
+      const updated = await engine.transaction(async (trx, afterCommit) => {
+        const now = engine.nowIso();
+        await trx.updateTable('vector_projects').set({ published_version_id: version.row.id, updated_at: now }).where('id', '=', project.id).execute();
+        await writeAudit(engine, trx, afterCommit, {
+          organizationId,
+          projectId: project.id,
+          actor,
+          action: 'version.publish',
+          entityType: 'project',
+          entityId: project.id,
+          beforeId: project.published_version_id,
+          afterId: version.row.id,
+        });
+        const next = toProject({ ...project, published_version_id: version.row.id, updated_at: now });
+        afterCommit(() => engine.events.emit('project.updated', { organizationId, projectId: project.id, project: next }));
+        return next;
+      });
+      const deployment = parsed.deploy
+        ? await deployments().create({
+            projectId: project.id,
+            versionId: version.row.id,
+            environment: 'production',
+            ...(parsed.deploy.provider ? { provider: parsed.deploy.provider } : {}),
+            ...(parsed.deploy.env ? { env: parsed.deploy.env } : {}),
+            ...(parsed.deploy.secrets ? { secrets: parsed.deploy.secrets } : {}),
+          })
+        : null;
+      return { project: updated, deployment };
+    },
+  };
+}
