@@ -205,10 +205,11 @@ export function createVector(options: VectorOptions): Vector {
         local.controller.abort(new Error('shutdown'));
       }
       await engine.queue.stop();
-      if (started) {
-        for (const plugin of [...storage.values(), ...providers.values(), ...agents.values()]) await plugin.dispose?.();
-      }
       started = false;
+    },
+    async dispose() {
+      await vector.stop();
+      for (const plugin of [...storage.values(), ...providers.values(), ...agents.values()]) await plugin.dispose?.();
     },
   };
   return vector;

@@ -212,9 +212,12 @@ export interface Vector {
   recoverStaleJobs(): Promise<number>;
   /**
    * Stops background work. Running jobs get their signal aborted and go back to the queue
-   * (status `queued`), so no job is left half-written. Does not close the database.
+   * (status `queued`), so no job is left half-written. Does not close the database; the
+   * engine can be started again.
    */
   stop(): Promise<void>;
+  /** Stops the engine and disposes every plugin (closing their servers and clients). */
+  dispose(): Promise<void>;
 }
 
 /** Outcome of validating agent output, re-exported for plugin authors. */

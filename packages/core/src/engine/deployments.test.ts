@@ -1,0 +1,120 @@
+import { expect, it } from 'vitest';
+import { ProviderError } from '../errors/provider-error.js';
+import { defineDeploymentProvider } from '../plugins/define-plugins.js';
+import type { DeploymentProvider } from '../plugins/deployment-provider.js';
+import { createStaticProvider } from '../reference/index.js';
+import { describeEachDatabase } from '../testing/test-databases.js';
+import { sampleFiles, useEngine } from './test-fixture.js';
+
+// A provider whose platform is down: every call fails with a retryable error.
+function createDownProvider(): DeploymentProvider {
+  const down = () => new ProviderError({ provider: 'down', message: 'Service Unavailable', status: 503, retryAfterMs: 1 });
+  return defineDeploymentProvider({
+    specificationVersion: 'v1',
+    name: 'down',
+    capabilities: { environments: ['preview', 'production'], sources: ['files'], logs: false },
+    deploy: async () => {
+      throw down();
+    },
+    getStatus: async () => {
+      throw down();
+    },
+    getLogs: async () => ({ entries: [], cursor: null }),
+    getUrl: async () => null,
+    destroy: async () => undefined,
+  });
+}
+
+describeEachDatabase('deployments', (database) => {
+  const engine = useEngine(database, { providers: [createStaticProvider(), createDownProvider()] });
+
+  async function projectWithVersions() {
+    const { scope } = engine();
+    const project = await scope.projects.create({ name: 'Site' });
+    const v1 = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: sampleFiles('first'), message: 'v1' });
+    const v2 = await scope.versions.create({ projectId: project.id, parentVersionId: v1.id, files: sampleFiles('second'), message: 'v2' });
+    return { project, v1, v2 };
+  }
+
+  it('deploys a preview that goes live, serves the version, logs, and is reused per version', async () => {
+    const { scope } = engine();
+    const { project, v1 } = await projectWithVersions();
+    const created = await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'preview', env: { MODE: 'preview' }, secrets: { API_KEY: 'super-secret-value' } });
+    expect(created.expiresAt).not.toBeNull();
+    expect(created.envKeys).toEqual(['API_KEY', 'MODE']);
+    const live = await scope.deployments.waitForDeployment(created.id, { timeoutMs: 20_000 });
+    expect(live.status).toBe('live');
+    expect(live.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+    const page = await fetch(live.url as string);
+    expect(await page.text()).toContain('<h1>first</h1>');
+    const logs = await scope.deployments.listLogs(created.id);
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.map((log) => log.sequence)).toEqual(logs.map((_, index) => index + 1));
+    expect(JSON.stringify([live, logs])).not.toContain('super-secret-value');
+    const again = await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'preview' });
+    expect(again.id).toBe(created.id);
+  });
+
+  it('returns the same deployment for a repeated idempotency key', async () => {
+    const { scope } = engine();
+    const { project, v1 } = await projectWithVersions();
+    const first = await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'production', idempotencyKey: 'deploy-123' });
+    const second = await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'production', idempotencyKey: 'deploy-123' });
+    expect(second.id).toBe(first.id);
+    expect((await scope.deployments.list({ projectId: project.id })).items).toHaveLength(1);
+  });
+
+  it('expires previews: the reaper destroys them once expires_at has passed', async () => {
+    const { scope, vector, advanceClock } = engine();
+    const { project, v1 } = await projectWithVersions();
+    const preview = await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'preview', ttlSeconds: 120 });
+    const live = await scope.deployments.waitForDeployment(preview.id, { timeoutMs: 20_000 });
+    expect(await vector.reapExpiredPreviews()).toBe(0);
+    advanceClock(121_000);
+    expect(await vector.reapExpiredPreviews()).toBe(1);
+    const destroyed = await scope.deployments.get(preview.id);
+    expect(destroyed.status).toBe('destroyed');
+    await expect(fetch(live.url as string)).rejects.toThrow();
+    const audit = await scope.audit.list({ action: 'deployment.expire' });
+    expect(audit.items).toHaveLength(1);
+  });
+
+  it('replaces production only once the new deployment is live, and rolls back by redeploying', async () => {
+    const { scope } = engine();
+    const { project, v1, v2 } = await projectWithVersions();
+    const first = await scope.versions.publish({ projectId: project.id, versionId: v1.id, deploy: {} });
+    const firstLive = await scope.deployments.waitForDeployment(first.deployment?.id as string, { timeoutMs: 20_000 });
+    expect(firstLive.status).toBe('live');
+    const second = await scope.versions.publish({ projectId: project.id, versionId: v2.id, deploy: {} });
+    expect(second.project.publishedVersionId).toBe(v2.id);
+    const secondLive = await scope.deployments.waitForDeployment(second.deployment?.id as string, { timeoutMs: 20_000 });
+    expect(secondLive.status).toBe('live');
+    expect((await scope.deployments.get(firstLive.id)).status).toBe('destroyed');
+    expect(await (await fetch(secondLive.url as string)).text()).toContain('second');
+    // Rollback = redeploy an earlier version.
+    const rollback = await scope.versions.publish({ projectId: project.id, versionId: v1.id, deploy: {} });
+    const rolledBack = await scope.deployments.waitForDeployment(rollback.deployment?.id as string, { timeoutMs: 20_000 });
+    expect(await (await fetch(rolledBack.url as string)).text()).toContain('first');
+    expect((await scope.deployments.get(secondLive.id)).status).toBe('destroyed');
+    const production = await scope.deployments.list({ projectId: project.id, environment: 'production', status: 'live' });
+    expect(production.items.map((deployment) => deployment.id)).toEqual([rolledBack.id]);
+  });
+
+  it('marks a deployment failed with the provider error during an outage, never leaving it stuck', async () => {
+    const { scope } = engine();
+    const { project, v1 } = await projectWithVersions();
+    const deployment = await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'preview', provider: 'down' });
+    expect(deployment.status).toBe('failed');
+    expect(deployment.error).toMatchObject({ code: 'PROVIDER_ERROR', message: 'Service Unavailable' });
+  });
+
+  it('destroys a deployment on request', async () => {
+    const { scope } = engine();
+    const { project, v1 } = await projectWithVersions();
+    const deployment = await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'preview' });
+    await scope.deployments.waitForDeployment(deployment.id, { timeoutMs: 20_000 });
+    const destroyed = await scope.deployments.destroy(deployment.id);
+    expect(destroyed.status).toBe('destroyed');
+    expect((await scope.deployments.destroy(deployment.id)).status).toBe('destroyed');
+  });
+});

@@ -1,0 +1,64 @@
+import { expect, it } from 'vitest';
+import { describeEachDatabase } from '../testing/test-databases.js';
+import { sampleFiles, useEngine } from './test-fixture.js';
+
+describeEachDatabase('projects, organizations and audit', (database) => {
+  const engine = useEngine(database);
+
+  it('creates, lists, pages, updates and deletes projects', async () => {
+    const { scope } = engine();
+    const created = await Promise.all(['a', 'b', 'c'].map((name) => scope.projects.create({ name, description: `project ${name}` })));
+    expect(created[0]).toMatchObject({ name: 'a', storageBackend: 'memory', currentVersionId: null, publishedVersionId: null });
+    const first = await scope.projects.list({ limit: 2 });
+    const rest = await scope.projects.list({ limit: 2, cursor: first.nextCursor });
+    expect([...first.items, ...rest.items].map((project) => project.name).sort()).toEqual(['a', 'b', 'c']);
+    expect(rest.nextCursor).toBeNull();
+    const updated = await scope.projects.update(created[0]?.id as string, { name: 'renamed', settings: { theme: 'dark' } });
+    expect(updated).toMatchObject({ name: 'renamed', settings: { theme: 'dark' }, description: 'project a' });
+    await scope.versions.create({ projectId: updated.id, parentVersionId: null, files: sampleFiles(), message: 'v1' });
+    await scope.projects.delete(updated.id);
+    await expect(scope.projects.get(updated.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await scope.projects.list()).items).toHaveLength(2);
+  });
+
+  it('manages users and memberships, keeping at least one owner', async () => {
+    const { vector, organizationId, actor } = engine();
+    const alice = await vector.users.create({ email: 'Alice@Example.com', name: 'Alice' });
+    expect(alice.email).toBe('alice@example.com');
+    await expect(vector.users.create({ email: 'alice@example.com', name: 'Again' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await vector.users.addMember({ organizationId, userId: alice.id, role: 'owner' }, actor);
+    await expect(vector.users.updateMemberRole({ organizationId, userId: alice.id, role: 'member' }, actor)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    const bob = await vector.users.create({ email: 'bob@example.com', name: 'Bob' });
+    await vector.users.addMember({ organizationId, userId: bob.id, role: 'admin' }, actor);
+    expect((await vector.users.listMembers(organizationId)).map((member) => [member.user.name, member.role])).toEqual([
+      ['Alice', 'owner'],
+      ['Bob', 'admin'],
+    ]);
+    await vector.users.removeMember({ organizationId, userId: bob.id }, actor);
+    expect(await vector.users.getMembership({ organizationId, userId: bob.id })).toBeNull();
+    expect((await vector.users.listMemberships(alice.id)).map((membership) => membership.organizationId)).toEqual([organizationId]);
+  });
+
+  it('writes an audit entry for every mutation, filterable by project, actor, action and time', async () => {
+    const { scope } = engine();
+    const start = new Date().toISOString();
+    const project = await scope.projects.create({ name: 'Audited' });
+    const v1 = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: sampleFiles(), message: 'v1' });
+    await scope.versions.publish({ projectId: project.id, versionId: v1.id });
+    await scope.projects.update(project.id, { name: 'Audited 2' });
+    const table = await scope.data.createTable({ projectId: project.id, name: 't', columns: [{ name: 'n', type: 'number', required: false }] });
+    const row = await scope.data.insertRow(table.id, { n: 1 });
+    await scope.data.updateRow(row.id, { n: 2 });
+    await scope.data.deleteRow(row.id);
+    const entries = (await scope.audit.list({ projectId: project.id }, { limit: 100 })).items;
+    expect(entries.map((entry) => entry.action).sort()).toEqual(
+      ['data_row.create', 'data_row.delete', 'data_row.update', 'data_table.create', 'project.create', 'project.update', 'version.create', 'version.publish'].sort(),
+    );
+    const versionEntry = entries.find((entry) => entry.action === 'version.create');
+    expect(versionEntry).toMatchObject({ actor: { type: 'user', id: 'user-1' }, entityId: v1.id, beforeId: null, afterId: v1.id });
+    expect((await scope.audit.list({ action: 'version.publish' })).items).toHaveLength(1);
+    expect((await scope.audit.list({ actorId: 'someone-else' })).items).toHaveLength(0);
+    expect((await scope.audit.list({ since: start, projectId: project.id }, { limit: 100 })).items).toHaveLength(8);
+    expect((await scope.audit.list({ until: start, projectId: project.id })).items).toHaveLength(0);
+  });
+});
