@@ -42,7 +42,7 @@ function gatedAgent(gate: { wait: Promise<void> | null; started?: () => void }) 
 describeEachDatabase('agent jobs', (database) => {
   const gate: { wait: Promise<void> | null; release?: () => void; started?: () => void } = { wait: null };
   const engine = useEngine(database, {
-    agents: [
+    agents: () => [
       gatedAgent(gate),
       createScriptedAgent({ type: 'chatty', script: async function* () { for (let step = 0; step < 10; step += 1) yield usage(1); } }),
       createScriptedAgent({ type: 'broken', script: async function* () { yield { type: 'intent', intent: 'edit' }; throw new Error('model exploded'); } }),

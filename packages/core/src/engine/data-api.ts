@@ -52,6 +52,11 @@ export function createDataApi(scope: ScopeContext): DataApi {
     return dialect === 'postgres' ? sql`(data::jsonb ->> ${column})` : sql`json_extract(data, ${`$.${column}`})`;
   }
 
+  // Ordering uses jsonb values on PostgreSQL so numbers sort as numbers, not as text.
+  function jsonSortKey(column: string) {
+    return dialect === 'postgres' ? sql`(data::jsonb -> ${column})` : sql`json_extract(data, ${`$.${column}`})`;
+  }
+
   function comparable(value: string | number | boolean) {
     if (dialect === 'postgres') return typeof value === 'string' ? value : JSON.stringify(value);
     return typeof value === 'boolean' ? (value ? 1 : 0) : value;
@@ -116,7 +121,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
       if (parsed.orderBy) {
         // Ordered pages use an offset cursor; the default order uses a keyset cursor.
         const offset = cursor ? Number(cursor.key) : 0;
-        const rows = await select.orderBy(jsonField(parsed.orderBy.column), parsed.orderBy.direction).orderBy('id').limit(limit + 1).offset(offset).execute();
+        const rows = await select.orderBy(jsonSortKey(parsed.orderBy.column), parsed.orderBy.direction).orderBy('id').limit(limit + 1).offset(offset).execute();
         return toPage(rows, limit, toDataRow, () => ({ key: offset + limit, id: 'offset' }));
       }
       if (cursor) select = select.where((eb) => eb.or([eb('created_at', '>', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '>', cursor.id)])]));

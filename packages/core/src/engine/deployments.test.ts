@@ -26,7 +26,7 @@ function createDownProvider(): DeploymentProvider {
 }
 
 describeEachDatabase('deployments', (database) => {
-  const engine = useEngine(database, { providers: [createStaticProvider(), createDownProvider()] });
+  const engine = useEngine(database, { providers: () => [createStaticProvider(), createDownProvider()] });
 
   async function projectWithVersions() {
     const { scope } = engine();
@@ -84,6 +84,7 @@ describeEachDatabase('deployments', (database) => {
     const { project, v1, v2 } = await projectWithVersions();
     const first = await scope.versions.publish({ projectId: project.id, versionId: v1.id, deploy: {} });
     const firstLive = await scope.deployments.waitForDeployment(first.deployment?.id as string, { timeoutMs: 20_000 });
+    expect(firstLive.error).toBeNull();
     expect(firstLive.status).toBe('live');
     const second = await scope.versions.publish({ projectId: project.id, versionId: v2.id, deploy: {} });
     expect(second.project.publishedVersionId).toBe(v2.id);

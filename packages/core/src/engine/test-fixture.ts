@@ -22,7 +22,11 @@ export interface EngineFixture {
 }
 
 /** Registers beforeEach/afterEach hooks that build an {@link EngineFixture}. */
-export function useEngine(database: TestDatabase, options: { agents?: Agent[]; providers?: DeploymentProvider[]; overrides?: Partial<VectorOptions> } = {}): () => EngineFixture {
+export function useEngine(
+  database: TestDatabase,
+  // Factories, because an engine disposes its plugins: every test gets fresh instances.
+  options: { agents?: () => Agent[]; providers?: () => DeploymentProvider[]; overrides?: Partial<VectorOptions> } = {},
+): () => EngineFixture {
   let fixture: EngineFixture | null = null;
   let cleanup: Array<() => Promise<void>> = [];
   beforeEach(async () => {
@@ -31,8 +35,8 @@ export function useEngine(database: TestDatabase, options: { agents?: Agent[]; p
     const vector = createVector({
       database: connection,
       storage: [createMemoryStorage()],
-      providers: options.providers ?? [createStaticProvider()],
-      agents: options.agents ?? [createScriptedAgent({})],
+      providers: options.providers?.() ?? [createStaticProvider()],
+      agents: options.agents?.() ?? [createScriptedAgent({})],
       deploymentPollIntervalMs: 20,
       jobHeartbeatMs: 50,
       now: () => new Date(Date.now() + offset),
