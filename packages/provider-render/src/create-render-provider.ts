@@ -1,0 +1,216 @@
+import { defineDeploymentProvider, ProviderError, UnsupportedError, ValidationError, type DeploymentProvider, type GitSource, type ProviderDeploymentState } from '@vector/core';
+import { fetchRenderLogs } from './fetch-render-logs.js';
+import { isFinishedDeployStatus, mapDeployStatus } from './map-deploy-status.js';
+import { decodeDeploymentRef, encodeDeploymentRef, type RenderDeploymentRef } from './provider-deployment-id.js';
+import { createRenderApi, type RenderApi } from './render-api.js';
+import { createRenderClient } from './render-client.js';
+import { resolveRenderProviderOptions, type RenderProviderOptions, type ResolvedRenderProviderOptions } from './render-provider-options.js';
+import type { RenderDeploy, RenderService } from './render-types.js';
+import { redactSecrets } from './redact-secrets.js';
+import { deploymentMarkerKey, serviceName } from './service-naming.js';
+
+/**
+ * Env var Vector sets on every service it deploys: `<key hash>:<newest deploy id before ours>`.
+ * It lets a retried deploy (even from another process) find the deploy an earlier attempt
+ * triggered instead of triggering a second one.
+ */
+export const RENDER_MARKER_ENV = 'VECTOR_DEPLOYMENT_MARKER';
+
+type DeployInput = Parameters<DeploymentProvider['deploy']>[0];
+
+/** A Vector deployment provider for Render. */
+export type RenderProvider = DeploymentProvider;
+
+function serviceBody(options: ResolvedRenderProviderOptions, input: { name: string; ownerId: string; git: GitSource; environment: 'preview' | 'production' }): Record<string, unknown> {
+  const envSpecificDetails =
+    options.runtime === 'docker' ? { dockerfilePath: options.dockerfilePath, dockerContext: '.' } : { buildCommand: options.buildCommand, startCommand: options.startCommand };
+  return {
+    type: 'web_service',
+    name: input.name,
+    ownerId: input.ownerId,
+    repo: input.git.repositoryUrl,
+    branch: input.git.branch,
+    // Vector decides what runs: pushes to the branch must not replace a deployed version.
+    autoDeploy: 'no',
+    ...(options.rootDir ? { rootDir: options.rootDir } : {}),
+    serviceDetails: {
+      runtime: options.runtime,
+      plan: input.environment === 'preview' ? (options.previewPlan ?? options.plan) : options.plan,
+      region: options.region,
+      envSpecificDetails,
+      ...(options.healthCheckPath ? { healthCheckPath: options.healthCheckPath } : {}),
+    },
+  };
+}
+
+function stateOf(ref: RenderDeploymentRef, service: RenderService, deploy: RenderDeploy): ProviderDeploymentState {
+  const status = mapDeployStatus(deploy.status);
+  return {
+    providerDeploymentId: encodeDeploymentRef(ref),
+    status,
+    providerStatus: deploy.status,
+    url: status === 'live' ? (service.serviceDetails?.url ?? null) : null,
+    ...(status === 'failed' ? { error: { code: `RENDER_${deploy.status.toUpperCase()}`, message: `Render deploy ${deploy.id} of service ${service.name} ended ${deploy.status}` } } : {}),
+  };
+}
+
+/**
+ * Creates the Render deployment provider. Each preview is its own Render web service
+ * (created, then deleted when core's reaper expires it); production is one web service per
+ * project whose deploys replace each other without downtime. Builds come from the version's
+ * Git commit; see the README for what internal storage needs.
+ *
+ * ```ts
+ * const render = createRenderProvider({ apiKey: process.env.RENDER_API_KEY, ownerId: 'tea-…' });
+ * const vector = createVector({ database, storage: [github], providers: [render] });
+ * ```
+ */
+export function createRenderProvider(settings: RenderProviderOptions = {}): RenderProvider {
+  const options = resolveRenderProviderOptions(settings);
+  const provider = options.name;
+  const client = createRenderClient({ apiKey: options.apiKey, baseUrl: options.baseUrl, fetch: options.fetch ?? globalThis.fetch, provider, retry: options.retry });
+  const api: RenderApi = createRenderApi(client);
+  // Ids this instance deleted: Render forgets a deleted service, so only we know it was us.
+  const destroyedIds = new Set<string>();
+  let ownerPromise: Promise<string> | null = null;
+
+  function ownerId(): Promise<string> {
+    ownerPromise ??= (async () => {
+      if (options.ownerId) return options.ownerId;
+      const owners = await api.listOwners();
+      if (owners.length === 1 && owners[0]) return owners[0].id;
+      throw new ValidationError({
+        message: `The Render API key sees ${owners.length} workspaces (${owners.map((owner) => owner.id).join(', ') || 'none'}); set ownerId (or RENDER_OWNER_ID) to choose one`,
+        issues: [{ path: ['ownerId'], message: 'required' }],
+      });
+    })().catch((error: unknown) => {
+      ownerPromise = null;
+      throw error;
+    });
+    return ownerPromise;
+  }
+
+  async function findOrCreateService(input: DeployInput, git: GitSource): Promise<RenderService> {
+    const owner = await ownerId();
+    const name = serviceName({ prefix: options.serviceNamePrefix, environment: input.environment, project: input.project, idempotencyKey: input.idempotencyKey });
+    const existing = await api.findServiceByName(owner, name);
+    if (existing) return existing;
+    let created;
+    try {
+      created = await api.createService(serviceBody(options, { name, ownerId: owner, git, environment: input.environment }));
+    } catch (error) {
+      // A concurrent or earlier attempt created it between our lookup and our create.
+      const raced = error instanceof ProviderError && error.status === 409 ? await api.findServiceByName(owner, name) : null;
+      if (raced) return raced;
+      throw error;
+    }
+    // Creating a service builds the branch head; we build the version's exact commit instead.
+    if (created.deployId) await api.cancelDeploy(created.service.id, created.deployId).catch(() => undefined);
+    return created.service;
+  }
+
+  async function findOurDeploy(serviceId: string, baseline: string | null, commitSha: string): Promise<RenderDeploy | null> {
+    const since = await api.listDeploysSince(serviceId, baseline);
+    return since.find((deploy) => deploy.commit?.id === commitSha) ?? null;
+  }
+
+  async function deployFromGit(input: DeployInput, git: GitSource): Promise<ProviderDeploymentState> {
+    const service = await findOrCreateService(input, git);
+    const marker = deploymentMarkerKey(input);
+    const current = (await api.getEnvVar(service.id, RENDER_MARKER_ENV))?.split(':') ?? [];
+    let baseline: string | null;
+    if (current[0] === marker) {
+      baseline = current[1] && current[1] !== 'none' ? current[1] : null;
+      const earlier = await findOurDeploy(service.id, baseline, git.commitSha);
+      if (earlier) return stateOf({ environment: input.environment, serviceId: service.id, deployId: earlier.id }, service, earlier);
+    } else {
+      baseline = (await api.newestDeploy(service.id))?.id ?? null;
+      const vars = [...Object.entries(input.env), ...Object.entries(input.secrets)].map(([key, value]) => ({ key, value }));
+      await api.replaceEnvVars(service.id, [...vars, { key: RENDER_MARKER_ENV, value: `${marker}:${baseline ?? 'none'}` }]);
+    }
+    let deploy: RenderDeploy | null;
+    try {
+      deploy = await api.triggerDeploy(service.id, { commitId: git.commitSha, clearCache: 'do_not_clear' }, input.signal);
+    } catch (error) {
+      // A 5xx or lost answer may still have created the deploy: look before anyone retries.
+      const ambiguous = !(error instanceof ProviderError) || error.status === undefined || error.status >= 500;
+      deploy = ambiguous ? await findOurDeploy(service.id, baseline, git.commitSha) : null;
+      if (!deploy) throw error;
+    }
+    // Render may accept with 202 and no body; the deploy then shows up in the list.
+    deploy ??= await findOurDeploy(service.id, baseline, git.commitSha);
+    if (!deploy) throw new ProviderError({ provider, message: `Render accepted a deploy of ${service.name} but does not list it yet`, isRetryable: true });
+    return stateOf({ environment: input.environment, serviceId: service.id, deployId: deploy.id }, service, deploy);
+  }
+
+  function gone(ref: RenderDeploymentRef, what: string): ProviderDeploymentState {
+    const providerDeploymentId = encodeDeploymentRef(ref);
+    if (destroyedIds.has(providerDeploymentId)) return { providerDeploymentId, status: 'destroyed', providerStatus: 'deleted', url: null };
+    return { providerDeploymentId, status: 'failed', providerStatus: 'not_found', url: null, error: { code: 'RENDER_NOT_FOUND', message: `Render no longer has ${what} (deleted outside Vector?)` } };
+  }
+
+  async function getStatus(input: { providerDeploymentId: string }): Promise<ProviderDeploymentState> {
+    const ref = decodeDeploymentRef(input.providerDeploymentId);
+    const service = await api.getService(ref.serviceId);
+    if (!service) return gone(ref, `service ${ref.serviceId}`);
+    const deploy = await api.getDeploy(ref.serviceId, ref.deployId);
+    if (!deploy) return gone(ref, `deploy ${ref.deployId} of service ${ref.serviceId}`);
+    return stateOf(ref, service, deploy);
+  }
+
+  /** Production: our deploy stops counting; the service goes only when nothing else runs on it. */
+  async function destroyProduction(ref: RenderDeploymentRef): Promise<void> {
+    const deploy = await api.getDeploy(ref.serviceId, ref.deployId);
+    if (!deploy) return;
+    if (!isFinishedDeployStatus(deploy.status)) await api.cancelDeploy(ref.serviceId, ref.deployId).catch(() => undefined);
+    else if (deploy.status !== 'live') return; // superseded or failed: nothing of ours is running
+    const recent = await api.listDeploysSince(ref.serviceId, null, 20);
+    const othersRunning = recent.some((other) => other.id !== deploy.id && (other.status === 'live' || !isFinishedDeployStatus(other.status)));
+    if (!othersRunning) await api.deleteService(ref.serviceId);
+  }
+
+  return defineDeploymentProvider({
+    specificationVersion: 'v1',
+    name: provider,
+    capabilities: { environments: options.environments, sources: ['git'], logs: true },
+
+    async deploy(input) {
+      if (!options.environments.includes(input.environment)) {
+        throw new UnsupportedError({ message: `This Render provider is configured for ${options.environments.join(' and ')} only`, details: { provider, environment: input.environment } });
+      }
+      const git = input.source.git;
+      if (!git) {
+        throw new UnsupportedError({
+          message:
+            "Render builds from a Git repository and its API cannot take uploaded files; this version's storage has no Git source. Store the project with @vector/storage-github (and connect Render to that GitHub account), or deploy it with a provider that accepts files.",
+          details: { provider, alternative: '@vector/storage-github' },
+        });
+      }
+      try {
+        return await deployFromGit(input, git);
+      } catch (error) {
+        throw redactSecrets(error, Object.values(input.secrets));
+      }
+    },
+
+    getStatus,
+
+    async getLogs(input) {
+      const ref = decodeDeploymentRef(input.providerDeploymentId);
+      const deploy = await api.getDeploy(ref.serviceId, ref.deployId);
+      if (!deploy) return { entries: [], cursor: input.cursor };
+      return fetchRenderLogs({ client, ownerId: await ownerId(), serviceId: ref.serviceId, deploy, cursor: input.cursor, now: new Date() });
+    },
+
+    async getUrl(input) {
+      return (await getStatus(input)).url;
+    },
+
+    async destroy(input) {
+      const ref = decodeDeploymentRef(input.providerDeploymentId);
+      if (ref.environment === 'preview') await api.deleteService(ref.serviceId);
+      else await destroyProduction(ref);
+      destroyedIds.add(input.providerDeploymentId);
+    },
+  });
+}
