@@ -1,0 +1,134 @@
+import type { RailwayClient } from './railway-client.js';
+
+/** A Relay connection as Railway returns it. */
+interface Connection<T> {
+  edges: Array<{ node: T }>;
+  pageInfo?: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** A Railway project with the ids the provider needs. */
+export interface RailwayProject {
+  id: string;
+  name: string;
+  environments: Connection<{ id: string; name: string }>;
+}
+
+/** A Railway deployment's fields the provider reads. */
+export interface RailwayDeployment {
+  id: string;
+  status: string;
+  serviceId: string | null;
+  staticUrl: string | null;
+}
+
+/** A Railway log line. */
+export interface RailwayLog {
+  timestamp: string;
+  message: string;
+  severity: string | null;
+}
+
+const PROJECT_FIELDS = 'id name environments { edges { node { id name } } }';
+
+/** The Railway GraphQL operations the provider uses, each a typed function. */
+export function createRailwayOperations(request: RailwayClient, signal?: AbortSignal) {
+  const query = <T>(text: string, variables: Record<string, unknown>) => request<T>({ query: text, variables, mutation: false, signal });
+  const mutate = <T>(text: string, variables: Record<string, unknown>) => request<T>({ query: text, variables, mutation: true, signal });
+
+  return {
+    async listProjects(workspaceId: string | undefined): Promise<RailwayProject[]> {
+      const projects: RailwayProject[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const data: { projects: Connection<RailwayProject> } = await query(
+          `query VectorProjects($workspaceId: String, $first: Int, $after: String) { projects(workspaceId: $workspaceId, first: $first, after: $after) { edges { node { ${PROJECT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+          { workspaceId: workspaceId ?? null, first: 100, after },
+        );
+        projects.push(...data.projects.edges.map((edge) => edge.node));
+        if (!data.projects.pageInfo?.hasNextPage || !data.projects.pageInfo.endCursor) return projects;
+        after = data.projects.pageInfo.endCursor;
+      }
+    },
+
+    async getProject(id: string): Promise<RailwayProject> {
+      const data = await query<{ project: RailwayProject }>(`query VectorProject($id: String!) { project(id: $id) { ${PROJECT_FIELDS} } }`, { id });
+      return data.project;
+    },
+
+    async createProject(input: { name: string; description: string; workspaceId: string | undefined; defaultEnvironmentName: string }): Promise<RailwayProject> {
+      const data = await mutate<{ projectCreate: RailwayProject }>(`mutation VectorProjectCreate($input: ProjectCreateInput!) { projectCreate(input: $input) { ${PROJECT_FIELDS} } }`, {
+        input: { name: input.name, description: input.description, defaultEnvironmentName: input.defaultEnvironmentName, ...(input.workspaceId ? { workspaceId: input.workspaceId } : {}) },
+      });
+      return data.projectCreate;
+    },
+
+    async listServices(projectId: string): Promise<Array<{ id: string; name: string }>> {
+      const data = await query<{ project: { services: Connection<{ id: string; name: string }> } }>(
+        'query VectorServices($id: String!) { project(id: $id) { services { edges { node { id name } } } } }',
+        { id: projectId },
+      );
+      return data.project.services.edges.map((edge) => edge.node);
+    },
+
+    async createService(input: { projectId: string; environmentId: string; name: string; variables: Record<string, string> }): Promise<{ id: string; name: string }> {
+      const data = await mutate<{ serviceCreate: { id: string; name: string } }>('mutation VectorServiceCreate($input: ServiceCreateInput!) { serviceCreate(input: $input) { id name } }', { input });
+      return data.serviceCreate;
+    },
+
+    async getServiceInstance(input: { serviceId: string; environmentId: string }): Promise<{ latestDeployment: RailwayDeployment | null; domains: string[] }> {
+      const data = await query<{ serviceInstance: { latestDeployment: RailwayDeployment | null; domains: { serviceDomains: Array<{ domain: string }> } } }>(
+        'query VectorServiceInstance($environmentId: String!, $serviceId: String!) { serviceInstance(environmentId: $environmentId, serviceId: $serviceId) { latestDeployment { id status serviceId staticUrl } domains { serviceDomains { domain } } } }',
+        input,
+      );
+      return { latestDeployment: data.serviceInstance.latestDeployment, domains: data.serviceInstance.domains.serviceDomains.map((entry) => entry.domain) };
+    },
+
+    async upsertVariables(input: { projectId: string; environmentId: string; serviceId: string; variables: Record<string, string> }): Promise<void> {
+      await mutate('mutation VectorVariables($input: VariableCollectionUpsertInput!) { variableCollectionUpsert(input: $input) }', {
+        input: { ...input, replace: true, skipDeploys: true },
+      });
+    },
+
+    async updateServiceInstance(input: { serviceId: string; environmentId: string; settings: Record<string, unknown> }): Promise<void> {
+      await mutate('mutation VectorServiceInstanceUpdate($serviceId: String!, $environmentId: String, $input: ServiceInstanceUpdateInput!) { serviceInstanceUpdate(serviceId: $serviceId, environmentId: $environmentId, input: $input) }', {
+        serviceId: input.serviceId,
+        environmentId: input.environmentId,
+        input: input.settings,
+      });
+    },
+
+    async createServiceDomain(input: { serviceId: string; environmentId: string; targetPort?: number }): Promise<string> {
+      const data = await mutate<{ serviceDomainCreate: { domain: string } }>('mutation VectorDomainCreate($input: ServiceDomainCreateInput!) { serviceDomainCreate(input: $input) { id domain } }', { input });
+      return data.serviceDomainCreate.domain;
+    },
+
+    async deployCommit(input: { serviceId: string; environmentId: string; commitSha: string }): Promise<string> {
+      const data = await mutate<{ serviceInstanceDeployV2: string }>(
+        'mutation VectorDeploy($serviceId: String!, $environmentId: String!, $commitSha: String) { serviceInstanceDeployV2(serviceId: $serviceId, environmentId: $environmentId, commitSha: $commitSha) }',
+        input,
+      );
+      return data.serviceInstanceDeployV2;
+    },
+
+    async getDeployment(id: string): Promise<RailwayDeployment> {
+      const data = await query<{ deployment: RailwayDeployment }>('query VectorDeployment($id: String!) { deployment(id: $id) { id status serviceId staticUrl } }', { id });
+      return data.deployment;
+    },
+
+    async logs(stream: 'buildLogs' | 'deploymentLogs', input: { deploymentId: string; limit: number; startDate: string | null }): Promise<RailwayLog[]> {
+      const data = await query<Record<string, RailwayLog[]>>(
+        `query VectorLogs($deploymentId: String!, $limit: Int, $startDate: DateTime) { ${stream}(deploymentId: $deploymentId, limit: $limit, startDate: $startDate) { timestamp message severity } }`,
+        input,
+      );
+      return data[stream] ?? [];
+    },
+
+    /** Deletes the service and all its deployments (every Vector deployment has its own service). */
+    async deleteService(serviceId: string): Promise<void> {
+      await mutate('mutation VectorServiceDelete($id: String!) { serviceDelete(id: $id) }', { id: serviceId });
+    },
+  };
+}
+
+/** The typed operations. */
+export type RailwayOperations = ReturnType<typeof createRailwayOperations>;

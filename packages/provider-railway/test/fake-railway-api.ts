@@ -1,0 +1,376 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+
+/**
+ * A small fake of Railway's public GraphQL API (`POST /graphql/v2`), for the operations the
+ * provider uses. Shapes, enums and error bodies follow /work/shared/reference/apis.md §1:
+ * GraphQL errors are HTTP 200 `{data:null, errors:[{message, extensions}]}`, validation
+ * failures (unknown fields, bad enums, missing inputs) HTTP 400, throttling HTTP 429 with
+ * `Retry-After` and `X-RateLimit-*`. Deployments advance one status per `deployment` poll
+ * through Railway's real sequence QUEUED → INITIALIZING → BUILDING → DEPLOYING → SUCCESS.
+ */
+
+interface FakeLog {
+  timestamp: string;
+  message: string;
+  severity: string | null;
+}
+interface FakeDeployment {
+  id: string;
+  projectId: string;
+  environmentId: string;
+  serviceId: string;
+  commitSha: string;
+  script: string[];
+  step: number;
+  createdAt: string;
+  buildLogs: FakeLog[];
+  deployLogs: FakeLog[];
+  variables: Record<string, string>;
+}
+interface FakeService {
+  id: string;
+  name: string;
+  projectId: string;
+  repo: string | null;
+  region: string | null;
+  variables: Record<string, string>;
+  domains: Array<{ id: string; domain: string; environmentId: string }>;
+}
+interface FakeProject {
+  id: string;
+  name: string;
+  description: string | null;
+  workspaceId: string;
+  environments: Array<{ id: string; name: string }>;
+}
+
+class GraphqlError extends Error {}
+
+const DeploymentStatus = z.enum(['BUILDING', 'CRASHED', 'DEPLOYING', 'FAILED', 'INITIALIZING', 'NEEDS_APPROVAL', 'QUEUED', 'REMOVED', 'REMOVING', 'SKIPPED', 'SLEEPING', 'SUCCESS', 'WAITING']);
+const envVars = z.record(z.string(), z.string().nullable());
+const id = z.string().min(1);
+const opt = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+
+// Variables per root field; `.strict()` rejects unknown input fields as Railway's schema does.
+const variableSchemas: Record<string, z.ZodType> = {
+  projects: z.object({ workspaceId: opt(z.string()), first: opt(z.number().int()), after: opt(z.string()) }).strict(),
+  project: z.object({ id }).strict(),
+  projectCreate: z.object({
+    input: z.object({
+      name: opt(z.string()),
+      description: opt(z.string()),
+      workspaceId: opt(z.string()),
+      isPublic: opt(z.boolean()),
+      prDeploys: opt(z.boolean()),
+      defaultEnvironmentName: opt(z.string()),
+      isMonorepo: opt(z.boolean()),
+      runtime: opt(z.enum(['LEGACY', 'UNSPECIFIED', 'V2'])),
+      repo: opt(z.object({ fullRepoName: z.string(), branch: z.string() }).strict()),
+    }).strict(),
+  }).strict(),
+  serviceCreate: z.object({
+    input: z.object({
+      projectId: id,
+      name: opt(z.string()),
+      environmentId: opt(z.string()),
+      branch: opt(z.string()),
+      source: opt(z.object({ repo: opt(z.string()), image: opt(z.string()) }).strict()),
+      variables: opt(envVars),
+      icon: opt(z.string()),
+    }).strict(),
+  }).strict(),
+  serviceInstance: z.object({ environmentId: id, serviceId: id }).strict(),
+  variableCollectionUpsert: z.object({
+    input: z.object({ projectId: id, environmentId: id, serviceId: opt(z.string()), variables: envVars, replace: opt(z.boolean()), skipDeploys: opt(z.boolean()) }).strict(),
+  }).strict(),
+  serviceInstanceUpdate: z.object({
+    serviceId: id,
+    environmentId: opt(z.string()),
+    input: z.object({
+      source: opt(z.object({ repo: opt(z.string()), image: opt(z.string()) }).strict()),
+      region: opt(z.string()),
+      rootDirectory: opt(z.string()),
+      buildCommand: opt(z.string()),
+      startCommand: opt(z.string()),
+      numReplicas: opt(z.number().int()),
+      builder: opt(z.enum(['HEROKU', 'NIXPACKS', 'PAKETO', 'RAILPACK'])),
+    }).strict(),
+  }).strict(),
+  serviceDomainCreate: z.object({ input: z.object({ serviceId: id, environmentId: id, targetPort: opt(z.number().int()) }).strict() }).strict(),
+  serviceInstanceDeployV2: z.object({ serviceId: id, environmentId: id, commitSha: opt(z.string()) }).strict(),
+  deployment: z.object({ id }).strict(),
+  buildLogs: z.object({ deploymentId: id, limit: opt(z.number().int()), startDate: opt(z.string().datetime({ offset: true })), endDate: opt(z.string().datetime({ offset: true })), filter: opt(z.string()) }).strict(),
+  serviceDelete: z.object({ id, environmentId: opt(z.string()) }).strict(),
+};
+variableSchemas.deploymentLogs = variableSchemas.buildLogs as z.ZodType;
+const mutations = new Set(['projectCreate', 'serviceCreate', 'variableCollectionUpsert', 'serviceInstanceUpdate', 'serviceDomainCreate', 'serviceInstanceDeployV2', 'serviceDelete']);
+
+/** A running fake with knobs to make Railway misbehave. */
+export interface FakeRailway {
+  url: string;
+  token: string;
+  workspaceId: string;
+  projects: Map<string, FakeProject>;
+  services: Map<string, FakeService>;
+  deployments: Map<string, FakeDeployment>;
+  /** Root field of every request that reached a resolver, in order. */
+  calls: string[];
+  /** Makes `commits` of `repo` (owner/name) deployable. */
+  addRepo(repo: string, commits: string[]): void;
+  /** The next deployment's build fails. */
+  failNextBuild(): void;
+  /** Builds stay BUILDING for this many extra polls. */
+  setSlowBuilds(extraPolls: number): void;
+  /** The next `count` requests get HTTP 429 with `Retry-After: seconds`. */
+  rateLimitNext(count: number, seconds?: number): void;
+  /** The next `count` requests get HTTP `status` (5xx). */
+  failNext(count: number, status?: number): void;
+  /** Deletes a deployment behind the client's back, as if removed in the dashboard. */
+  vanishDeployment(deploymentId: string): void;
+  close(): Promise<void>;
+}
+
+function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** Starts the fake on 127.0.0.1 with a random port. */
+export async function startFakeRailway(options: { token?: string } = {}): Promise<FakeRailway> {
+  const token = options.token ?? 'rw-test-token';
+  const workspaceId = 'ws-fake';
+  const projects = new Map<string, FakeProject>();
+  const services = new Map<string, FakeService>();
+  const deployments = new Map<string, FakeDeployment>();
+  const repos = new Map<string, Set<string>>();
+  const calls: string[] = [];
+  const knobs = { failNextBuild: false, slowPolls: 0, rateLimited: 0, retryAfter: 1, failing: 0, failStatus: 500, remaining: 1000 };
+  let clock = Date.parse('2026-01-01T00:00:00.000Z');
+  // Nanosecond timestamps like Railway's; `same` repeats the previous one (several lines per instant).
+  const stamp = (same = false) => {
+    if (!same) clock += 7;
+    return `${new Date(clock).toISOString().slice(0, 23)}123456Z`;
+  };
+
+  function advance(deployment: FakeDeployment): void {
+    if (deployment.step >= deployment.script.length - 1) return;
+    deployment.step += 1;
+    const status = deployment.script[deployment.step];
+    const previous = deployment.script[deployment.step - 1];
+    if (status === 'BUILDING' && previous !== 'BUILDING') {
+      const at = stamp();
+      deployment.buildLogs.push({ timestamp: at, message: `Cloning ${deployment.commitSha}`, severity: 'info' }, { timestamp: stamp(true), message: 'Using Railpack', severity: 'info' });
+      deployment.buildLogs.push({ timestamp: stamp(), message: 'npm install', severity: 'info' });
+    } else if (status === 'BUILDING') {
+      deployment.buildLogs.push({ timestamp: stamp(), message: 'still building', severity: 'info' });
+    } else if (status === 'FAILED') {
+      deployment.buildLogs.push({ timestamp: stamp(), message: 'npm ERR! build script failed', severity: 'err' });
+    } else if (status === 'DEPLOYING') {
+      deployment.buildLogs.push({ timestamp: stamp(), message: 'Build time: 3s', severity: 'info' });
+    } else if (status === 'SUCCESS') {
+      deployment.deployLogs.push({ timestamp: stamp(), message: `Listening on ${deployment.variables.PORT ?? '8080'}`, severity: 'info' });
+    }
+  }
+
+  const findService = (serviceId: string) => {
+    const service = services.get(serviceId);
+    if (!service) throw new GraphqlError('Service not found');
+    return service;
+  };
+  const findProject = (projectId: string) => {
+    const project = projects.get(projectId);
+    if (!project) throw new GraphqlError('Project not found');
+    return project;
+  };
+  const checkEnvironment = (project: FakeProject, environmentId: string) => {
+    if (!project.environments.some((environment) => environment.id === environmentId)) throw new GraphqlError('Environment not found');
+  };
+  const connection = <T>(nodes: T[]) => ({ edges: nodes.map((node) => ({ node })), pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
+  const projectView = (project: FakeProject) => ({
+    ...project,
+    environments: connection(project.environments),
+    services: connection([...services.values()].filter((service) => service.projectId === project.id).map(({ id: serviceId, name }) => ({ id: serviceId, name }))),
+  });
+  const deploymentView = (deployment: FakeDeployment) => ({
+    id: deployment.id,
+    status: deployment.script[deployment.step],
+    serviceId: deployment.serviceId,
+    environmentId: deployment.environmentId,
+    projectId: deployment.projectId,
+    createdAt: deployment.createdAt,
+    staticUrl: services.get(deployment.serviceId)?.domains[0]?.domain ?? null,
+    url: null,
+  });
+  const logsOf = (variables: Record<string, unknown>, which: 'buildLogs' | 'deployLogs') => {
+    const deployment = deployments.get(String(variables.deploymentId));
+    if (!deployment) throw new GraphqlError('Deployment not found');
+    const start = typeof variables.startDate === 'string' ? variables.startDate : null;
+    const limit = typeof variables.limit === 'number' ? variables.limit : 500;
+    return deployment[which].filter((line) => start === null || line.timestamp >= start).slice(0, limit);
+  };
+
+  const resolvers: Record<string, (variables: Record<string, any>) => unknown> = {
+    projects: (v) => connection([...projects.values()].filter((project) => !v.workspaceId || project.workspaceId === v.workspaceId).map(projectView)),
+    project: (v) => projectView(findProject(v.id)),
+    projectCreate: ({ input }) => {
+      if (input.workspaceId && input.workspaceId !== workspaceId) throw new GraphqlError('Not Authorized');
+      const project: FakeProject = { id: randomUUID(), name: input.name ?? 'fake-project', description: input.description ?? null, workspaceId, environments: [{ id: randomUUID(), name: input.defaultEnvironmentName ?? 'production' }] };
+      projects.set(project.id, project);
+      return projectView(project);
+    },
+    serviceCreate: ({ input }) => {
+      const project = findProject(input.projectId);
+      if (input.environmentId) checkEnvironment(project, input.environmentId);
+      const service: FakeService = { id: randomUUID(), name: input.name ?? 'service', projectId: project.id, repo: input.source?.repo ?? null, region: null, variables: { ...input.variables }, domains: [] };
+      services.set(service.id, service);
+      return { id: service.id, name: service.name, projectId: service.projectId };
+    },
+    serviceInstance: (v) => {
+      const service = findService(v.serviceId);
+      checkEnvironment(findProject(service.projectId), v.environmentId);
+      const latest = [...deployments.values()].filter((deployment) => deployment.serviceId === service.id && deployment.environmentId === v.environmentId).at(-1);
+      return { serviceId: service.id, environmentId: v.environmentId, latestDeployment: latest ? deploymentView(latest) : null, domains: { serviceDomains: service.domains, customDomains: [] }, source: { repo: service.repo, image: null } };
+    },
+    variableCollectionUpsert: ({ input }) => {
+      checkEnvironment(findProject(input.projectId), input.environmentId);
+      const service = findService(input.serviceId);
+      service.variables = input.replace ? { ...input.variables } : { ...service.variables, ...input.variables };
+      return true;
+    },
+    serviceInstanceUpdate: (v) => {
+      const service = findService(v.serviceId);
+      if (v.input.source?.repo !== undefined) {
+        if (!repos.has(v.input.source.repo)) throw new GraphqlError(`Repository ${v.input.source.repo} not found or Railway's GitHub app has no access to it`);
+        service.repo = v.input.source.repo;
+      }
+      if (v.input.region) service.region = v.input.region;
+      return true;
+    },
+    serviceDomainCreate: ({ input }) => {
+      const service = findService(input.serviceId);
+      checkEnvironment(findProject(service.projectId), input.environmentId);
+      const domain = { id: randomUUID(), domain: `${service.name}-production-${service.id.slice(0, 4)}.up.railway.app`, environmentId: input.environmentId, serviceId: service.id, suffix: 'up.railway.app', targetPort: input.targetPort ?? null, syncStatus: 'ACTIVE' };
+      service.domains.push(domain);
+      return domain;
+    },
+    serviceInstanceDeployV2: (v) => {
+      const service = findService(v.serviceId);
+      checkEnvironment(findProject(service.projectId), v.environmentId);
+      if (!service.repo) throw new GraphqlError('Service has no source to deploy');
+      if (v.commitSha && !repos.get(service.repo)?.has(v.commitSha)) throw new GraphqlError('Commit not found');
+      const building = ['BUILDING', ...Array.from({ length: knobs.slowPolls }, () => 'BUILDING')];
+      const script = knobs.failNextBuild ? ['QUEUED', 'INITIALIZING', ...building, 'FAILED'] : ['QUEUED', 'INITIALIZING', ...building, 'DEPLOYING', 'SUCCESS'];
+      knobs.failNextBuild = false;
+      const deployment: FakeDeployment = { id: randomUUID(), projectId: service.projectId, environmentId: v.environmentId, serviceId: service.id, commitSha: v.commitSha ?? 'HEAD', script, step: 0, createdAt: new Date(clock).toISOString(), buildLogs: [], deployLogs: [], variables: { ...service.variables } };
+      deployments.set(deployment.id, deployment);
+      return deployment.id;
+    },
+    deployment: (v) => {
+      const deployment = deployments.get(v.id);
+      if (!deployment) throw new GraphqlError('Deployment not found');
+      const view = deploymentView(deployment);
+      advance(deployment);
+      return view;
+    },
+    buildLogs: (v) => logsOf(v, 'buildLogs'),
+    deploymentLogs: (v) => logsOf(v, 'deployLogs'),
+    serviceDelete: (v) => {
+      const service = findService(v.id);
+      services.delete(service.id);
+      // Railway keeps the records of a deleted service's deployments, as REMOVED.
+      for (const deployment of deployments.values()) {
+        if (deployment.serviceId !== service.id) continue;
+        deployment.script = ['REMOVED'];
+        deployment.step = 0;
+      }
+      return true;
+    },
+  };
+
+  const rateHeaders = () => ({ 'x-ratelimit-limit': '1000', 'x-ratelimit-remaining': String(Math.max(0, knobs.remaining)), 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 3600) });
+
+  const server = createServer((request, response) => {
+    void (async () => {
+      if (request.method !== 'POST' || request.url !== '/graphql/v2') return send(response, 404, { errors: [{ message: 'Not Found' }] });
+      if (knobs.rateLimited > 0) {
+        knobs.rateLimited -= 1;
+        return send(response, 429, { errors: [{ message: 'You have exceeded the rate limit. Please try again later.' }] }, { ...rateHeaders(), 'x-ratelimit-remaining': '0', 'retry-after': String(knobs.retryAfter) });
+      }
+      if (knobs.failing > 0) {
+        knobs.failing -= 1;
+        return send(response, knobs.failStatus, { errors: [{ message: 'Internal Server Error' }] });
+      }
+      const authorization = request.headers.authorization ?? '';
+      if (!authorization.startsWith('Bearer ')) return send(response, 401, { errors: [{ message: 'Not Authorized', extensions: { code: 'UNAUTHENTICATED' } }] });
+      let body: { query?: unknown; variables?: unknown };
+      try {
+        body = (await readJson(request)) as typeof body;
+      } catch {
+        return send(response, 400, { errors: [{ message: 'Unexpected token in JSON body', extensions: { code: 'BAD_REQUEST' } }] });
+      }
+      knobs.remaining -= 1;
+      if (authorization !== `Bearer ${token}`) return send(response, 200, { data: null, errors: [{ message: 'Not Authorized', extensions: { code: 'UNAUTHORIZED' } }] }, rateHeaders());
+      if (typeof body.query !== 'string') return send(response, 400, { errors: [{ message: 'Must provide query string.' }] });
+      const match = /^\s*(query|mutation)\b[^{]*\{\s*(\w+)/.exec(body.query);
+      const kind = match?.[1];
+      const field = match?.[2] ?? '';
+      const schema = variableSchemas[field];
+      if (!schema || (kind === 'mutation') !== mutations.has(field)) {
+        return send(response, 400, { errors: [{ message: `Cannot query field "${field}" on type "${kind === 'mutation' ? 'Mutation' : 'Query'}".`, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
+      }
+      const parsed = schema.safeParse(body.variables ?? {});
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return send(response, 400, { errors: [{ message: `Variable "$${String(issue?.path[0] ?? 'input')}" got invalid value at "${issue?.path.join('.')}": ${issue?.message}`, extensions: { code: 'BAD_USER_INPUT' } }] }, rateHeaders());
+      }
+      calls.push(field);
+      try {
+        const data = (resolvers[field] as (variables: Record<string, unknown>) => unknown)(parsed.data as Record<string, unknown>);
+        send(response, 200, { data: { [field]: data } }, rateHeaders());
+      } catch (error) {
+        if (!(error instanceof GraphqlError)) throw error;
+        send(response, 200, { data: null, errors: [{ message: error.message, path: [field], extensions: {} }] }, rateHeaders());
+      }
+    })().catch((error: unknown) => send(response, 500, { errors: [{ message: String(error) }] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/graphql/v2`,
+    token,
+    workspaceId,
+    projects,
+    services,
+    deployments,
+    calls,
+    addRepo: (repo, commits) => repos.set(repo, new Set([...(repos.get(repo) ?? []), ...commits])),
+    failNextBuild: () => {
+      knobs.failNextBuild = true;
+    },
+    setSlowBuilds: (extraPolls) => {
+      knobs.slowPolls = extraPolls;
+    },
+    rateLimitNext: (count, seconds = 1) => {
+      knobs.rateLimited = count;
+      knobs.retryAfter = seconds;
+    },
+    failNext: (count, status = 500) => {
+      knobs.failing = count;
+      knobs.failStatus = status;
+    },
+    vanishDeployment: (deploymentId) => {
+      deployments.delete(deploymentId);
+    },
+    close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+  };
+}
