@@ -4,3 +4,19 @@
  * @packageDocumentation
  */
 export { testDatabases, describeEachDatabase, type TestDatabase } from './testing/test-databases.js';
+export {
+  storageBackendConformance,
+  storageBackendConformanceTests,
+  type StorageBackendConformanceOptions,
+} from './testing/storage-backend-conformance.js';
+export {
+  createMemoryStorage,
+  createStaticProvider,
+  createScriptedAgent,
+  defaultAgentScript,
+  type MemoryStorageOptions,
+  type StaticProviderOptions,
+  type ScriptedAgentOptions,
+  type AgentScript,
+  type AgentScriptOutput,
+} from './reference/index.js';
