@@ -1,0 +1,95 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { type MemberRole, NotFoundError } from '@vector/core';
+import type { Kysely } from 'kysely';
+import type { Principal } from './principal.js';
+import type { ServerDatabase } from './server-migrations.js';
+
+/** An API key as listed: never the key itself. */
+export interface ApiKey {
+  id: string;
+  organizationId: string;
+  name: string;
+  role: MemberRole;
+  prefix: string;
+  createdBy: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Organization API keys: created (shown once), verified by hash, listed, revoked. */
+export interface ApiKeyStore {
+  create(input: { organizationId: string; name: string; role: MemberRole; createdBy: string }): Promise<{ apiKey: ApiKey; key: string }>;
+  list(organizationId: string): Promise<ApiKey[]>;
+  revoke(input: { organizationId: string; id: string }): Promise<ApiKey>;
+  /** The principal a presented key stands for, or null when unknown or revoked. */
+  verify(key: string): Promise<Principal | null>;
+}
+
+const keyPattern = /^vk_[A-Za-z0-9_-]{43}$/;
+
+function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+type Row = ServerDatabase['vector_server_api_keys'];
+
+function toApiKey(row: Row): ApiKey {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    name: row.name,
+    role: row.role as MemberRole,
+    prefix: row.prefix,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+/**
+ * API keys in the `vector_server_api_keys` table. Keys carry 256 random bits, so a plain
+ * sha256 is a safe verifier (no salt or slow hash needed, unlike passwords).
+ */
+export function createApiKeyStore(db: Kysely<ServerDatabase>, now: () => Date = () => new Date()): ApiKeyStore {
+  return {
+    async create(input) {
+      const key = `vk_${randomBytes(32).toString('base64url')}`;
+      const row: Row = {
+        id: randomUUID(),
+        organization_id: input.organizationId,
+        name: input.name,
+        role: input.role,
+        key_hash: hashKey(key),
+        prefix: key.slice(0, 10),
+        created_by: input.createdBy,
+        created_at: now().toISOString(),
+        last_used_at: null,
+        revoked_at: null,
+      };
+      await db.insertInto('vector_server_api_keys').values(row).execute();
+      return { apiKey: toApiKey(row), key };
+    },
+    async list(organizationId) {
+      const rows = await db.selectFrom('vector_server_api_keys').selectAll().where('organization_id', '=', organizationId).orderBy('created_at').orderBy('id').execute();
+      return rows.map(toApiKey);
+    },
+    async revoke(input) {
+      const row = await db.selectFrom('vector_server_api_keys').selectAll().where('id', '=', input.id).where('organization_id', '=', input.organizationId).executeTakeFirst();
+      if (!row) throw new NotFoundError({ entity: 'api key', id: input.id });
+      if (row.revoked_at) return toApiKey(row);
+      const revokedAt = now().toISOString();
+      await db.updateTable('vector_server_api_keys').set({ revoked_at: revokedAt }).where('id', '=', row.id).execute();
+      return toApiKey({ ...row, revoked_at: revokedAt });
+    },
+    async verify(key) {
+      if (!keyPattern.test(key)) return null;
+      const hash = hashKey(key);
+      const row = await db.selectFrom('vector_server_api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
+      // The lookup is by hash, so timing reveals nothing about the key; compare anyway for defence in depth.
+      if (!row || row.revoked_at || !timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(hash))) return null;
+      return { organizationId: row.organization_id, actor: { type: 'api_key', id: row.id }, role: row.role as MemberRole };
+    },
+  };
+}

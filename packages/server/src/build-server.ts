@@ -1,0 +1,124 @@
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { Vector } from '@vector/core';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
+import { createApiKeyStore } from './auth/api-key-store.js';
+import { authPlugin, bearerToken } from './auth/auth-plugin.js';
+import type { Authenticate } from './auth/principal.js';
+import { migrateServerTables, type ServerDatabase } from './auth/server-migrations.js';
+import { errorsPlugin } from './plumbing/errors-plugin.js';
+import { openApiPlugin } from './plumbing/openapi-plugin.js';
+import type { ServerContext } from './plumbing/server-context.js';
+import { agentRoutes } from './routes/agent-routes.js';
+import { apiKeysRoutes } from './routes/api-keys-routes.js';
+import { auditRoutes } from './routes/audit-routes.js';
+import { dataRoutes } from './routes/data-routes.js';
+import { deploymentsRoutes } from './routes/deployments-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { organizationsRoutes } from './routes/organizations-routes.js';
+import { projectsRoutes } from './routes/projects-routes.js';
+import { versionsRoutes } from './routes/versions-routes.js';
+import { createSseHub } from './sse/sse-hub.js';
+
+/** Options of {@link buildServer}. */
+export interface BuildServerOptions {
+  /** The engine, from `createVector`. The server migrates it on `ready()` but does not start it. */
+  vector: Vector;
+  /** Replace API-key auth with your own (sessions, JWTs). Default: organization API keys. */
+  authenticate?: Authenticate;
+  /** When set, `POST /v1/organizations` needs `Authorization: Bearer <token>`. */
+  bootstrapToken?: string;
+  /** Allow anyone to create organizations when no bootstrap token is set. Default: true (development). */
+  openSignup?: boolean;
+  /** Origins allowed by CORS; `['*']` for any. Default: none (same-origin only). */
+  corsOrigins?: string[];
+  /** Requests per window per caller (API key, else IP); `false` turns rate limiting off. Default 600/min. */
+  rateLimit?: { max: number; windowMs: number } | false;
+  /** Largest accepted request body. Default 20 MiB. */
+  bodyLimitBytes?: number;
+  /** Fastify logger options (secrets are always redacted) or a pino-compatible instance. Default: off. */
+  logger?: boolean | { level?: string } | FastifyBaseLogger;
+  /** Serve the docs page at `/docs`. Default true. */
+  docs?: boolean;
+  /** Heartbeat comment interval on SSE streams. Default 15000. */
+  sseHeartbeatMs?: number;
+}
+
+const redact = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]'];
+
+/**
+ * Builds the Vector HTTP server (not listening): call `await app.listen({ port, host })`, or
+ * `app.inject()` in tests. Closing the server ends open SSE streams; it does not stop or
+ * dispose the engine (see `runServer` for the whole process lifecycle).
+ */
+export function buildServer(options: BuildServerOptions): FastifyInstance {
+  const logger = options.logger ?? false;
+  const loggerOption: Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> =
+    typeof logger === 'object' && 'info' in logger && typeof logger.info === 'function'
+      ? { loggerInstance: logger as FastifyBaseLogger }
+      : { logger: logger === false ? false : { ...(typeof logger === 'object' ? logger : {}), redact } };
+  const app = Fastify({
+    ...loggerOption,
+    bodyLimit: options.bodyLimitBytes ?? 20 * 1024 * 1024,
+    // Keep-alive sockets must not hold `close()` open past the SSE streams we end ourselves.
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 1024, ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const db = options.vector.db as Kysely<ServerDatabase>;
+  const apiKeys = createApiKeyStore(db);
+  const streams = createSseHub({ heartbeatMs: options.sseHeartbeatMs ?? 15_000 });
+  const context: ServerContext = {
+    vector: options.vector,
+    apiKeys,
+    streams,
+    bootstrapToken: options.bootstrapToken,
+    openSignup: options.openSignup ?? true,
+  };
+  let shuttingDown = false;
+  const authenticate: Authenticate =
+    options.authenticate ??
+    (async (request) => {
+      const token = bearerToken(request);
+      return token ? apiKeys.verify(token) : null;
+    });
+
+  app.addHook('onReady', async () => {
+    await options.vector.migrate();
+    await migrateServerTables(db);
+  });
+  app.addHook('preClose', async () => {
+    shuttingDown = true;
+    streams.closeAll();
+  });
+
+  void app.register(errorsPlugin);
+  void app.register(fastifyHelmet, { contentSecurityPolicy: false, global: true });
+  const origins = options.corsOrigins ?? [];
+  void app.register(fastifyCors, {
+    origin: origins.includes('*') ? true : origins,
+    exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+  });
+  if (options.rateLimit !== false) {
+    const limit = options.rateLimit ?? { max: 600, windowMs: 60_000 };
+    void app.register(fastifyRateLimit, {
+      max: limit.max,
+      timeWindow: limit.windowMs,
+      keyGenerator: (request) => bearerToken(request) ?? request.ip,
+      errorResponseBuilder: (_request, detail) => ({ statusCode: 429, message: `Rate limit exceeded: retry in ${Math.ceil(detail.ttl / 1000)}s` }),
+    });
+  }
+  void app.register(openApiPlugin, { docs: options.docs ?? true, version: '1' });
+  void app.register(authPlugin, { authenticate });
+  void app.register(healthRoutes, { context, isShuttingDown: () => shuttingDown });
+  for (const routes of [organizationsRoutes, apiKeysRoutes, projectsRoutes, versionsRoutes, agentRoutes, deploymentsRoutes, dataRoutes, auditRoutes]) {
+    void app.register(routes, { context });
+  }
+  return app;
+}

@@ -1,0 +1,10 @@
+/**
+ * `@vector/server`: the reference HTTP server for Vector, on Fastify.
+ * @packageDocumentation
+ */
+export { buildServer, type BuildServerOptions } from './build-server.js';
+export { loadConfig, type ServerConfig } from './load-config.js';
+export type { Authenticate, Principal } from './auth/principal.js';
+export type { ApiKey, ApiKeyStore } from './auth/api-key-store.js';
+export { createApiKeyStore } from './auth/api-key-store.js';
+export type { ErrorBody } from './plumbing/error-response.js';

@@ -1,0 +1,106 @@
+import { ValidationError } from '@vector/core';
+import { z } from 'zod';
+
+const booleanish = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+const list = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+
+// Each key is the environment variable's own name, so a failure message names exactly what to fix.
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL (leave unset for the embedded SQLite database)').optional(),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _').optional(),
+  VECTOR_SQLITE_PATH: z.string().min(1).default('.vector/vector.db'),
+  VECTOR_DATA_DIR: z.string().min(1).default('.vector'),
+  VECTOR_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  VECTOR_STORAGE: z.enum(['internal', 'github']).default('internal'),
+  GITHUB_TOKEN: z.string().min(1).optional(),
+  GITHUB_OWNER: z.string().min(1).optional(),
+  RAILWAY_API_TOKEN: z.string().min(1).optional(),
+  RENDER_API_KEY: z.string().min(1).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  VECTOR_MODEL_BASE_URL: z.string().url('expected an http(s) URL').optional(),
+  VECTOR_MODEL: z.string().min(1).optional(),
+  CORS_ORIGINS: list.default([]),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(512 * 1024 * 1024).default(20 * 1024 * 1024),
+  VECTOR_BOOTSTRAP_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  VECTOR_PUBLIC_URL: z.string().url('expected an http(s) URL').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  VECTOR_DOCS: booleanish.default(true),
+});
+
+/** The server's configuration, read from the environment by {@link loadConfig}. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** `postgres://…` switches the metadata store to PostgreSQL and the queue to pg-boss. */
+  databaseUrl: string | undefined;
+  databaseSchema: string | undefined;
+  sqlitePath: string;
+  dataDir: string;
+  /** Which work this process takes: HTTP (`api`), jobs (`worker`) or both (`all`). */
+  role: 'api' | 'worker' | 'all';
+  storage: 'internal' | 'github';
+  github: { token: string; owner: string } | undefined;
+  railwayApiToken: string | undefined;
+  renderApiKey: string | undefined;
+  model: { apiKey: string | undefined; baseURL: string | undefined; model: string | undefined } | undefined;
+  corsOrigins: string[];
+  rateLimit: { max: number; windowMs: number };
+  bodyLimitBytes: number;
+  bootstrapToken: string | undefined;
+  publicUrl: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  docs: boolean;
+}
+
+/**
+ * Reads and validates the server configuration from environment variables. Every problem is
+ * reported at once, each naming its variable, e.g.
+ * `Invalid environment: PORT: expected number`. Secrets are never echoed back.
+ *
+ * @throws ValidationError when a variable is malformed or a required pair is incomplete.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = environmentSchema.safeParse(present);
+  const issues = result.success ? [] : result.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message }));
+  if (result.success) {
+    const value = result.data;
+    if (value.VECTOR_STORAGE === 'github' && (!value.GITHUB_TOKEN || !value.GITHUB_OWNER)) {
+      issues.push({ path: [value.GITHUB_TOKEN ? 'GITHUB_OWNER' : 'GITHUB_TOKEN'], message: 'required when VECTOR_STORAGE=github' });
+    }
+    if (value.VECTOR_ROLE !== 'all' && !value.DATABASE_URL) {
+      issues.push({ path: ['VECTOR_ROLE'], message: `running as "${value.VECTOR_ROLE}" alone needs a shared PostgreSQL DATABASE_URL` });
+    }
+  }
+  if (!result.success || issues.length > 0) {
+    const summary = issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new ValidationError({ message: `Invalid environment: ${summary}`, issues });
+  }
+  const value = result.data;
+  const modelConfigured = value.OPENAI_API_KEY !== undefined || value.VECTOR_MODEL_BASE_URL !== undefined;
+  return {
+    port: value.PORT,
+    host: value.HOST,
+    databaseUrl: value.DATABASE_URL,
+    databaseSchema: value.DATABASE_SCHEMA,
+    sqlitePath: value.VECTOR_SQLITE_PATH,
+    dataDir: value.VECTOR_DATA_DIR,
+    role: value.VECTOR_ROLE,
+    storage: value.VECTOR_STORAGE,
+    github: value.GITHUB_TOKEN && value.GITHUB_OWNER ? { token: value.GITHUB_TOKEN, owner: value.GITHUB_OWNER } : undefined,
+    railwayApiToken: value.RAILWAY_API_TOKEN,
+    renderApiKey: value.RENDER_API_KEY,
+    model: modelConfigured ? { apiKey: value.OPENAI_API_KEY, baseURL: value.VECTOR_MODEL_BASE_URL, model: value.VECTOR_MODEL } : undefined,
+    corsOrigins: value.CORS_ORIGINS,
+    rateLimit: { max: value.RATE_LIMIT_MAX, windowMs: value.RATE_LIMIT_WINDOW_MS },
+    bodyLimitBytes: value.BODY_LIMIT_BYTES,
+    bootstrapToken: value.VECTOR_BOOTSTRAP_TOKEN,
+    publicUrl: value.VECTOR_PUBLIC_URL,
+    logLevel: value.LOG_LEVEL,
+    docs: value.VECTOR_DOCS,
+  };
+}

@@ -1,0 +1,27 @@
+import type { Vector, VectorScope } from '@vector/core';
+import type { FastifyRequest } from 'fastify';
+import type { ApiKeyStore } from '../auth/api-key-store.js';
+import { principalOf } from '../auth/auth-plugin.js';
+import type { SseHub } from '../sse/sse-hub.js';
+
+/** What the route plugins share; passed to each as its options. */
+export interface ServerContext {
+  vector: Vector;
+  apiKeys: ApiKeyStore;
+  streams: SseHub;
+  /** When set, creating an organization needs `Authorization: Bearer <token>`. */
+  bootstrapToken: string | undefined;
+  /** Whether anyone may create an organization when no bootstrap token is set. */
+  openSignup: boolean;
+}
+
+/** Options of every route plugin. */
+export interface RoutePluginOptions {
+  context: ServerContext;
+}
+
+/** The engine scope of the caller's organization, acting as the caller. */
+export function scopeOf(context: ServerContext, request: FastifyRequest): VectorScope {
+  const principal = principalOf(request);
+  return context.vector.scope({ organizationId: principal.organizationId, actor: principal.actor });
+}

@@ -1,0 +1,104 @@
+import { agentJobSchema, agentJobStatusSchema, agentSessionSchema, chatMessageSchema, jobBudgetSchema } from '@vector/core';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorResponses, idParam, pageOf, pageQuerySchema } from '../plumbing/http-schemas.js';
+import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
+import { lastEventIdOf } from '../sse/sse-hub.js';
+import { streamJobEvents } from '../sse/stream-job-events.js';
+
+const projectParams = z.object({ projectId: idParam });
+const sessionParams = z.object({ sessionId: idParam });
+const jobParams = z.object({ jobId: idParam });
+const jobEventSchema = z.object({ jobId: z.string(), sequence: z.number().int(), createdAt: z.string(), data: z.record(z.string(), z.unknown()) });
+
+/** Agent sessions, chat messages and jobs, with a job's events as Server-Sent Events. */
+export async function agentRoutes(fastify: FastifyInstance, { context }: RoutePluginOptions): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.post('/v1/projects/:projectId/sessions', {
+    schema: {
+      tags: ['agent'],
+      summary: 'Start an agent session',
+      params: projectParams,
+      body: z.object({ agentType: z.string().min(1).max(100).optional(), title: z.string().max(300).optional(), settings: z.record(z.string(), z.unknown()).optional() }),
+      response: { 201: agentSessionSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => reply.code(201).send(await scopeOf(context, request).agent.createSession({ projectId: request.params.projectId, ...request.body })),
+  });
+
+  app.get('/v1/projects/:projectId/sessions', {
+    schema: { tags: ['agent'], summary: "List a project's sessions", params: projectParams, querystring: pageQuerySchema, response: { 200: pageOf(agentSessionSchema), ...errorResponses } },
+    handler: async (request) => scopeOf(context, request).agent.listSessions(request.params.projectId, request.query),
+  });
+
+  app.get('/v1/sessions/:sessionId', {
+    schema: { tags: ['agent'], summary: 'Get a session', params: sessionParams, response: { 200: agentSessionSchema, ...errorResponses } },
+    handler: async (request) => scopeOf(context, request).agent.getSession(request.params.sessionId),
+  });
+
+  app.post('/v1/sessions/:sessionId/messages', {
+    schema: {
+      tags: ['agent'],
+      summary: 'Post a message; queues a job for the agent',
+      params: sessionParams,
+      body: z.object({ content: z.string().min(1).max(200_000), budget: jobBudgetSchema.partial().optional() }),
+      response: { 202: z.object({ message: chatMessageSchema, job: agentJobSchema }), ...errorResponses },
+    },
+    handler: async (request, reply) => reply.code(202).send(await scopeOf(context, request).agent.postMessage({ sessionId: request.params.sessionId, ...request.body })),
+  });
+
+  app.get('/v1/sessions/:sessionId/messages', {
+    schema: { tags: ['agent'], summary: "A session's messages", params: sessionParams, querystring: pageQuerySchema, response: { 200: pageOf(chatMessageSchema), ...errorResponses } },
+    handler: async (request) => scopeOf(context, request).agent.listMessages(request.params.sessionId, request.query),
+  });
+
+  app.get('/v1/projects/:projectId/jobs', {
+    schema: {
+      tags: ['agent'],
+      summary: "List a project's jobs",
+      params: projectParams,
+      querystring: pageQuerySchema.extend({ sessionId: idParam.optional(), status: agentJobStatusSchema.optional() }),
+      response: { 200: pageOf(agentJobSchema), ...errorResponses },
+    },
+    handler: async (request) => {
+      const { limit, cursor, ...filter } = request.query;
+      const scope = scopeOf(context, request);
+      await scope.projects.get(request.params.projectId);
+      return scope.agent.listJobs({ projectId: request.params.projectId, ...filter }, { limit, cursor });
+    },
+  });
+
+  app.get('/v1/jobs/:jobId', {
+    schema: { tags: ['agent'], summary: 'Get a job', params: jobParams, response: { 200: agentJobSchema, ...errorResponses } },
+    handler: async (request) => scopeOf(context, request).agent.getJob(request.params.jobId),
+  });
+
+  app.post('/v1/jobs/:jobId/cancel', {
+    schema: { tags: ['agent'], summary: 'Cancel a queued or running job', params: jobParams, response: { 200: agentJobSchema, ...errorResponses } },
+    handler: async (request) => scopeOf(context, request).agent.cancelJob(request.params.jobId),
+  });
+
+  app.get('/v1/jobs/:jobId/events', {
+    schema: {
+      tags: ['agent'],
+      summary: "A job's events: Server-Sent Events, or JSON with `Accept: application/json`",
+      description:
+        'As `text/event-stream`: replays persisted events after `Last-Event-ID` (or `?lastEventId=`), then follows live ones; each SSE `id` is the event `sequence`, `event` its type. The stream ends after `done`, `failed` or `cancelled`.',
+      params: jobParams,
+      querystring: z.object({ lastEventId: z.coerce.number().int().min(0).optional() }),
+      response: { 200: z.object({ items: z.array(jobEventSchema) }), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const scope = scopeOf(context, request);
+      await scope.agent.getJob(request.params.jobId);
+      const lastSequence = lastEventIdOf(request, request.query.lastEventId);
+      const accept = request.headers.accept ?? '';
+      if (accept.includes('application/json') && !accept.includes('text/event-stream')) {
+        return { items: await scope.agent.listJobEvents(request.params.jobId, { afterSequence: lastSequence }) };
+      }
+      await streamJobEvents({ vector: context.vector, scope, hub: context.streams, jobId: request.params.jobId, lastSequence, request, reply });
+      return reply;
+    },
+  });
+}

@@ -1,0 +1,30 @@
+import { auditLogSchema } from '@vector/core';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorResponses, idParam, pageOf, pageQuerySchema } from '../plumbing/http-schemas.js';
+import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
+
+/** The organization's audit log, newest first, filterable by project, actor, action and time. */
+export async function auditRoutes(fastify: FastifyInstance, { context }: RoutePluginOptions): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  app.get('/v1/audit', {
+    config: { role: 'admin' },
+    schema: {
+      tags: ['audit'],
+      summary: 'List audit entries',
+      querystring: pageQuerySchema.extend({
+        projectId: idParam.optional(),
+        actorId: z.string().min(1).max(200).optional(),
+        action: z.string().min(1).max(100).optional(),
+        since: z.string().datetime({ offset: true }).optional(),
+        until: z.string().datetime({ offset: true }).optional(),
+      }),
+      response: { 200: pageOf(auditLogSchema), ...errorResponses },
+    },
+    handler: async (request) => {
+      const { limit, cursor, ...filter } = request.query;
+      return scopeOf(context, request).audit.list(filter, { limit, cursor });
+    },
+  });
+}

@@ -1,0 +1,102 @@
+import { dataColumnSchema, dataRowSchema, dataTableSchema, ValidationError } from '@vector/core';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorResponses, idParam, pageOf, pageQuerySchema } from '../plumbing/http-schemas.js';
+import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
+
+const projectParams = z.object({ projectId: idParam });
+const tableParams = z.object({ tableId: idParam });
+const rowParams = z.object({ rowId: idParam });
+const rowData = z.record(z.string(), z.unknown());
+const whereSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+
+function parseWhere(raw: string | undefined): z.infer<typeof whereSchema> | undefined {
+  if (raw === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (cause) {
+    throw new ValidationError({ message: 'Invalid where: expected a JSON object such as {"done":false}', issues: [{ path: ['where'], message: 'not JSON' }], cause });
+  }
+  const result = whereSchema.safeParse(value);
+  if (!result.success) throw new ValidationError({ message: 'Invalid where: values must be strings, numbers, booleans or null', issues: [{ path: ['where'], message: 'bad filter' }] });
+  return result.data;
+}
+
+/** Runtime data for generated apps: tables with declared columns, and their rows. */
+export async function dataRoutes(fastify: FastifyInstance, { context }: RoutePluginOptions): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.post('/v1/projects/:projectId/tables', {
+    schema: {
+      tags: ['data'],
+      summary: 'Create a table with a declared column schema',
+      params: projectParams,
+      body: z.object({ name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/), columns: z.array(dataColumnSchema).min(1).max(200) }),
+      response: { 201: dataTableSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => reply.code(201).send(await scopeOf(context, request).data.createTable({ projectId: request.params.projectId, ...request.body })),
+  });
+
+  app.get('/v1/projects/:projectId/tables', {
+    schema: { tags: ['data'], summary: "A project's tables", params: projectParams, response: { 200: z.object({ items: z.array(dataTableSchema) }), ...errorResponses } },
+    handler: async (request) => ({ items: await scopeOf(context, request).data.listTables(request.params.projectId) }),
+  });
+
+  app.get('/v1/tables/:tableId', {
+    schema: { tags: ['data'], summary: 'Get a table', params: tableParams, response: { 200: dataTableSchema, ...errorResponses } },
+    handler: async (request) => scopeOf(context, request).data.getTable(request.params.tableId),
+  });
+
+  app.delete('/v1/tables/:tableId', {
+    schema: { tags: ['data'], summary: 'Drop a table and its rows', params: tableParams, response: { 204: z.null(), ...errorResponses } },
+    handler: async (request, reply) => {
+      await scopeOf(context, request).data.dropTable(request.params.tableId);
+      return reply.code(204).send(null);
+    },
+  });
+
+  app.post('/v1/tables/:tableId/rows', {
+    schema: { tags: ['data'], summary: 'Insert a row (validated against the columns)', params: tableParams, body: z.object({ data: rowData }), response: { 201: dataRowSchema, ...errorResponses } },
+    handler: async (request, reply) => reply.code(201).send(await scopeOf(context, request).data.insertRow(request.params.tableId, request.body.data)),
+  });
+
+  app.get('/v1/tables/:tableId/rows', {
+    schema: {
+      tags: ['data'],
+      summary: 'List rows, filtered by equality on columns, ordered, paginated',
+      params: tableParams,
+      querystring: pageQuerySchema.extend({
+        where: z.string().max(4000).optional().describe('JSON object of column → value, e.g. {"done":false}'),
+        orderBy: z.string().max(63).optional(),
+        direction: z.enum(['asc', 'desc']).optional(),
+      }),
+      response: { 200: pageOf(dataRowSchema), ...errorResponses },
+    },
+    handler: async (request) => {
+      const { limit, cursor, where, orderBy, direction } = request.query;
+      const parsedWhere = parseWhere(where);
+      const query = { ...(parsedWhere ? { where: parsedWhere } : {}), ...(orderBy ? { orderBy: { column: orderBy, ...(direction ? { direction } : {}) } } : {}) };
+      return scopeOf(context, request).data.listRows(request.params.tableId, query, { limit, cursor });
+    },
+  });
+
+  app.get('/v1/rows/:rowId', {
+    schema: { tags: ['data'], summary: 'Get a row', params: rowParams, response: { 200: dataRowSchema, ...errorResponses } },
+    handler: async (request) => scopeOf(context, request).data.getRow(request.params.rowId),
+  });
+
+  app.patch('/v1/rows/:rowId', {
+    schema: { tags: ['data'], summary: 'Update some columns of a row', params: rowParams, body: z.object({ data: rowData }), response: { 200: dataRowSchema, ...errorResponses } },
+    handler: async (request) => scopeOf(context, request).data.updateRow(request.params.rowId, request.body.data),
+  });
+
+  app.delete('/v1/rows/:rowId', {
+    schema: { tags: ['data'], summary: 'Delete a row', params: rowParams, response: { 204: z.null(), ...errorResponses } },
+    handler: async (request, reply) => {
+      await scopeOf(context, request).data.deleteRow(request.params.rowId);
+      return reply.code(204).send(null);
+    },
+  });
+}

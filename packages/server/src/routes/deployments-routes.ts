@@ -1,0 +1,96 @@
+import { deploymentEnvironmentSchema, deploymentLogSchema, deploymentSchema, deploymentStatusSchema } from '@vector/core';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorResponses, idParam, pageOf, pageQuerySchema } from '../plumbing/http-schemas.js';
+import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
+import { lastEventIdOf } from '../sse/sse-hub.js';
+import { streamDeploymentLogs } from '../sse/stream-deployment-logs.js';
+
+const projectParams = z.object({ projectId: idParam });
+const deploymentParams = z.object({ deploymentId: idParam });
+const envRecord = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(256), z.string().max(32_768));
+
+/** Deployments: create preview or production, status, logs (JSON or SSE), destroy. */
+export async function deploymentsRoutes(fastify: FastifyInstance, { context }: RoutePluginOptions): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.post('/v1/projects/:projectId/deployments', {
+    schema: {
+      tags: ['deployments'],
+      summary: 'Deploy a version (default: the current one)',
+      description: 'Answers 202 with the deployment in `pending`; follow it with GET or its logs stream. Secrets are passed to the provider and never stored.',
+      params: projectParams,
+      body: z.object({
+        versionId: idParam.optional(),
+        environment: deploymentEnvironmentSchema.default('preview'),
+        provider: z.string().min(1).max(100).optional(),
+        env: envRecord.optional(),
+        secrets: envRecord.optional(),
+        idempotencyKey: z.string().min(1).max(200).optional(),
+        ttlSeconds: z.number().int().min(60).max(30 * 86_400).optional(),
+      }),
+      response: { 202: deploymentSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const idempotencyKey = request.body.idempotencyKey ?? request.headers['idempotency-key'];
+      const deployment = await scopeOf(context, request).deployments.create({
+        projectId: request.params.projectId,
+        ...request.body,
+        ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
+      });
+      return reply.code(202).send(deployment);
+    },
+  });
+
+  app.get('/v1/projects/:projectId/deployments', {
+    schema: {
+      tags: ['deployments'],
+      summary: "List a project's deployments",
+      params: projectParams,
+      querystring: pageQuerySchema.extend({ environment: deploymentEnvironmentSchema.optional(), status: deploymentStatusSchema.optional() }),
+      response: { 200: pageOf(deploymentSchema), ...errorResponses },
+    },
+    handler: async (request) => {
+      const { limit, cursor, ...filter } = request.query;
+      const scope = scopeOf(context, request);
+      await scope.projects.get(request.params.projectId);
+      return scope.deployments.list({ projectId: request.params.projectId, ...filter }, { limit, cursor });
+    },
+  });
+
+  app.get('/v1/deployments/:deploymentId', {
+    schema: { tags: ['deployments'], summary: 'Get a deployment', params: deploymentParams, response: { 200: deploymentSchema, ...errorResponses } },
+    handler: async (request) => scopeOf(context, request).deployments.get(request.params.deploymentId),
+  });
+
+  app.post('/v1/deployments/:deploymentId/refresh', {
+    schema: { tags: ['deployments'], summary: 'Ask the provider for status and logs now', params: deploymentParams, response: { 200: deploymentSchema, ...errorResponses } },
+    handler: async (request) => scopeOf(context, request).deployments.refresh(request.params.deploymentId),
+  });
+
+  app.delete('/v1/deployments/:deploymentId', {
+    schema: { tags: ['deployments'], summary: 'Destroy a deployment', params: deploymentParams, response: { 200: deploymentSchema, ...errorResponses } },
+    handler: async (request) => scopeOf(context, request).deployments.destroy(request.params.deploymentId),
+  });
+
+  app.get('/v1/deployments/:deploymentId/logs', {
+    schema: {
+      tags: ['deployments'],
+      summary: "A deployment's logs: JSON, or Server-Sent Events with `Accept: text/event-stream`",
+      params: deploymentParams,
+      querystring: z.object({ afterSequence: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(10_000).optional() }),
+      response: { 200: z.object({ items: z.array(deploymentLogSchema) }), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const scope = scopeOf(context, request);
+      const deployment = await scope.deployments.get(request.params.deploymentId);
+      const lastSequence = lastEventIdOf(request, request.query.afterSequence);
+      if ((request.headers.accept ?? '').includes('text/event-stream')) {
+        await streamDeploymentLogs({ vector: context.vector, scope, hub: context.streams, deployment, lastSequence, request, reply });
+        return reply;
+      }
+      return { items: await scope.deployments.listLogs(deployment.id, { afterSequence: lastSequence, ...(request.query.limit ? { limit: request.query.limit } : {}) }) };
+    },
+  });
+}

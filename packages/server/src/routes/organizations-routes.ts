@@ -1,0 +1,128 @@
+import { timingSafeEqual } from 'node:crypto';
+import { ForbiddenError, memberRoleSchema, membershipSchema, organizationSchema, UnauthorizedError, userSchema } from '@vector/core';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { bearerToken, principalOf } from '../auth/auth-plugin.js';
+import { hasRole } from '../auth/principal.js';
+import { errorResponses, idParam } from '../plumbing/http-schemas.js';
+import type { RoutePluginOptions } from '../plumbing/server-context.js';
+import { apiKeyCreatedSchema } from './api-keys-routes.js';
+
+const memberSchema = membershipSchema.extend({ user: userSchema });
+
+function sameSecret(presented: string, expected: string): boolean {
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The caller's organization and its members. Creating an organization is the bootstrap step:
+ * it answers the organization and its first owner API key (shown once).
+ */
+export async function organizationsRoutes(fastify: FastifyInstance, { context }: RoutePluginOptions): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { vector } = context;
+
+  app.post('/v1/organizations', {
+    config: { auth: false },
+    schema: {
+      tags: ['organizations'],
+      summary: 'Create an organization and its first owner API key',
+      description: 'Needs `Authorization: Bearer <VECTOR_BOOTSTRAP_TOKEN>` when the server has one; open otherwise (development).',
+      body: z.object({
+        name: z.string().trim().min(1).max(200),
+        slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
+        owner: z.object({ email: z.string().email().max(320), name: z.string().trim().min(1).max(200) }).optional(),
+      }),
+      response: { 201: z.object({ organization: organizationSchema, apiKey: apiKeyCreatedSchema }), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      if (context.bootstrapToken !== undefined) {
+        const token = bearerToken(request);
+        if (!token || !sameSecret(token, context.bootstrapToken)) throw new UnauthorizedError({ message: 'Creating an organization needs the bootstrap token: "Authorization: Bearer <VECTOR_BOOTSTRAP_TOKEN>"' });
+      } else if (!context.openSignup) {
+        throw new ForbiddenError({ message: 'Creating organizations over HTTP is disabled on this server' });
+      }
+      const actor = { type: 'system' as const, id: 'bootstrap' };
+      const organization = await vector.organizations.create({ name: request.body.name, ...(request.body.slug ? { slug: request.body.slug } : {}) }, actor);
+      if (request.body.owner) {
+        const user = (await vector.users.getByEmail(request.body.owner.email)) ?? (await vector.users.create(request.body.owner));
+        await vector.users.addMember({ organizationId: organization.id, userId: user.id, role: 'owner' }, actor);
+      }
+      const created = await context.apiKeys.create({ organizationId: organization.id, name: 'owner (bootstrap)', role: 'owner', createdBy: actor.id });
+      return reply.code(201).send({ organization, apiKey: { ...created.apiKey, key: created.key } });
+    },
+  });
+
+  app.get('/v1/organization', {
+    schema: { tags: ['organizations'], summary: "The caller's organization", response: { 200: organizationSchema, ...errorResponses } },
+    handler: async (request) => vector.organizations.get(principalOf(request).organizationId),
+  });
+
+  app.patch('/v1/organization', {
+    config: { role: 'admin' },
+    schema: { tags: ['organizations'], summary: 'Rename the organization', body: z.object({ name: z.string().trim().min(1).max(200) }), response: { 200: organizationSchema, ...errorResponses } },
+    handler: async (request) => {
+      const principal = principalOf(request);
+      return vector.organizations.update(principal.organizationId, { name: request.body.name }, principal.actor);
+    },
+  });
+
+  app.delete('/v1/organization', {
+    config: { role: 'owner' },
+    schema: { tags: ['organizations'], summary: 'Delete the organization and everything in it', response: { 204: z.null(), ...errorResponses } },
+    handler: async (request, reply) => {
+      const principal = principalOf(request);
+      await vector.organizations.delete(principal.organizationId, principal.actor);
+      for (const key of await context.apiKeys.list(principal.organizationId)) await context.apiKeys.revoke({ organizationId: principal.organizationId, id: key.id });
+      return reply.code(204).send(null);
+    },
+  });
+
+  app.get('/v1/organization/members', {
+    schema: { tags: ['members'], summary: 'List members', response: { 200: z.object({ items: z.array(memberSchema) }), ...errorResponses } },
+    handler: async (request) => ({ items: await vector.users.listMembers(principalOf(request).organizationId) }),
+  });
+
+  app.post('/v1/organization/members', {
+    config: { role: 'admin' },
+    schema: {
+      tags: ['members'],
+      summary: 'Add a member (the user is created when the email is new)',
+      body: z.object({ email: z.string().email().max(320), name: z.string().trim().min(1).max(200), role: memberRoleSchema }),
+      response: { 201: memberSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const principal = principalOf(request);
+      if (request.body.role === 'owner' && !hasRole(principal.role, 'owner')) throw new ForbiddenError({ message: 'Only owners can add owners' });
+      const user = (await vector.users.getByEmail(request.body.email)) ?? (await vector.users.create({ email: request.body.email, name: request.body.name }));
+      const membership = await vector.users.addMember({ organizationId: principal.organizationId, userId: user.id, role: request.body.role }, principal.actor);
+      return reply.code(201).send({ ...membership, user });
+    },
+  });
+
+  app.patch('/v1/organization/members/:userId', {
+    config: { role: 'admin' },
+    schema: { tags: ['members'], summary: "Change a member's role", params: z.object({ userId: idParam }), body: z.object({ role: memberRoleSchema }), response: { 200: membershipSchema, ...errorResponses } },
+    handler: async (request) => {
+      const principal = principalOf(request);
+      const current = await vector.users.getMembership({ organizationId: principal.organizationId, userId: request.params.userId });
+      if ((request.body.role === 'owner' || current?.role === 'owner') && !hasRole(principal.role, 'owner')) throw new ForbiddenError({ message: 'Only owners can grant or change the owner role' });
+      return vector.users.updateMemberRole({ organizationId: principal.organizationId, userId: request.params.userId, role: request.body.role }, principal.actor);
+    },
+  });
+
+  app.delete('/v1/organization/members/:userId', {
+    config: { role: 'admin' },
+    schema: { tags: ['members'], summary: 'Remove a member', params: z.object({ userId: idParam }), response: { 204: z.null(), ...errorResponses } },
+    handler: async (request, reply) => {
+      const principal = principalOf(request);
+      const current = await vector.users.getMembership({ organizationId: principal.organizationId, userId: request.params.userId });
+      if (current?.role === 'owner' && !hasRole(principal.role, 'owner')) throw new ForbiddenError({ message: 'Only owners can remove an owner' });
+      await vector.users.removeMember({ organizationId: principal.organizationId, userId: request.params.userId }, principal.actor);
+      return reply.code(204).send(null);
+    },
+  });
+}

@@ -1,0 +1,122 @@
+import { codeVersionSchema, deploymentSchema, fileDiffSchema, fileEntrySchema, isBinaryContent, NotFoundError, projectSchema, type SourceFile } from '@vector/core';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorResponses, fileBodySchema, idParam, pageOf, pageQuerySchema } from '../plumbing/http-schemas.js';
+import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
+
+const projectParams = z.object({ projectId: idParam });
+const versionParams = z.object({ versionId: idParam });
+const fileOutSchema = z.object({ path: z.string(), content: z.string(), encoding: z.enum(['utf8', 'base64']), size: z.number().int() });
+const changeSchema = z.discriminatedUnion('type', [fileBodySchema.extend({ type: z.literal('write') }), z.object({ type: z.literal('delete'), path: z.string().min(1).max(1024) })]);
+const envRecord = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(256), z.string().max(32_768));
+
+function toFileOut(file: SourceFile) {
+  const binary = isBinaryContent(file.content);
+  const buffer = Buffer.from(file.content.buffer, file.content.byteOffset, file.content.byteLength);
+  return { path: file.path, content: buffer.toString(binary ? 'base64' : 'utf8'), encoding: binary ? ('base64' as const) : ('utf8' as const), size: file.content.byteLength };
+}
+
+/** Code versions: list, get, files, one file, diff, upload, rollback, publish. */
+export async function versionsRoutes(fastify: FastifyInstance, { context }: RoutePluginOptions): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.get('/v1/projects/:projectId/versions', {
+    schema: { tags: ['versions'], summary: "List a project's versions", params: projectParams, querystring: pageQuerySchema, response: { 200: pageOf(codeVersionSchema), ...errorResponses } },
+    handler: async (request) => scopeOf(context, request).versions.list(request.params.projectId, request.query),
+  });
+
+  app.post('/v1/projects/:projectId/versions', {
+    schema: {
+      tags: ['versions'],
+      summary: 'Create a version from an upload (manual edit or import)',
+      description: '`parentVersionId` must be the current version (null for the first) or the answer is 409. Send `files` (the complete file set) or `changes`.',
+      params: projectParams,
+      body: z
+        .object({
+          parentVersionId: idParam.nullable(),
+          files: z.array(fileBodySchema).max(10_000).optional(),
+          changes: z.array(changeSchema).max(10_000).optional(),
+          message: z.string().min(1).max(10_000),
+          source: z.enum(['manual', 'import']).default('manual'),
+        })
+        .refine((body) => (body.files === undefined) !== (body.changes === undefined), { message: 'send either files or changes', path: ['files'] }),
+      response: { 201: codeVersionSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const { projectId } = request.params;
+      const { files, changes, ...rest } = request.body;
+      const version = await scopeOf(context, request).versions.create({ projectId, ...rest, ...(files ? { files } : {}), ...(changes ? { changes } : {}) });
+      return reply.code(201).send(version);
+    },
+  });
+
+  app.get('/v1/versions/:versionId', {
+    schema: { tags: ['versions'], summary: 'Get a version', params: versionParams, response: { 200: codeVersionSchema, ...errorResponses } },
+    handler: async (request) => scopeOf(context, request).versions.get(request.params.versionId),
+  });
+
+  app.get('/v1/versions/:versionId/files', {
+    schema: {
+      tags: ['versions'],
+      summary: "A version's files (paths, sizes, hashes; with `include=content` also contents)",
+      params: versionParams,
+      querystring: z.object({ include: z.enum(['content']).optional() }),
+      response: { 200: z.object({ items: z.array(fileEntrySchema), files: z.array(fileOutSchema).optional() }), ...errorResponses },
+    },
+    handler: async (request) => {
+      const versions = scopeOf(context, request).versions;
+      const items = await versions.listFiles(request.params.versionId);
+      if (request.query.include !== 'content') return { items };
+      return { items, files: (await versions.getFiles(request.params.versionId)).map(toFileOut) };
+    },
+  });
+
+  app.get('/v1/versions/:versionId/files/*', {
+    schema: { tags: ['versions'], summary: 'One file of a version, by path', params: versionParams.extend({ '*': z.string().min(1).max(1024) }), response: { 200: fileOutSchema, ...errorResponses } },
+    handler: async (request) => toFileOut(await scopeOf(context, request).versions.getFile(request.params.versionId, request.params['*'])),
+  });
+
+  app.get('/v1/versions/:versionId/diff', {
+    schema: {
+      tags: ['versions'],
+      summary: 'How this version differs from another (default: its parent; `from=empty` for everything)',
+      params: versionParams,
+      querystring: z.object({ from: idParam.optional() }),
+      response: { 200: z.object({ items: z.array(fileDiffSchema) }), ...errorResponses },
+    },
+    handler: async (request) => {
+      const versions = scopeOf(context, request).versions;
+      const to = await versions.get(request.params.versionId);
+      const from = request.query.from === 'empty' ? null : (request.query.from ?? to.parentId);
+      return { items: await versions.diff({ fromVersionId: from, toVersionId: to.id }) };
+    },
+  });
+
+  app.post('/v1/projects/:projectId/rollback', {
+    schema: {
+      tags: ['versions'],
+      summary: 'Create a new version restoring an earlier one',
+      params: projectParams,
+      body: z.object({ targetVersionId: idParam, expectedCurrentVersionId: idParam.optional(), message: z.string().min(1).max(10_000).optional() }),
+      response: { 201: codeVersionSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => reply.code(201).send(await scopeOf(context, request).versions.rollback({ projectId: request.params.projectId, ...request.body })),
+  });
+
+  app.post('/v1/projects/:projectId/publish', {
+    schema: {
+      tags: ['versions'],
+      summary: 'Publish a version, optionally deploying it to production',
+      params: projectParams,
+      body: z.object({ versionId: idParam, deploy: z.object({ provider: z.string().min(1).max(100).optional(), env: envRecord.optional(), secrets: envRecord.optional() }).optional() }),
+      response: { 200: z.object({ project: projectSchema, deployment: deploymentSchema.nullable() }), ...errorResponses },
+    },
+    handler: async (request) => {
+      const scope = scopeOf(context, request);
+      const version = await scope.versions.get(request.body.versionId);
+      if (version.projectId !== request.params.projectId) throw new NotFoundError({ entity: 'version', id: request.body.versionId });
+      return scope.versions.publish({ projectId: request.params.projectId, ...request.body });
+    },
+  });
+}

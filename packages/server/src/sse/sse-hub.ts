@@ -1,0 +1,97 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** One open Server-Sent Events stream. */
+export interface SseStream {
+  /** Sends one event; `id` becomes the client's `Last-Event-ID` on reconnect. */
+  send(event: { id?: string | number; event?: string; data: unknown }): void;
+  /** Ends the stream (idempotent). */
+  close(): void;
+  readonly closed: boolean;
+  /** Runs once when the stream ends, whoever ended it. */
+  onClose(listener: () => void): void;
+}
+
+/** Opens SSE streams and closes them all on shutdown. */
+export interface SseHub {
+  open(request: FastifyRequest, reply: FastifyReply): SseStream;
+  /** Ends every open stream (graceful shutdown). */
+  closeAll(): void;
+  readonly size: number;
+}
+
+/** Creates the hub; `heartbeatMs` keeps proxies from closing idle streams. */
+export function createSseHub(options: { heartbeatMs: number }): SseHub {
+  const open = new Set<SseStream>();
+  return {
+    get size() {
+      return open.size;
+    },
+    open(request, reply) {
+      // Headers set by hooks (CORS, security headers) live on the reply; carry them over.
+      const inherited: Record<string, string | number | string[]> = {};
+      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) inherited[name] = value;
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        ...inherited,
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      raw.write(': stream opened\n\n');
+      const listeners: Array<() => void> = [];
+      let closed = false;
+      const finish = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(heartbeat);
+        open.delete(stream);
+        for (const listener of listeners.splice(0)) listener();
+      };
+      const heartbeat = setInterval(() => {
+        if (!closed) raw.write(': ping\n\n');
+      }, options.heartbeatMs);
+      heartbeat.unref?.();
+      const stream: SseStream = {
+        get closed() {
+          return closed;
+        },
+        send(event) {
+          if (closed) return;
+          let frame = '';
+          if (event.id !== undefined) frame += `id: ${event.id}\n`;
+          if (event.event) frame += `event: ${event.event}\n`;
+          // JSON never contains raw newlines, so one data line carries the whole payload.
+          frame += `data: ${JSON.stringify(event.data)}\n\n`;
+          raw.write(frame);
+        },
+        close() {
+          if (closed) return;
+          finish();
+          raw.end();
+        },
+        onClose(listener) {
+          if (closed) listener();
+          else listeners.push(listener);
+        },
+      };
+      request.raw.on('close', finish);
+      raw.on('close', finish);
+      open.add(stream);
+      return stream;
+    },
+    closeAll() {
+      for (const stream of [...open]) stream.close();
+    },
+  };
+}
+
+/** The `Last-Event-ID` header (or `?lastEventId=`) as a sequence number; 0 when absent. */
+export function lastEventIdOf(request: FastifyRequest, fromQuery: number | undefined): number {
+  const header = request.headers['last-event-id'];
+  const value = Array.isArray(header) ? header[0] : header;
+  const parsed = value === undefined ? Number.NaN : Number.parseInt(value, 10);
+  if (Number.isSafeInteger(parsed) && parsed >= 0) return parsed;
+  return fromQuery ?? 0;
+}
