@@ -63,12 +63,15 @@ export async function fetchRenderLogs(input: { client: RenderClient; ownerId: st
       path: '/logs',
       query: { ownerId: input.ownerId, resource: [input.serviceId], startTime, endTime, direction: 'forward', limit: PAGE_SIZE },
     });
+    let fresh = 0;
     for (const log of body.logs ?? []) {
       if (seen.has(log.id) || Date.parse(log.timestamp) < Date.parse(previous?.t ?? input.deploy.createdAt)) continue;
       seen.add(log.id);
       logs.push(log);
+      fresh += 1;
     }
-    if (!body.hasMore || !body.nextStartTime) break;
+    // A page of only already-seen lines at the same start time would repeat forever.
+    if (!body.hasMore || !body.nextStartTime || (fresh === 0 && body.nextStartTime === startTime)) break;
     startTime = body.nextStartTime;
     endTime = body.nextEndTime ?? endTime;
   }

@@ -50,9 +50,11 @@ function headerNumbers(headers: Headers, name: string): number[] {
  * Render's retry hint in ms. `Retry-After` first; else `Ratelimit-Reset`, which real answers
  * give as seconds until reset although the docs say epoch seconds, so both are accepted.
  */
-export function retryAfterMsFrom(headers: Headers, nowMs: number): number | undefined {
+export function retryAfterMsFrom(headers: Headers, nowMs: number, status: number): number | undefined {
   const retryAfter = headerNumbers(headers, 'retry-after');
   if (retryAfter.length > 0) return Math.max(...retryAfter) * 1000;
+  // Every answer carries Ratelimit-Reset; it only says when to retry once we are limited.
+  if (status !== 429) return undefined;
   const resets = headerNumbers(headers, 'ratelimit-reset').map((value) => (value > 1_000_000_000 ? Math.max(0, value * 1000 - nowMs) : value * 1000));
   return resets.length > 0 ? Math.max(...resets) : undefined;
 }
@@ -129,7 +131,7 @@ export function createRenderClient(options: RenderClientOptions): RenderClient {
       const body = await readBody(response);
       if (response.ok) return { status: response.status, body: body as T };
 
-      const hint = retryAfterMsFrom(response.headers, Date.now());
+      const hint = retryAfterMsFrom(response.headers, Date.now(), response.status);
       // A 429 was not processed, so it is always safe to repeat; a 5xx may have been.
       const retryable = response.status === 429 || response.status >= 500;
       const mayRepeat = response.status === 429 || (response.status >= 500 && call.retryServerErrors !== false);
