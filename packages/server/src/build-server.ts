@@ -9,6 +9,7 @@ import { createApiKeyStore } from './auth/api-key-store.js';
 import { authPlugin, bearerToken } from './auth/auth-plugin.js';
 import type { Authenticate } from './auth/principal.js';
 import { migrateServerTables, type ServerDatabase } from './auth/server-migrations.js';
+import { toErrorResponse } from './plumbing/error-response.js';
 import { errorsPlugin } from './plumbing/errors-plugin.js';
 import { openApiPlugin } from './plumbing/openapi-plugin.js';
 import type { ServerContext } from './plumbing/server-context.js';
@@ -67,6 +68,11 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     forceCloseConnections: true,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 1024, ignoreTrailingSlash: true },
+    // Errors raised before routing (over-long params, bad URLs) get the same JSON shape.
+    frameworkErrors: (error, _request, reply) => {
+      const response = toErrorResponse(error);
+      void reply.code(response.status).send(response.body);
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,0 +1,57 @@
+import { validate } from '@readme/openapi-parser';
+import { describeEachDatabase } from '@vector/core/testing';
+import { afterEach, expect, it } from 'vitest';
+import { buildServer } from '../src/index.js';
+import { createTestVector } from './server-fixture.js';
+
+describeEachDatabase('bootstrap, OpenAPI, health', (database) => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+  async function start(options: { bootstrapToken?: string; openSignup?: boolean } = {}) {
+    const connection = await database.create();
+    cleanup.push(() => connection.destroy());
+    const vector = createTestVector(connection);
+    cleanup.push(() => vector.dispose());
+    const app = buildServer({ vector, rateLimit: false, ...options });
+    cleanup.push(() => app.close());
+    await app.ready();
+    return app;
+  }
+
+  it('serves an OpenAPI 3.1 document that validates, and the docs page', async () => {
+    const app = await start();
+    const response = await app.inject({ method: 'GET', url: '/v1/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const document = response.json();
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/projects', '/v1/jobs/{jobId}/events', '/v1/tables/{tableId}/rows']));
+    const result = await validate(structuredClone(document));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    const docs = await app.inject({ method: 'GET', url: '/docs/' });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.headers['content-type']).toMatch(/html/);
+  });
+
+  it('requires the bootstrap token when one is set', async () => {
+    const app = await start({ bootstrapToken: 'b'.repeat(32) });
+    expect((await app.inject({ method: 'POST', url: '/v1/organizations', payload: { name: 'x' } })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'POST', url: '/v1/organizations', payload: { name: 'x' }, headers: { authorization: `Bearer ${'c'.repeat(32)}` } })).statusCode).toBe(401);
+    const ok = await app.inject({ method: 'POST', url: '/v1/organizations', payload: { name: 'x', owner: { email: 'o@example.com', name: 'O' } }, headers: { authorization: `Bearer ${'b'.repeat(32)}` } });
+    expect(ok.statusCode).toBe(201);
+    const key = ok.json().apiKey.key;
+    const members = await app.inject({ method: 'GET', url: '/v1/organization/members', headers: { authorization: `Bearer ${key}` } });
+    expect(members.json().items[0]).toMatchObject({ role: 'owner', user: { email: 'o@example.com' } });
+  });
+
+  it('refuses sign-up when closed, and answers health, readiness and security headers', async () => {
+    const app = await start({ openSignup: false });
+    expect((await app.inject({ method: 'POST', url: '/v1/organizations', payload: { name: 'x' } })).statusCode).toBe(403);
+    const health = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(health.json()).toEqual({ status: 'ok' });
+    expect(health.headers['x-content-type-options']).toBe('nosniff');
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).json()).toMatchObject({ status: 'ok', checks: { database: 'ok' } });
+  });
+});
