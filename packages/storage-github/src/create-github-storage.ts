@@ -1,0 +1,160 @@
+import {
+  type FileChange,
+  type GitSource,
+  LimitExceededError,
+  normalizeFilePath,
+  type StorageBackendV1,
+  type StorageProject,
+  ValidationError,
+  defineStorageBackend,
+} from '@vector/core';
+import { createGitHubClient } from './create-github-client.js';
+import { diffVersions } from './diff-versions.js';
+import { findTreeFile, listTree, readBlob, readCommit } from './git-reader.js';
+import { statusOf, toVectorError } from './github-error.js';
+import type { GitHubStorageOptions } from './github-storage-options.js';
+import { importRepository, type ImportRepositoryInput } from './import-repository.js';
+import { mapWithConcurrency, type RepositoryContext, repoParams } from './repository-context.js';
+import { locateRepository } from './repository-location.js';
+import { resolveOptions } from './resolve-options.js';
+import { saveVersion } from './save-version.js';
+
+/** The GitHub storage backend: core's storage contract plus repository import. */
+export interface GitHubStorage extends StorageBackendV1 {
+  describeGitSource(input: { project: StorageProject; ref: string }): Promise<GitSource>;
+  /**
+   * Makes an existing repository's commit a project's first version: copies its files
+   * into the project's repository (or, when that is the same repository, uses the commit
+   * as is) and returns a ref to pass as the first version's storage ref.
+   */
+  importRepository(input: ImportRepositoryInput): Promise<{ ref: string }>;
+}
+
+function webUrl(baseUrl: string, owner: string, repository: string): string {
+  const url = new URL(baseUrl);
+  // github.com's API lives on api.github.com; GitHub Enterprise Server's under /api/v3.
+  const origin = url.hostname === 'api.github.com' ? 'https://github.com' : `${url.protocol}//${url.host}`;
+  return `${origin}/${owner}/${repository}`;
+}
+
+/**
+ * Creates a storage backend that keeps each version as one commit on a GitHub branch,
+ * written through the Git Data API (no clone). `ref`s are commit SHAs.
+ *
+ * @example
+ * ```ts
+ * const storage = createGitHubStorage({ auth: { token: process.env.GITHUB_TOKEN! }, owner: 'acme-apps' });
+ * const vector = createVector({ database, storage: [storage] });
+ * ```
+ * @throws ValidationError when options are invalid or no credentials are found.
+ */
+export function createGitHubStorage(options: GitHubStorageOptions = {}): GitHubStorage {
+  const resolved = resolveOptions(options);
+  const octokit = createGitHubClient(resolved);
+
+  const contextFor = (project: StorageProject, signal?: AbortSignal): RepositoryContext => ({
+    octokit,
+    location: locateRepository(project, resolved),
+    concurrency: resolved.concurrency,
+    ...(signal ? { signal } : {}),
+  });
+
+  const checkChanges = (changes: ReadonlyArray<FileChange>): FileChange[] =>
+    changes.map((change) => {
+      const path = normalizeFilePath(change.path);
+      if (change.type === 'delete') return { type: 'delete', path };
+      if (!(change.content instanceof Uint8Array)) throw new ValidationError({ message: `Content of ${path} must be a Uint8Array`, issues: [{ path: ['changes', path], message: 'not bytes' }] });
+      if (change.content.byteLength > resolved.maxFileBytes) {
+        throw new LimitExceededError({ limit: 'file_size', message: `${path} is ${change.content.byteLength} bytes; GitHub storage accepts at most ${resolved.maxFileBytes}`, details: { path, size: change.content.byteLength, maxFileBytes: resolved.maxFileBytes } });
+      }
+      return { type: 'write', path, content: change.content };
+    });
+
+  const backend: GitHubStorage = {
+    specificationVersion: 'v1',
+    name: resolved.name,
+    capabilities: { binary: true, garbageCollection: false, gitSource: true, maxFileBytes: resolved.maxFileBytes },
+
+    async createProject({ project }) {
+      const context = contextFor(project);
+      const { owner, repository } = context.location;
+      try {
+        await octokit.rest.repos.get(repoParams(context));
+        return;
+      } catch (error) {
+        if (statusOf(error) !== 404) throw toVectorError(error, 'reading the repository');
+      }
+      if (!resolved.createRepositories) {
+        throw new ValidationError({ message: `Repository ${owner}/${repository} does not exist and createRepositories is off`, issues: [{ path: ['settings', 'repository'], message: 'not found' }] });
+      }
+      // auto_init: the Git Data API refuses to work on a repository without commits.
+      const body = { name: repository, private: resolved.private, auto_init: true, description: `Vector project ${project.name}` };
+      try {
+        if (resolved.ownerType === 'organization') await octokit.rest.repos.createInOrg({ org: owner, ...body });
+        else await octokit.rest.repos.createForAuthenticatedUser(body);
+      } catch (error) {
+        // A concurrent createProject won the race: the repository exists, which is the goal.
+        if (statusOf(error) === 422 && /already exists/i.test(JSON.stringify((error as { response?: { data?: unknown } }).response?.data ?? ''))) return;
+        throw toVectorError(error, 'creating the repository');
+      }
+    },
+
+    async deleteProject({ project }) {
+      const context = contextFor(project);
+      if (!resolved.deleteRepositories || context.location.userConfigured) return;
+      try {
+        await octokit.rest.repos.delete(repoParams(context));
+      } catch (error) {
+        if (statusOf(error) === 404) return;
+        throw toVectorError(error, 'deleting the repository');
+      }
+    },
+
+    async saveVersion(input) {
+      const changes = checkChanges(input.changes);
+      const context = contextFor(input.project, input.signal);
+      return saveVersion(context, { projectId: input.project.id, parentRef: input.parentRef, changes, message: input.message, author: input.author });
+    },
+
+    async listFiles({ project, ref }) {
+      const context = contextFor(project);
+      const commit = await readCommit(context, ref);
+      return (await listTree(context, commit.treeSha)).map((file) => ({ path: file.path, size: file.size, hash: file.sha }));
+    },
+
+    async getFiles({ project, ref, paths }) {
+      const context = contextFor(project);
+      const commit = await readCommit(context, ref);
+      let files = await listTree(context, commit.treeSha);
+      if (paths) {
+        const wanted = new Set(paths.map((path) => normalizeFilePath(path)));
+        files = files.filter((file) => wanted.has(file.path));
+      }
+      return mapWithConcurrency(files, resolved.concurrency, async (file) => ({ path: file.path, content: await readBlob(context, file.sha) }));
+    },
+
+    async getFile({ project, ref, path }) {
+      const normalized = normalizeFilePath(path);
+      const context = contextFor(project);
+      const commit = await readCommit(context, ref);
+      const file = await findTreeFile(context, commit.treeSha, normalized);
+      return file ? { path: normalized, content: await readBlob(context, file.sha) } : null;
+    },
+
+    diffVersions({ project, fromRef, toRef }) {
+      return diffVersions(contextFor(project), fromRef, toRef);
+    },
+
+    async describeGitSource({ project, ref }) {
+      const context = contextFor(project);
+      const commit = await readCommit(context, ref);
+      const { owner, repository, branch } = context.location;
+      return { repositoryUrl: webUrl(resolved.baseUrl, owner, repository), owner, repository, branch, commitSha: commit.sha };
+    },
+
+    importRepository(input) {
+      return importRepository({ octokit, concurrency: resolved.concurrency, maxFileBytes: resolved.maxFileBytes, target: contextFor(input.project), save: (changes) => backend.saveVersion({ project: input.project, parentRef: null, changes, message: input.message ?? `Import ${input.owner}/${input.repository}@${input.ref ?? 'HEAD'}`, author: input.author ?? { name: 'Vector', email: 'import@vector.invalid' } }) }, input);
+    },
+  };
+  return defineStorageBackend(backend);
+}

@@ -1,0 +1,12 @@
+/**
+ * `@vector/storage-github`: a Vector storage backend that keeps each code version as a git
+ * commit on GitHub, written through the Git Data API.
+ * @packageDocumentation
+ */
+export { createGitHubStorage, type GitHubStorage } from './create-github-storage.js';
+export type { GitHubStorageOptions, GitHubTokenAuth, GitHubAppAuth, GitHubThrottleOptions, GitHubRetryOptions } from './github-storage-options.js';
+export type { ImportRepositoryInput } from './import-repository.js';
+export type { RepositoryLocation } from './repository-location.js';
+export { defaultRepositoryName } from './repository-location.js';
+export { gitBlobSha } from './git-blob-sha.js';
+export { GITHUB_MAX_FILE_BYTES } from './resolve-options.js';

@@ -1,0 +1,162 @@
+import { CancelledError, ConflictError, type FileChange, ProviderError, ValidationError } from '@vector/core';
+import { gitBlobSha } from './git-blob-sha.js';
+import { type CommitInfo, listTree, readCommit, type TreeFile } from './git-reader.js';
+import { githubMessageOf, statusOf, toVectorError } from './github-error.js';
+import { mapWithConcurrency, type RepositoryContext, repoParams } from './repository-context.js';
+
+/** Trailer on every commit this backend makes; tells a Vector version from a repository's own initial commit. */
+export const VECTOR_TRAILER = 'Vector-Project';
+
+/** Input of {@link saveVersion}; changes are already validated and normalised. */
+export interface SaveVersionInput {
+  projectId: string;
+  parentRef: string | null;
+  changes: ReadonlyArray<FileChange>;
+  message: string;
+  author: { name: string; email: string };
+}
+
+type TreeEntry = { path: string; mode: '100644' | '100755' | '120000'; type: 'blob'; sha: string | null };
+
+function checkSignal(context: RepositoryContext): void {
+  if (context.signal?.aborted) throw new CancelledError({ message: 'Saving the version was cancelled before the branch moved; nothing is visible.', cause: context.signal.reason });
+}
+
+function moved(context: RepositoryContext, expected: string | null, actual: string | null, cause?: unknown): ConflictError {
+  const { owner, repository, branch } = context.location;
+  return new ConflictError({
+    message: `Branch ${branch} of ${owner}/${repository} is at ${actual ?? '(no commit)'} but this version was based on ${expected ?? '(none)'}: someone else moved it. Re-read and retry.`,
+    details: { owner, repository, branch, expectedRef: expected, actualRef: actual },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+async function readBranchHead(context: RepositoryContext): Promise<string | null> {
+  try {
+    const { data } = await context.octokit.rest.git.getRef({ ...repoParams(context), ref: `heads/${context.location.branch}`, request: { signal: context.signal } });
+    return data.object.sha;
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    if (statusOf(error) === 409) {
+      const { owner, repository } = context.location;
+      throw new ProviderError({ provider: 'github', status: 409, isRetryable: false, message: `Repository ${owner}/${repository} is empty; GitHub's Git Data API needs one commit (create it with auto_init or push a first commit).`, cause: error });
+    }
+    throw toVectorError(error, 'reading the branch');
+  }
+}
+
+/** Path and its ancestors must not be a file and a directory at once. */
+function checkFileDirectoryClashes(paths: ReadonlySet<string>): void {
+  for (const path of paths) {
+    const segments = path.split('/');
+    for (let length = 1; length < segments.length; length += 1) {
+      const directory = segments.slice(0, length).join('/');
+      if (paths.has(directory)) {
+        throw new ValidationError({ message: `${directory} cannot be both a file and the directory of ${path}`, issues: [{ path: ['changes'], message: `${directory} is a file and a directory` }] });
+      }
+    }
+  }
+}
+
+/**
+ * Commits `changes` on top of `parentRef` through the Git Data API: blobs only for content
+ * the parent tree lacks, a tree on `base_tree`, a commit whose parent is `parentRef`, then
+ * a fast-forward-only move of the branch. A branch that moved since `parentRef` is a
+ * `ConflictError`, before or during the move; nothing is ever force-pushed.
+ */
+export async function saveVersion(context: RepositoryContext, input: SaveVersionInput): Promise<{ ref: string }> {
+  const head = await readBranchHead(context);
+  let parent: CommitInfo | null = null;
+  let commitParents: string[] = [];
+  if (input.parentRef !== null) {
+    if (head !== input.parentRef) throw moved(context, input.parentRef, head);
+    parent = await readCommit(context, input.parentRef);
+    commitParents = [parent.sha];
+  } else if (head !== null) {
+    // A first version may sit on the repository's own root commit (auto_init's README):
+    // it becomes the parent so the branch fast-forwards, but none of its files are kept.
+    const headCommit = await readCommit(context, head);
+    const isVectorVersion = headCommit.message.includes(`\n${VECTOR_TRAILER}: `);
+    if (headCommit.parents.length > 0 || isVectorVersion) throw moved(context, null, head);
+    commitParents = [head];
+  }
+  checkSignal(context);
+
+  const parentFiles = parent ? await listTree(context, parent.treeSha) : [];
+  const byPath = new Map<string, TreeFile>(parentFiles.map((file) => [file.path, file]));
+  const knownBlobs = new Set(parentFiles.map((file) => file.sha));
+  const finalChanges = new Map<string, FileChange>();
+  for (const change of input.changes) finalChanges.set(change.path, change);
+
+  const entries: TreeEntry[] = [];
+  const uploads = new Map<string, Uint8Array>();
+  const finalPaths = new Set(byPath.keys());
+  for (const [path, change] of finalChanges) {
+    const existing = byPath.get(path);
+    if (change.type === 'delete') {
+      finalPaths.delete(path);
+      // GitHub rejects deleting a path that is not there, so only real deletions are sent.
+      if (existing) entries.push({ path, mode: '100644', type: 'blob', sha: null });
+      continue;
+    }
+    finalPaths.add(path);
+    const sha = gitBlobSha(change.content);
+    if (existing?.sha === sha) continue;
+    if (!knownBlobs.has(sha)) uploads.set(sha, change.content);
+    const mode = existing?.mode === '100755' || existing?.mode === '120000' ? existing.mode : '100644';
+    entries.push({ path, mode, type: 'blob', sha });
+  }
+  checkFileDirectoryClashes(finalPaths);
+
+  await mapWithConcurrency([...uploads], context.concurrency, async ([sha, content]) => {
+    checkSignal(context);
+    try {
+      const { data } = await context.octokit.rest.git.createBlob({ ...repoParams(context), content: Buffer.from(content).toString('base64'), encoding: 'base64', request: { signal: context.signal } });
+      if (data.sha !== sha) throw new ProviderError({ provider: 'github', isRetryable: false, message: `GitHub stored a blob as ${data.sha} but its content hashes to ${sha}; the repository may not use SHA-1` });
+    } catch (error) {
+      throw toVectorError(error, 'uploading a blob');
+    }
+  });
+  checkSignal(context);
+
+  let treeSha = parent?.treeSha ?? null;
+  if (entries.length > 0 || treeSha === null) {
+    try {
+      const { data } = await context.octokit.rest.git.createTree({ ...repoParams(context), ...(treeSha ? { base_tree: treeSha } : {}), tree: entries, request: { signal: context.signal } });
+      treeSha = data.sha;
+    } catch (error) {
+      throw toVectorError(error, 'creating a tree');
+    }
+  }
+
+  let commitSha: string;
+  try {
+    const { data } = await context.octokit.rest.git.createCommit({
+      ...repoParams(context),
+      message: `${input.message}\n\n${VECTOR_TRAILER}: ${input.projectId}\n`,
+      tree: treeSha,
+      parents: commitParents,
+      author: input.author,
+      request: { signal: context.signal },
+    });
+    commitSha = data.sha;
+  } catch (error) {
+    throw toVectorError(error, 'creating a commit');
+  }
+  checkSignal(context);
+
+  try {
+    if (head === null) {
+      await context.octokit.rest.git.createRef({ ...repoParams(context), ref: `refs/heads/${context.location.branch}`, sha: commitSha, request: { signal: context.signal } });
+    } else {
+      await context.octokit.rest.git.updateRef({ ...repoParams(context), ref: `heads/${context.location.branch}`, sha: commitSha, force: false, request: { signal: context.signal } });
+    }
+  } catch (error) {
+    const message = githubMessageOf(error);
+    if (statusOf(error) === 422 && /not a fast forward|already exists/i.test(message)) {
+      throw moved(context, input.parentRef ?? head, await readBranchHead(context).catch(() => null), error);
+    }
+    throw toVectorError(error, 'moving the branch');
+  }
+  return { ref: commitSha };
+}

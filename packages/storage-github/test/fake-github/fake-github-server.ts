@@ -1,0 +1,241 @@
+import { createPublicKey, verify } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type FlatEntry, GitObjectStore } from './git-object-store.js';
+import { handleGitRoutes } from './git-routes.js';
+
+const DOCS = 'https://docs.github.com/rest';
+
+/** An error answer with GitHub's body shape. */
+export class GitHubHttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** One repository of the fake. */
+export interface FakeRepository {
+  owner: string;
+  name: string;
+  private: boolean;
+  defaultBranch: string;
+  objects: GitObjectStore;
+  /** `refs/heads/main` → commit SHA. */
+  refs: Map<string, string>;
+}
+
+/** A scripted misbehaviour for the next matching requests. */
+export interface Injection {
+  match: (method: string, path: string) => boolean;
+  remaining: number;
+  respond: () => GitHubHttpError;
+}
+
+/** A logged request. */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+/**
+ * A small, faithful fake of the GitHub REST endpoints `@vector/storage-github` uses, over
+ * real HTTP. Objects are real git objects (SHAs match the `git` CLI). Knobs make it
+ * misbehave: rate-limit answers, 5xx, a branch moved behind the client's back, truncated
+ * recursive trees, capped compare file lists.
+ */
+export class FakeGitHub {
+  readonly repositories = new Map<string, FakeRepository>();
+  readonly organizations = new Set<string>(['acme']);
+  readonly tokens = new Map<string, string>([['test-token', 'octocat']]);
+  readonly requests: LoggedRequest[] = [];
+  readonly injections: Injection[] = [];
+  readonly beforeHandlers: Array<{ match: (method: string, path: string) => boolean; run: () => void }> = [];
+  /** GitHub App used for installation tokens: id, PEM public key, installation id. */
+  app: { appId: string; publicKeyPem: string; installationId: number } | null = null;
+  maxRecursiveTreeEntries = 100_000;
+  compareFileCap = 300;
+  url = '';
+  private server: Server | null = null;
+  private clock = 1_700_000_000;
+
+  /** Seconds since the epoch for new commits; advances by one per call so commits differ. */
+  now(): number {
+    this.clock += 1;
+    return this.clock;
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((request, response) => void this.handle(request, response));
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  repository(owner: string, name: string): FakeRepository | undefined {
+    return this.repositories.get(`${owner}/${name}`.toLowerCase());
+  }
+
+  /** Creates a repository; `autoInit` makes GitHub's initial README commit. */
+  createRepository(owner: string, name: string, options: { autoInit?: boolean; private?: boolean; files?: Record<string, string | Buffer> } = {}): FakeRepository {
+    const repo: FakeRepository = { owner, name, private: options.private ?? true, defaultBranch: 'main', objects: new GitObjectStore(), refs: new Map() };
+    this.repositories.set(`${owner}/${name}`.toLowerCase(), repo);
+    const files = options.files ?? (options.autoInit ? { 'README.md': `# ${name}\n` } : null);
+    if (files) this.commitFiles(repo, 'main', files, 'Initial commit');
+    return repo;
+  }
+
+  /** Commits files on top of a branch the way a `git push` would (used for "someone pushed"). */
+  commitFiles(repo: FakeRepository, branch: string, files: Record<string, string | Buffer>, message: string): string {
+    const head = repo.refs.get(`refs/heads/${branch}`);
+    const flat: Map<string, FlatEntry> = head ? repo.objects.flatten(repo.objects.commit(head)?.tree ?? '') : new Map();
+    for (const [path, content] of Object.entries(files)) flat.set(path, { mode: '100644', type: 'blob', sha: repo.objects.putBlob(Buffer.from(content)) });
+    const who = { name: 'Someone Else', email: 'else@example.com', time: this.now() };
+    const sha = repo.objects.putCommit({ tree: repo.objects.buildTree(flat), parents: head ? [head] : [], author: who, committer: who, message: `${message}\n` });
+    repo.refs.set(`refs/heads/${branch}`, sha);
+    return sha;
+  }
+
+  /** Answers the next `count` matching requests with a rate-limit error. */
+  injectRateLimit(options: { kind: 'primary' | 'secondary'; status?: 403 | 429; count?: number; retryAfterSeconds?: number; resetInSeconds?: number; match?: (method: string, path: string) => boolean }): void {
+    this.injections.push({
+      match: options.match ?? (() => true),
+      remaining: options.count ?? 1,
+      respond: () => {
+        if (options.kind === 'primary') {
+          const reset = Math.floor(Date.now() / 1000) + (options.resetInSeconds ?? 0);
+          return new GitHubHttpError(options.status ?? 403, 'API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID.', {}, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
+        }
+        return new GitHubHttpError(options.status ?? 403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', {}, { 'retry-after': String(options.retryAfterSeconds ?? 1) });
+      },
+    });
+  }
+
+  /** Answers the next `count` matching requests with `status` (e.g. 502). */
+  injectFailure(options: { status: number; count?: number; match?: (method: string, path: string) => boolean }): void {
+    this.injections.push({ match: options.match ?? (() => true), remaining: options.count ?? 1, respond: () => new GitHubHttpError(options.status, options.status >= 500 ? 'Server Error' : 'Injected failure') });
+  }
+
+  /** Runs `run` just before the next matching request is handled (e.g. push while a save is in flight). */
+  beforeNext(match: (method: string, path: string) => boolean, run: () => void): void {
+    this.beforeHandlers.push({ match, run });
+  }
+
+  private authenticate(request: IncomingMessage, path: string): string {
+    const header = request.headers.authorization ?? '';
+    const [scheme, credential] = header.split(' ');
+    if (path.startsWith('/app/')) {
+      if (scheme?.toLowerCase() !== 'bearer' || !credential || !this.app || !this.verifyJwt(credential)) throw new GitHubHttpError(401, 'A JSON web token could not be decoded');
+      return 'app';
+    }
+    const login = credential && /^(bearer|token)$/i.test(scheme ?? '') ? this.tokens.get(credential) : undefined;
+    if (!login) throw new GitHubHttpError(401, 'Bad credentials');
+    return login;
+  }
+
+  private verifyJwt(jwt: string): boolean {
+    const [header, payload, signature] = jwt.split('.');
+    if (!header || !payload || !signature || !this.app) return false;
+    const valid = verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), createPublicKey(this.app.publicKeyPem), Buffer.from(signature, 'base64url'));
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: unknown; exp?: number; iat?: number };
+    const now = Math.floor(Date.now() / 1000);
+    return valid && String(claims.iss) === this.app.appId && typeof claims.exp === 'number' && claims.exp > now && claims.exp - (claims.iat ?? 0) <= 660;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const method = request.method ?? 'GET';
+    const url = new URL(request.url ?? '/', 'http://fake');
+    const path = decodeURIComponent(url.pathname);
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      const reset = String(Math.floor(Date.now() / 1000) + 3600);
+      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', 'x-ratelimit-reset': reset, 'x-ratelimit-used': '1', 'x-ratelimit-resource': 'core', ...headers });
+      response.end(body === undefined ? undefined : JSON.stringify(body));
+    };
+    try {
+      let body: unknown = undefined;
+      if (raw.length > 0) {
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          throw new GitHubHttpError(400, 'Problems parsing JSON');
+        }
+      }
+      this.requests.push({ method, path, body });
+      if (!request.headers['user-agent']) throw new GitHubHttpError(403, 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header');
+      const login = this.authenticate(request, path);
+      const injection = this.injections.find((candidate) => candidate.remaining > 0 && candidate.match(method, path));
+      if (injection) {
+        injection.remaining -= 1;
+        throw injection.respond();
+      }
+      const before = this.beforeHandlers.findIndex((candidate) => candidate.match(method, path));
+      if (before !== -1) this.beforeHandlers.splice(before, 1)[0]?.run();
+      const result = await this.route({ method, path, query: url.searchParams, body, login });
+      send(result.status, result.body);
+    } catch (error) {
+      if (error instanceof GitHubHttpError) {
+        send(error.status, { message: error.message, documentation_url: DOCS, status: String(error.status), ...error.extra }, error.headers);
+      } else {
+        send(500, { message: 'Server Error', status: '500' });
+      }
+    }
+  }
+
+  private async route(input: { method: string; path: string; query: URLSearchParams; body: unknown; login: string }): Promise<{ status: number; body: unknown }> {
+    const { method, path, body } = input;
+    const token = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
+    if (token && method === 'POST') {
+      if (!this.app || Number(token[1]) !== this.app.installationId) throw new GitHubHttpError(404, 'Not Found');
+      const minted = `ghs_fake${this.tokens.size}${Math.random().toString(36).slice(2, 10)}`;
+      this.tokens.set(minted, 'fake-app[bot]');
+      return { status: 201, body: { token: minted, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { contents: 'write', administration: 'write' }, repository_selection: 'all' } };
+    }
+    const orgRepos = /^\/orgs\/([^/]+)\/repos$/.exec(path);
+    if ((orgRepos && method === 'POST') || (path === '/user/repos' && method === 'POST')) {
+      const owner = orgRepos ? (orgRepos[1] as string) : input.login;
+      if (orgRepos && !this.organizations.has(owner)) throw new GitHubHttpError(404, 'Not Found');
+      const fields = asObject(body);
+      if (typeof fields.name !== 'string' || fields.name.length === 0) {
+        throw new GitHubHttpError(422, 'Repository creation failed.', { errors: [{ resource: 'Repository', code: 'missing_field', field: 'name' }] });
+      }
+      if (this.repository(owner, fields.name)) {
+        throw new GitHubHttpError(422, 'Repository creation failed.', { errors: [{ resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' }] });
+      }
+      const repo = this.createRepository(owner, fields.name, { autoInit: fields.auto_init === true, private: fields.private !== false });
+      return { status: 201, body: repoJson(repo, this.url) };
+    }
+    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
+    if (!repoMatch) throw new GitHubHttpError(404, 'Not Found');
+    const repo = this.repository(repoMatch[1] as string, repoMatch[2] as string);
+    if (!repo) throw new GitHubHttpError(404, 'Not Found');
+    const rest = repoMatch[3] ?? '';
+    if (rest === '' && method === 'GET') return { status: 200, body: repoJson(repo, this.url) };
+    if (rest === '' && method === 'DELETE') {
+      this.repositories.delete(`${repo.owner}/${repo.name}`.toLowerCase());
+      return { status: 204, body: undefined };
+    }
+    return handleGitRoutes(this, repo, { method, rest, query: input.query, body });
+  }
+}
+
+/** The body as an object, or GitHub's 400 for anything else. */
+export function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new GitHubHttpError(400, 'Body should be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function repoJson(repo: FakeRepository, baseUrl: string): Record<string, unknown> {
+  return { name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { login: repo.owner }, private: repo.private, default_branch: repo.defaultBranch, url: `${baseUrl}/repos/${repo.owner}/${repo.name}`, html_url: `https://github.com/${repo.owner}/${repo.name}` };
+}
