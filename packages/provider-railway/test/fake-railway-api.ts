@@ -28,7 +28,7 @@ interface FakeDeployment {
   createdAt: string;
   buildLogs: FakeLog[];
   deployLogs: FakeLog[];
-  variables: Record<string, string>;
+  variables: Record<string, string | null>;
 }
 interface FakeService {
   id: string;
@@ -36,7 +36,7 @@ interface FakeService {
   projectId: string;
   repo: string | null;
   region: string | null;
-  variables: Record<string, string>;
+  variables: Record<string, string | null>;
   domains: Array<{ id: string; domain: string; environmentId: string }>;
 }
 interface FakeProject {
@@ -55,7 +55,8 @@ const id = z.string().min(1);
 const opt = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
 // Variables per root field; `.strict()` rejects unknown input fields as Railway's schema does.
-const variableSchemas: Record<string, z.ZodType> = {
+const logsVariables = z.object({ deploymentId: id, limit: opt(z.number().int()), startDate: opt(z.string().datetime({ offset: true })), endDate: opt(z.string().datetime({ offset: true })), filter: opt(z.string()) }).strict();
+const variableSchemas = {
   projects: z.object({ workspaceId: opt(z.string()), first: opt(z.number().int()), after: opt(z.string()) }).strict(),
   project: z.object({ id }).strict(),
   projectCreate: z.object({
@@ -102,10 +103,11 @@ const variableSchemas: Record<string, z.ZodType> = {
   serviceDomainCreate: z.object({ input: z.object({ serviceId: id, environmentId: id, targetPort: opt(z.number().int()) }).strict() }).strict(),
   serviceInstanceDeployV2: z.object({ serviceId: id, environmentId: id, commitSha: opt(z.string()) }).strict(),
   deployment: z.object({ id }).strict(),
-  buildLogs: z.object({ deploymentId: id, limit: opt(z.number().int()), startDate: opt(z.string().datetime({ offset: true })), endDate: opt(z.string().datetime({ offset: true })), filter: opt(z.string()) }).strict(),
+  buildLogs: logsVariables,
+  deploymentLogs: logsVariables,
   serviceDelete: z.object({ id, environmentId: opt(z.string()) }).strict(),
 };
-variableSchemas.deploymentLogs = variableSchemas.buildLogs as z.ZodType;
+type Resolvers = { [Field in keyof typeof variableSchemas]: (variables: z.output<(typeof variableSchemas)[Field]>) => unknown };
 const mutations = new Set(['projectCreate', 'serviceCreate', 'variableCollectionUpsert', 'serviceInstanceUpdate', 'serviceDomainCreate', 'serviceInstanceDeployV2', 'serviceDelete']);
 
 /** A running fake with knobs to make Railway misbehave. */
@@ -210,7 +212,7 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
     staticUrl: services.get(deployment.serviceId)?.domains[0]?.domain ?? null,
     url: null,
   });
-  const logsOf = (variables: Record<string, unknown>, which: 'buildLogs' | 'deployLogs') => {
+  const logsOf = (variables: z.output<typeof logsVariables>, which: 'buildLogs' | 'deployLogs') => {
     const deployment = deployments.get(String(variables.deploymentId));
     if (!deployment) throw new GraphqlError('Deployment not found');
     const start = typeof variables.startDate === 'string' ? variables.startDate : null;
@@ -218,7 +220,7 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
     return deployment[which].filter((line) => start === null || line.timestamp >= start).slice(0, limit);
   };
 
-  const resolvers: Record<string, (variables: Record<string, any>) => unknown> = {
+  const resolvers: Resolvers = {
     projects: (v) => connection([...projects.values()].filter((project) => !v.workspaceId || project.workspaceId === v.workspaceId).map(projectView)),
     project: (v) => projectView(findProject(v.id)),
     projectCreate: ({ input }) => {
@@ -242,15 +244,18 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
     },
     variableCollectionUpsert: ({ input }) => {
       checkEnvironment(findProject(input.projectId), input.environmentId);
+      // Without serviceId Railway writes shared variables, which the provider never does.
+      if (!input.serviceId) throw new GraphqlError('The fake supports service variables only; pass serviceId');
       const service = findService(input.serviceId);
       service.variables = input.replace ? { ...input.variables } : { ...service.variables, ...input.variables };
       return true;
     },
     serviceInstanceUpdate: (v) => {
       const service = findService(v.serviceId);
-      if (v.input.source?.repo !== undefined) {
-        if (!repos.has(v.input.source.repo)) throw new GraphqlError(`Repository ${v.input.source.repo} not found or Railway's GitHub app has no access to it`);
-        service.repo = v.input.source.repo;
+      const repo = v.input.source?.repo;
+      if (repo) {
+        if (!repos.has(repo)) throw new GraphqlError(`Repository ${repo} not found or Railway's GitHub app has no access to it`);
+        service.repo = repo;
       }
       if (v.input.region) service.region = v.input.region;
       return true;
@@ -323,7 +328,7 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
       const match = /^\s*(query|mutation)\b[^{]*\{\s*(\w+)/.exec(body.query);
       const kind = match?.[1];
       const field = match?.[2] ?? '';
-      const schema = variableSchemas[field];
+      const schema = (variableSchemas as Record<string, z.ZodType>)[field];
       if (!schema || (kind === 'mutation') !== mutations.has(field)) {
         return send(response, 400, { errors: [{ message: `Cannot query field "${field}" on type "${kind === 'mutation' ? 'Mutation' : 'Query'}".`, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
       }
@@ -334,7 +339,8 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
       }
       calls.push(field);
       try {
-        const data = (resolvers[field] as (variables: Record<string, unknown>) => unknown)(parsed.data as Record<string, unknown>);
+        const resolve = (resolvers as unknown as Record<string, (variables: unknown) => unknown>)[field];
+        const data = resolve?.(parsed.data);
         send(response, 200, { data: { [field]: data } }, rateHeaders());
       } catch (error) {
         if (!(error instanceof GraphqlError)) throw error;
