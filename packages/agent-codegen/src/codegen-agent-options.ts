@@ -1,0 +1,64 @@
+import { parseInput } from '@vector/core';
+import type OpenAI from 'openai';
+import { z } from 'zod';
+import { type CodegenPromptName, codegenPromptNames } from './prompts.js';
+
+/** Settings of {@link createCodegenAgent}. Every field is optional. */
+export interface CodegenAgentOptions {
+  /** API key of the endpoint. Default: env `OPENAI_API_KEY`. Never read from session settings. */
+  apiKey?: string;
+  /** OpenAI-compatible base URL, e.g. `https://openrouter.ai/api/v1`. Default: env `OPENAI_BASE_URL`, else OpenAI. */
+  baseURL?: string;
+  /** Model for planning and the tool loop. Default: env `VECTOR_AGENT_MODEL`, else `gpt-4.1-mini`. */
+  model?: string;
+  /** Cheaper model for the intent classification call. Default: `model`. */
+  intentModel?: string;
+  /** A ready `openai` client (tests, proxies, custom fetch). When set, `apiKey` and `baseURL` are ignored. */
+  client?: OpenAI;
+  /** Replacement texts for shipped prompts, keyed by prompt name. */
+  prompts?: Partial<Record<CodegenPromptName, string>>;
+  /** How many times validation errors go back to the model before the version is saved as `failed`. Default 2. */
+  maxFixRounds?: number;
+  /** Tokens (estimated at 4 characters each) of project context the model may see per request: file tree, file reads, history. Default 24 000. */
+  contextTokenBudget?: number;
+  /** Retries of a model call on 429, 5xx and dropped connections, with exponential backoff. Default `{ maxRetries: 3, baseDelayMs: 500 }`. */
+  retry?: { maxRetries?: number; baseDelayMs?: number };
+  /**
+   * Base URLs a session's `settings.baseURL` may select. The configured API key is sent to
+   * that URL, so an open override would hand the key to whoever edits session settings.
+   * Default: none (a session `baseURL` fails the job); `'*'` allows any.
+   */
+  allowedBaseURLs?: string[] | '*';
+  /** Registry name. Default `codegen`. */
+  type?: string;
+}
+
+const optionsSchema = z.object({
+  apiKey: z.string().min(1).optional(),
+  baseURL: z.url().optional(),
+  model: z.string().min(1).optional(),
+  intentModel: z.string().min(1).optional(),
+  client: z.custom<OpenAI>((value) => typeof value === 'object' && value !== null && 'chat' in value, 'expected an OpenAI client instance').optional(),
+  prompts: z.partialRecord(z.enum(codegenPromptNames as [CodegenPromptName, ...CodegenPromptName[]]), z.string().min(1)).optional(),
+  maxFixRounds: z.number().int().min(0).max(10).default(2),
+  contextTokenBudget: z.number().int().min(2_000).max(2_000_000).default(24_000),
+  retry: z.object({ maxRetries: z.number().int().min(0).max(10).default(3), baseDelayMs: z.number().int().min(0).max(60_000).default(500) }).default({ maxRetries: 3, baseDelayMs: 500 }),
+  allowedBaseURLs: z.union([z.literal('*'), z.array(z.url())]).default([]),
+  type: z.string().default('codegen'),
+});
+
+/** Options after defaults and environment fallbacks. */
+export type ResolvedCodegenAgentOptions = z.output<typeof optionsSchema> & { model: string; intentModel: string };
+
+/** Validates options and fills defaults from the environment. */
+export function resolveCodegenAgentOptions(options: CodegenAgentOptions, env: NodeJS.ProcessEnv = process.env): ResolvedCodegenAgentOptions {
+  const parsed = parseInput(optionsSchema, options, 'codegen agent options');
+  const model = parsed.model ?? env.VECTOR_AGENT_MODEL ?? 'gpt-4.1-mini';
+  return {
+    ...parsed,
+    apiKey: parsed.apiKey ?? (env.OPENAI_API_KEY || undefined),
+    baseURL: parsed.baseURL ?? (env.OPENAI_BASE_URL || undefined),
+    model,
+    intentModel: parsed.intentModel ?? model,
+  };
+}

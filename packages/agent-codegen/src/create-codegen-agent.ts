@@ -1,0 +1,74 @@
+import { type Agent, type AgentEvent, type AgentRunContext, defineAgent, ValidationError } from '@vector/core';
+import type OpenAI from 'openai';
+import { type CodegenAgentOptions, resolveCodegenAgentOptions } from './codegen-agent-options.js';
+import { type CodegenPrompts, loadCodegenPrompts } from './prompts.js';
+import { runCodegen } from './run-codegen.js';
+
+/**
+ * Creates the code-generation agent: for each chat message it classifies the intent
+ * (generate, edit, fix, question), plans, edits a working copy of the project through
+ * tools, validates the result with esbuild (feeding errors back for `maxFixRounds`
+ * rounds) and ends with one `result` that core saves as an `ai_generation` version.
+ *
+ * Works with any OpenAI-compatible chat-completions endpoint that streams tool calls.
+ * A session's `settings.model`, `settings.intentModel` and (when allowed by
+ * `allowedBaseURLs`) `settings.baseURL` override the agent's for that session.
+ *
+ * @throws ValidationError (`VALIDATION_FAILED`) for invalid options or a missing API key.
+ */
+export function createCodegenAgent(options: CodegenAgentOptions = {}): Agent {
+  const settings = resolveCodegenAgentOptions(options);
+  if (!settings.client && !settings.apiKey) {
+    throw new ValidationError({
+      message: 'The codegen agent needs an API key: pass apiKey, set OPENAI_API_KEY, or pass a configured client (local servers such as Ollama accept any non-empty key)',
+      issues: [{ path: ['apiKey'], message: 'missing' }],
+    });
+  }
+  // Per instance, never per module: two agents with different keys must not share a client.
+  let client: Promise<OpenAI> | null = null;
+  let prompts: Promise<CodegenPrompts> | null = null;
+
+  const baseClient = (): Promise<OpenAI> => {
+    client ??= settings.client
+      ? Promise.resolve(settings.client)
+      : import('openai').then(({ default: OpenAIClient }) => new OpenAIClient({ apiKey: settings.apiKey, baseURL: settings.baseURL ?? null, maxRetries: 0 }));
+    return client;
+  };
+  const loadPrompts = (): Promise<CodegenPrompts> => {
+    prompts ??= loadCodegenPrompts(settings.prompts);
+    return prompts;
+  };
+
+  async function* run(context: AgentRunContext): AsyncGenerator<AgentEvent> {
+    const session = context.session.settings;
+    const text = (key: string) => (typeof session[key] === 'string' && session[key] !== '' ? (session[key] as string) : undefined);
+    const baseURL = text('baseURL');
+    if (baseURL !== undefined && settings.allowedBaseURLs !== '*' && !settings.allowedBaseURLs.includes(baseURL)) {
+      throw new ValidationError({
+        message: `Session setting baseURL ${JSON.stringify(baseURL.slice(0, 200))} is not in the agent's allowedBaseURLs; the embedder must allow it, because the API key is sent there`,
+        issues: [{ path: ['settings', 'baseURL'], message: 'not allowed' }],
+      });
+    }
+    const [resolvedClient, resolvedPrompts] = await Promise.all([baseClient(), loadPrompts()]);
+    yield* runCodegen(
+      {
+        options: settings,
+        prompts: resolvedPrompts,
+        client: baseURL === undefined ? resolvedClient : resolvedClient.withOptions({ baseURL }),
+        model: text('model') ?? settings.model,
+        intentModel: text('intentModel') ?? text('model') ?? settings.intentModel,
+      },
+      context,
+    );
+  }
+
+  return defineAgent({
+    specificationVersion: 'v1',
+    type: settings.type,
+    capabilities: { streaming: true, editsCode: true },
+    async init() {
+      await loadPrompts();
+    },
+    run,
+  });
+}

@@ -1,0 +1,142 @@
+import type { AgentEvent, AgentRunContext, ValidationStatus } from '@vector/core';
+import { CancelledError, LimitExceededError } from '@vector/core';
+import type OpenAI from 'openai';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { codegenToolDefinitions, runCodegenTool, summariseToolArguments } from './codegen-tools.js';
+import { compactConversation, recentHistory } from './conversation.js';
+import type { ResolvedCodegenAgentOptions } from './codegen-agent-options.js';
+import { estimateTokens } from './estimate-tokens.js';
+import { JobMeter } from './job-meter.js';
+import { type CodegenIntent, parseIntent, parsePlan } from './parse-model-output.js';
+import { type CodegenPrompts, fillPrompt } from './prompts.js';
+import { renderFileTree } from './render-file-tree.js';
+import { type ChatTurn, streamChatTurn } from './stream-chat-turn.js';
+import { validateProject } from './validate-project.js';
+import { WorkingCopy } from './working-copy.js';
+
+/** What one run needs besides its context. */
+export interface CodegenRun {
+  options: ResolvedCodegenAgentOptions;
+  prompts: CodegenPrompts;
+  client: OpenAI;
+  model: string;
+  intentModel: string;
+}
+
+const noChanges = 'No code changes';
+
+/**
+ * One job: classify the message, plan, run the tool loop on a working copy, validate and
+ * feed errors back for at most `maxFixRounds` rounds, then yield the `result`.
+ */
+export async function* runCodegen(run: CodegenRun, context: AgentRunContext): AsyncGenerator<AgentEvent> {
+  const { options, prompts, client } = run;
+  const { signal } = context;
+  const meter = new JobMeter(context.job.budget);
+  const copy = new WorkingCopy(context.files);
+  const budget = options.contextTokenBudget;
+
+  async function* call(request: { model: string; messages: ChatCompletionMessageParam[]; tools?: ChatCompletionTool[]; streamText: boolean }): AsyncGenerator<AgentEvent, ChatTurn> {
+    if (signal.aborted) throw new CancelledError({ cause: signal.reason });
+    const messages = compactConversation(request.messages, budget * 2);
+    meter.beforeCall(estimateTokens(JSON.stringify(messages)));
+    const turn = yield* streamChatTurn({ client, model: request.model, messages, signal, retry: options.retry, streamText: request.streamText, ...(request.tools ? { tools: request.tools } : {}) });
+    meter.record(turn.usage);
+    yield { type: 'usage', model: request.model, usage: turn.usage };
+    if (turn.usageEstimated) yield { type: 'log', level: 'info', message: 'The endpoint reported no token usage; the usage above is estimated at 4 characters a token.' };
+    if (meter.overTokens) throw new LimitExceededError({ limit: 'job_tokens', message: `The job used ${meter.tokens} tokens; its budget is ${context.job.budget.maxTokens}` });
+    return turn;
+  }
+
+  const entries = await copy.list();
+  const tree = renderFileTree(entries, Math.floor(budget / 4));
+  const history = recentHistory(context.history, Math.floor(budget / 4));
+  const request = context.message.content;
+
+  const intentTurn = yield* call({
+    model: run.intentModel,
+    messages: [{ role: 'system', content: fillPrompt(prompts.intent, { fileCount: entries.length }) }, ...history.slice(-4), { role: 'user', content: request }],
+    streamText: false,
+  });
+  const intent = parseIntent(intentTurn.content, entries.length);
+  yield { type: 'intent', intent, detail: intentTurn.content.trim().slice(0, 200) };
+
+  const projectContext = `Project "${context.project.name}", ${entries.length} files:\n${tree}`;
+  if (intent === 'question') {
+    yield* answer();
+    return;
+  }
+
+  const planTurn = yield* call({
+    model: run.model,
+    messages: [{ role: 'system', content: prompts.plan }, ...history, { role: 'user', content: `${projectContext}\n\nRequest (${intent}):\n${request}` }],
+    streamText: false,
+  });
+  const plan = parsePlan(planTurn.content);
+  yield { type: 'plan', steps: plan.steps, ...(plan.summary ? { summary: plan.summary } : {}) };
+
+  const messages: ChatCompletionMessageParam[] = [
+    { role: 'system', content: fillPrompt(prompts[intent], { plan: plan.steps.map((step, index) => `${index + 1}. ${step}`).join('\n') }) },
+    ...history,
+    { role: 'user', content: `${projectContext}\n\nRequest:\n${request}` },
+  ];
+  const tools = codegenToolDefinitions('change');
+  let round = 0;
+  let validationStatus: ValidationStatus = 'not_run';
+  let lastErrors: string[] = [];
+  for (;;) {
+    const finish = yield* toolLoop(messages, tools, 'change');
+    const changes = await copy.changes();
+    if (changes.length === 0) {
+      yield { type: 'result', changes, commitMessage: noChanges, summary: finish.summary || 'I made no changes.', validationStatus: 'not_run' };
+      return;
+    }
+    round += 1;
+    const validation = await validateProject(copy);
+    validationStatus = validation.status;
+    lastErrors = validation.errors;
+    yield { type: 'validation', status: validation.status, round, errors: validation.errors };
+    if (validation.status !== 'failed' || round > options.maxFixRounds) {
+      const note = validation.status === 'failed' ? `\n\nThe project still does not build after ${round} validation rounds:\n${lastErrors.slice(0, 5).join('\n')}` : '';
+      yield {
+        type: 'result',
+        changes,
+        commitMessage: (finish.commitMessage ?? plan.summary ?? `Update ${changes.length} file(s)`).slice(0, 10_000),
+        summary: (finish.summary + note).slice(0, 200_000),
+        validationStatus,
+      };
+      return;
+    }
+    messages.push({ role: 'user', content: fillPrompt(prompts['validation-fix'], { round, maxRounds: options.maxFixRounds + 1, errors: validation.errors.join('\n\n') }) });
+  }
+
+  async function* answer(): AsyncGenerator<AgentEvent> {
+    const conversation: ChatCompletionMessageParam[] = [{ role: 'system', content: prompts.answer }, ...history, { role: 'user', content: `${projectContext}\n\nQuestion:\n${request}` }];
+    const finish = yield* toolLoop(conversation, codegenToolDefinitions('answer'), 'answer');
+    yield { type: 'result', changes: [], commitMessage: noChanges, summary: finish.summary || '(no answer)', validationStatus: 'not_run' };
+  }
+
+  // Calls the model until it finishes (the finish tool, or a reply without tool calls).
+  async function* toolLoop(conversation: ChatCompletionMessageParam[], toolDefinitions: ChatCompletionTool[], mode: 'answer' | 'change'): AsyncGenerator<AgentEvent, { commitMessage: string | null; summary: string }> {
+    for (;;) {
+      const turn = yield* call({ model: run.model, messages: conversation, tools: toolDefinitions, streamText: true });
+      conversation.push(
+        turn.toolCalls.length === 0
+          ? { role: 'assistant', content: turn.content }
+          : { role: 'assistant', content: turn.content || null, tool_calls: turn.toolCalls.map((toolCall) => ({ id: toolCall.id, type: 'function', function: { name: toolCall.name, arguments: toolCall.arguments } })) },
+      );
+      if (turn.toolCalls.length === 0) return { commitMessage: null, summary: turn.content.trim() };
+      let finish: { commitMessage: string; summary: string } | null = null;
+      for (const toolCall of turn.toolCalls) {
+        if (signal.aborted) throw new CancelledError({ cause: signal.reason });
+        yield { type: 'tool_call', callId: toolCall.id, name: toolCall.name, arguments: summariseToolArguments(toolCall.name, toolCall.arguments) };
+        const outcome = await runCodegenTool({ name: toolCall.name, arguments: toolCall.arguments, copy, mode, limits: { maxOutputChars: budget * 2 } });
+        yield { type: 'tool_result', callId: toolCall.id, ok: outcome.ok, output: outcome.eventOutput };
+        if (outcome.fileChange) yield { type: 'file_changed', path: outcome.fileChange.path, change: outcome.fileChange.change };
+        conversation.push({ role: 'tool', tool_call_id: toolCall.id, content: outcome.output });
+        if (outcome.finish) finish = outcome.finish;
+      }
+      if (finish) return finish;
+    }
+  }
+}

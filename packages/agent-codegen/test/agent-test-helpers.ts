@@ -1,0 +1,62 @@
+import { type AgentEvent, type AgentRunContext, type JobBudget, encodeText, sha256Hex } from '@vector/core';
+import OpenAI from 'openai';
+import { createCodegenAgent } from '../src/index.js';
+import type { CodegenAgentOptions } from '../src/index.js';
+import type { FakeOpenAIServer, FakeTurn } from './fake-openai-server.js';
+
+/** An AgentRunContext over in-memory files, for agent-level tests. */
+export function runContext(input: { files?: Record<string, string>; message: string; budget?: Partial<JobBudget>; settings?: Record<string, unknown>; signal?: AbortSignal; history?: AgentRunContext['history'] }): AgentRunContext {
+  const files = new Map(Object.entries(input.files ?? {}).map(([path, content]) => [path, encodeText(content)]));
+  return {
+    job: { id: 'job-1', budget: { maxSteps: 50, maxTokens: 1_000_000, ...input.budget }, baseVersionId: files.size > 0 ? 'version-1' : null, attempts: 1 },
+    project: { id: 'project-1', organizationId: 'org-1', name: 'app' },
+    session: { id: 'session-1', settings: input.settings ?? {} },
+    message: { id: 'message-1', content: input.message },
+    history: input.history ?? [],
+    files: {
+      list: async () => [...files].map(([path, content]) => ({ path, size: content.byteLength, hash: sha256Hex(content) })).sort((a, b) => a.path.localeCompare(b.path)),
+      read: async (path) => files.get(path) ?? null,
+      readText: async (path) => {
+        const bytes = files.get(path);
+        return bytes ? new TextDecoder().decode(bytes) : null;
+      },
+    },
+    signal: input.signal ?? new AbortController().signal,
+  };
+}
+
+/** Runs the agent to the end; returns the events, or the error it threw with the events so far. */
+export async function collect(events: AsyncIterable<AgentEvent>): Promise<{ events: AgentEvent[]; error: unknown }> {
+  const seen: AgentEvent[] = [];
+  try {
+    for await (const event of events) seen.push(event);
+    return { events: seen, error: null };
+  } catch (error) {
+    return { events: seen, error };
+  }
+}
+
+/** A codegen agent wired to the fake with a real `openai` client and tiny retry delays. */
+export function agentFor(fake: FakeOpenAIServer, options: CodegenAgentOptions = {}) {
+  return createCodegenAgent({ client: new OpenAI({ apiKey: fake.apiKey, baseURL: fake.baseURL, maxRetries: 0 }), model: 'test-model', intentModel: 'test-mini', retry: { maxRetries: 3, baseDelayMs: 5 }, ...options });
+}
+
+/** The turns every change request starts with: the intent answer and a plan. */
+export function intentAndPlan(intent: string, steps: string[] = ['Change the files']): FakeTurn[] {
+  return [{ text: intent }, { text: `Summary of the change.\n${steps.map((step, index) => `${index + 1}. ${step}`).join('\n')}` }];
+}
+
+/** The event types in order, with text deltas merged, for readable assertions. */
+export function eventTypes(events: ReadonlyArray<{ type: string }>): string[] {
+  return events.map((event) => event.type).filter((type, index, all) => type !== 'text_delta' || all[index - 1] !== 'text_delta');
+}
+
+/** A minimal valid Vite + React app. */
+export function reactApp(title = 'Hello'): Record<string, string> {
+  return {
+    'index.html': '<!doctype html><html><body><div id="root"></div><script type="module" src="/src/main.tsx"></script></body></html>',
+    'package.json': JSON.stringify({ name: 'app', private: true, dependencies: { react: '^19.0.0', 'react-dom': '^19.0.0' } }, null, 2),
+    'src/main.tsx': "import { createRoot } from 'react-dom/client';\nimport { App } from './App';\n\ncreateRoot(document.getElementById('root')!).render(<App />);\n",
+    'src/App.tsx': `export function App() {\n  return <h1>${title}</h1>;\n}\n`,
+  };
+}
