@@ -10,6 +10,13 @@ export {
   type StorageBackendConformanceOptions,
 } from './testing/storage-backend-conformance.js';
 export {
+  deploymentProviderConformance,
+  deploymentProviderConformanceTests,
+  type DeploymentProviderConformanceOptions,
+} from './testing/deployment-provider-conformance.js';
+export { agentConformance, agentConformanceTests, type AgentConformanceOptions, type AgentScenario } from './testing/agent-conformance.js';
+export { createAgentTestContext, type AgentTestContextInput } from './testing/agent-test-context.js';
+export {
   createMemoryStorage,
   createStaticProvider,
   createScriptedAgent,
