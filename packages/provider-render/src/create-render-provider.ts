@@ -1,7 +1,7 @@
 import { defineDeploymentProvider, ProviderError, UnsupportedError, ValidationError, type DeploymentProvider, type GitSource, type ProviderDeploymentState } from '@vector/core';
 import { fetchRenderLogs } from './fetch-render-logs.js';
 import { isFinishedDeployStatus, mapDeployStatus } from './map-deploy-status.js';
-import { decodeDeploymentRef, encodeDeploymentRef, type RenderDeploymentRef } from './provider-deployment-id.js';
+import { decodeDeploymentRef, encodeDeploymentRef, isDeploymentRef, type RenderDeploymentRef } from './provider-deployment-id.js';
 import { createRenderApi, type RenderApi } from './render-api.js';
 import { createRenderClient } from './render-client.js';
 import { resolveRenderProviderOptions, type RenderProviderOptions, type ResolvedRenderProviderOptions } from './render-provider-options.js';
@@ -150,6 +150,9 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
   }
 
   async function getStatus(input: { providerDeploymentId: string }): Promise<ProviderDeploymentState> {
+    if (!isDeploymentRef(input.providerDeploymentId)) {
+      return { providerDeploymentId: input.providerDeploymentId, status: 'failed', providerStatus: 'not_found', url: null, error: { code: 'RENDER_NOT_FOUND', message: 'This is not a deployment id of the Render provider' } };
+    }
     const ref = decodeDeploymentRef(input.providerDeploymentId);
     const service = await api.getService(ref.serviceId);
     if (!service) return gone(ref, `service ${ref.serviceId}`);

@@ -14,6 +14,11 @@ export function encodeDeploymentRef(ref: RenderDeploymentRef): string {
   return `render:${ref.environment}:${ref.serviceId}:${ref.deployId}`;
 }
 
+/** True for ids {@link encodeDeploymentRef} makes. */
+export function isDeploymentRef(providerDeploymentId: string): boolean {
+  return pattern.test(providerDeploymentId);
+}
+
 /** Decodes a `providerDeploymentId`; throws `ValidationError` for one this provider never made. */
 export function decodeDeploymentRef(providerDeploymentId: string): RenderDeploymentRef {
   const match = pattern.exec(providerDeploymentId);
