@@ -1,4 +1,4 @@
-import { defineDeploymentProvider, ProviderError, sha256Hex, UnsupportedError, type DeploymentProviderV1, type GitSource, type ProviderDeploymentState } from '@vector/core';
+import { defineDeploymentProvider, NotFoundError, ProviderError, sha256Hex, UnsupportedError, type DeploymentProviderV1, type GitSource, type ProviderDeploymentState } from '@vector/core';
 import { createRailwayClient, isRailwayNotFound } from './railway-client.js';
 import { decodeDeploymentRef, encodeDeploymentRef, type RailwayDeploymentRef } from './railway-deployment-ref.js';
 import { createRailwayOperations, type RailwayDeployment, type RailwayOperations } from './railway-operations.js';
@@ -115,7 +115,14 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
   }
 
   async function getStatus(input: { providerDeploymentId: string }): Promise<ProviderDeploymentState> {
-    const ref = decodeDeploymentRef(input.providerDeploymentId);
+    let ref: RailwayDeploymentRef;
+    try {
+      ref = decodeDeploymentRef(input.providerDeploymentId);
+    } catch (error) {
+      // Contract: a deployment this provider cannot find is reported failed, not thrown.
+      if (!NotFoundError.isInstance(error)) throw error;
+      return { providerDeploymentId: input.providerDeploymentId, status: 'failed', providerStatus: 'NOT_FOUND', url: null, error: { code: 'RAILWAY_NOT_FOUND', message: 'Not a Railway deployment id made by this provider' } };
+    }
     try {
       return stateOf(ref, await createRailwayOperations(client).getDeployment(ref.deploymentId));
     } catch (error) {

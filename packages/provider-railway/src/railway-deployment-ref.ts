@@ -1,4 +1,4 @@
-import { ValidationError } from '@vector/core';
+import { NotFoundError } from '@vector/core';
 import { z } from 'zod';
 
 const refSchema = z.object({
@@ -19,15 +19,18 @@ export function encodeDeploymentRef(ref: RailwayDeploymentRef): string {
   return PREFIX + Buffer.from(JSON.stringify(ref), 'utf8').toString('base64url');
 }
 
-/** Decodes a reference made by {@link encodeDeploymentRef}; throws `ValidationError` otherwise. */
+/**
+ * Decodes a reference made by {@link encodeDeploymentRef}. Anything else names no deployment
+ * this provider knows: `NotFoundError`.
+ */
 export function decodeDeploymentRef(providerDeploymentId: string): RailwayDeploymentRef {
-  const invalid = () => new ValidationError({ message: 'Not a Railway deployment id made by this provider', issues: [{ path: ['providerDeploymentId'], message: 'unrecognised format' }] });
+  const invalid = (cause?: unknown) => new NotFoundError({ entity: 'railway deployment', message: 'Not a Railway deployment id made by this provider', cause });
   if (!providerDeploymentId.startsWith(PREFIX)) throw invalid();
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(providerDeploymentId.slice(PREFIX.length), 'base64url').toString('utf8'));
   } catch (error) {
-    throw new ValidationError({ message: 'Not a Railway deployment id made by this provider', cause: error });
+    throw invalid(error);
   }
   const parsed = refSchema.safeParse(json);
   if (!parsed.success) throw invalid();

@@ -120,8 +120,8 @@ export interface FakeRailway {
   deployments: Map<string, FakeDeployment>;
   /** Root field of every request that reached a resolver, in order. */
   calls: string[];
-  /** Makes `commits` of `repo` (owner/name) deployable. */
-  addRepo(repo: string, commits: string[]): void;
+  /** Makes `commits` of `repo` (owner/name) deployable; `'any'` accepts every commit SHA. */
+  addRepo(repo: string, commits: string[] | 'any'): void;
   /** The next deployment's build fails. */
   failNextBuild(): void;
   /** Builds stay BUILDING for this many extra polls. */
@@ -154,6 +154,7 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
   const services = new Map<string, FakeService>();
   const deployments = new Map<string, FakeDeployment>();
   const repos = new Map<string, Set<string>>();
+  const anyCommit = new Set<string>();
   const calls: string[] = [];
   const knobs = { failNextBuild: false, slowPolls: 0, rateLimited: 0, retryAfter: 1, failing: 0, failStatus: 500, remaining: 1000 };
   let clock = Date.parse('2026-01-01T00:00:00.000Z');
@@ -271,7 +272,7 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
       const service = findService(v.serviceId);
       checkEnvironment(findProject(service.projectId), v.environmentId);
       if (!service.repo) throw new GraphqlError('Service has no source to deploy');
-      if (v.commitSha && !repos.get(service.repo)?.has(v.commitSha)) throw new GraphqlError('Commit not found');
+      if (v.commitSha && !anyCommit.has(service.repo) && !repos.get(service.repo)?.has(v.commitSha)) throw new GraphqlError('Commit not found');
       const building = ['BUILDING', ...Array.from({ length: knobs.slowPolls }, () => 'BUILDING')];
       const script = knobs.failNextBuild ? ['QUEUED', 'INITIALIZING', ...building, 'FAILED'] : ['QUEUED', 'INITIALIZING', ...building, 'DEPLOYING', 'SUCCESS'];
       knobs.failNextBuild = false;
@@ -359,7 +360,10 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
     services,
     deployments,
     calls,
-    addRepo: (repo, commits) => repos.set(repo, new Set([...(repos.get(repo) ?? []), ...commits])),
+    addRepo: (repo, commits) => {
+      if (commits === 'any') anyCommit.add(repo);
+      repos.set(repo, new Set([...(repos.get(repo) ?? []), ...(commits === 'any' ? [] : commits)]));
+    },
     failNextBuild: () => {
       knobs.failNextBuild = true;
     },

@@ -1,4 +1,4 @@
-import { ProviderError, UnsupportedError, ValidationError, type DeploymentSource, type ProviderDeploymentState } from '@vector/core';
+import { NotFoundError, ProviderError, UnsupportedError, ValidationError, type DeploymentSource, type ProviderDeploymentState } from '@vector/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRailwayProvider, mapRailwayStatus, RAILWAY_DEPLOYMENT_STATUSES, type RailwayProvider } from '../src/index.js';
 import { startFakeRailway, type FakeRailway } from './fake-railway-api.js';
@@ -228,7 +228,8 @@ describe('railway provider against the fake API', () => {
     expect((await makeProvider().getStatus({ providerDeploymentId: state.providerDeploymentId })).status).toBe('destroyed');
   });
 
-  it('rejects a provider deployment id it did not make', async () => {
-    await expect(provider.getStatus({ providerDeploymentId: 'srv-123' })).rejects.toBeInstanceOf(ValidationError);
+  it('reports a provider deployment id it did not make as failed, and refuses to act on it', async () => {
+    expect(await provider.getStatus({ providerDeploymentId: 'srv-123' })).toMatchObject({ status: 'failed', error: { code: 'RAILWAY_NOT_FOUND' } });
+    await expect(provider.destroy({ providerDeploymentId: 'srv-123' })).rejects.toBeInstanceOf(NotFoundError);
   });
 });
