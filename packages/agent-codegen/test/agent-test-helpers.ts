@@ -1,28 +1,20 @@
-import { type AgentEvent, type AgentRunContext, type JobBudget, encodeText, sha256Hex } from '@vector/core';
+import type { AgentEvent, AgentRunContext, JobBudget } from '@vector/core';
+import { createAgentTestContext } from '@vector/core/testing';
 import OpenAI from 'openai';
 import { createCodegenAgent } from '../src/index.js';
 import type { CodegenAgentOptions } from '../src/index.js';
 import type { FakeOpenAIServer, FakeTurn } from './fake-openai-server.js';
 
-/** An AgentRunContext over in-memory files, for agent-level tests. */
+/** An AgentRunContext over in-memory files (core's test context), for agent-level tests. */
 export function runContext(input: { files?: Record<string, string>; message: string; budget?: Partial<JobBudget>; settings?: Record<string, unknown>; signal?: AbortSignal; history?: AgentRunContext['history'] }): AgentRunContext {
-  const files = new Map(Object.entries(input.files ?? {}).map(([path, content]) => [path, encodeText(content)]));
-  return {
-    job: { id: 'job-1', budget: { maxSteps: 50, maxTokens: 1_000_000, ...input.budget }, baseVersionId: files.size > 0 ? 'version-1' : null, attempts: 1 },
-    project: { id: 'project-1', organizationId: 'org-1', name: 'app' },
-    session: { id: 'session-1', settings: input.settings ?? {} },
-    message: { id: 'message-1', content: input.message },
-    history: input.history ?? [],
-    files: {
-      list: async () => [...files].map(([path, content]) => ({ path, size: content.byteLength, hash: sha256Hex(content) })).sort((a, b) => a.path.localeCompare(b.path)),
-      read: async (path) => files.get(path) ?? null,
-      readText: async (path) => {
-        const bytes = files.get(path);
-        return bytes ? new TextDecoder().decode(bytes) : null;
-      },
-    },
-    signal: input.signal ?? new AbortController().signal,
-  };
+  return createAgentTestContext({
+    message: input.message,
+    files: Object.entries(input.files ?? {}).map(([path, content]) => ({ path, content })),
+    budget: { maxSteps: 50, maxTokens: 1_000_000, ...input.budget },
+    ...(input.settings ? { settings: input.settings } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+    ...(input.history ? { history: input.history } : {}),
+  });
 }
 
 /** Runs the agent to the end; returns the events, or the error it threw with the events so far. */

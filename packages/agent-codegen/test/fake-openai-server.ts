@@ -46,6 +46,8 @@ export interface FakeOpenAIServer {
   enqueue(...turns: FakeTurn[]): void;
   /** Turns not yet used. */
   pending(): number;
+  /** Drops unused turns and recorded requests. */
+  reset(): void;
   /** Resolves when a streamed response has sent its first chunk. */
   nextStreamStarted(): Promise<RecordedRequest>;
   close(): Promise<void>;
@@ -207,6 +209,10 @@ export async function startFakeOpenAIServer(options: { apiKey?: string } = {}): 
     requests,
     enqueue: (...next) => void turns.push(...next),
     pending: () => turns.length,
+    reset: () => {
+      turns.length = 0;
+      requests.length = 0;
+    },
     nextStreamStarted: () => new Promise((resolve) => startedWaiters.push(resolve)),
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,0 +1,160 @@
+import { type Actor, createVector, decodeText, type Vector, type VectorDatabaseConnection, type VectorScope } from '@vector/core';
+import { createMemoryStorage, createStaticProvider, describeEachDatabase } from '@vector/core/testing';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { agentFor, intentAndPlan, reactApp } from './agent-test-helpers.js';
+import { type FakeOpenAIServer, startFakeOpenAIServer } from './fake-openai-server.js';
+
+let fake: FakeOpenAIServer;
+beforeAll(async () => {
+  fake = await startFakeOpenAIServer();
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+describeEachDatabase('codegen agent through the engine', (database) => {
+  let connection: VectorDatabaseConnection;
+  let vector: Vector;
+  let scope: VectorScope;
+
+  beforeEach(async () => {
+    fake.requests.length = 0;
+    connection = await database.create();
+    vector = createVector({
+      database: connection,
+      storage: [createMemoryStorage()],
+      providers: [createStaticProvider()],
+      agents: [agentFor(fake)],
+      jobHeartbeatMs: 50,
+    });
+    await vector.start();
+    const actor: Actor = { type: 'user', id: 'user-1' };
+    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
+    scope = vector.scope({ organizationId: organization.id, actor });
+  });
+  afterEach(async () => {
+    await vector.dispose();
+    await connection.destroy();
+    const unused = fake.pending();
+    fake.reset();
+    expect(unused, 'every scripted turn was used').toBe(0);
+  });
+
+  async function post(content: string, options: { files?: Record<string, string>; budget?: { maxSteps?: number } } = {}) {
+    const project = await scope.projects.create({ name: 'app' });
+    const base = options.files
+      ? await scope.versions.create({ projectId: project.id, parentVersionId: null, files: Object.entries(options.files).map(([path, text]) => ({ path, content: text })), message: 'start' })
+      : null;
+    const session = await scope.agent.createSession({ projectId: project.id, agentType: 'codegen' });
+    const posted = await scope.agent.postMessage({ sessionId: session.id, content, ...(options.budget ? { budget: options.budget } : {}) });
+    return { project, base, session, job: posted.job };
+  }
+
+  async function usageOf(jobId: string) {
+    const events = await scope.agent.listJobEvents(jobId);
+    const usages = events.flatMap((event) => (event.data.type === 'usage' ? [event.data.usage] : []));
+    return {
+      events,
+      types: events.map((event) => event.data.type).filter((type, index, all) => type !== 'text_delta' || all[index - 1] !== 'text_delta'),
+      total: usages.reduce((sum, usage) => ({ promptTokens: sum.promptTokens + usage.promptTokens, completionTokens: sum.completionTokens + usage.completionTokens, totalTokens: sum.totalTokens + usage.totalTokens }), { promptTokens: 0, completionTokens: 0, totalTokens: 0 }),
+      calls: usages.length,
+    };
+  }
+
+  it('generates an app from an empty project into version 1', async () => {
+    const app = reactApp('Todo');
+    fake.enqueue(
+      ...intentAndPlan('generate', ['Write the app']),
+      { text: 'Writing files.', toolCalls: Object.entries(app).map(([path, content]) => ({ name: 'write_file', arguments: { path, content } })) },
+      { toolCalls: [{ name: 'finish', arguments: { commit_message: 'Create a todo app', summary: 'I created the todo app.' } }] },
+    );
+    const { session, job } = await post('Build a todo app');
+    const done = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
+    expect(done.status).toBe('complete');
+    const version = await scope.versions.get(done.resultVersionId as string);
+    expect(version).toMatchObject({ number: 1, parentId: null, source: 'ai_generation', jobId: job.id, validationStatus: 'passed', message: 'Create a todo app', fileCount: 4 });
+    expect(decodeText((await scope.versions.getFile(version.id, 'src/App.tsx')).content)).toBe(app['src/App.tsx']);
+    const { types, total, calls } = await usageOf(job.id);
+    expect(types).toEqual(['status', 'status', 'usage', 'intent', 'usage', 'plan', 'text_delta', 'usage', ...Object.keys(app).flatMap(() => ['tool_call', 'tool_result', 'file_changed']), 'usage', 'tool_call', 'tool_result', 'validation', 'result', 'done']);
+    expect(calls).toBe(fake.requests.length);
+    expect(done.usage).toEqual(total);
+    expect(done.steps).toBe(4);
+    expect(done.plan).toEqual(['Write the app']);
+    const messages = (await scope.agent.listMessages(session.id)).items;
+    expect(messages.map((message) => [message.role, message.content])).toEqual([['user', 'Build a todo app'], ['assistant', 'I created the todo app.']]);
+    expect(messages[1]?.versionId).toBe(version.id);
+  });
+
+  it('edits one file of a 200-file project into version 2', async () => {
+    const files = reactApp('Dashboard');
+    for (let index = 0; index < 196; index += 1) files[`src/widgets/w${index}.ts`] = `export const marker${index} = 'hidden-${index}';\n`;
+    fake.enqueue(
+      ...intentAndPlan('edit', ['Rename the heading']),
+      { toolCalls: [{ name: 'read_file', arguments: { path: 'src/App.tsx' } }] },
+      { toolCalls: [{ name: 'edit_file', arguments: { path: 'src/App.tsx', edits: [{ search: 'Dashboard', replace: 'Sales' }] } }] },
+      { toolCalls: [{ name: 'finish', arguments: { commit_message: 'Rename the heading', summary: 'Renamed.' } }] },
+    );
+    const { base, job } = await post('Rename the heading to Sales', { files });
+    const done = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
+    expect(done.status).toBe('complete');
+    const version = await scope.versions.get(done.resultVersionId as string);
+    expect(version).toMatchObject({ number: 2, parentId: base?.id, source: 'ai_generation', validationStatus: 'passed', fileCount: 200 });
+    const diff = await scope.versions.diff({ fromVersionId: base?.id ?? null, toVersionId: version.id });
+    expect(diff.map((entry) => [entry.path, entry.status])).toEqual([['src/App.tsx', 'modified']]);
+    for (const request of fake.requests) expect(JSON.stringify(request.body.messages)).not.toContain('hidden-');
+    expect(done.usage).toEqual((await usageOf(job.id)).total);
+  });
+
+  it('saves the version as passed after a failed first validation round', async () => {
+    fake.enqueue(
+      ...intentAndPlan('edit', ['Add a footer']),
+      { toolCalls: [{ name: 'edit_file', arguments: { path: 'src/App.tsx', edits: [{ search: 'export function App() {', replace: "import { Footer } from './Footer';\nexport function App() {" }, { search: '<h1>Hello</h1>', replace: '<><h1>Hello</h1><Footer /></>' }] } }] },
+      { toolCalls: [{ name: 'finish', arguments: { commit_message: 'Add a footer', summary: 'Added.' } }] },
+      { toolCalls: [{ name: 'write_file', arguments: { path: 'src/Footer.tsx', content: 'export const Footer = () => <footer>©</footer>;\n' } }] },
+      { toolCalls: [{ name: 'finish', arguments: { commit_message: 'Add a footer component', summary: 'Added a footer.' } }] },
+    );
+    const { job } = await post('Add a footer', { files: reactApp() });
+    const done = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
+    expect(done.status).toBe('complete');
+    const version = await scope.versions.get(done.resultVersionId as string);
+    expect(version).toMatchObject({ validationStatus: 'passed', message: 'Add a footer component' });
+    const validations = (await scope.agent.listJobEvents(job.id)).flatMap((event) => (event.data.type === 'validation' ? [event.data] : []));
+    expect(validations.map((validation) => [validation.status, validation.round])).toEqual([['failed', 1], ['passed', 2]]);
+    expect(validations[0]?.errors[0]).toContain('Cannot resolve "./Footer"');
+    expect(done.steps).toBe(6);
+  });
+
+  it('cancels mid-stream: the model stream closes and no version is saved', async () => {
+    fake.enqueue(...intentAndPlan('edit'), { text: 'thinking '.repeat(500), chunkDelayMs: 20 });
+    const { project, base, job } = await post('Change something', { files: reactApp() });
+    await waitFor(() => (fake.requests[2]?.chunksSent ?? 0) > 3);
+    await scope.agent.cancelJob(job.id);
+    const finished = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
+    expect(finished.status).toBe('cancelled');
+    await waitFor(() => fake.requests[2]?.clientAborted === true);
+    expect((await scope.projects.get(project.id)).currentVersionId).toBe(base?.id);
+    const { types } = await usageOf(job.id);
+    expect(types.at(-1)).toBe('cancelled');
+    expect(types).toContain('text_delta');
+    expect(types).not.toContain('result');
+  });
+
+  it('fails the job at the step limit, having made no call past it', async () => {
+    fake.enqueue(...intentAndPlan('edit'), { toolCalls: [{ name: 'list_files', arguments: {} }] }, { toolCalls: [{ name: 'list_files', arguments: {} }] });
+    const { project, base, job } = await post('Loop', { files: reactApp(), budget: { maxSteps: 4 } });
+    const finished = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
+    expect(finished).toMatchObject({ status: 'failed', steps: 4, error: { code: 'LIMIT_EXCEEDED' } });
+    expect(finished.error?.message).toContain('budget of 4 model calls');
+    expect(fake.requests).toHaveLength(4);
+    expect((await scope.projects.get(project.id)).currentVersionId).toBe(base?.id);
+    expect((await usageOf(job.id)).types.at(-1)).toBe('failed');
+  });
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
