@@ -128,7 +128,8 @@ function projectPlugin(options: { copy: WorkingCopy; paths: ReadonlySet<string>;
 
 function formatMessage(message: Message): string {
   const location = message.location;
-  const where = location ? `${location.file}:${location.line}:${location.column + 1}: ` : '';
+  const file = location?.file.startsWith(`${namespace}:`) ? location.file.slice(namespace.length + 1) : location?.file;
+  const where = location ? `${file}:${location.line}:${location.column + 1}: ` : '';
   const line = location?.lineText ? `\n  ${location.lineText.trim().slice(0, 200)}` : '';
   return `${where}${message.text}${line}`.slice(0, 800);
 }
