@@ -8,4 +8,6 @@ export default defineConfig({
   sourcemap: true,
   target: 'node22',
   tsconfig: 'tsconfig.build.json',
+  // Keep `node:` specifiers: built-ins like node:sqlite exist only under the prefix.
+  removeNodeProtocol: false,
 });

@@ -1,11 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: ['src/index.ts', 'src/main.ts'],
   format: ['esm'],
-  dts: true,
+  dts: { entry: 'src/index.ts' },
   clean: true,
   sourcemap: true,
   target: 'node22',
   tsconfig: 'tsconfig.build.json',
+  // Keep `node:` specifiers: built-ins like node:sqlite exist only under the prefix.
+  removeNodeProtocol: false,
 });

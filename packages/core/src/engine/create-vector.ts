@@ -109,7 +109,7 @@ export function createVector(options: VectorOptions): Vector {
   let migrated: Promise<void> | null = null;
   const migrate = () => {
     migrated ??= (async () => {
-      await migrateCoreTables(engine.db);
+      await migrateCoreTables({ db: engine.db, dialect: engine.dialect });
       for (const plugin of [...storage.values(), ...providers.values(), ...agents.values()]) await plugin.init?.();
     })().catch((error: unknown) => {
       migrated = null;

@@ -3,7 +3,7 @@ import { InternalError } from '../errors/internal-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { VectorError } from '../errors/vector-error.js';
-import type { DeploymentProvider, DeploymentSource, ProviderDeploymentState } from '../plugins/deployment-provider.js';
+import type { DeploymentProvider, DeploymentSource, ProviderDeploymentState, ProviderLogPage } from '../plugins/deployment-provider.js';
 import type { ErrorInfo } from '../schemas/agent-event.js';
 import type { Actor } from '../schemas/common.js';
 import type { Deployment } from '../schemas/deployment.js';
@@ -94,24 +94,36 @@ export function createDeploymentDriver(engine: EngineContext) {
 
   async function captureLogs(row: DeploymentRow, provider: DeploymentProvider): Promise<void> {
     if (!provider.capabilities.logs || !row.provider_deployment_id) return;
-    const page = await provider.getLogs({ providerDeploymentId: row.provider_deployment_id, cursor: row.log_cursor });
-    if (page.entries.length === 0 && page.cursor === row.log_cursor) return;
+    // Providers page their logs; follow the cursor a bounded number of pages per refresh.
+    let cursor = row.log_cursor;
+    for (let page = 0; page < 10; page += 1) {
+      const next = await provider.getLogs({ providerDeploymentId: row.provider_deployment_id, cursor });
+      if (next.entries.length === 0 && next.cursor === cursor) return;
+      const stored = await storeLogPage(row, cursor, next);
+      if (stored === null || next.entries.length === 0 || next.cursor === cursor) return;
+      cursor = next.cursor;
+    }
+  }
+
+  /** Stores one page unless a concurrent refresher already did (compare-and-set on the cursor). */
+  async function storeLogPage(row: DeploymentRow, cursor: string | null, page: { entries: ProviderLogPage['entries']; cursor: string | null }): Promise<number | null> {
     const stored = await engine.transaction(async (trx) => {
-      // Compare-and-set on the cursor: a concurrent refresher that stored this page wins.
       const claimed = await trx
         .updateTable('vector_deployments')
         .set((eb) => ({ log_cursor: page.cursor, log_counter: eb('log_counter', '+', page.entries.length) }))
         .where('id', '=', row.id)
-        .where('log_cursor', row.log_cursor === null ? 'is' : '=', row.log_cursor)
+        .where('log_cursor', cursor === null ? 'is' : '=', cursor)
         .returning(['log_counter'])
         .executeTakeFirst();
-      if (!claimed) return [];
+      if (!claimed) return null;
       const first = Number(claimed.log_counter) - page.entries.length + 1;
       const rows = page.entries.map((entry, index) => ({ deployment_id: row.id, sequence: first + index, timestamp: entry.timestamp, level: entry.level, source: entry.source, message: entry.message }));
       if (rows.length > 0) await trx.insertInto('vector_deployment_logs').values(rows).execute();
       return rows;
     });
+    if (stored === null) return null;
     for (const log of stored) engine.events.emit('deployment.log', { organizationId: row.organization_id, projectId: row.project_id, deploymentId: row.id, log: toDeploymentLog(log) });
+    return stored.length;
   }
 
   async function refreshRow(row: DeploymentRow): Promise<Deployment> {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
-import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
-import { InternalError } from '../errors/internal-error.js';
+import type { Migration } from 'kysely/migration';
+import type { VectorDatabaseConnection } from '../db/create-database.js';
+import { runMigrations } from '../db/run-migrations.js';
 
 // Migrations are code, not files on disk, so they ship inside the bundle. Never edit a
 // released migration: add a new one.
@@ -211,14 +212,7 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
-
 /** Brings the core tables up to date. Safe to call from several processes at once. */
-export async function migrateCoreTables(db: Kysely<any>): Promise<void> {
-  const migrator = new Migrator({ db, provider, migrationTableName: 'vector_migration', migrationLockTableName: 'vector_migration_lock' });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((result) => result.status === 'Error');
-    throw new InternalError({ message: `Migrating the Vector metadata store failed${failed ? ` at ${failed.migrationName}` : ''}`, cause: error });
-  }
+export function migrateCoreTables(connection: Pick<VectorDatabaseConnection, 'db' | 'dialect'>): Promise<void> {
+  return runMigrations(connection, { name: 'vector', migrations });
 }

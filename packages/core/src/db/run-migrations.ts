@@ -1,0 +1,39 @@
+import { sql } from 'kysely';
+import { type Migration, Migrator } from 'kysely/migration';
+import { InternalError } from '../errors/internal-error.js';
+import type { VectorDatabaseConnection } from './create-database.js';
+
+/** A named set of migrations owned by one package (core, a storage backend, the server). */
+export interface MigrationSet {
+  /** Prefix of the bookkeeping tables, e.g. `vector` → `vector_migration`, `vector_migration_lock`. */
+  name: string;
+  /** Migrations by name; applied in name order. Never edit a released one: add a new one. */
+  migrations: Record<string, Migration>;
+}
+
+/**
+ * Brings a package's tables up to date; safe to call from several processes at once.
+ *
+ * On PostgreSQL the bookkeeping tables are pinned to the connection's current schema: Kysely
+ * otherwise looks for them in every schema and can mistake another schema's table (another
+ * tenant database, a parallel test) for its own.
+ */
+export async function runMigrations(connection: Pick<VectorDatabaseConnection, 'db' | 'dialect'>, set: MigrationSet): Promise<void> {
+  let migrationTableSchema: string | undefined;
+  if (connection.dialect === 'postgres') {
+    const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(connection.db);
+    migrationTableSchema = result.rows[0]?.schema;
+  }
+  const migrator = new Migrator({
+    db: connection.db,
+    provider: { getMigrations: async () => set.migrations },
+    migrationTableName: `${set.name}_migration`,
+    migrationLockTableName: `${set.name}_migration_lock`,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error');
+    throw new InternalError({ message: `Migrating the ${set.name} tables failed${failed ? ` at ${failed.migrationName}` : ''}`, cause: error });
+  }
+}
