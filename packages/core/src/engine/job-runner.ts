@@ -189,7 +189,14 @@ async function buildRunContext(engine: EngineContext, job: JobRow, signal: Abort
     },
   };
   return {
-    job: { id: job.id, budget: { maxSteps: Number(job.max_steps), maxTokens: Number(job.max_tokens) }, baseVersionId: job.base_version_id, attempts: Number(job.attempts) },
+    job: {
+      id: job.id,
+      budget: { maxSteps: Number(job.max_steps), maxTokens: Number(job.max_tokens) },
+      baseVersionId: job.base_version_id,
+      attempts: Number(job.attempts),
+      steps: Number(job.steps),
+      usage: { promptTokens: Number(job.prompt_tokens), completionTokens: Number(job.completion_tokens), totalTokens: Number(job.total_tokens) },
+    },
     project: { id: project.id, organizationId: project.organization_id, name: project.name },
     session: { id: session.id, settings: fromJson(session.settings) },
     message: { id: message.id, content: message.content },

@@ -15,7 +15,11 @@ export interface AgentProjectFiles {
 
 /** Everything an agent gets for one job. */
 export interface AgentRunContext {
-  job: Pick<AgentJob, 'id' | 'budget' | 'baseVersionId' | 'attempts'>;
+  /**
+   * The job. `steps` and `usage` are what earlier attempts of this job already spent (a job
+   * handed back to the queue keeps its spending); the budget applies to the total.
+   */
+  job: Pick<AgentJob, 'id' | 'budget' | 'baseVersionId' | 'attempts'> & Partial<Pick<AgentJob, 'steps' | 'usage'>>;
   project: { id: string; organizationId: string; name: string };
   session: Pick<AgentSession, 'id' | 'settings'>;
   /** The user message to answer. */
