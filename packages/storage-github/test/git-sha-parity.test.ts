@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gitBlobSha } from '../src/index.js';
+import { gitTreeSha } from '../src/git-tree-sha.js';
 import { GitObjectStore } from './fake-github/git-object-store.js';
 
 const files: Record<string, Buffer> = {
@@ -45,6 +46,8 @@ describe('git object hashing matches the git CLI', () => {
     }
     const tree = store.buildTree(flat);
     expect(tree).toBe(git('write-tree'));
+    // The backend's own tree hashing (used to check inline content) agrees too.
+    expect(gitTreeSha([...flat].map(([path, entry]) => ({ path, mode: entry.mode, sha: entry.sha })))).toBe(tree);
 
     const root = store.putCommit({ tree, parents: [], author: { name: 'A U Thor', email: 'author@example.com', time: 1_700_000_000 }, committer: { name: 'A U Thor', email: 'author@example.com', time: 1_700_000_000 }, message: 'first\n\nVector-Project: p1\n' });
     expect(root).toBe(git('commit-tree', tree, '-m', 'first\n\nVector-Project: p1'));

@@ -65,32 +65,60 @@ describe('saveVersion', () => {
     const project = newProject();
     await storage.createProject?.({ project });
     const initial = fake.repository('acme', `my-app-${project.id}`)?.refs.get('refs/heads/main');
-    const { ref: v1 } = await storage.saveVersion({ project, parentRef: null, changes: [write('a.txt', 'a'), write('b.txt', 'b'), write('copy-of-a.txt', 'a')], message: 'v1', author });
+    const logo = new Uint8Array([0, 1, 2, 3, 255]);
+    const { ref: v1 } = await storage.saveVersion({ project, parentRef: null, changes: [write('a.txt', 'a'), write('b.txt', 'b'), write('copy-of-a.txt', 'a'), { type: 'write', path: 'logo.bin', content: logo }], message: 'v1', author });
     const repo = fake.repository('acme', `my-app-${project.id}`);
     expect(repo?.refs.get('refs/heads/main')).toBe(v1);
     // The first version sits on auto_init's commit but keeps none of its files.
     expect(repo?.objects.commit(v1)?.parents).toEqual([initial]);
-    expect((await storage.listFiles({ project, ref: v1 })).map((file) => file.path)).toEqual(['a.txt', 'b.txt', 'copy-of-a.txt']);
-    expect(fake.requests.filter((request) => request.path.endsWith('/git/blobs') && request.method === 'POST')).toHaveLength(2);
+    expect((await storage.listFiles({ project, ref: v1 })).map((file) => file.path)).toEqual(['a.txt', 'b.txt', 'copy-of-a.txt', 'logo.bin']);
+    // Binary content goes through create-blob; small text travels inline in the tree request.
+    expect(fake.requests.filter((request) => request.path.endsWith('/git/blobs') && request.method === 'POST').map((request) => request.body)).toEqual([{ content: Buffer.from(logo).toString('base64'), encoding: 'base64' }]);
 
     fake.requests.length = 0;
-    const { ref: v2 } = await storage.saveVersion({ project, parentRef: v1, changes: [write('a.txt', 'a'), write('b.txt', 'b2'), write('moved.txt', 'a'), { type: 'delete', path: 'copy-of-a.txt' }], message: 'v2', author });
+    const logo2 = new Uint8Array([0, 9, 9, 9]);
+    const changes = [write('a.txt', 'a'), write('b.txt', 'b2'), write('moved.txt', 'a'), { type: 'delete' as const, path: 'copy-of-a.txt' }, { type: 'write' as const, path: 'logo.bin', content: logo2 }];
+    const { ref: v2 } = await storage.saveVersion({ project, parentRef: v1, changes, message: 'v2', author });
     const writes = fake.requests.filter((request) => request.method !== 'GET');
     expect(writes.map((request) => `${request.method} ${request.path.replace(/^\/repos\/[^/]+\/[^/]+/, '')}`)).toEqual(['POST /git/blobs', 'POST /git/trees', 'POST /git/commits', 'PATCH /git/refs/heads/main']);
-    const tree = writes[1]?.body as { base_tree: string; tree: Array<{ path: string; sha: string | null }> };
+    const tree = writes[1]?.body as { base_tree: string; tree: unknown[] };
     expect(tree.base_tree).toBe(repo?.objects.commit(v1)?.tree);
+    // a.txt is unchanged and not sent at all.
     expect(tree.tree).toEqual(
       expect.arrayContaining([
-        { path: 'b.txt', mode: '100644', type: 'blob', sha: gitBlobSha(encodeText('b2')) },
+        { path: 'b.txt', mode: '100644', type: 'blob', content: 'b2' },
         // Same bytes as a.txt: no upload, the existing blob is reused.
         { path: 'moved.txt', mode: '100644', type: 'blob', sha: gitBlobSha(encodeText('a')) },
         { path: 'copy-of-a.txt', mode: '100644', type: 'blob', sha: null },
+        { path: 'logo.bin', mode: '100644', type: 'blob', sha: gitBlobSha(logo2) },
       ]),
     );
-    expect(tree.tree).toHaveLength(3);
+    expect(tree.tree).toHaveLength(4);
     expect(writes[2]?.body).toMatchObject({ parents: [v1], author });
     expect(writes[3]?.body).toMatchObject({ sha: v2, force: false });
     expect(repo?.objects.commit(v2)?.message).toBe(`v2\n\nVector-Project: ${project.id}\n`);
+    const files = await storage.getFiles({ project, ref: v2 });
+    expect(files.map((file) => [file.path, Buffer.from(file.content).toString('hex')])).toEqual([
+      ['a.txt', '61'],
+      ['b.txt', '6232'],
+      ['logo.bin', '00090909'],
+      ['moved.txt', '61'],
+    ]);
+  });
+
+  it('round-trips text with a BOM and CRLF exactly, and refuses a tree GitHub built differently', async () => {
+    const storage = fakeStorage(fake);
+    const project = newProject();
+    await storage.createProject?.({ project });
+    const tricky = Buffer.from('\uFEFFline one\r\nline two\r\n', 'utf8');
+    const { ref } = await storage.saveVersion({ project, parentRef: null, changes: [{ type: 'write', path: 'win.txt', content: new Uint8Array(tricky) }], message: 'v1', author });
+    expect(Buffer.from((await storage.getFile({ project, ref, path: 'win.txt' }))?.content ?? []).equals(tricky)).toBe(true);
+    // A server that normalises inline content (here: trims it) must not get a commit.
+    fake.inlineContentFilter = (content) => content.trim();
+    const error = await rejection(storage.saveVersion({ project, parentRef: ref, changes: [write('note.txt', ' padded ')], message: 'v2', author }));
+    fake.inlineContentFilter = null;
+    expect(error).toMatchObject({ code: 'PROVIDER_ERROR', isRetryable: false });
+    expect(fake.repository('acme', `my-app-${project.id}`)?.refs.get('refs/heads/main')).toBe(ref);
   });
 
   it('is a ConflictError when someone pushed before the save, and the push survives', async () => {

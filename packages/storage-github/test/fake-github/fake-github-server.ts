@@ -60,6 +60,8 @@ export class FakeGitHub {
   app: { appId: string; publicKeyPem: string; installationId: number } | null = null;
   maxRecursiveTreeEntries = 100_000;
   compareFileCap = 300;
+  /** Misbehaviour: rewrite inline tree `content` before storing it (e.g. a normalising proxy). */
+  inlineContentFilter: ((content: string) => string) | null = null;
   url = '';
   private server: Server | null = null;
   private clock = 1_700_000_000;

@@ -36,7 +36,7 @@ function signature(value: unknown, field: string, fake: FakeGitHub): Signature {
   return { name: fields.name, email: fields.email, time };
 }
 
-function createTree(repo: FakeRepository, body: Record<string, unknown>): string {
+function createTree(fake: FakeGitHub, repo: FakeRepository, body: Record<string, unknown>): string {
   const { objects } = repo;
   if (!Array.isArray(body.tree)) throw invalid('Invalid request.\n\n"tree" wasn\'t supplied.', 'tree', 'missing_field');
   let files = new Map<string, FlatEntry>();
@@ -64,7 +64,7 @@ function createTree(repo: FakeRepository, body: Record<string, unknown>): string
     let sha: string;
     if (hasContent) {
       if (typeof entry.content !== 'string' || type !== 'blob') throw invalid('tree.content must be a string for blobs', 'tree.content');
-      sha = objects.putBlob(Buffer.from(entry.content, 'utf8'));
+      sha = objects.putBlob(Buffer.from(fake.inlineContentFilter ? fake.inlineContentFilter(entry.content) : entry.content, 'utf8'));
     } else {
       if (typeof entry.sha !== 'string' || !SHA.test(entry.sha)) throw invalid('tree.sha must be a 40-character SHA', 'tree.sha');
       sha = entry.sha;
@@ -172,7 +172,7 @@ export function handleGitRoutes(fake: FakeGitHub, repo: FakeRepository, input: {
     return { status: 200, body: { sha: getBlob[1], node_id: 'B', size: content.length, url: '', content: wrapped, encoding: 'base64' } };
   }
   if (rest === '/git/trees' && method === 'POST') {
-    const sha = createTree(repo, asObject(body));
+    const sha = createTree(fake, repo, asObject(body));
     return { status: 201, body: treeJson(fake, repo, sha, false) };
   }
   const getTree = /^\/git\/trees\/(.+)$/.exec(rest);
