@@ -29,14 +29,18 @@ export async function packObject(raw: Uint8Array, compress: boolean): Promise<Pa
   return { compression: ObjectCompression.deflate, data: asUint8Array(packed) };
 }
 
-/** Reverses {@link packObject}. */
-export async function unpackObject(object: PackedObject & { hash: string }): Promise<Uint8Array> {
+/**
+ * Reverses {@link packObject}. Returns the bytes directly when that is cheap (stored raw, or
+ * small enough to inflate on the calling thread), a promise otherwise, so reading a thousand
+ * small files does not pay a thousand promise round trips.
+ */
+export function unpackObject(object: PackedObject & { hash: string }): Uint8Array | Promise<Uint8Array> {
   const data = asUint8Array(object.data);
   switch (object.compression) {
     case ObjectCompression.none:
       return data;
     case ObjectCompression.deflate:
-      return asUint8Array(data.byteLength <= SYNC_LIMIT / 4 ? inflateRawSync(data) : await inflateAsync(data));
+      return data.byteLength <= SYNC_LIMIT / 4 ? asUint8Array(inflateRawSync(data)) : inflateAsync(data).then(asUint8Array);
     default:
       throw new InternalError({ message: `Stored object ${object.hash} uses unknown compression code ${object.compression}; upgrade @vector/storage-internal` });
   }

@@ -45,7 +45,14 @@ export function createObjectStore(db: Kysely<StorageDatabase>, projectId: string
         .where('project_id', '=', projectId)
         .where('hash', 'in', chunk)
         .execute();
-      for (const row of rows) found.set(row.hash, await unpackObject(row));
+      const pending: Array<Promise<void>> = [];
+      for (const row of rows) {
+        const unpacked = unpackObject(row);
+        if (unpacked instanceof Uint8Array) found.set(row.hash, unpacked);
+        // Large objects inflate on the zlib thread pool, in parallel.
+        else pending.push(unpacked.then((bytes) => void found.set(row.hash, bytes)));
+      }
+      await Promise.all(pending);
     }
     const missing = wanted.find((hash) => !found.has(hash));
     if (missing !== undefined) {

@@ -1,5 +1,5 @@
 import { InternalError, type SqlDialectName } from '@vector/core';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import type { StorageDatabase } from './storage-schema.js';
 
@@ -46,14 +46,24 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
  * Brings this package's tables up to date. Idempotent and safe from several processes at
  * once (Kysely's migration lock), with its own migration tables so it never interferes with
  * core's or another package's migrations in the same database.
+ *
+ * On PostgreSQL the bookkeeping tables are pinned to the connection's current schema: Kysely
+ * otherwise looks for them in every schema and can take another schema's tables (another
+ * tenant, a parallel test run, a schema being dropped) for its own.
  */
 export async function migrateStorageTables(db: Kysely<StorageDatabase>, dialect: SqlDialectName): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  let migrationTableSchema: string | undefined;
+  if (dialect === 'postgres') {
+    const result = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    migrationTableSchema = result.rows[0]?.schema ?? undefined;
+  }
   const migrator = new Migrator({
     db,
     provider,
     migrationTableName: 'vector_storage_migration',
     migrationLockTableName: 'vector_storage_migration_lock',
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
