@@ -2,7 +2,7 @@ import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { Vector } from '@vector/core';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { createApiKeyStore } from './auth/api-key-store.js';
@@ -71,7 +71,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     // Errors raised before routing (over-long params, bad URLs) get the same JSON shape.
     frameworkErrors: (error, _request, reply) => {
       const response = toErrorResponse(error);
-      void reply.code(response.status).send(response.body);
+      void (reply as FastifyReply).code(response.status).send(response.body);
     },
   });
   app.setValidatorCompiler(validatorCompiler);

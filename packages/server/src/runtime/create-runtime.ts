@@ -1,0 +1,94 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  type Agent,
+  createPostgresDatabase,
+  createScriptedAgent,
+  createSqliteDatabase,
+  createStaticProvider,
+  createVector,
+  type DeploymentProvider,
+  type JobQueue,
+  type StorageBackend,
+  type Vector,
+  type VectorDatabaseConnection,
+} from '@vector/core';
+import type { ServerConfig } from '../load-config.js';
+import { createPgBossQueue } from './create-pg-boss-queue.js';
+import { createPostgresEventBridge, type PostgresEventBridge } from './create-postgres-event-bridge.js';
+
+/** The engine and what it runs on, assembled from a {@link ServerConfig}. */
+export interface Runtime {
+  vector: Vector;
+  database: VectorDatabaseConnection;
+  /** Stops the engine, the queue and the bridge, disposes plugins and closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the engine from configuration: SQLite + in-process queue by default; with
+ * `DATABASE_URL`, PostgreSQL + pg-boss + a LISTEN/NOTIFY event bridge. Adapters are imported
+ * only when configured, so an embedded start loads no SaaS client.
+ */
+export async function createRuntime(config: ServerConfig, warn: (message: string) => void): Promise<Runtime> {
+  let database: VectorDatabaseConnection;
+  if (config.databaseUrl) {
+    database = await createPostgresDatabase({ connectionString: config.databaseUrl, ...(config.databaseSchema ? { schema: config.databaseSchema } : {}) });
+  } else {
+    if (config.sqlitePath !== ':memory:') mkdirSync(dirname(config.sqlitePath), { recursive: true });
+    database = createSqliteDatabase({ path: config.sqlitePath });
+  }
+
+  const storage: StorageBackend[] = [];
+  if (config.storage === 'github' && config.github) {
+    const { createGitHubStorage } = await import('@vector/storage-github');
+    storage.push(createGitHubStorage({ auth: { token: config.github.token }, owner: config.github.owner }));
+  } else {
+    const { createInternalStorage } = await import('@vector/storage-internal');
+    storage.push(createInternalStorage({ database }));
+  }
+
+  const providers: DeploymentProvider[] = [];
+  if (config.railwayApiToken) providers.push((await import('@vector/provider-railway')).createRailwayProvider({ token: config.railwayApiToken }));
+  if (config.renderApiKey) providers.push((await import('@vector/provider-render')).createRenderProvider({ apiKey: config.renderApiKey }));
+  // Local previews always exist; they are the default only when no hosted provider is configured.
+  providers.push(createStaticProvider());
+
+  const agents: Agent[] = [];
+  if (config.model) {
+    const { createCodegenAgent } = await import('@vector/agent-codegen');
+    agents.push(
+      createCodegenAgent({
+        ...(config.model.apiKey ? { apiKey: config.model.apiKey } : {}),
+        ...(config.model.baseURL ? { baseURL: config.model.baseURL, allowedBaseURLs: [config.model.baseURL] } : {}),
+        ...(config.model.model ? { model: config.model.model } : {}),
+      }),
+    );
+  } else {
+    warn('No model configured (OPENAI_API_KEY or VECTOR_MODEL_BASE_URL): using the scripted DEMO agent, which only writes notes/<n>.md');
+  }
+  agents.push(createScriptedAgent());
+
+  let queue: (JobQueue & { close(): Promise<void> }) | null = null;
+  let bridge: PostgresEventBridge | null = null;
+  if (config.databaseUrl) {
+    queue = createPgBossQueue({ connectionString: config.databaseUrl });
+    bridge = createPostgresEventBridge({ connectionString: config.databaseUrl });
+    await bridge.start();
+  }
+  const roles: Array<'api' | 'worker'> = config.role === 'all' ? ['api', 'worker'] : [config.role];
+  const vector = createVector({ database, storage, providers, agents, roles, ...(queue ? { queue } : {}), ...(bridge ? { events: bridge.events } : {}) });
+  bridge?.attach(vector);
+  vector.events.on('warning', (warning) => warn(`${warning.code}: ${warning.message}`));
+
+  return {
+    vector,
+    database,
+    async close() {
+      await vector.dispose();
+      await queue?.close();
+      await bridge?.close();
+      await database.destroy();
+    },
+  };
+}
