@@ -25,7 +25,7 @@ export interface GarbageCollectionResult {
 export async function collectGarbage(context: StorageContext, input: { liveRefs: ReadonlySet<string>; startedBefore: Date }): Promise<GarbageCollectionResult> {
   const cutoff = input.startedBefore instanceof Date ? input.startedBefore.getTime() : Number.NaN;
   if (!Number.isFinite(cutoff)) throw new ValidationError({ message: 'collectGarbage needs startedBefore as a valid Date', issues: [{ path: ['startedBefore'], message: 'invalid date' }] });
-  if (!(input.liveRefs instanceof Set)) throw new ValidationError({ message: 'collectGarbage needs liveRefs as a Set', issues: [{ path: ['liveRefs'], message: 'expected a Set' }] });
+  if (typeof input.liveRefs?.has !== 'function') throw new ValidationError({ message: 'collectGarbage needs liveRefs as a Set', issues: [{ path: ['liveRefs'], message: 'expected a Set' }] });
 
   return context.db.transaction().execute(async (trx) => {
     let removedObjects = 0;
