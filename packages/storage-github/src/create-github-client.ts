@@ -49,6 +49,7 @@ export function createGitHubClient(options: ResolvedGitHubStorageOptions): Octok
     throttle: throttle.enabled
       ? { onRateLimit: shouldRetry, onSecondaryRateLimit: shouldRetry, retryAfterBaseValue: throttle.retryAfterBaseMs, ...writeGroup }
       : { enabled: false },
-    retry: { retries: options.retry.retries, retryAfterBaseValue: options.retry.retryAfterBaseMs },
+    // 409 from the Git Data API means an empty repository, never a transient state.
+    retry: { retries: options.retry.retries, retryAfterBaseValue: options.retry.retryAfterBaseMs, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
   });
 }

@@ -31,7 +31,7 @@ export interface GitHubThrottleOptions {
   minWriteIntervalMs?: number;
 }
 
-/** Retries of 5xx/409/429 answers (octokit's retry plugin). */
+/** Retries of 5xx/429 answers (octokit's retry plugin). */
 export interface GitHubRetryOptions {
   /** Default 3. */
   retries?: number;
