@@ -1,0 +1,44 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMemoryStorage, createSqliteDatabase, createVector } from '@vector/core';
+import { afterEach, expect, it } from 'vitest';
+import { createNodeProcessProvider } from './index.js';
+
+let workDirectory: string | undefined;
+afterEach(async () => {
+  if (workDirectory) await rm(workDirectory, { recursive: true, force: true });
+});
+
+it('deploys a version through the engine and tears it down on destroy', async () => {
+  workDirectory = await mkdtemp(join(tmpdir(), 'vector-node-engine-'));
+  const database = createSqliteDatabase({ path: ':memory:' });
+  const vector = createVector({
+    database,
+    storage: [createMemoryStorage()],
+    providers: [createNodeProcessProvider({ workDirectory })],
+    deploymentPollIntervalMs: 20,
+  });
+  try {
+    await vector.start();
+    const actor = { type: 'user', id: 'alice' } as const;
+    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
+    const acme = vector.scope({ organizationId: organization.id, actor });
+    const project = await acme.projects.create({ name: 'Site' });
+    await acme.versions.create({ projectId: project.id, parentVersionId: null, message: 'one', files: [{ path: 'index.html', content: '<h1>from a node process</h1>' }] });
+
+    const created = await acme.deployments.create({ projectId: project.id, environment: 'preview' });
+    const live = await acme.deployments.waitForDeployment(created.id, { timeoutMs: 20_000 });
+    expect(live).toMatchObject({ status: 'live', provider: 'node-process' });
+    expect(await (await fetch(live.url as string)).text()).toBe('<h1>from a node process</h1>');
+    await acme.deployments.refresh(live.id);
+    expect((await acme.deployments.listLogs(live.id)).some((log) => log.message.includes('listening on'))).toBe(true);
+
+    const destroyed = await acme.deployments.destroy(live.id);
+    expect(destroyed.status).toBe('destroyed');
+    await expect(fetch(live.url as string)).rejects.toThrow();
+  } finally {
+    await vector.dispose();
+    await database.destroy();
+  }
+});
