@@ -1,6 +1,6 @@
-import { InternalError, type SqlDialectName } from '@vector/core';
-import { type Kysely, sql } from 'kysely';
-import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import { runMigrations, type SqlDialectName } from '@vector/core';
+import type { Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import type { StorageDatabase } from './storage-schema.js';
 
 // Migrations ship inside the bundle. Never edit a released migration: add a new one.
@@ -44,30 +44,9 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
 
 /**
  * Brings this package's tables up to date. Idempotent and safe from several processes at
- * once (Kysely's migration lock), with its own migration tables so it never interferes with
- * core's or another package's migrations in the same database.
- *
- * On PostgreSQL the bookkeeping tables are pinned to the connection's current schema: Kysely
- * otherwise looks for them in every schema and can take another schema's tables (another
- * tenant, a parallel test run, a schema being dropped) for its own.
+ * once, with its own bookkeeping tables (`vector_storage_migration*`) so it never interferes
+ * with core's or another package's migrations in the same database.
  */
-export async function migrateStorageTables(db: Kysely<StorageDatabase>, dialect: SqlDialectName): Promise<void> {
-  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
-  let migrationTableSchema: string | undefined;
-  if (dialect === 'postgres') {
-    const result = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
-    migrationTableSchema = result.rows[0]?.schema ?? undefined;
-  }
-  const migrator = new Migrator({
-    db,
-    provider,
-    migrationTableName: 'vector_storage_migration',
-    migrationLockTableName: 'vector_storage_migration_lock',
-    ...(migrationTableSchema ? { migrationTableSchema } : {}),
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((result) => result.status === 'Error');
-    throw new InternalError({ message: `Migrating the internal storage tables failed${failed ? ` at ${failed.migrationName}` : ''}`, cause: error });
-  }
+export function migrateStorageTables(db: Kysely<StorageDatabase>, dialect: SqlDialectName): Promise<void> {
+  return runMigrations({ db, dialect }, { name: 'vector_storage', migrations: migrations(dialect) });
 }
