@@ -1,4 +1,5 @@
 import {
+  CancelledError,
   type FileChange,
   type GitSource,
   LimitExceededError,
@@ -6,6 +7,7 @@ import {
   type StorageBackendV1,
   type StorageProject,
   ValidationError,
+  VectorError,
   defineStorageBackend,
 } from '@vector/core';
 import { createGitHubClient } from './create-github-client.js';
@@ -113,7 +115,16 @@ export function createGitHubStorage(options: GitHubStorageOptions = {}): GitHubS
     async saveVersion(input) {
       const changes = checkChanges(input.changes);
       const context = contextFor(input.project, input.signal);
-      return saveVersion(context, { projectId: input.project.id, parentRef: input.parentRef, changes, message: input.message, author: input.author });
+      try {
+        if (input.signal?.aborted) throw input.signal.reason;
+        return await saveVersion(context, { projectId: input.project.id, parentRef: input.parentRef, changes, message: input.message, author: input.author });
+      } catch (error) {
+        // An abort surfaces from fetch as a network error; report it as what it is.
+        if (input.signal?.aborted && !(VectorError.isInstance(error) && error.code === 'CONFLICT')) {
+          throw new CancelledError({ message: 'Saving the version was cancelled; if the branch had not moved yet nothing is visible.', cause: error });
+        }
+        throw error;
+      }
     },
 
     async listFiles({ project, ref }) {

@@ -153,6 +153,18 @@ describe('saveVersion', () => {
     expect(repo.refs.get('refs/heads/main')).toBe(pushed);
   });
 
+  it('is a CancelledError when the signal is aborted, leaving the branch where it was', async () => {
+    const storage = fakeStorage(fake);
+    const project = newProject();
+    await storage.createProject?.({ project });
+    const before = fake.repository('acme', `my-app-${project.id}`)?.refs.get('refs/heads/main');
+    const controller = new AbortController();
+    fake.beforeNext((method, path) => method === 'POST' && path.endsWith('/git/trees'), () => controller.abort());
+    const error = await rejection(storage.saveVersion({ project, parentRef: null, changes: [write('a.txt', 'a')], message: 'v1', author, signal: controller.signal }));
+    expect(error).toMatchObject({ code: 'CANCELLED' });
+    expect(fake.repository('acme', `my-app-${project.id}`)?.refs.get('refs/heads/main')).toBe(before);
+  });
+
   it('refuses a second first version (null parent) once a version exists', async () => {
     const storage = fakeStorage(fake);
     const project = newProject();
