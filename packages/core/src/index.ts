@@ -13,4 +13,5 @@ export type { JobQueue, JobHandler } from './engine/job-queue.js';
 export type * from './engine/vector-types.js';
 export { createVector, type VectorOptions } from './engine/create-vector.js';
 export { createInProcessQueue } from './engine/in-process-queue.js';
+export { createEventBus } from './engine/create-event-bus.js';
 export type { CoreDatabase } from './engine/database-schema.js';

@@ -97,7 +97,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
 
   app.addHook('onReady', async () => {
     await options.vector.migrate();
-    await migrateServerTables(db);
+    await migrateServerTables({ db, dialect: options.vector.dialect });
   });
   app.addHook('preClose', async () => {
     shuttingDown = true;

@@ -24,7 +24,7 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
  * so the cost is O(changed files), not O(project). The ref is the SHA-256 of the version's
  * project, parent, root tree, message and author: saving the same thing twice is idempotent.
  */
-export async function saveVersion(context: StorageContext, input: SaveVersionInput): Promise<{ ref: string }> {
+export async function saveVersion(context: StorageContext, input: SaveVersionInput): Promise<{ ref: string; fileCount: number }> {
   throwIfAborted(input.signal);
   const projectId = input.project.id;
   const changes = validateChanges(input.changes, context.maxFileBytes);
@@ -63,5 +63,5 @@ export async function saveVersion(context: StorageContext, input: SaveVersionInp
       .onConflict((conflict) => conflict.column('ref').doUpdateSet({ touched_at: touchedAt }))
       .execute();
   });
-  return { ref };
+  return { ref, fileCount: built.fileCount };
 }

@@ -169,6 +169,30 @@ export function createVector(options: VectorOptions): Vector {
       const row = await engine.db.selectFrom('vector_agent_jobs').select(['organization_id', 'project_id']).where('id', '=', id).executeTakeFirst();
       return row ? { organizationId: row.organization_id, projectId: row.project_id } : null;
     },
+    async locateDeployment(deploymentId) {
+      if (settings.migrate) await migrate();
+      const id = parseInput(idSchema, deploymentId, 'deployment id');
+      const row = await engine.db.selectFrom('vector_deployments').select(['organization_id', 'project_id']).where('id', '=', id).executeTakeFirst();
+      return row ? { organizationId: row.organization_id, projectId: row.project_id } : null;
+    },
+    async collectStorageGarbage(options) {
+      if (settings.migrate) await migrate();
+      const { graceMs } = parseInput(z.object({ graceMs: z.number().int().min(0).default(3_600_000) }), options ?? {}, 'garbage collection options');
+      const startedBefore = new Date(engine.now().getTime() - graceMs);
+      const results: Array<{ backend: string; removedObjects: number; freedBytes: number }> = [];
+      for (const [name, backend] of storage) {
+        if (!backend.capabilities.garbageCollection || !backend.collectGarbage) continue;
+        const rows = await engine.db
+          .selectFrom('vector_code_versions as v')
+          .innerJoin('vector_projects as p', 'p.id', 'v.project_id')
+          .select('v.storage_ref')
+          .where('p.storage_backend', '=', name)
+          .execute();
+        const outcome = await backend.collectGarbage({ liveRefs: new Set(rows.map((row) => row.storage_ref)), startedBefore });
+        results.push({ backend: name, ...outcome });
+      }
+      return results;
+    },
     migrate,
     async start() {
       if (started) return;

@@ -199,6 +199,14 @@ export interface Vector {
   scope(input: VectorScopeInput): VectorScope;
   /** Looks up a job's organization and project without a scope (for queue workers and SSE routing). */
   locateJob(jobId: string): Promise<{ organizationId: string; projectId: string } | null>;
+  /** Looks up a deployment's organization and project without a scope (for event routing). */
+  locateDeployment(deploymentId: string): Promise<{ organizationId: string; projectId: string } | null>;
+  /**
+   * Asks every storage backend that can collect garbage to delete content no CodeVersion
+   * references. Content saved within `graceMs` (default one hour) is kept, so saves in
+   * flight are safe.
+   */
+  collectStorageGarbage(options?: { graceMs?: number }): Promise<Array<{ backend: string; removedObjects: number; freedBytes: number }>>;
   /** Runs migrations (idempotent). `createVector` does not migrate by itself unless `migrate: true`. */
   migrate(): Promise<void>;
   /**

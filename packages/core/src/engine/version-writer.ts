@@ -58,14 +58,15 @@ export async function writeVersion(engine: EngineContext, input: WriteVersionInp
 
   const backend = storageFor(engine, project);
   const storageProject = toStorageProject(project);
-  const { ref } = await backend.saveVersion({
+  const saved = await backend.saveVersion({
     project: storageProject,
     parentRef,
     changes: input.changes,
     message: input.message,
     author: { name: `${input.actor.type}:${input.actor.id}`, email: `${input.actor.type}.${input.actor.id.replace(/[^a-zA-Z0-9._-]/g, '_')}@users.vector.invalid` },
   });
-  const fileCount = (await backend.listFiles({ project: storageProject, ref })).length;
+  const ref = saved.ref;
+  const fileCount = saved.fileCount ?? (await backend.listFiles({ project: storageProject, ref })).length;
 
   return engine.transaction(async (trx, afterCommit) => {
     const versionId = engine.newId();

@@ -6,6 +6,8 @@ import { VectorError } from './vector-error.js';
  * and retry; Vector never overwrites silently.
  */
 export class ConflictError extends VectorError {
+  /** The stable code of this error class. */
+  static readonly code = 'CONFLICT';
   readonly code = 'CONFLICT';
   constructor(options: { message: string; details?: Record<string, unknown>; cause?: unknown }) {
     super('ConflictError', options);

@@ -2,6 +2,8 @@ import { VectorError } from './vector-error.js';
 
 /** A size, budget or rate limit was exceeded (file too large, token budget spent). */
 export class LimitExceededError extends VectorError {
+  /** The stable code of this error class. */
+  static readonly code = 'LIMIT_EXCEEDED';
   readonly code = 'LIMIT_EXCEEDED';
   /** Which limit, e.g. `file_size`, `job_tokens`, `job_steps`. */
   readonly limit: string;

@@ -2,6 +2,8 @@ import { VectorError, type VectorErrorOptions } from './vector-error.js';
 
 /** The entity does not exist, or exists in another organization (never say which). */
 export class NotFoundError extends VectorError {
+  /** The stable code of this error class. */
+  static readonly code = 'NOT_FOUND';
   readonly code = 'NOT_FOUND';
   /** The kind of entity looked up, e.g. `project`. */
   readonly entity: string;

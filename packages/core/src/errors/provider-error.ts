@@ -5,6 +5,8 @@ import { VectorError } from './vector-error.js';
  * whether a later retry may succeed; `retryAfterMs` carries the service's hint when given.
  */
 export class ProviderError extends VectorError {
+  /** The stable code of this error class. */
+  static readonly code = 'PROVIDER_ERROR';
   readonly code = 'PROVIDER_ERROR';
   override readonly isRetryable: boolean;
   /** Which plugin or service failed, e.g. `railway`. */

@@ -8,6 +8,8 @@ export interface ValidationIssue {
 
 /** The input is malformed. `issues` lists every problem found, not just the first. */
 export class ValidationError extends VectorError {
+  /** The stable code of this error class. */
+  static readonly code = 'VALIDATION_FAILED';
   readonly code = 'VALIDATION_FAILED';
   readonly issues: ReadonlyArray<ValidationIssue>;
   constructor(options: { message: string; issues?: ReadonlyArray<ValidationIssue>; cause?: unknown }) {

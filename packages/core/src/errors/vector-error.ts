@@ -33,9 +33,15 @@ export abstract class VectorError extends Error {
     this.details = options.details;
   }
 
-  /** True for any Vector error, including ones from another copy of this package. */
-  static isInstance(error: unknown): error is VectorError {
-    return typeof error === 'object' && error !== null && marker in error && (error as Record<symbol, unknown>)[marker] === true;
+  /**
+   * True for a Vector error of this class, including one from another copy of this package:
+   * `VectorError.isInstance` accepts any Vector error, `ConflictError.isInstance` only errors
+   * whose `code` is `CONFLICT`.
+   */
+  static isInstance<T extends VectorError>(this: { prototype: T }, error: unknown): error is T {
+    if (typeof error !== 'object' || error === null || !(marker in error) || (error as Record<symbol, unknown>)[marker] !== true) return false;
+    const expected = (this as unknown as { code?: unknown }).code;
+    return typeof expected !== 'string' || (error as { code?: unknown }).code === expected;
   }
 
   /** A JSON-safe view: code, message, details. */

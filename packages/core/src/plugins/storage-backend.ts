@@ -69,7 +69,7 @@ export interface StorageBackendV1 {
     message: string;
     author: { name: string; email: string };
     signal?: AbortSignal;
-  }): Promise<{ ref: string }>;
+  }): Promise<{ ref: string; /** Files in the saved version, when the backend knows it cheaply. */ fileCount?: number }>;
   /** Files at `ref`; all of them, or only `paths` (missing paths are left out). */
   getFiles(input: { project: StorageProject; ref: string; paths?: ReadonlyArray<string> }): Promise<SourceFile[]>;
   /** One file at `ref`, or null when the path does not exist there. */

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type AgentJobEvent, type Deployment, ValidationError, type Vector, type VectorEventBus, type VectorEvents } from '@vector/core';
+import { type AgentJobEvent, createEventBus, type Deployment, ValidationError, type Vector, type VectorEventBus, type VectorEvents } from '@vector/core';
 import type pg from 'pg';
-import { createLocalBus } from './create-local-bus.js';
 
 /** Events that cross processes; the rest stay local. */
 const bridged = ['job.event', 'job.updated', 'deployment.updated', 'deployment.log', 'version.created', 'project.updated'] as const;
@@ -34,7 +33,7 @@ export function createPostgresEventBridge(options: { connectionString: string; c
   const channel = options.channel ?? 'vector_events';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new ValidationError({ message: 'The event channel must be a lower-case SQL identifier', issues: [{ path: ['channel'], message: 'invalid' }] });
   const origin = randomUUID();
-  const local = createLocalBus();
+  const local = createEventBus();
   let vector: Vector | null = null;
   let listener: pg.Client | null = null;
   let publisher: pg.Pool | null = null;
