@@ -2,7 +2,7 @@
 // Proves every public package would publish correctly, before `changeset publish` does it:
 //   1. builds the packages (skip with --skip-build);
 //   2. packs each one with `pnpm pack` (which rewrites workspace:^ ranges) and checks the
-//      tarball holds every file `exports`/`main`/`types` name, nothing outside `files`, and
+//      tarball holds every file `exports`/`main`/`types`/`bin` name, nothing outside `files`, and
 //      no `workspace:` range;
 //   3. runs publint on the unpacked tarball (exactly what npm would receive);
 //   4. npm-installs all tarballs into a scratch project and imports each package there,
@@ -34,7 +34,7 @@ function run(command, commandArgs, options = {}) {
   return result.stdout;
 }
 
-/** Every file path a manifest's `exports` (any nesting of conditions), `main`, `module` and `types` name. */
+/** Every file path a manifest's `exports` (any nesting of conditions), `main`, `module`, `types` and `bin` name. */
 function entryFiles(manifest) {
   const found = new Set();
   const visit = (value) => {
@@ -42,6 +42,7 @@ function entryFiles(manifest) {
     else if (value && typeof value === 'object') Object.values(value).forEach(visit);
   };
   visit(manifest.exports);
+  visit(manifest.bin);
   for (const field of ['main', 'module', 'types', 'typings']) if (typeof manifest[field] === 'string') visit(manifest[field]);
   return [...found].filter((path) => !path.includes('*'));
 }
@@ -103,7 +104,7 @@ try {
     const packed = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8'));
     const before = problems.length;
 
-    for (const file of entryFiles(packed)) if (!contents.includes(file)) problem(`${manifest.name}: ${file} is named by exports/main/types but is not in the tarball`);
+    for (const file of entryFiles(packed)) if (!contents.includes(file)) problem(`${manifest.name}: ${file} is named by exports/main/types/bin but is not in the tarball`);
     if (!Array.isArray(packed.files)) problem(`${manifest.name}: package.json has no "files" list`);
     else for (const file of contents) if (!allowedByFiles(file, packed.files)) problem(`${manifest.name}: ${file} is packed but outside "files"`);
     if (!packed.exports?.['.']) problem(`${manifest.name}: exports has no "." entry`);
