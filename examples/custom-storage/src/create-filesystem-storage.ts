@@ -44,11 +44,8 @@ const manifestSchema = z.object({
 });
 type Manifest = z.infer<typeof manifestSchema>;
 
-const byPath = <T extends { path: string } | readonly [string, ...unknown[]]>(a: T, b: T) => {
-  const left = 'path' in a ? a.path : a[0];
-  const right = 'path' in b ? b.path : b[0];
-  return left < right ? -1 : left > right ? 1 : 0;
-};
+/** Manifest entries sorted by path, the order every listing and diff must have. */
+const byPath = (a: readonly [string, ...unknown[]], b: readonly [string, ...unknown[]]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 /**
  * A {@link StorageBackend} that keeps code versions as plain files under `root`: each file's
