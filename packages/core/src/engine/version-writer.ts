@@ -68,7 +68,7 @@ export async function writeVersion(engine: EngineContext, input: WriteVersionInp
   const ref = saved.ref;
   const fileCount = saved.fileCount ?? (await backend.listFiles({ project: storageProject, ref })).length;
 
-  return engine.transaction(async (trx, afterCommit) => {
+  const version = await engine.transaction(async (trx, afterCommit) => {
     const versionId = engine.newId();
     const now = engine.nowIso();
     const advanced = await trx
@@ -117,4 +117,18 @@ export async function writeVersion(engine: EngineContext, input: WriteVersionInp
     afterCommit(() => engine.events.emit('version.created', { organizationId: project.organization_id, projectId: project.id, version }));
     return version;
   });
+  if (backend.finalizeVersion) {
+    try {
+      await backend.finalizeVersion({ project: storageProject, ref, parentRef });
+    } catch (error) {
+      // The version is recorded and readable by ref; only the backend's public head lags.
+      engine.events.emit('warning', {
+        organizationId: project.organization_id,
+        projectId: project.id,
+        code: 'STORAGE_FINALIZE_FAILED',
+        message: `Version ${version.number} is saved, but ${backend.name} could not publish it: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  }
+  return version;
 }

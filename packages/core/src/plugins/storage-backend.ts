@@ -70,6 +70,16 @@ export interface StorageBackendV1 {
     author: { name: string; email: string };
     signal?: AbortSignal;
   }): Promise<{ ref: string; /** Files in the saved version, when the backend knows it cheaply. */ fileCount?: number }>;
+  /**
+   * Optional second phase of a save, called once the engine has recorded the version. A
+   * backend whose saves are visible to others (a git branch) should move its public head
+   * here rather than in `saveVersion`: then a crash between saving and recording leaves no
+   * unrecorded head behind. Must be idempotent, and must tolerate never being called (a
+   * crash right after recording): a later `saveVersion` whose `parentRef` is a recorded but
+   * unfinalized ref has to succeed. A failure here does not undo the recorded version; the
+   * engine reports it as a warning.
+   */
+  finalizeVersion?(input: { project: StorageProject; ref: string; parentRef: string | null }): Promise<void>;
   /** Files at `ref`; all of them, or only `paths` (missing paths are left out). */
   getFiles(input: { project: StorageProject; ref: string; paths?: ReadonlyArray<string> }): Promise<SourceFile[]>;
   /** One file at `ref`, or null when the path does not exist there. */
