@@ -130,7 +130,7 @@ export function createFilesystemStorage(options: FilesystemStorageOptions = {}):
       const text = JSON.stringify(manifest);
       const ref = sha256Hex(new TextEncoder().encode(text));
       await layout.writeAtomically(layout.manifestPath(project.id, ref), text);
-      return { ref };
+      return { ref, fileCount: manifest.files.length };
     },
 
     async getFiles({ project, ref, paths }) {
