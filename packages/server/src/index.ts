@@ -7,4 +7,5 @@ export { loadConfig, type ServerConfig } from './load-config.js';
 export type { Authenticate, Principal } from './auth/principal.js';
 export type { ApiKey, ApiKeyStore } from './auth/api-key-store.js';
 export { createApiKeyStore } from './auth/api-key-store.js';
+export type { ServerDatabase } from './auth/server-migrations.js';
 export type { ErrorBody } from './plumbing/error-response.js';

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { buildServer } from './build-server.js';
 import { loadConfig, type ServerConfig } from './load-config.js';
 import { createRuntime } from './runtime/create-runtime.js';

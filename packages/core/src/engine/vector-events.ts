@@ -7,7 +7,7 @@ import type { Deployment, DeploymentLog } from '../schemas/deployment.js';
 import type { Project } from '../schemas/project.js';
 
 /** Every event carries its tenant so subscribers can filter without a lookup. */
-interface Scoped {
+export interface VectorEventScope {
   organizationId: string;
   projectId: string;
 }
@@ -18,14 +18,14 @@ interface Scoped {
  */
 export type VectorEvents = {
   /** A job event was persisted (delivered in `sequence` order per job). */
-  'job.event': Scoped & { jobId: string; event: AgentJobEvent };
+  'job.event': VectorEventScope & { jobId: string; event: AgentJobEvent };
   /** A job's row changed (status, usage, result). */
-  'job.updated': Scoped & { job: AgentJob };
-  'version.created': Scoped & { version: CodeVersion };
-  'project.updated': Scoped & { project: Project };
-  'deployment.updated': Scoped & { deployment: Deployment };
+  'job.updated': VectorEventScope & { job: AgentJob };
+  'version.created': VectorEventScope & { version: CodeVersion };
+  'project.updated': VectorEventScope & { project: Project };
+  'deployment.updated': VectorEventScope & { deployment: Deployment };
   /** A deployment log line was persisted. */
-  'deployment.log': Scoped & { deploymentId: string; log: DeploymentLog };
+  'deployment.log': VectorEventScope & { deploymentId: string; log: DeploymentLog };
   'audit.created': { organizationId: string; entry: AuditLog };
   /** A non-fatal problem (e.g. a provider call that will be retried). */
   warning: { organizationId?: string; projectId?: string; code: string; message: string };

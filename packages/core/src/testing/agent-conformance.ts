@@ -26,7 +26,7 @@ export type { AgentScenario };
 export const agentConformanceTests: ReadonlyArray<string> = agentConformanceCases.map((entry) => entry.name);
 
 /**
- * The agent contract's conformance suite: runs the agent on a real {@link AgentRunContext}
+ * The agent contract's conformance suite: runs the agent on a real `AgentRunContext`
  * (see `createAgentTestContext`) and checks every event against `agentEventSchema`, that a
  * run ends with exactly one `result` with valid paths, sane usage, and that an aborted
  * signal stops the run without a `result`.
