@@ -9,7 +9,7 @@ import { idSchema, jsonObjectSchema } from '../schemas/common.js';
 import { writeAudit } from './audit-writer.js';
 import { appendJobEvent } from './job-events.js';
 import { toJson } from './json-column.js';
-import { readPage, toPage } from './pagination.js';
+import { afterCreatedCursor, readPage, toPage } from './pagination.js';
 import { toAgentJob, toChatMessage, toJobEvent, toSession } from './row-mappers.js';
 import { loadProject, type ScopeContext } from './scope-context.js';
 import type { AgentApi } from './vector-types.js';
@@ -85,7 +85,7 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
       const project = await loadProject(scope, projectId);
       const { limit, cursor } = readPage(page);
       let query = db.selectFrom('vector_agent_sessions').selectAll().where('project_id', '=', project.id).orderBy('created_at').orderBy('id').limit(limit + 1);
-      if (cursor) query = query.where((eb) => eb.or([eb('created_at', '>', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '>', cursor.id)])]));
+      if (cursor) query = query.where(afterCreatedCursor(cursor, 'asc'));
       return toPage(await query.execute(), limit, toSession, (row) => ({ key: row.created_at, id: row.id }));
     },
 
@@ -180,7 +180,7 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
       if (parsed.projectId) query = query.where('project_id', '=', parsed.projectId);
       if (parsed.sessionId) query = query.where('session_id', '=', parsed.sessionId);
       if (parsed.status) query = query.where('status', '=', parsed.status);
-      if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '<', cursor.id)])]));
+      if (cursor) query = query.where(afterCreatedCursor(cursor, 'desc'));
       return toPage(await query.execute(), limit, toAgentJob, (row) => ({ key: row.created_at, id: row.id }));
     },
 

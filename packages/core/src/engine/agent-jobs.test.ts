@@ -40,7 +40,19 @@ function gatedAgent(gate: { wait: Promise<void> | null; started?: () => void }) 
 }
 
 describeEachDatabase('agent jobs', (database) => {
-  const gate: { wait: Promise<void> | null; release?: () => void; started?: () => void } = { wait: null };
+  const gate: { wait: Promise<void> | null; started?: () => void } = { wait: null };
+
+  // Holds the gated agent mid-job until `release()`; `running` resolves once it is there.
+  function closeGate(): { running: Promise<void>; release: () => void } {
+    let release = () => undefined as void;
+    const running = new Promise<void>((resolve) => {
+      gate.started = resolve;
+    });
+    gate.wait = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return { running, release };
+  }
   const engine = useEngine(database, {
     agents: () => [
       gatedAgent(gate),
@@ -87,15 +99,7 @@ describeEachDatabase('agent jobs', (database) => {
   });
 
   it('cancels a running job, stopping the agent and saving nothing', async () => {
-    let release = () => undefined as void;
-    let started = () => undefined as void;
-    const running = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    gate.wait = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    gate.started = started;
+    const { running, release } = closeGate();
     const { scope } = engine();
     const { project, version } = await projectWithVersion();
     const session = await scope.agent.createSession({ projectId: project.id, agentType: 'gated' });
@@ -145,15 +149,7 @@ describeEachDatabase('agent jobs', (database) => {
   });
 
   it('fails with a conflict when a manual edit lands while the agent works', async () => {
-    let release = () => undefined as void;
-    let started = () => undefined as void;
-    const running = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    gate.wait = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    gate.started = started;
+    const { running, release } = closeGate();
     const { scope } = engine();
     const { project, version } = await projectWithVersion();
     const session = await scope.agent.createSession({ projectId: project.id, agentType: 'gated' });
@@ -169,15 +165,7 @@ describeEachDatabase('agent jobs', (database) => {
   });
 
   it('hands a job interrupted by shutdown back to the queue and finishes it on restart', async () => {
-    let release = () => undefined as void;
-    let started = () => undefined as void;
-    const running = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    gate.wait = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    gate.started = started;
+    const { running, release } = closeGate();
     const { scope, vector } = engine();
     const { project } = await projectWithVersion();
     const session = await scope.agent.createSession({ projectId: project.id, agentType: 'gated' });

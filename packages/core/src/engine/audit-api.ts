@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseInput } from '../errors/from-zod.js';
 import { idSchema, timestampSchema } from '../schemas/common.js';
-import { readPage, toPage } from './pagination.js';
+import { afterCreatedCursor, readPage, toPage } from './pagination.js';
 import { toAuditLog } from './row-mappers.js';
 import type { ScopeContext } from './scope-context.js';
 import type { AuditApi } from './vector-types.js';
@@ -28,7 +28,7 @@ export function createAuditApi(scope: ScopeContext): AuditApi {
       // Stored timestamps are UTC ISO text, which sorts chronologically.
       if (parsed.since) query = query.where('created_at', '>=', new Date(parsed.since).toISOString());
       if (parsed.until) query = query.where('created_at', '<', new Date(parsed.until).toISOString());
-      if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '<', cursor.id)])]));
+      if (cursor) query = query.where(afterCreatedCursor(cursor, 'desc'));
       return toPage(await query.execute(), limit, toAuditLog, (row) => ({ key: row.created_at, id: row.id }));
     },
   };

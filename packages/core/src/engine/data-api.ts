@@ -9,7 +9,7 @@ import { dataColumnSchema, type DataColumn } from '../schemas/data-table.js';
 import { writeAudit } from './audit-writer.js';
 import { rowSchemaFor } from './data-row-validator.js';
 import { fromJson, toJson } from './json-column.js';
-import { readPage, toPage } from './pagination.js';
+import { afterCreatedCursor, readPage, toPage } from './pagination.js';
 import { toDataRow, toDataTable } from './row-mappers.js';
 import { loadProject, type ScopeContext } from './scope-context.js';
 import type { DataApi } from './vector-types.js';
@@ -124,7 +124,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
         const rows = await select.orderBy(jsonSortKey(parsed.orderBy.column), parsed.orderBy.direction).orderBy('id').limit(limit + 1).offset(offset).execute();
         return toPage(rows, limit, toDataRow, () => ({ key: offset + limit, id: 'offset' }));
       }
-      if (cursor) select = select.where((eb) => eb.or([eb('created_at', '>', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '>', cursor.id)])]));
+      if (cursor) select = select.where(afterCreatedCursor(cursor, 'asc'));
       const rows = await select.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
       return toPage(rows, limit, toDataRow, (row) => ({ key: row.created_at, id: row.id }));
     },

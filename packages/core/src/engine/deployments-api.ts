@@ -8,7 +8,7 @@ import { deploymentEnvironmentSchema, deploymentStatusSchema } from '../schemas/
 import { writeAudit } from './audit-writer.js';
 import type { DeploymentDriver } from './deployment-driver.js';
 import { toJson } from './json-column.js';
-import { readPage, toPage } from './pagination.js';
+import { afterCreatedCursor, readPage, toPage } from './pagination.js';
 import { toDeployment, toDeploymentLog } from './row-mappers.js';
 import { loadProject, type ScopeContext } from './scope-context.js';
 import type { DeploymentsApi } from './vector-types.js';
@@ -151,7 +151,7 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
       if (parsed.projectId) query = query.where('project_id', '=', parsed.projectId);
       if (parsed.environment) query = query.where('environment', '=', parsed.environment);
       if (parsed.status) query = query.where('status', '=', parsed.status);
-      if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '<', cursor.id)])]));
+      if (cursor) query = query.where(afterCreatedCursor(cursor, 'desc'));
       return toPage(await query.execute(), limit, toDeployment, (row) => ({ key: row.created_at, id: row.id }));
     },
 

@@ -5,7 +5,7 @@ import { NotFoundError } from '../errors/not-found-error.js';
 import { actorSchema, idSchema } from '../schemas/common.js';
 import { writeAudit } from './audit-writer.js';
 import type { EngineContext } from './engine-context.js';
-import { readPage, toPage } from './pagination.js';
+import { afterCreatedCursor, readPage, toPage } from './pagination.js';
 import { toOrganization } from './row-mappers.js';
 import { toStorageProject } from './scope-context.js';
 import type { OrganizationsApi } from './vector-types.js';
@@ -60,7 +60,7 @@ export function createOrganizationsApi(context: EngineContext): OrganizationsApi
     async list(page) {
       const { limit, cursor } = readPage(page);
       let query = db.selectFrom('vector_organizations').selectAll().orderBy('created_at').orderBy('id').limit(limit + 1);
-      if (cursor) query = query.where((eb) => eb.or([eb('created_at', '>', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '>', cursor.id)])]));
+      if (cursor) query = query.where(afterCreatedCursor(cursor, 'asc'));
       return toPage(await query.execute(), limit, toOrganization, (row) => ({ key: row.created_at, id: row.id }));
     },
     async update(organizationId, patch, actor) {

@@ -1,3 +1,4 @@
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import { ValidationError } from '../errors/validation-error.js';
 import { type Page, type PageInput, pageInputSchema } from '../schemas/common.js';
 import { parseInput } from '../errors/from-zod.js';
@@ -30,4 +31,12 @@ export function toPage<Row, Item>(rows: Row[], limit: number, map: (row: Row) =>
   const last = kept.at(-1);
   const nextCursor = hasMore && last ? Buffer.from(JSON.stringify([keyOf(last).key, keyOf(last).id])).toString('base64url') : null;
   return { items: kept.map(map), nextCursor };
+}
+
+/**
+ * The keyset condition for "rows after this cursor" in `(created_at, id)` order: a row-value
+ * comparison, which SQLite and PostgreSQL both support and index.
+ */
+export function afterCreatedCursor(cursor: Cursor, direction: 'asc' | 'desc'): RawBuilder<SqlBool> {
+  return sql<SqlBool>`(created_at, id) ${sql.raw(direction === 'asc' ? '>' : '<')} (${String(cursor.key)}, ${cursor.id})`;
 }

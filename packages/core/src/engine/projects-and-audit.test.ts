@@ -60,5 +60,14 @@ describeEachDatabase('projects, organizations and audit', (database) => {
     expect((await scope.audit.list({ actorId: 'someone-else' })).items).toHaveLength(0);
     expect((await scope.audit.list({ since: start, projectId: project.id }, { limit: 100 })).items).toHaveLength(8);
     expect((await scope.audit.list({ until: start, projectId: project.id })).items).toHaveLength(0);
+    // Newest-first keyset pages add up to the unpaged list, in the same order.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof scope.audit.list>> = await scope.audit.list({ projectId: project.id }, { limit: 3, cursor });
+      paged.push(...page.items.map((entry) => entry.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(entries.map((entry) => entry.id));
   });
 });

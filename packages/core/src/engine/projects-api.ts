@@ -4,7 +4,7 @@ import { ValidationError } from '../errors/validation-error.js';
 import { jsonObjectSchema } from '../schemas/common.js';
 import { writeAudit } from './audit-writer.js';
 import { toJson } from './json-column.js';
-import { readPage, toPage } from './pagination.js';
+import { afterCreatedCursor, readPage, toPage } from './pagination.js';
 import { toProject } from './row-mappers.js';
 import { loadProject, type ScopeContext, storageFor, toStorageProject } from './scope-context.js';
 import type { ProjectsApi } from './vector-types.js';
@@ -63,7 +63,7 @@ export function createProjectsApi(scope: ScopeContext): ProjectsApi {
     async list(page) {
       const { limit, cursor } = readPage(page);
       let query = db.selectFrom('vector_projects').selectAll().where('organization_id', '=', organizationId).orderBy('created_at').orderBy('id').limit(limit + 1);
-      if (cursor) query = query.where((eb) => eb.or([eb('created_at', '>', String(cursor.key)), eb.and([eb('created_at', '=', String(cursor.key)), eb('id', '>', cursor.id)])]));
+      if (cursor) query = query.where(afterCreatedCursor(cursor, 'asc'));
       return toPage(await query.execute(), limit, toProject, (row) => ({ key: row.created_at, id: row.id }));
     },
     async get(projectId) {
