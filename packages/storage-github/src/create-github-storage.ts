@@ -12,6 +12,7 @@ import {
 } from '@vector/core';
 import { createGitHubClient } from './create-github-client.js';
 import { diffVersions } from './diff-versions.js';
+import { finalizeVersion } from './finalize-version.js';
 import { findTreeFile, listTree, readBlob, readCommit } from './git-reader.js';
 import { statusOf, toVectorError } from './github-error.js';
 import type { GitHubStorageOptions } from './github-storage-options.js';
@@ -23,11 +24,19 @@ import { saveVersion } from './save-version.js';
 
 /** The GitHub storage backend: core's storage contract plus repository import. */
 export interface GitHubStorage extends StorageBackendV1 {
+  /**
+   * Publishes a recorded version: fast-forwards the project's branch to its commit (see
+   * {@link createGitHubStorage}). The engine calls it; call it yourself only for a ref you
+   * recorded outside the engine, such as one from `importRepository`.
+   * @throws ConflictError when the branch holds commits the version does not build on.
+   */
+  finalizeVersion(input: { project: StorageProject; ref: string; parentRef: string | null }): Promise<void>;
   describeGitSource(input: { project: StorageProject; ref: string }): Promise<GitSource>;
   /**
    * Makes an existing repository's commit a project's first version: copies its files
    * into the project's repository (or, when that is the same repository, uses the commit
-   * as is) and returns a ref to pass as the first version's storage ref.
+   * as is) and returns a ref to pass as the first version's storage ref. Like every save
+   * it is not published on the branch until `finalizeVersion` (or the next version's) runs.
    */
   importRepository(input: ImportRepositoryInput): Promise<{ ref: string }>;
 }
@@ -42,6 +51,11 @@ function webUrl(baseUrl: string, owner: string, repository: string): string {
 /**
  * Creates a storage backend that keeps each version as one commit on a GitHub branch,
  * written through the Git Data API (no clone). `ref`s are commit SHAs.
+ *
+ * Saves take two phases: `saveVersion` writes the commit without touching the branch, and
+ * `finalizeVersion`, which the engine calls once it recorded the version, fast-forwards the
+ * branch to it. A crash in between leaves only an unreferenced commit; the next save, based
+ * on the last recorded version, still succeeds and its finalize publishes both.
  *
  * @example
  * ```ts
@@ -121,10 +135,14 @@ export function createGitHubStorage(options: GitHubStorageOptions = {}): GitHubS
       } catch (error) {
         // An abort surfaces from fetch as a network error; report it as what it is.
         if (input.signal?.aborted && !(VectorError.isInstance(error) && error.code === 'CONFLICT')) {
-          throw new CancelledError({ message: 'Saving the version was cancelled; if the branch had not moved yet nothing is visible.', cause: error });
+          throw new CancelledError({ message: 'Saving the version was cancelled; nothing was published.', cause: error });
         }
         throw error;
       }
+    },
+
+    finalizeVersion({ project, ref, parentRef }) {
+      return finalizeVersion(contextFor(project), { ref, parentRef });
     },
 
     async listFiles({ project, ref }) {

@@ -1,8 +1,10 @@
-import { CancelledError, ConflictError, type FileChange, isBinaryContent, ProviderError, ValidationError } from '@vector/core';
+import { CancelledError, type FileChange, isBinaryContent, ProviderError, ValidationError } from '@vector/core';
+import { branchMoved, readBranchHead } from './branch-head.js';
 import { gitBlobSha } from './git-blob-sha.js';
 import { gitTreeSha } from './git-tree-sha.js';
 import { type CommitInfo, listTree, readCommit, type TreeFile } from './git-reader.js';
-import { githubMessageOf, statusOf, toVectorError } from './github-error.js';
+import { toVectorError } from './github-error.js';
+import { relateCommits } from './relate-commits.js';
 import { mapWithConcurrency, type RepositoryContext, repoParams } from './repository-context.js';
 
 /** Trailer on every commit this backend makes; tells a Vector version from a repository's own initial commit. */
@@ -30,30 +32,7 @@ const INLINE_FILE_MAX_BYTES = 256 * 1024;
 const INLINE_TOTAL_MAX_BYTES = 2 * 1024 * 1024;
 
 function checkSignal(context: RepositoryContext): void {
-  if (context.signal?.aborted) throw new CancelledError({ message: 'Saving the version was cancelled before the branch moved; nothing is visible.', cause: context.signal.reason });
-}
-
-function moved(context: RepositoryContext, expected: string | null, actual: string | null, cause?: unknown): ConflictError {
-  const { owner, repository, branch } = context.location;
-  return new ConflictError({
-    message: `Branch ${branch} of ${owner}/${repository} is at ${actual ?? '(no commit)'} but this version was based on ${expected ?? '(none)'}: someone else moved it. Re-read and retry.`,
-    details: { owner, repository, branch, expectedRef: expected, actualRef: actual },
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
-
-async function readBranchHead(context: RepositoryContext): Promise<string | null> {
-  try {
-    const { data } = await context.octokit.rest.git.getRef({ ...repoParams(context), ref: `heads/${context.location.branch}`, request: { signal: context.signal } });
-    return data.object.sha;
-  } catch (error) {
-    if (statusOf(error) === 404) return null;
-    if (statusOf(error) === 409) {
-      const { owner, repository } = context.location;
-      throw new ProviderError({ provider: 'github', status: 409, isRetryable: false, message: `Repository ${owner}/${repository} is empty; GitHub's Git Data API needs one commit (create it with auto_init or push a first commit).`, cause: error });
-    }
-    throw toVectorError(error, 'reading the branch');
-  }
+  if (context.signal?.aborted) throw new CancelledError({ message: 'Saving the version was cancelled; nothing was published.', cause: context.signal.reason });
 }
 
 /** Path and its ancestors must not be a file and a directory at once. */
@@ -70,25 +49,38 @@ function checkFileDirectoryClashes(paths: ReadonlySet<string>): void {
 }
 
 /**
- * Commits `changes` on top of `parentRef` through the Git Data API: blobs only for content
- * the parent tree lacks, a tree on `base_tree`, a commit whose parent is `parentRef`, then
- * a fast-forward-only move of the branch. A branch that moved since `parentRef` is a
- * `ConflictError`, before or during the move; nothing is ever force-pushed.
+ * A branch that is not at `parentRef` is still safe to build on when `parentRef` descends
+ * from it: the versions in between were recorded but never published (a crash or a failed
+ * `finalizeVersion`), and publishing the new commit fast-forwards over them. The usual gap
+ * is one version, answered by the parent's own parent list; longer gaps ask compare once.
+ */
+async function isBehindParent(context: RepositoryContext, head: string, parent: CommitInfo): Promise<boolean> {
+  if (parent.parents.includes(head)) return true;
+  return (await relateCommits(context, head, parent.sha)) === 'ahead';
+}
+
+/**
+ * Phase one of a save: commits `changes` on top of `parentRef` through the Git Data API —
+ * blobs only for content the parent tree lacks, a tree on `base_tree`, a commit whose parent
+ * is `parentRef` — and leaves the branch alone; `finalizeVersion` publishes the commit once
+ * the engine has recorded it. A branch that holds commits `parentRef` lacks (someone pushed)
+ * is a `ConflictError` before anything is written.
  */
 export async function saveVersion(context: RepositoryContext, input: SaveVersionInput): Promise<{ ref: string }> {
   const head = await readBranchHead(context);
   let parent: CommitInfo | null = null;
   let commitParents: string[] = [];
   if (input.parentRef !== null) {
-    if (head !== input.parentRef) throw moved(context, input.parentRef, head);
     parent = await readCommit(context, input.parentRef);
     commitParents = [parent.sha];
+    // A missing branch lost nothing: the first version was saved on a new branch but never published.
+    if (head !== null && head !== parent.sha && !(await isBehindParent(context, head, parent))) throw branchMoved(context, { expectedRef: input.parentRef, actualRef: head });
   } else if (head !== null) {
     // A first version may sit on the repository's own root commit (auto_init's README):
     // it becomes the parent so the branch fast-forwards, but none of its files are kept.
     const headCommit = await readCommit(context, head);
     const isVectorVersion = headCommit.message.includes(`\n${VECTOR_TRAILER}: `);
-    if (headCommit.parents.length > 0 || isVectorVersion) throw moved(context, null, head);
+    if (headCommit.parents.length > 0 || isVectorVersion) throw branchMoved(context, { expectedRef: null, actualRef: head });
     commitParents = [head];
   }
   checkSignal(context);
@@ -169,21 +161,6 @@ export async function saveVersion(context: RepositoryContext, input: SaveVersion
     commitSha = data.sha;
   } catch (error) {
     throw toVectorError(error, 'creating a commit');
-  }
-  checkSignal(context);
-
-  try {
-    if (head === null) {
-      await context.octokit.rest.git.createRef({ ...repoParams(context), ref: `refs/heads/${context.location.branch}`, sha: commitSha, request: { signal: context.signal } });
-    } else {
-      await context.octokit.rest.git.updateRef({ ...repoParams(context), ref: `heads/${context.location.branch}`, sha: commitSha, force: false, request: { signal: context.signal } });
-    }
-  } catch (error) {
-    const message = githubMessageOf(error);
-    if (statusOf(error) === 422 && /not a fast forward|already exists/i.test(message)) {
-      throw moved(context, input.parentRef ?? head, await readBranchHead(context).catch(() => null), error);
-    }
-    throw toVectorError(error, 'moving the branch');
   }
   return { ref: commitSha };
 }

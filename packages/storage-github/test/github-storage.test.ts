@@ -1,6 +1,6 @@
-import { ConflictError, encodeText, LimitExceededError, ProviderError, ValidationError, VectorError, decodeText } from '@vector/core';
+import { ConflictError, encodeText, type FileChange, LimitExceededError, ProviderError, type StorageProject, ValidationError, VectorError, decodeText } from '@vector/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GITHUB_MAX_FILE_BYTES, gitBlobSha } from '../src/index.js';
+import { GITHUB_MAX_FILE_BYTES, type GitHubStorage, gitBlobSha } from '../src/index.js';
 import { FakeGitHub } from './fake-github/fake-github-server.js';
 import { fakeStorage, newProject } from './storage-fixture.js';
 
@@ -18,6 +18,13 @@ const write = (path: string, content: string) => ({ type: 'write' as const, path
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(() => null, (error: unknown) => error);
+}
+
+/** Both phases, as the engine runs them once the version is recorded. */
+async function publish(storage: GitHubStorage, input: { project: StorageProject; parentRef: string | null; changes: FileChange[]; message: string }): Promise<string> {
+  const { ref } = await storage.saveVersion({ ...input, author });
+  await storage.finalizeVersion({ project: input.project, ref, parentRef: input.parentRef });
+  return ref;
 }
 
 describe('createProject', () => {
@@ -60,7 +67,7 @@ describe('createProject', () => {
 });
 
 describe('saveVersion', () => {
-  it('commits through blobs, a base_tree tree, a parented commit and a fast-forward ref move', async () => {
+  it('commits through blobs, a base_tree tree and a parented commit; finalize alone moves the branch', async () => {
     const storage = fakeStorage(fake);
     const project = newProject();
     await storage.createProject?.({ project });
@@ -68,6 +75,9 @@ describe('saveVersion', () => {
     const logo = new Uint8Array([0, 1, 2, 3, 255]);
     const { ref: v1 } = await storage.saveVersion({ project, parentRef: null, changes: [write('a.txt', 'a'), write('b.txt', 'b'), write('copy-of-a.txt', 'a'), { type: 'write', path: 'logo.bin', content: logo }], message: 'v1', author });
     const repo = fake.repository('acme', `my-app-${project.id}`);
+    // Saved, readable by its SHA, but not published until finalize.
+    expect(repo?.refs.get('refs/heads/main')).toBe(initial);
+    await storage.finalizeVersion({ project, ref: v1, parentRef: null });
     expect(repo?.refs.get('refs/heads/main')).toBe(v1);
     // The first version sits on auto_init's commit but keeps none of its files.
     expect(repo?.objects.commit(v1)?.parents).toEqual([initial]);
@@ -80,7 +90,9 @@ describe('saveVersion', () => {
     const changes = [write('a.txt', 'a'), write('b.txt', 'b2'), write('moved.txt', 'a'), { type: 'delete' as const, path: 'copy-of-a.txt' }, { type: 'write' as const, path: 'logo.bin', content: logo2 }];
     const { ref: v2 } = await storage.saveVersion({ project, parentRef: v1, changes, message: 'v2', author });
     const writes = fake.requests.filter((request) => request.method !== 'GET');
-    expect(writes.map((request) => `${request.method} ${request.path.replace(/^\/repos\/[^/]+\/[^/]+/, '')}`)).toEqual(['POST /git/blobs', 'POST /git/trees', 'POST /git/commits', 'PATCH /git/refs/heads/main']);
+    const route = (request: { method: string; path: string }) => `${request.method} ${request.path.replace(/^\/repos\/[^/]+\/[^/]+/, '')}`;
+    expect(writes.map(route)).toEqual(['POST /git/blobs', 'POST /git/trees', 'POST /git/commits']);
+    expect(repo?.refs.get('refs/heads/main')).toBe(v1);
     const tree = writes[1]?.body as { base_tree: string; tree: unknown[] };
     expect(tree.base_tree).toBe(repo?.objects.commit(v1)?.tree);
     // a.txt is unchanged and not sent at all.
@@ -95,7 +107,11 @@ describe('saveVersion', () => {
     );
     expect(tree.tree).toHaveLength(4);
     expect(writes[2]?.body).toMatchObject({ parents: [v1], author });
-    expect(writes[3]?.body).toMatchObject({ sha: v2, force: false });
+    fake.requests.length = 0;
+    await storage.finalizeVersion({ project, ref: v2, parentRef: v1 });
+    expect(fake.requests.map(route)).toEqual(['GET /git/ref/heads/main', 'PATCH /git/refs/heads/main']);
+    expect(fake.requests[1]?.body).toEqual({ sha: v2, force: false });
+    expect(repo?.refs.get('refs/heads/main')).toBe(v2);
     expect(repo?.objects.commit(v2)?.message).toBe(`v2\n\nVector-Project: ${project.id}\n`);
     const files = await storage.getFiles({ project, ref: v2 });
     expect(files.map((file) => [file.path, Buffer.from(file.content).toString('hex')])).toEqual([
@@ -111,7 +127,7 @@ describe('saveVersion', () => {
     const project = newProject();
     await storage.createProject?.({ project });
     const tricky = Buffer.from('\uFEFFline one\r\nline two\r\n', 'utf8');
-    const { ref } = await storage.saveVersion({ project, parentRef: null, changes: [{ type: 'write', path: 'win.txt', content: new Uint8Array(tricky) }], message: 'v1', author });
+    const ref = await publish(storage, { project, parentRef: null, changes: [{ type: 'write', path: 'win.txt', content: new Uint8Array(tricky) }], message: 'v1' });
     expect(Buffer.from((await storage.getFile({ project, ref, path: 'win.txt' }))?.content ?? []).equals(tricky)).toBe(true);
     // A server that normalises inline content (here: trims it) must not get a commit.
     fake.inlineContentFilter = (content) => content.trim();
@@ -121,11 +137,11 @@ describe('saveVersion', () => {
     expect(fake.repository('acme', `my-app-${project.id}`)?.refs.get('refs/heads/main')).toBe(ref);
   });
 
-  it('is a ConflictError when someone pushed before the save, and the push survives', async () => {
+  it('is a ConflictError when someone pushed after the last finalize, and the push survives', async () => {
     const storage = fakeStorage(fake);
     const project = newProject();
     await storage.createProject?.({ project });
-    const { ref: v1 } = await storage.saveVersion({ project, parentRef: null, changes: [write('a.txt', 'a')], message: 'v1', author });
+    const v1 = await publish(storage, { project, parentRef: null, changes: [write('a.txt', 'a')], message: 'v1' });
     const repo = fake.repository('acme', `my-app-${project.id}`);
     if (!repo) throw new Error('no repo');
     const pushed = fake.commitFiles(repo, 'main', { 'theirs.txt': 'pushed' }, 'a push');
@@ -136,20 +152,22 @@ describe('saveVersion', () => {
     expect(fake.requests.some((request) => request.method === 'POST' && request.path.endsWith('/git/commits') && (request.body as { message?: string }).message?.startsWith('v2'))).toBe(false);
   });
 
-  it('is a ConflictError when the branch moves between reading it and moving it (422 not a fast forward)', async () => {
+  it('finalize is a ConflictError when the branch moves between reading it and moving it (422 not a fast forward)', async () => {
     const storage = fakeStorage(fake);
     const project = newProject();
     await storage.createProject?.({ project });
-    const { ref: v1 } = await storage.saveVersion({ project, parentRef: null, changes: [write('a.txt', 'a')], message: 'v1', author });
+    const v1 = await publish(storage, { project, parentRef: null, changes: [write('a.txt', 'a')], message: 'v1' });
     const repo = fake.repository('acme', `my-app-${project.id}`);
     if (!repo) throw new Error('no repo');
     let pushed = '';
     fake.beforeNext((method, path) => method === 'PATCH' && path.endsWith('/git/refs/heads/main'), () => {
       pushed = fake.commitFiles(repo, 'main', { 'race.txt': 'pushed' }, 'racing push');
     });
-    const error = await rejection(storage.saveVersion({ project, parentRef: v1, changes: [write('a.txt', 'mine')], message: 'v2', author }));
+    const { ref: v2 } = await storage.saveVersion({ project, parentRef: v1, changes: [write('a.txt', 'mine')], message: 'v2', author });
+    const error = await rejection(storage.finalizeVersion({ project, ref: v2, parentRef: v1 }));
     expect(error).toBeInstanceOf(ConflictError);
     expect((error as ConflictError).cause).toMatchObject({ status: 422 });
+    expect((error as ConflictError).details).toMatchObject({ ref: v2, expectedRef: v1, actualRef: pushed });
     expect(repo.refs.get('refs/heads/main')).toBe(pushed);
   });
 
@@ -169,17 +187,23 @@ describe('saveVersion', () => {
     const storage = fakeStorage(fake);
     const project = newProject();
     await storage.createProject?.({ project });
-    await storage.saveVersion({ project, parentRef: null, changes: [write('a.txt', 'a')], message: 'v1', author });
+    // An unrecorded first version (a crash before the engine wrote it) does not block the retry.
+    await storage.saveVersion({ project, parentRef: null, changes: [write('a.txt', 'lost')], message: 'lost', author });
+    await publish(storage, { project, parentRef: null, changes: [write('a.txt', 'a')], message: 'v1' });
     expect(await rejection(storage.saveVersion({ project, parentRef: null, changes: [write('a.txt', 'b')], message: 'again', author }))).toBeInstanceOf(ConflictError);
   });
 
-  it('creates the branch when it does not exist yet (per-project owner/repository/branch settings)', async () => {
+  it('finalize creates the branch when it does not exist yet (per-project owner/repository/branch settings)', async () => {
     const storage = fakeStorage(fake);
     fake.createRepository('acme', 'shared', { autoInit: true });
     const project = newProject({ owner: 'acme', repository: 'shared', branch: 'vector/app' });
     await storage.createProject?.({ project });
     const { ref } = await storage.saveVersion({ project, parentRef: null, changes: [write('x.txt', 'x')], message: 'v1', author });
     const repo = fake.repository('acme', 'shared');
+    expect(repo?.refs.has('refs/heads/vector/app')).toBe(false);
+    // The commit exists before it is published, so a deployment can already build it.
+    expect((await storage.describeGitSource({ project, ref })).commitSha).toBe(ref);
+    await storage.finalizeVersion({ project, ref, parentRef: null });
     expect(repo?.refs.get('refs/heads/vector/app')).toBe(ref);
     expect(repo?.objects.commit(ref)?.parents).toEqual([]);
     expect(await storage.describeGitSource({ project, ref })).toEqual({ repositoryUrl: `${fake.url}/acme/shared`, owner: 'acme', repository: 'shared', branch: 'vector/app', commitSha: ref });
