@@ -40,15 +40,20 @@ export interface BuildServerOptions {
   rateLimit?: { max: number; windowMs: number } | false;
   /** Largest accepted request body. Default 20 MiB. */
   bodyLimitBytes?: number;
-  /** Fastify logger options (secrets are always redacted) or a pino-compatible instance. Default: off. */
-  logger?: boolean | { level?: string } | FastifyBaseLogger;
+  /**
+   * Fastify logger options — a level and optionally a destination `stream` — with the
+   * `authorization`, cookie and `x-api-key` headers always redacted; or your own pino-compatible
+   * instance (configure its redaction yourself). Default: off.
+   */
+  logger?: boolean | { level?: string; stream?: { write(line: string): void } } | FastifyBaseLogger;
   /** Serve the docs page at `/docs`. Default true. */
   docs?: boolean;
   /** Heartbeat comment interval on SSE streams. Default 15000. */
   sseHeartbeatMs?: number;
 }
 
-const redact = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]'];
+// Request headers as Fastify's serializers log them, and as application code tends to log them.
+const redact = ['authorization', 'cookie', 'x-api-key', 'set-cookie'].flatMap((header) => [`req.headers["${header}"]`, `res.headers["${header}"]`, `headers["${header}"]`]);
 
 /**
  * Builds the Vector HTTP server (not listening): call `await app.listen({ port, host })`, or
@@ -66,7 +71,9 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimitBytes ?? 20 * 1024 * 1024,
     // Keep-alive sockets must not hold `close()` open past the SSE streams we end ourselves.
     forceCloseConnections: true,
-    return503OnClosing: true,
+    // While closing, requests already on open connections finish normally and `/readyz` answers
+    // its own 503; Fastify's generic 503 would not have the server's error shape.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 1024, ignoreTrailingSlash: true },
     // Errors raised before routing (over-long params, bad URLs) get the same JSON shape.
     frameworkErrors: (error, _request, reply) => {

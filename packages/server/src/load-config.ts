@@ -59,7 +59,9 @@ export interface ServerConfig {
 /**
  * Reads and validates the server configuration from environment variables. Every problem is
  * reported at once, each naming its variable, e.g.
- * `Invalid environment: PORT: expected number`. Secrets are never echoed back.
+ * `Invalid environment: PORT: expected number`. Secrets are never echoed back, and the
+ * returned object's JSON, string and `util.inspect` forms replace every secret (tokens, API
+ * keys, the database password) with `[redacted]`.
  *
  * @throws ValidationError when a variable is malformed or a required pair is incomplete.
  */
@@ -82,7 +84,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const value = result.data;
   const modelConfigured = value.OPENAI_API_KEY !== undefined || value.VECTOR_MODEL_BASE_URL !== undefined;
-  return {
+  return withRedactedForms({
     port: value.PORT,
     host: value.HOST,
     databaseUrl: value.DATABASE_URL,
@@ -102,5 +104,44 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: value.VECTOR_PUBLIC_URL,
     logLevel: value.LOG_LEVEL,
     docs: value.VECTOR_DOCS,
+  });
+}
+
+const hidden = '[redacted]';
+
+/** The configuration with every secret replaced, safe to log or print. */
+function redacted(config: ServerConfig): Record<string, unknown> {
+  let databaseUrl: string | undefined = config.databaseUrl;
+  if (databaseUrl) {
+    try {
+      const url = new URL(databaseUrl);
+      if (url.password) url.password = hidden;
+      // Passwords can also travel as a query parameter.
+      if (url.searchParams.has('password')) url.searchParams.set('password', hidden);
+      databaseUrl = url.toString();
+    } catch {
+      databaseUrl = hidden;
+    }
+  }
+  const secret = (present: unknown) => (present ? hidden : undefined);
+  return {
+    ...config,
+    databaseUrl,
+    github: config.github ? { owner: config.github.owner, token: hidden } : undefined,
+    railwayApiToken: secret(config.railwayApiToken),
+    renderApiKey: secret(config.renderApiKey),
+    model: config.model ? { ...config.model, apiKey: secret(config.model.apiKey) } : undefined,
+    bootstrapToken: secret(config.bootstrapToken),
   };
+}
+
+// `JSON.stringify`, `String()` and `console.log`/`util.inspect` all see the redacted form, so
+// logging the configuration by mistake leaks nothing; the fields themselves stay readable.
+function withRedactedForms(config: ServerConfig): ServerConfig {
+  Object.defineProperties(config, {
+    toJSON: { value: () => redacted(config), enumerable: false },
+    toString: { value: () => JSON.stringify(redacted(config)), enumerable: false },
+    [Symbol.for('nodejs.util.inspect.custom')]: { value: () => redacted(config), enumerable: false },
+  });
+  return config;
 }

@@ -17,8 +17,13 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const warn = (message: string) => process.stderr.write(`${JSON.stringify({ level: 'warn', time: Date.now(), msg: message })}\n`);
-  const runtime = await createRuntime(config, warn);
+  // Before Fastify's logger exists, runtime messages go out as the same pino-style JSON lines.
+  const line = (level: number, message: string) => JSON.stringify({ level, time: Date.now(), pid: process.pid, msg: message });
+  const warn = (message: string) => process.stderr.write(`${line(40, message)}\n`);
+  const info = (message: string) => {
+    if (['info', 'debug', 'trace'].includes(config.logLevel)) process.stdout.write(`${line(30, message)}\n`);
+  };
+  const runtime = await createRuntime(config, { info, warn });
   if (!config.bootstrapToken) warn('VECTOR_BOOTSTRAP_TOKEN is not set: anyone who can reach this server may create an organization (fine for local development only)');
   const app = buildServer({
     vector: runtime.vector,

@@ -11,6 +11,8 @@ export interface PgBossQueueOptions {
   concurrency?: number;
   /** How often idle workers poll, in seconds (pg-boss minimum 0.5). Default 1. */
   pollingIntervalSeconds?: number;
+  /** Called when this process takes a job off the queue (before running it), e.g. to log it. */
+  onJob?: (jobId: string) => void;
 }
 
 /**
@@ -47,7 +49,9 @@ export function createPgBossQueue(options: PgBossQueueOptions): JobQueue & { clo
         queueName,
         { batchSize: 1, localConcurrency: options.concurrency ?? 2, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 },
         async ([job]) => {
-          if (job) await handler(job.data.jobId);
+          if (!job) return;
+          options.onJob?.(job.data.jobId);
+          await handler(job.data.jobId);
         },
       );
     },

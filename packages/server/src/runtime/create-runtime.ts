@@ -25,12 +25,20 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** Where the runtime reports what it does (the CLI writes JSON lines). */
+export interface RuntimeLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
 /**
  * Builds the engine from configuration: SQLite + in-process queue by default; with
- * `DATABASE_URL`, PostgreSQL + pg-boss + a LISTEN/NOTIFY event bridge. Adapters are imported
+ * `DATABASE_URL`, PostgreSQL + pg-boss + a LISTEN/NOTIFY event bridge (schema `vector_pgboss` and
+ * channel `vector_events`, or `<DATABASE_SCHEMA>_pgboss` / `<DATABASE_SCHEMA>_events`). Adapters are imported
  * only when configured, so an embedded start loads no SaaS client.
  */
-export async function createRuntime(config: ServerConfig, warn: (message: string) => void): Promise<Runtime> {
+export async function createRuntime(config: ServerConfig, log: RuntimeLog): Promise<Runtime> {
+  const warn = log.warn;
   let database: VectorDatabaseConnection;
   if (config.databaseUrl) {
     database = await createPostgresDatabase({ connectionString: config.databaseUrl, ...(config.databaseSchema ? { schema: config.databaseSchema } : {}) });
@@ -72,8 +80,11 @@ export async function createRuntime(config: ServerConfig, warn: (message: string
   let queue: (JobQueue & { close(): Promise<void> }) | null = null;
   let bridge: PostgresEventBridge | null = null;
   if (config.databaseUrl) {
-    queue = createPgBossQueue({ connectionString: config.databaseUrl });
-    bridge = createPostgresEventBridge({ connectionString: config.databaseUrl });
+    // Deployments that share a PostgreSQL server through separate schemas must not share a queue
+    // (a worker would take another deployment's job ids) nor an event channel.
+    const prefix = config.databaseSchema ? config.databaseSchema.slice(0, 48) : 'vector';
+    queue = createPgBossQueue({ connectionString: config.databaseUrl, schema: `${prefix}_pgboss`, onJob: (jobId) => log.info(`worker took job ${jobId}`) });
+    bridge = createPostgresEventBridge({ connectionString: config.databaseUrl, channel: `${prefix}_events` });
     await bridge.start();
   }
   const roles: Array<'api' | 'worker'> = config.role === 'all' ? ['api', 'worker'] : [config.role];

@@ -1,0 +1,116 @@
+import { inspect } from 'node:util';
+import { ValidationError } from '@vector/core';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/index.js';
+
+function failure(env: Record<string, string>): ValidationError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('has working defaults for an empty environment (embedded mode)', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      sqlitePath: '.vector/vector.db',
+      role: 'all',
+      storage: 'internal',
+      github: undefined,
+      model: undefined,
+      corsOrigins: [],
+      rateLimit: { max: 600, windowMs: 60_000 },
+      bodyLimitBytes: 20 * 1024 * 1024,
+      bootstrapToken: undefined,
+      logLevel: 'info',
+      docs: true,
+    });
+  });
+
+  it('treats empty variables as unset and parses lists, numbers and booleans', () => {
+    const config = loadConfig({ PORT: '8080', DATABASE_URL: '', CORS_ORIGINS: 'https://a.test, https://b.test,', VECTOR_DOCS: '0', RATE_LIMIT_MAX: '5' });
+    expect(config.port).toBe(8080);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
+    expect(config.docs).toBe(false);
+    expect(config.rateLimit.max).toBe(5);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://db'],
+    ['DATABASE_SCHEMA', 'Bad-Schema'],
+    ['VECTOR_ROLE', 'cook'],
+    ['VECTOR_STORAGE', 's3'],
+    ['VECTOR_MODEL_BASE_URL', 'not a url'],
+    ['RATE_LIMIT_MAX', '0'],
+    ['RATE_LIMIT_WINDOW_MS', '10'],
+    ['BODY_LIMIT_BYTES', '12'],
+    ['VECTOR_BOOTSTRAP_TOKEN', 'short'],
+    ['VECTOR_PUBLIC_URL', 'nope'],
+    ['LOG_LEVEL', 'loud'],
+    ['VECTOR_DOCS', 'maybe'],
+  ])('names %s in the message when it is invalid (%s)', (variable, value) => {
+    const error = failure({ [variable]: value });
+    expect(error.message).toMatch(new RegExp(`^Invalid environment: .*\\b${variable}: `));
+    expect(error.issues?.map((issue) => issue.path[0])).toContain(variable);
+  });
+
+  it('reports every problem at once', () => {
+    const error = failure({ PORT: 'x', LOG_LEVEL: 'loud', VECTOR_ROLE: 'cook' });
+    for (const variable of ['PORT', 'LOG_LEVEL', 'VECTOR_ROLE']) expect(error.message).toContain(`${variable}: `);
+  });
+
+  it('lets api and worker roles run only on a shared PostgreSQL database', () => {
+    expect(failure({ VECTOR_ROLE: 'api' }).message).toMatch(/VECTOR_ROLE: running as "api" alone needs a shared PostgreSQL DATABASE_URL/);
+    expect(failure({ VECTOR_ROLE: 'worker' }).message).toMatch(/VECTOR_ROLE: running as "worker"/);
+    expect(loadConfig({ VECTOR_ROLE: 'worker', DATABASE_URL: 'postgres://db/vector' }).role).toBe('worker');
+    expect(loadConfig({ VECTOR_ROLE: 'all' }).role).toBe('all');
+  });
+
+  it('needs both GitHub variables for GitHub storage', () => {
+    expect(failure({ VECTOR_STORAGE: 'github' }).message).toContain('GITHUB_TOKEN: required when VECTOR_STORAGE=github');
+    expect(failure({ VECTOR_STORAGE: 'github', GITHUB_TOKEN: 'ghp_x' }).message).toContain('GITHUB_OWNER: required');
+  });
+
+  it('never echoes a secret value in a validation message', () => {
+    const error = failure({ DATABASE_URL: 'mysql://admin:hunter2-secret@db/vector', VECTOR_BOOTSTRAP_TOKEN: 'tok-secret' });
+    expect(error.message).not.toContain('hunter2-secret');
+    expect(error.message).not.toContain('tok-secret');
+    expect(JSON.stringify(error.toJSON())).not.toContain('secret');
+  });
+
+  it('redacts secrets from the JSON, string and inspected forms while keeping them usable', () => {
+    const secrets = {
+      DATABASE_URL: 'postgres://vector:db-pass-secret@db.internal:5432/vector?password=query-pass-secret',
+      OPENAI_API_KEY: 'sk-openai-secret',
+      RAILWAY_API_TOKEN: 'railway-secret',
+      RENDER_API_KEY: 'render-secret',
+      GITHUB_TOKEN: 'ghp_github_secret',
+      GITHUB_OWNER: 'acme',
+      VECTOR_STORAGE: 'github',
+      VECTOR_BOOTSTRAP_TOKEN: 'bootstrap-token-secret',
+    };
+    const config = loadConfig(secrets);
+    expect(config.databaseUrl).toBe(secrets.DATABASE_URL);
+    expect(config.model?.apiKey).toBe('sk-openai-secret');
+    expect(config.bootstrapToken).toBe('bootstrap-token-secret');
+    for (const form of [JSON.stringify(config), String(config), `${config}`, inspect(config, { depth: 5 })]) {
+      expect(form).not.toMatch(/secret/);
+      expect(form).toContain('[redacted]');
+      expect(form).toContain('db.internal');
+      expect(form).toContain('acme');
+    }
+    const json = JSON.parse(JSON.stringify(config)) as { databaseUrl: string; model: { apiKey: string } };
+    expect(json.databaseUrl).toMatch(/^postgres:\/\/vector:%5Bredacted%5D@db\.internal:5432\/vector\?password=%5Bredacted%5D$/);
+    expect(json.model.apiKey).toBe('[redacted]');
+  });
+});
