@@ -69,14 +69,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = environmentSchema.safeParse(present);
   const issues = result.success ? [] : result.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message }));
-  if (result.success) {
-    const value = result.data;
-    if (value.VECTOR_STORAGE === 'github' && (!value.GITHUB_TOKEN || !value.GITHUB_OWNER)) {
-      issues.push({ path: [value.GITHUB_TOKEN ? 'GITHUB_OWNER' : 'GITHUB_TOKEN'], message: 'required when VECTOR_STORAGE=github' });
-    }
-    if (value.VECTOR_ROLE !== 'all' && !value.DATABASE_URL) {
-      issues.push({ path: ['VECTOR_ROLE'], message: `running as "${value.VECTOR_ROLE}" alone needs a shared PostgreSQL DATABASE_URL` });
-    }
+  // Rules across variables look at the raw values, so they are reported beside malformed ones.
+  if (present.VECTOR_STORAGE === 'github' && (!present.GITHUB_TOKEN || !present.GITHUB_OWNER)) {
+    issues.push({ path: [present.GITHUB_TOKEN ? 'GITHUB_OWNER' : 'GITHUB_TOKEN'], message: 'required when VECTOR_STORAGE=github' });
+  }
+  if ((present.VECTOR_ROLE === 'api' || present.VECTOR_ROLE === 'worker') && !present.DATABASE_URL) {
+    issues.push({ path: ['VECTOR_ROLE'], message: `running as "${present.VECTOR_ROLE}" alone needs a shared PostgreSQL DATABASE_URL` });
   }
   if (!result.success || issues.length > 0) {
     const summary = issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');

@@ -65,8 +65,8 @@ describe('loadConfig', () => {
   });
 
   it('reports every problem at once', () => {
-    const error = failure({ PORT: 'x', LOG_LEVEL: 'loud', VECTOR_ROLE: 'cook' });
-    for (const variable of ['PORT', 'LOG_LEVEL', 'VECTOR_ROLE']) expect(error.message).toContain(`${variable}: `);
+    const error = failure({ PORT: 'x', LOG_LEVEL: 'loud', VECTOR_ROLE: 'worker', VECTOR_STORAGE: 'github' });
+    for (const variable of ['PORT', 'LOG_LEVEL', 'VECTOR_ROLE', 'GITHUB_TOKEN']) expect(error.message).toContain(`${variable}: `);
   });
 
   it('lets api and worker roles run only on a shared PostgreSQL database', () => {

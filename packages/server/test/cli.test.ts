@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createPostgresDatabase } from '@vector/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliProcess, startCli } from './cli-process.js';
+import { readSse } from './sse-client.js';
+
+const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const databaseUrl = process.env.TEST_DATABASE_URL;
+const running: CliProcess[] = [];
+const directories: string[] = [];
+
+function scratchDirectory(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'vector-cli-'));
+  directories.push(directory);
+  return directory;
+}
+
+async function api(base: string, method: string, path: string, options: { key?: string; body?: unknown } = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+// Both suites run the built CLI (`pnpm start` = build + `node dist/main.js`), as a user would.
+beforeAll(async () => {
+  await promisify(execFile)('pnpm', ['-r', '--filter', '@vector/server...', 'build'], { cwd: repositoryRoot, timeout: 240_000, maxBuffer: 32 * 1024 * 1024 });
+}, 300_000);
+
+afterAll(async () => {
+  for (const cli of running.splice(0)) await cli.stop();
+  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+describe('the vector-server CLI', () => {
+  it('comes up with no services (embedded SQLite), serves, and exits 0 on SIGTERM with the port closed', async () => {
+    const cwd = scratchDirectory();
+    const cli = startCli({ cwd, env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+    running.push(cli);
+    const [, base] = await cli.waitFor(/Vector API on (http:\/\/127\.0\.0\.1:\d+)/);
+    expect(base).toBeDefined();
+    expect(cli.output.join('\n')).toMatch(/scripted DEMO agent/);
+    expect(existsSync(join(cwd, '.vector', 'vector.db'))).toBe(true);
+
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    const organization = await api(base as string, 'POST', '/v1/organizations', { body: { name: 'CLI' } });
+    expect(organization.status).toBe(201);
+    const projects = await api(base as string, 'GET', '/v1/projects', { key: organization.json.apiKey.key });
+    expect(projects).toEqual({ status: 200, json: { items: [], nextCursor: null } });
+
+    expect(await cli.stop()).toEqual({ code: 0, signal: null });
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    expect(cli.output.join('\n')).toMatch(/SIGTERM: shutting down/);
+    // The API key never reaches the log.
+    expect(cli.output.join('\n')).not.toContain(organization.json.apiKey.key);
+  });
+
+  it('refuses to start with an invalid environment, naming the variable', async () => {
+    const cli = startCli({ cwd: scratchDirectory(), env: { PORT: 'eighty', VECTOR_ROLE: 'worker' } });
+    running.push(cli);
+    const status = await cli.exited;
+    expect(status.code).toBe(1);
+    const output = cli.output.join('\n');
+    expect(output).toContain('Invalid environment');
+    expect(output).toMatch(/PORT: /);
+    expect(output).toMatch(/VECTOR_ROLE: /);
+  });
+});
+
+// Two real OS processes on one PostgreSQL schema: an api process (HTTP only) and a worker.
+describe.skipIf(!databaseUrl)('the vector-server CLI as separate api and worker processes on PostgreSQL', () => {
+  const schema = `vc_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  afterAll(async () => {
+    for (const cli of running.splice(0)) await cli.stop();
+    const admin = await createPostgresDatabase({ connectionString: databaseUrl as string, maxConnections: 1 });
+    await admin.db.schema.dropSchema(schema).ifExists().cascade().execute();
+    await admin.db.schema.dropSchema(`${schema}_pgboss`).ifExists().cascade().execute();
+    await admin.destroy();
+  });
+
+  it('runs a job posted to the api process on the worker process, streaming its events from the api process', async () => {
+    const shared = { DATABASE_URL: databaseUrl as string, DATABASE_SCHEMA: schema, LOG_LEVEL: 'info' };
+    const apiProcess = startCli({ cwd: scratchDirectory(), env: { ...shared, VECTOR_ROLE: 'api', PORT: '0', HOST: '127.0.0.1' } });
+    running.push(apiProcess);
+    const [, base] = await apiProcess.waitFor(/Vector API on (http:\/\/127\.0\.0\.1:\d+).*role: api/);
+    const workerProcess = startCli({ cwd: scratchDirectory(), env: { ...shared, VECTOR_ROLE: 'worker' } });
+    running.push(workerProcess);
+    await workerProcess.waitFor(/Vector worker started/);
+    const url = base as string;
+
+    const { json: created } = await api(url, 'POST', '/v1/organizations', { body: { name: 'Processes' } });
+    const key = created.apiKey.key as string;
+    const project = (await api(url, 'POST', '/v1/projects', { key, body: { name: 'p' } })).json;
+    await api(url, 'POST', `/v1/projects/${project.id}/versions`, { key, body: { parentVersionId: null, files: [{ path: 'index.html', content: '<h1>hi</h1>' }], message: 'v1' } });
+    const session = (await api(url, 'POST', `/v1/projects/${project.id}/sessions`, { key, body: {} })).json;
+    const posted = await api(url, 'POST', `/v1/sessions/${session.id}/messages`, { key, body: { content: 'from another process' } });
+    expect(posted.status).toBe(202);
+    const jobId = posted.json.job.id as string;
+
+    const stream = await readSse(`${url}/v1/jobs/${jobId}/events`, { headers: { authorization: `Bearer ${key}` } });
+    expect(stream.status).toBe(200);
+    const ids = stream.frames.map((frame) => Number(frame.id));
+    expect(ids).toEqual(ids.map((_, index) => index + 1));
+    expect(stream.frames.at(-1)?.event).toBe('done');
+    const job = (await api(url, 'GET', `/v1/jobs/${jobId}`, { key })).json;
+    expect(job.status).toBe('complete');
+    const files = (await api(url, 'GET', `/v1/versions/${job.resultVersionId}/files`, { key })).json;
+    expect(files.items.map((file: { path: string }) => file.path)).toContain('notes/1.md');
+
+    // The worker took the job; the api process (no worker role) never did.
+    expect(workerProcess.output.join('\n')).toContain(`worker took job ${jobId}`);
+    expect(apiProcess.output.join('\n')).not.toContain('worker took job');
+
+    expect(await apiProcess.stop()).toEqual({ code: 0, signal: null });
+    expect(await workerProcess.stop()).toEqual({ code: 0, signal: null });
+  });
+});
