@@ -11,11 +11,26 @@ export function createNodeSqliteDatabase(location: string): SqliteDatabase {
   if (location !== ':memory:') database.exec('PRAGMA journal_mode = WAL');
   database.exec('PRAGMA foreign_keys = ON');
   database.exec('PRAGMA busy_timeout = 5000');
+  // Kysely prepares every query anew; preparing dominates small reads, so statements are
+  // reused by SQL text. One connection runs one statement at a time, so sharing is safe.
+  const statements = new Map<string, SqliteStatement>();
   return {
-    close: () => database.close(),
-    prepare: (sql: string) => wrapStatement(database.prepare(sql)),
+    close: () => {
+      statements.clear();
+      database.close();
+    },
+    prepare: (sql: string) => {
+      const cached = statements.get(sql);
+      if (cached) return cached;
+      const statement = wrapStatement(database.prepare(sql));
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
+      statements.set(sql, statement);
+      return statement;
+    },
   };
 }
+
+const STATEMENT_CACHE_SIZE = 500;
 
 function wrapStatement(statement: StatementSync): SqliteStatement {
   statement.setReadBigInts(false);

@@ -223,12 +223,14 @@ export function createVector(options: VectorOptions): Vector {
     },
     async stop() {
       for (const timer of timers.splice(0)) clearInterval(timer);
+      // Stop taking jobs first, so none starts after the interruption below.
+      const stopping = engine.queue.stop();
       // Interrupt running jobs; their runners hand them back to the queue.
       for (const local of engine.runningJobs.values()) {
         local.reason = 'shutdown';
         local.controller.abort(new Error('shutdown'));
       }
-      await engine.queue.stop();
+      await stopping;
       started = false;
     },
     async dispose() {
