@@ -60,6 +60,14 @@ export interface VectorOptions extends z.input<typeof settingsSchema> {
   now?: () => Date;
 }
 
+function lookup<T>(kind: string, registry: ReadonlyMap<string, T>, name: string | undefined): T {
+  const found = name === undefined ? undefined : registry.get(name);
+  if (found === undefined) {
+    throw new ValidationError({ message: `No ${kind} named ${name ?? '(default)'} is registered; registered: ${[...registry.keys()].join(', ') || 'none'}` });
+  }
+  return found;
+}
+
 function register<T>(kind: string, items: ReadonlyArray<T>, nameOf: (item: T) => string): Map<string, T> {
   const map = new Map<string, T>();
   for (const item of items) {
@@ -140,6 +148,15 @@ export function createVector(options: VectorOptions): Vector {
     organizations: ready(createOrganizationsApi(engine)),
     users: ready(createUsersApi(engine)),
     plugins: { storage, providers, agents },
+    getStorageBackend(project) {
+      return lookup('storage backend', storage, project?.storageBackend);
+    },
+    getDeploymentProvider(name) {
+      return lookup('deployment provider', providers, name ?? engine.defaultProvider ?? undefined);
+    },
+    getAgent(type) {
+      return lookup('agent', agents, type ?? engine.defaultAgent ?? undefined);
+    },
     scope(input) {
       const organizationId = parseInput(idSchema, input?.organizationId, 'organization id');
       const actor = parseInput(actorSchema, input?.actor, 'actor');

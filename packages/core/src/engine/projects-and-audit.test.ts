@@ -70,4 +70,15 @@ describeEachDatabase('projects, organizations and audit', (database) => {
     } while (cursor);
     expect(paged).toEqual(entries.map((entry) => entry.id));
   });
+
+  it('looks plugins up by name through the registry', async () => {
+    const { vector, scope } = engine();
+    const project = await scope.projects.create({ name: 'Registry' });
+    expect(vector.getStorageBackend(project).name).toBe('memory');
+    expect(vector.getDeploymentProvider().name).toBe('static');
+    expect(vector.getDeploymentProvider('static').name).toBe('static');
+    expect(vector.getAgent().type).toBe('scripted');
+    expect(() => vector.getAgent('missing')).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    expect(() => vector.getStorageBackend({ storageBackend: 'github' })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+  });
 });

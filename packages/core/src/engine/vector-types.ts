@@ -195,6 +195,12 @@ export interface Vector {
     providers: ReadonlyMap<string, DeploymentProvider>;
     agents: ReadonlyMap<string, Agent>;
   };
+  /** The storage backend a project uses. @throws ValidationError when it is not registered. */
+  getStorageBackend(project: Pick<Project, 'storageBackend'>): StorageBackend;
+  /** A registered deployment provider (default: the first). @throws ValidationError when unknown. */
+  getDeploymentProvider(name?: string): DeploymentProvider;
+  /** A registered agent (default: the first). @throws ValidationError when unknown. */
+  getAgent(type?: string): Agent;
   /** The API of one organization, acting as `actor`. */
   scope(input: VectorScopeInput): VectorScope;
   /** Looks up a job's organization and project without a scope (for queue workers and SSE routing). */
