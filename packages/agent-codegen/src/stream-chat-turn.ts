@@ -1,4 +1,4 @@
-import { type AgentEvent, CancelledError, ProviderError, type TokenUsage } from '@vector/core';
+import { abortableDelay, type AgentEvent, CancelledError, ProviderError, type TokenUsage } from '@vector/core';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { estimateTokens } from './estimate-tokens.js';
@@ -86,7 +86,7 @@ export async function* streamChatTurn(request: ChatTurnRequest): AsyncGenerator<
       if (!failure.isRetryable || attempt >= retry.maxRetries) throw failure;
       const delay = failure.retryAfterMs ?? Math.round(retry.baseDelayMs * 2 ** attempt * (0.8 + Math.random() * 0.4));
       yield { type: 'log', level: 'warn', message: `Model call failed (${failure.message}); retry ${attempt + 1} of ${retry.maxRetries} in ${delay} ms. Discard text streamed since the last usage event.` };
-      await sleep(delay, signal);
+      await abortableDelay(delay, signal);
     }
   }
 }
@@ -132,17 +132,3 @@ function estimateUsage(messages: ChatCompletionMessageParam[], content: string, 
   return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new CancelledError({ cause: signal.reason }));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CancelledError({ cause: signal.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}

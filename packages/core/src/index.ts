@@ -8,6 +8,7 @@ export * from './files/index.js';
 export * from './plugins/index.js';
 export * from './db/index.js';
 export * from './reference/index.js';
+export * from './helpers/index.js';
 export type { VectorEvents, VectorEventBus, VectorEventScope } from './engine/vector-events.js';
 export type { JobQueue, JobHandler } from './engine/job-queue.js';
 export type * from './engine/vector-types.js';

@@ -1,11 +1,10 @@
-import { defineDeploymentProvider, NotFoundError, ProviderError, sha256Hex, UnsupportedError, type DeploymentProviderV1, type GitSource, type ProviderDeploymentState } from '@vector/core';
+import { defineDeploymentProvider, type DeploymentProviderV1, type GitSource, NotFoundError, type ProviderDeploymentState, ProviderError, redactSecretValues, sha256Hex, UnsupportedError } from '@vector/core';
 import { createRailwayClient, isRailwayNotFound } from './railway-client.js';
 import { decodeDeploymentRef, encodeDeploymentRef, type RailwayDeploymentRef } from './railway-deployment-ref.js';
 import { createRailwayOperations, type RailwayDeployment, type RailwayOperations } from './railway-operations.js';
 import { resolveRailwayOptions, type RailwayProviderOptions } from './railway-provider-options.js';
 import { mapRailwayStatus } from './map-railway-status.js';
 import { readRailwayLogs } from './read-railway-logs.js';
-import { redactSecrets } from './redact-secrets.js';
 
 /** The Railway deployment provider (the v1 deployment contract). */
 export type RailwayProvider = DeploymentProviderV1;
@@ -146,7 +145,7 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
       try {
         return await deploy(input);
       } catch (error) {
-        throw redactSecrets(error, input.secrets, provider);
+        throw redactSecretValues(error, { provider, secrets: Object.values(input.secrets) });
       }
     },
     getStatus,

@@ -1,4 +1,4 @@
-import { CancelledError, ProviderError } from '@vector/core';
+import { abortableDelay, CancelledError, ProviderError } from '@vector/core';
 
 /** What the client needs from the resolved options. */
 export interface RailwayClientOptions {
@@ -24,21 +24,6 @@ export type RailwayClient = <T>(request: RailwayRequest) => Promise<T>;
 interface GraphqlBody {
   data?: unknown;
   errors?: Array<{ message?: unknown; extensions?: Record<string, unknown> }>;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError({ message: 'The Railway call was cancelled' }));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CancelledError({ message: 'The Railway call was cancelled' }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** `Retry-After` (integer seconds per Railway) or, failing that, `X-RateLimit-Reset` (epoch seconds). */
@@ -114,7 +99,7 @@ export function createRailwayClient(options: RailwayClientOptions): RailwayClien
         if (input.signal?.aborted) throw new CancelledError({ message: 'The Railway call was cancelled', cause: error });
         const failure = new ProviderError({ provider, isRetryable: !input.mutation, message: `Could not reach Railway: ${error instanceof Error ? error.message : String(error)}`, cause: error });
         if (input.mutation || attempt >= retry.maxRetries) throw failure;
-        await sleep(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt), input.signal);
+        await abortableDelay(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt), input.signal);
         continue;
       }
       const body = await readBody(response);
@@ -127,7 +112,7 @@ export function createRailwayClient(options: RailwayClientOptions): RailwayClien
         const delay = hint ?? Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
         // A hint longer than the cap is handed to the caller (the engine's backoff) instead of waited out.
         if (!retryable || attempt >= retry.maxRetries || delay > retry.maxDelayMs) throw error;
-        await sleep(delay, input.signal);
+        await abortableDelay(delay, input.signal);
       }
     }
   };

@@ -1,4 +1,4 @@
-import { defineDeploymentProvider, ProviderError, UnsupportedError, ValidationError, type DeploymentProvider, type GitSource, type ProviderDeploymentState } from '@vector/core';
+import { defineDeploymentProvider, type DeploymentProvider, type GitSource, type ProviderDeploymentState, ProviderError, redactSecretValues, UnsupportedError, ValidationError } from '@vector/core';
 import { fetchRenderLogs } from './fetch-render-logs.js';
 import { isFinishedDeployStatus, mapDeployStatus } from './map-deploy-status.js';
 import { decodeDeploymentRef, encodeDeploymentRef, isDeploymentRef, type RenderDeploymentRef } from './provider-deployment-id.js';
@@ -6,7 +6,6 @@ import { createRenderApi, type RenderApi } from './render-api.js';
 import { createRenderClient } from './render-client.js';
 import { resolveRenderProviderOptions, type RenderProviderOptions, type ResolvedRenderProviderOptions } from './render-provider-options.js';
 import type { RenderDeploy, RenderService } from './render-types.js';
-import { redactSecrets } from './redact-secrets.js';
 import { deploymentMarkerKey, serviceName } from './service-naming.js';
 
 /**
@@ -192,7 +191,7 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
       try {
         return await deployFromGit(input, git);
       } catch (error) {
-        throw redactSecrets(error, Object.values(input.secrets));
+        throw redactSecretValues(error, { provider: 'render', secrets: Object.values(input.secrets) });
       }
     },
 

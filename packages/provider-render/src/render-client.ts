@@ -1,4 +1,4 @@
-import { ProviderError } from '@vector/core';
+import { abortableDelay, ProviderError } from '@vector/core';
 
 /** One HTTP call to Render. */
 export interface RenderRequest {
@@ -59,21 +59,6 @@ export function retryAfterMsFrom(headers: Headers, nowMs: number, status: number
   return resets.length > 0 ? Math.max(...resets) : undefined;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 function buildUrl(baseUrl: string, request: RenderRequest): string {
   const url = new URL(`${baseUrl}${request.path}`);
   for (const [key, value] of Object.entries(request.query ?? {})) {
@@ -123,7 +108,7 @@ export function createRenderClient(options: RenderClientOptions): RenderClient {
       } catch (error) {
         if (call.signal?.aborted) throw error;
         if (call.retryServerErrors !== false && attempt < retry.maxRetries) {
-          await sleep(retry.baseDelayMs * 2 ** attempt, call.signal);
+          await abortableDelay(retry.baseDelayMs * 2 ** attempt, call.signal);
           continue;
         }
         throw new ProviderError({ provider, message: `Render ${what} failed: ${error instanceof Error ? error.message : String(error)}`, isRetryable: true, cause: error });
@@ -137,7 +122,7 @@ export function createRenderClient(options: RenderClientOptions): RenderClient {
       const mayRepeat = response.status === 429 || (response.status >= 500 && call.retryServerErrors !== false);
       const delay = hint ?? retry.baseDelayMs * 2 ** attempt;
       if (mayRepeat && attempt < retry.maxRetries && delay <= retry.maxDelayMs) {
-        await sleep(delay, call.signal);
+        await abortableDelay(delay, call.signal);
         continue;
       }
       const { message, code } = describe(response.status, body);

@@ -1,0 +1,29 @@
+import { ProviderError } from '../errors/provider-error.js';
+import { VectorError } from '../errors/vector-error.js';
+
+/** Values shorter than this are not masked: they would mangle ordinary words. */
+const MIN_SECRET_LENGTH = 4;
+
+/**
+ * Returns `error` unchanged unless its message or details contain one of `secrets`; then a
+ * `ProviderError` with every such value replaced by `[redacted]`, keeping status and retry
+ * hints. Platforms may echo submitted values in their errors, and Vector stores errors on
+ * deployments and jobs. The original is not kept as `cause`, since it holds the secret.
+ */
+export function redactSecretValues(error: unknown, options: { provider: string; secrets: ReadonlyArray<string> }): unknown {
+  const values = options.secrets.filter((value) => value.length >= MIN_SECRET_LENGTH);
+  if (!(error instanceof Error) || values.length === 0) return error;
+  const leaks = (text: string) => values.some((value) => text.includes(value));
+  const details = VectorError.isInstance(error) ? JSON.stringify(error.details ?? {}) : '';
+  if (!leaks(error.message) && !leaks(details)) return error;
+  let message = error.message;
+  for (const value of values) message = message.split(value).join('[redacted]');
+  const provider = error instanceof ProviderError ? error.provider : options.provider;
+  return new ProviderError({
+    provider,
+    message,
+    ...(error instanceof ProviderError && error.status !== undefined ? { status: error.status } : {}),
+    isRetryable: VectorError.isInstance(error) ? error.isRetryable : false,
+    ...(error instanceof ProviderError && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+  });
+}
