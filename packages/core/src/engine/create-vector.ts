@@ -14,6 +14,7 @@ import type { CoreDatabase } from './database-schema.js';
 import { createDeploymentDriver } from './deployment-driver.js';
 import { createDeploymentsApi } from './deployments-api.js';
 import { createEngineContext } from './engine-context.js';
+import { guardPlugin } from './guard-plugin.js';
 import { createInProcessQueue } from './in-process-queue.js';
 import type { JobQueue } from './job-queue.js';
 import { runJob } from './job-runner.js';
@@ -94,9 +95,9 @@ export function createVector(options: VectorOptions): Vector {
   if (!Array.isArray(options.storage) || options.storage.length === 0) {
     throw new ValidationError({ message: 'createVector needs at least one storage backend', issues: [{ path: ['storage'], message: 'required' }] });
   }
-  const storage = register('storage backends', options.storage, (backend) => backend.name);
-  const providers = register('deployment providers', options.providers ?? [], (provider) => provider.name);
-  const agents = register('agents', options.agents ?? [], (agent) => agent.type);
+  const storage = register('storage backends', options.storage.map((backend) => guardPlugin('Storage backend', backend?.name, backend)), (backend) => backend.name);
+  const providers = register('deployment providers', (options.providers ?? []).map((provider) => guardPlugin('Deployment provider', provider?.name, provider)), (provider) => provider.name);
+  const agents = register('agents', (options.agents ?? []).map((agent) => guardPlugin('Agent', agent?.type, agent)), (agent) => agent.type);
 
   const engine = createEngineContext({
     db: options.database.db as Kysely<CoreDatabase>,
