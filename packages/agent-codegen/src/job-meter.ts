@@ -9,8 +9,11 @@ export class JobMeter {
   steps = 0;
   tokens = 0;
 
-  constructor(budget: JobBudget) {
+  /** `spent` is what earlier attempts of the same job used (a job handed back to the queue). */
+  constructor(budget: JobBudget, spent: { steps?: number; usage?: TokenUsage } = {}) {
     this.#budget = budget;
+    this.steps = spent.steps ?? 0;
+    this.tokens = spent.usage?.totalTokens ?? 0;
   }
 
   /** Throws before a call that would take the job past its step or token budget. */

@@ -32,7 +32,7 @@ const noChanges = 'No code changes';
 export async function* runCodegen(run: CodegenRun, context: AgentRunContext): AsyncGenerator<AgentEvent> {
   const { options, prompts, client } = run;
   const { signal } = context;
-  const meter = new JobMeter(context.job.budget);
+  const meter = new JobMeter(context.job.budget, { steps: context.job.steps, usage: context.job.usage });
   const copy = new WorkingCopy(context.files);
   const budget = options.contextTokenBudget;
 
