@@ -14,6 +14,17 @@ if (!process.env.TEST_DATABASE_URL) {
   console.log('TEST_DATABASE_URL is not set: PostgreSQL tests will be reported as skipped.');
 }
 
+// Build every package once, before any test file runs: the tests that exercise built
+// output (the CLI, the release check) then never rebuild dist/ underneath each other.
+const build = spawnSync('pnpm', ['-r', '--filter', './packages/*', 'build'], { encoding: 'utf8' });
+if (build.status === 0) {
+  process.env.VECTOR_PACKAGES_BUILT = '1';
+  console.log('built every package');
+} else {
+  // Not fatal here: the tests that need built packages build them themselves and fail visibly.
+  console.log(`building the packages failed (exit ${build.status}):\n${(build.stdout ?? '') + (build.stderr ?? '')}`);
+}
+
 const extra = process.argv.slice(2);
 const run = spawnSync(
   'pnpm',

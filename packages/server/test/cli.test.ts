@@ -31,7 +31,10 @@ async function api(base: string, method: string, path: string, options: { key?: 
 }
 
 // Both suites run the built CLI (`pnpm start` = build + `node dist/main.js`), as a user would.
+// `pnpm test` builds every package once before the suite (VECTOR_PACKAGES_BUILT), so parallel
+// test files never rebuild dist/ underneath each other; a lone run builds here.
 beforeAll(async () => {
+  if (process.env.VECTOR_PACKAGES_BUILT === '1') return;
   await promisify(execFile)('pnpm', ['-r', '--filter', '@vector/server...', 'build'], { cwd: repositoryRoot, timeout: 240_000, maxBuffer: 32 * 1024 * 1024 });
 }, 300_000);
 
