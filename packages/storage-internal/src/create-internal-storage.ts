@@ -6,6 +6,7 @@ import { diffVersions } from './diff-versions.js';
 import { getFile, getFiles, listFiles } from './read-files.js';
 import { saveVersion } from './save-version.js';
 import type { StorageContext } from './storage-context.js';
+import { createObjectCache } from './object-cache.js';
 import { migrateStorageTables } from './storage-migrations.js';
 import type { StorageDatabase } from './storage-schema.js';
 
@@ -25,6 +26,8 @@ export interface InternalStorageOptions {
   maxFileBytes?: number;
   /** Deflate-compress blobs and trees when that saves space. Default `true`. */
   compression?: boolean;
+  /** Bytes of decoded blobs and trees kept in memory for reads (immutable, so never stale). Default 64 MiB; 0 turns it off. */
+  cacheBytes?: number;
   /** Clock used to stamp saves for garbage collection. Default `() => new Date()`; for tests. */
   now?: () => Date;
 }
@@ -40,6 +43,7 @@ const optionsSchema = z.object({
   name: z.string().default('internal'),
   maxFileBytes: z.number().int().positive().max(MAX_MAX_FILE_BYTES).default(DEFAULT_MAX_FILE_BYTES),
   compression: z.boolean().default(true),
+  cacheBytes: z.number().int().min(0).max(8 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   now: z.custom<() => Date>((value) => typeof value === 'function', 'expected a function').optional(),
 });
 
@@ -64,6 +68,7 @@ export function createInternalStorage(options: InternalStorageOptions): Internal
     db: parsed.database.db as Kysely<StorageDatabase>,
     dialect: parsed.database.dialect,
     compress: parsed.compression,
+    cache: createObjectCache(parsed.cacheBytes),
     maxFileBytes: parsed.maxFileBytes,
     now: () => clock().getTime(),
   };

@@ -11,7 +11,7 @@ import { compareTrees, type WalkedFile } from './tree-walker.js';
 export async function diffVersions(context: StorageContext, input: { project: StorageProject; fromRef: string | null; toRef: string }): Promise<FileDiff[]> {
   const projectId = input.project.id;
   const [fromRoot, toRoot] = await Promise.all([input.fromRef === null ? null : resolveRoot(context.db, projectId, input.fromRef), resolveRoot(context.db, projectId, input.toRef)]);
-  const store = createObjectStore(context.db, projectId);
+  const store = createObjectStore(context.db, projectId, undefined, context.cache);
   const { removed, added } = await compareTrees({ store, from: fromRoot, to: toRoot });
   const blobs = await store.loadBlobs([...removed, ...added].map((file) => file.hash));
   const side = (file: WalkedFile): DiffSide => ({ path: file.path, hash: file.hash, load: async () => blobs.get(file.hash) as Uint8Array });

@@ -2,6 +2,7 @@ import { InternalError } from '@vector/core';
 import type { Kysely } from 'kysely';
 import { packObject, unpackObject } from './object-compression.js';
 import type { StorageDatabase } from './storage-schema.js';
+import type { ObjectCache } from './object-cache.js';
 import { decodeTree, type TreeEntry } from './tree-codec.js';
 
 // Well under SQLite's and Postgres's bound-parameter limits, and keeps result sets modest.
@@ -34,11 +35,17 @@ export interface ObjectStore {
 }
 
 /** An {@link ObjectStore} over `db` (a Kysely instance or an open transaction). */
-export function createObjectStore(db: Kysely<StorageDatabase>, projectId: string, treeCache?: Map<string, TreeEntry[]>): ObjectStore {
+export function createObjectStore(db: Kysely<StorageDatabase>, projectId: string, treeCache?: Map<string, TreeEntry[]>, objectCache?: ObjectCache): ObjectStore {
   async function loadRaw(hashes: Iterable<string>, what: string): Promise<Map<string, Uint8Array>> {
     const wanted = [...new Set(hashes)];
     const found = new Map<string, Uint8Array>();
-    for (const chunk of chunked(wanted, READ_CHUNK)) {
+    const toRead: string[] = [];
+    for (const hash of wanted) {
+      const cached = objectCache?.get(projectId, hash);
+      if (cached) found.set(hash, cached);
+      else toRead.push(hash);
+    }
+    for (const chunk of chunked(toRead, READ_CHUNK)) {
       const rows = await db
         .selectFrom('vector_storage_objects')
         .select(['hash', 'compression', 'data'])
@@ -48,9 +55,13 @@ export function createObjectStore(db: Kysely<StorageDatabase>, projectId: string
       const pending: Array<Promise<void>> = [];
       for (const row of rows) {
         const unpacked = unpackObject(row);
-        if (unpacked instanceof Uint8Array) found.set(row.hash, unpacked);
+        const keep = (bytes: Uint8Array) => {
+          found.set(row.hash, bytes);
+          objectCache?.set(projectId, row.hash, bytes);
+        };
+        if (unpacked instanceof Uint8Array) keep(unpacked);
         // Large objects inflate on the zlib thread pool, in parallel.
-        else pending.push(unpacked.then((bytes) => void found.set(row.hash, bytes)));
+        else pending.push(unpacked.then(keep));
       }
       await Promise.all(pending);
     }

@@ -6,7 +6,7 @@ import { compareTrees, filterForPaths } from './tree-walker.js';
 /** Paths, sizes and SHA-256 hashes at `ref`, sorted by path; reads trees only, no blobs. */
 export async function listFiles(context: StorageContext, input: { project: StorageProject; ref: string }): Promise<FileEntry[]> {
   const root = await resolveRoot(context.db, input.project.id, input.ref);
-  const { added } = await compareTrees({ store: createObjectStore(context.db, input.project.id), from: null, to: root });
+  const { added } = await compareTrees({ store: createObjectStore(context.db, input.project.id, undefined, context.cache), from: null, to: root });
   return added.map((file) => ({ path: file.path, size: file.size, hash: file.hash }));
 }
 
@@ -17,7 +17,7 @@ export async function listFiles(context: StorageContext, input: { project: Stora
 export async function getFiles(context: StorageContext, input: { project: StorageProject; ref: string; paths?: ReadonlyArray<string> }): Promise<SourceFile[]> {
   const filter = input.paths === undefined ? undefined : filterForPaths(input.paths.map((path) => normalizeFilePath(path)));
   const root = await resolveRoot(context.db, input.project.id, input.ref);
-  const store = createObjectStore(context.db, input.project.id);
+  const store = createObjectStore(context.db, input.project.id, undefined, context.cache);
   const { added } = await compareTrees({ store, from: null, to: root, ...(filter ? { filter } : {}) });
   const blobs = await store.loadBlobs(added.map((file) => file.hash));
   const handedOut = new Set<string>();

@@ -30,7 +30,7 @@ export async function saveVersion(context: StorageContext, input: SaveVersionInp
   const changes = validateChanges(input.changes, context.maxFileBytes);
   const parentRoot = input.parentRef === null ? null : await resolveRoot(context.db, projectId, input.parentRef);
   const built = await buildTree({
-    store: createObjectStore(context.db, projectId),
+    store: createObjectStore(context.db, projectId, undefined, context.cache),
     rootHash: parentRoot,
     changes: changes.map((change) => (change.type === 'write' ? { type: 'write', path: change.path, hash: change.hash, size: change.size } : change)),
   });

@@ -1,5 +1,6 @@
 import { NotFoundError, type SqlDialectName } from '@vector/core';
 import type { Kysely } from 'kysely';
+import type { ObjectCache } from './object-cache.js';
 import type { StorageDatabase } from './storage-schema.js';
 
 /** What every operation of one internal storage instance shares. */
@@ -7,6 +8,8 @@ export interface StorageContext {
   db: Kysely<StorageDatabase>;
   dialect: SqlDialectName;
   compress: boolean;
+  /** Decoded objects shared by this instance's reads. */
+  cache: ObjectCache;
   maxFileBytes: number;
   /** Milliseconds since the epoch; injectable for tests. */
   now(): number;
