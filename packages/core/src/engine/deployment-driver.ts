@@ -54,15 +54,21 @@ export function createDeploymentDriver(engine: EngineContext) {
     return updated ?? (await db.selectFrom('vector_deployments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow());
   }
 
-  function nextPollAt(failures: number, polls: number): string {
-    const base = engine.settings.deploymentPollIntervalMs;
-    const delay = Math.min(engine.settings.deploymentMaxPollIntervalMs, base * 2 ** Math.min(polls + failures, 10));
-    return new Date(engine.now().getTime() + delay).toISOString();
+  /**
+   * Backoff: a deployment is polled at a quarter of its age (so a slow build is asked less
+   * and less often, sparing the platform's rate limits), never faster than the base interval,
+   * doubling per consecutive failure, and never slower than the maximum interval.
+   */
+  function nextPollAt(row: Pick<DeploymentRow, 'created_at'>, failures: number): string {
+    const now = engine.now().getTime();
+    const age = Math.max(0, now - Date.parse(row.created_at));
+    const base = Math.max(engine.settings.deploymentPollIntervalMs, age / 4);
+    const delay = Math.min(engine.settings.deploymentMaxPollIntervalMs, base * 2 ** Math.min(failures, 10));
+    return new Date(now + delay).toISOString();
   }
 
   async function applyState(row: DeploymentRow, state: ProviderDeploymentState): Promise<DeploymentRow> {
     const now = engine.nowIso();
-    const polls = row.next_poll_at === null ? 0 : 1;
     const updated = await update(row, {
       provider_deployment_id: state.providerDeploymentId,
       status: state.status,
@@ -72,7 +78,7 @@ export function createDeploymentDriver(engine: EngineContext) {
       live_at: state.status === 'live' ? (row.live_at ?? now) : row.live_at,
       destroyed_at: state.status === 'destroyed' ? now : row.destroyed_at,
       poll_failures: 0,
-      next_poll_at: nextPollAt(0, polls + Number(row.poll_failures)),
+      next_poll_at: nextPollAt(row, 0),
     });
     if (updated.status === 'live' && row.status !== 'live' && updated.environment === 'production') await retirePreviousProduction(updated);
     return updated;
@@ -148,7 +154,7 @@ export function createDeploymentDriver(engine: EngineContext) {
         return emit(await update(row, { status: 'failed', error: toJson(info), poll_failures: failures }));
       }
       engine.events.emit('warning', { organizationId: row.organization_id, projectId: row.project_id, code: 'DEPLOYMENT_POLL_FAILED', message: errorInfo(error).message });
-      return emit(await update(row, { poll_failures: failures, next_poll_at: nextPollAt(failures, 0) }));
+      return emit(await update(row, { poll_failures: failures, next_poll_at: nextPollAt(row, failures) }));
     }
     try {
       await captureLogs(current, provider);

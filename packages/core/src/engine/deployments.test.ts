@@ -25,8 +25,22 @@ function createDownProvider(): DeploymentProvider {
   });
 }
 
+// A provider whose build never finishes: it only answers `building`.
+function createSlowProvider(): DeploymentProvider {
+  return defineDeploymentProvider({
+    specificationVersion: 'v1',
+    name: 'slow',
+    capabilities: { environments: ['preview', 'production'], sources: ['files'], logs: false },
+    deploy: async ({ deploymentId }) => ({ providerDeploymentId: `slow-${deploymentId}`, status: 'building', providerStatus: 'BUILDING', url: null }),
+    getStatus: async ({ providerDeploymentId }) => ({ providerDeploymentId, status: 'building', providerStatus: 'BUILDING', url: null }),
+    getLogs: async () => ({ entries: [], cursor: null }),
+    getUrl: async () => null,
+    destroy: async () => undefined,
+  });
+}
+
 describeEachDatabase('deployments', (database) => {
-  const engine = useEngine(database, { providers: () => [createStaticProvider(), createDownProvider()] });
+  const engine = useEngine(database, { providers: () => [createStaticProvider(), createDownProvider(), createSlowProvider()] });
 
   async function projectWithVersions() {
     const { scope } = engine();
@@ -117,5 +131,28 @@ describeEachDatabase('deployments', (database) => {
     const destroyed = await scope.deployments.destroy(deployment.id);
     expect(destroyed.status).toBe('destroyed');
     expect((await scope.deployments.destroy(deployment.id)).status).toBe('destroyed');
+  });
+
+  it('polls a slow build less and less often, up to the maximum interval', async () => {
+    const { scope, vector, advanceClock } = engine();
+    const { project, v1 } = await projectWithVersions();
+    const deployment = await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'preview', provider: 'slow' });
+    const gap = async () => {
+      const row = await vector.db.selectFrom('vector_deployments').select(['next_poll_at', 'updated_at']).where('id', '=', deployment.id).executeTakeFirstOrThrow();
+      return Date.parse(row.next_poll_at as string) - Date.parse(row.updated_at as string);
+    };
+    const early = await gap();
+    advanceClock(60_000);
+    await scope.deployments.refresh(deployment.id);
+    const later = await gap();
+    advanceClock(3_600_000);
+    await scope.deployments.refresh(deployment.id);
+    const latest = await gap();
+    expect(early).toBeLessThan(1_000);
+    expect(later).toBeGreaterThanOrEqual(14_000);
+    expect(later).toBeLessThanOrEqual(16_000);
+    expect(latest).toBeGreaterThan(29_900);
+    expect(latest).toBeLessThanOrEqual(30_000);
+    expect((await scope.deployments.get(deployment.id)).status).toBe('building');
   });
 });
