@@ -19,6 +19,7 @@ import { createInProcessQueue } from './in-process-queue.js';
 import type { JobQueue } from './job-queue.js';
 import { runJob } from './job-runner.js';
 import { recoverStaleJobs } from './job-recovery.js';
+import { refinalizeRecentVersions } from './refinalize-versions.js';
 import { migrateCoreTables } from './migrations.js';
 import { createOrganizationsApi } from './organizations-api.js';
 import { createProjectsApi } from './projects-api.js';
@@ -219,6 +220,7 @@ export function createVector(options: VectorOptions): Vector {
       if (settings.roles.includes('worker')) {
         await engine.queue.start((jobId) => runJob(engine, jobId));
         await recoverStaleJobs(engine, settings.jobMaxAttempts);
+        await refinalizeRecentVersions(engine);
         // Jobs queued while no worker ran (or whose enqueue was lost in a crash).
         const queued = await engine.db.selectFrom('vector_agent_jobs').select('id').where('status', '=', 'queued').orderBy('created_at').execute();
         for (const row of queued) await engine.queue.enqueue(row.id);
