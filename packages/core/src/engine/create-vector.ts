@@ -42,6 +42,7 @@ const settingsSchema = z.object({
   jobHeartbeatMs: z.number().int().min(10).max(600_000).default(5000),
   jobStaleAfterMs: z.number().int().min(100).max(86_400_000).default(60_000),
   jobMaxAttempts: z.number().int().min(1).max(100).default(3),
+  jobCancelGraceMs: z.number().int().min(0).max(600_000).default(5000),
 });
 
 /** Options of {@link createVector}. Plugins are plain objects from their `createX()` factories. */
@@ -247,7 +248,8 @@ export function createVector(options: VectorOptions): Vector {
       const stopping = engine.queue.stop();
       // Interrupt running jobs; their runners hand them back to the queue.
       for (const local of engine.runningJobs.values()) {
-        local.reason = 'shutdown';
+        // A pending cancel wins: that job ends cancelled rather than going back to the queue.
+        local.reason ??= 'shutdown';
         local.controller.abort(new Error('shutdown'));
       }
       await stopping;

@@ -19,6 +19,8 @@ export interface EngineSettings {
   reaperIntervalMs: number;
   jobHeartbeatMs: number;
   jobStaleAfterMs: number;
+  /** How long a cancelled agent may take to stop before the engine stops waiting for it. */
+  jobCancelGraceMs: number;
   roles: ReadonlyArray<'api' | 'worker'>;
 }
 
@@ -45,7 +47,7 @@ export interface EngineContext {
   newId(): string;
   transaction: RunInTransaction;
   /** Abort controllers of jobs running in this process, by job id. */
-  runningJobs: Map<string, { controller: AbortController; reason: 'cancel' | 'shutdown' | 'budget' | null }>;
+  runningJobs: Map<string, { controller: AbortController; reason: 'cancel' | 'shutdown' | 'budget' | 'lost' | null }>;
 }
 
 /** Builds the shared context. */

@@ -17,14 +17,16 @@ export async function appendJobEvent(
   afterCommit: ((callback: () => void) => void) | null,
   job: { id: string; organization_id: string; project_id: string },
   data: JobEventData,
+  /** When given, only append while this worker still owns the job; null otherwise. */
+  owner?: string,
 ): Promise<AgentJobEvent | null> {
   const write = async (trx: Executor) => {
-    const bumped = await trx
+    let bump = trx
       .updateTable('vector_agent_jobs')
       .set((eb) => ({ event_counter: eb('event_counter', '+', 1) }))
-      .where('id', '=', job.id)
-      .returning(['event_counter'])
-      .executeTakeFirst();
+      .where('id', '=', job.id);
+    if (owner !== undefined) bump = bump.where('worker_id', '=', owner).where('status', '=', 'running');
+    const bumped = await bump.returning(['event_counter']).executeTakeFirst();
     if (!bumped) return null;
     const event: AgentJobEvent = { jobId: job.id, sequence: Number(bumped.event_counter), createdAt: engine.nowIso(), data };
     await trx.insertInto('vector_agent_job_events').values({ job_id: job.id, sequence: event.sequence, data: toJson(data), created_at: event.createdAt }).execute();

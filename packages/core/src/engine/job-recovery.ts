@@ -19,13 +19,16 @@ export async function recoverStaleJobs(engine: EngineContext, maxAttempts: numbe
   let recovered = 0;
   for (const job of stale) {
     const exhausted = Number(job.attempts) >= maxAttempts;
+    const cancelled = job.cancel_requested_at !== null;
     const updated = await engine.transaction(async (trx, afterCommit) => {
       const row = await trx
         .updateTable('vector_agent_jobs')
         .set(
-          exhausted
-            ? { status: 'failed', worker_id: null, finished_at: engine.nowIso(), error: toJson({ code: 'INTERNAL', message: `The job's worker stopped ${job.attempts} times; giving up` }) }
-            : { status: 'queued', worker_id: null, heartbeat_at: null },
+          cancelled
+            ? { status: 'cancelled', worker_id: null, finished_at: engine.nowIso() }
+            : exhausted
+              ? { status: 'failed', worker_id: null, finished_at: engine.nowIso(), error: toJson({ code: 'INTERNAL', message: `The job's worker stopped ${job.attempts} times; giving up` }) }
+              : { status: 'queued', worker_id: null, heartbeat_at: null },
         )
         .where('id', '=', job.id)
         .where('status', '=', 'running')
@@ -38,13 +41,17 @@ export async function recoverStaleJobs(engine: EngineContext, maxAttempts: numbe
         trx,
         afterCommit,
         job,
-        exhausted ? { type: 'failed', error: { code: 'INTERNAL', message: `The job's worker stopped ${job.attempts} times; giving up` } } : { type: 'status', status: 'queued', attempt: Number(job.attempts) + 1 },
+        cancelled
+          ? { type: 'cancelled', reason: 'cancelled while its worker was unreachable' }
+          : exhausted
+            ? { type: 'failed', error: { code: 'INTERNAL', message: `The job's worker stopped ${job.attempts} times; giving up` } }
+            : { type: 'status', status: 'queued', attempt: Number(job.attempts) + 1 },
       );
       return row;
     });
     if (!updated) continue;
     engine.events.emit('job.updated', { organizationId: updated.organization_id, projectId: updated.project_id, job: toAgentJob(updated) });
-    if (!exhausted) {
+    if (!exhausted && !cancelled) {
       await engine.queue.enqueue(job.id);
       recovered += 1;
     }

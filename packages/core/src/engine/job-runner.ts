@@ -19,8 +19,11 @@ import { writeVersion } from './version-writer.js';
 type JobRow = Selectable<CoreDatabase['vector_agent_jobs']>;
 type ResultEvent = Extract<ParsedAgentEvent, { type: 'result' }>;
 
-/** Why a run stopped early. */
-type StopReason = 'cancel' | 'shutdown' | 'budget' | null;
+/** Why a run stopped early. `lost`: another worker took the job over (this one stalled). */
+type StopReason = 'cancel' | 'shutdown' | 'budget' | 'lost' | null;
+
+/** Thrown inside the runner when this worker no longer owns the job: nothing more is written. */
+class OwnershipLost extends Error {}
 
 /**
  * Runs one queued job to a final state. Safe to call twice for one id (a queue may deliver
@@ -39,6 +42,7 @@ export async function runJob(engine: EngineContext, jobId: string): Promise<void
     }))
     .where('id', '=', jobId)
     .where('status', '=', 'queued')
+    .where('cancel_requested_at', 'is', null)
     .returningAll()
     .executeTakeFirst();
   if (!claimed) return;
@@ -71,8 +75,13 @@ async function beat(engine: EngineContext, job: JobRow, local: { controller: Abo
       .where('worker_id', '=', engine.workerId)
       .returning(['cancel_requested_at', 'status'])
       .executeTakeFirst();
-    // Cancelled from another process, or the project was deleted underneath the job.
-    if (!row || row.cancel_requested_at !== null || row.status !== 'running') {
+    if (!row) {
+      // Another worker recovered the job while this one stalled, or the project was deleted:
+      // stop at once and write nothing more.
+      local.reason = 'lost';
+      local.controller.abort(new CancelledError({ message: 'This worker no longer owns the job' }));
+    } else if (row.cancel_requested_at !== null || row.status !== 'running') {
+      // Cancelled, possibly from another process.
       local.reason ??= 'cancel';
       local.controller.abort(new CancelledError());
     }
@@ -96,12 +105,23 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
   let steps = Number(job.steps);
   let result: ResultEvent | null = null;
   let failure: unknown = null;
+  // Writes by the runner only land while this worker still owns the running job.
+  const owned = async (event: Parameters<typeof appendJobEvent>[4]) => {
+    if ((await appendJobEvent(engine, engine.db, null, job, event, engine.workerId)) === null) throw new OwnershipLost();
+  };
+  const ownedUpdate = async (patch: Partial<JobRow>) => {
+    const updated = await engine.db.updateTable('vector_agent_jobs').set(patch).where('id', '=', job.id).where('worker_id', '=', engine.workerId).where('status', '=', 'running').executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) throw new OwnershipLost();
+  };
+  let iterator: AsyncIterator<unknown> | null = null;
   try {
     if (!agent) throw new ValidationError({ message: `No agent of type ${job.agent_type} is registered with this engine` });
     const context = await buildRunContext(engine, job, local.controller.signal);
-    for await (const raw of agent.run(context)) {
-      if (local.controller.signal.aborted) break;
-      const parsed = agentEventSchema.safeParse(raw);
+    iterator = agent.run(context)[Symbol.asyncIterator]();
+    for (;;) {
+      const step = await nextOrAbandon(iterator, local.controller.signal, engine.settings.jobCancelGraceMs);
+      if (step === null || step.done || local.controller.signal.aborted) break;
+      const parsed = agentEventSchema.safeParse(step.value);
       if (!parsed.success) {
         throw new ValidationError({ message: `Agent ${job.agent_type} emitted an invalid event: ${parsed.error.issues[0]?.message ?? 'invalid'}`, cause: parsed.error });
       }
@@ -109,7 +129,7 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
       if (result) throw new ValidationError({ message: `Agent ${job.agent_type} emitted events after its result` });
       if (event.type === 'result') {
         result = { ...event, changes: event.changes.map((change) => ({ ...change, path: normalizeFilePath(change.path) })) };
-        await appendJobEvent(engine, engine.db, null, job, {
+        await owned({
           type: 'result',
           changedPaths: result.changes.map((change) => change.path),
           commitMessage: result.commitMessage,
@@ -118,20 +138,14 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
         });
         continue;
       }
-      await appendJobEvent(engine, engine.db, null, job, event);
-      if (event.type === 'plan') {
-        await engine.db.updateTable('vector_agent_jobs').set({ plan: toJson(event.steps) }).where('id', '=', job.id).execute();
-      }
+      await owned(event);
+      if (event.type === 'plan') await ownedUpdate({ plan: toJson(event.steps) });
       if (event.type === 'usage') {
         steps += 1;
         usage.promptTokens += event.usage.promptTokens;
         usage.completionTokens += event.usage.completionTokens;
         usage.totalTokens += event.usage.totalTokens;
-        await engine.db
-          .updateTable('vector_agent_jobs')
-          .set({ steps, prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens })
-          .where('id', '=', job.id)
-          .execute();
+        await ownedUpdate({ steps, prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens });
         const over = steps > Number(job.max_steps) ? 'job_steps' : usage.totalTokens > Number(job.max_tokens) ? 'job_tokens' : null;
         if (over) {
           local.reason = 'budget';
@@ -144,14 +158,46 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
       }
     }
   } catch (error) {
+    if (error instanceof OwnershipLost) local.reason = 'lost';
     failure = error;
+  } finally {
+    // Let the agent clean up (close its model stream); never wait on one that ignores it.
+    void Promise.resolve(iterator?.return?.()).catch(() => undefined);
   }
 
+  if (local.reason === 'lost') return;
   if (local.reason === 'shutdown') return requeue(engine, job);
   if (local.reason === 'cancel') return finishCancelled(engine, job, 'cancelled while running');
   if (failure === null && result === null) failure = new ValidationError({ message: `Agent ${job.agent_type} finished without a result` });
   if (failure !== null || result === null) return finishFailed(engine, job, errorInfo(failure));
   return finishComplete(engine, job, result, usage, steps);
+}
+
+/**
+ * The agent's next event, or null once `signal` has aborted and the agent has not stopped
+ * within the grace period: an agent that ignores cancellation cannot keep a job running.
+ */
+async function nextOrAbandon(iterator: AsyncIterator<unknown>, signal: AbortSignal, graceMs: number): Promise<IteratorResult<unknown> | null> {
+  const next = iterator.next();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const abandoned = new Promise<null>((resolve) => {
+    const arm = () => {
+      timer = setTimeout(() => resolve(null), graceMs);
+      timer.unref?.();
+    };
+    if (signal.aborted) arm();
+    else {
+      onAbort = arm;
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+  try {
+    return await Promise.race([next, abandoned]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
 }
 
 async function buildRunContext(engine: EngineContext, job: JobRow, signal: AbortSignal): Promise<AgentRunContext> {
@@ -213,6 +259,7 @@ async function finishWith(engine: EngineContext, job: JobRow, status: 'failed' |
       .set({ status, error: error === null ? null : toJson(error), finished_at: engine.nowIso(), worker_id: null })
       .where('id', '=', job.id)
       .where('status', '=', 'running')
+      .where('worker_id', '=', engine.workerId)
       .returningAll()
       .executeTakeFirst();
     if (updated) await appendJobEvent(engine, trx, afterCommit, job, event);
@@ -229,20 +276,30 @@ function finishCancelled(engine: EngineContext, job: JobRow, reason: string): Pr
   return finishWith(engine, job, 'cancelled', null, { type: 'cancelled', reason });
 }
 
-/** Hands a job interrupted by shutdown back to the queue, as if it had never started. */
+/**
+ * Hands a job interrupted by shutdown back to the queue, as if it had never started, and
+ * enqueues it again so another worker (or this one, after a restart) picks it up. A job whose
+ * cancellation was requested meanwhile is finished as cancelled instead.
+ */
 async function requeue(engine: EngineContext, job: JobRow): Promise<void> {
+  const current = await engine.db.selectFrom('vector_agent_jobs').select('cancel_requested_at').where('id', '=', job.id).executeTakeFirst();
+  if (current?.cancel_requested_at) return finishCancelled(engine, job, 'cancelled while running');
   const row = await engine.transaction(async (trx, afterCommit) => {
     const updated = await trx
       .updateTable('vector_agent_jobs')
       .set({ status: 'queued', worker_id: null, heartbeat_at: null })
       .where('id', '=', job.id)
       .where('status', '=', 'running')
+      .where('worker_id', '=', engine.workerId)
+      .where('cancel_requested_at', 'is', null)
       .returningAll()
       .executeTakeFirst();
     if (updated) await appendJobEvent(engine, trx, afterCommit, job, { type: 'status', status: 'queued', attempt: Number(updated.attempts) + 1 });
     return updated;
   });
-  if (row) announce(engine, row);
+  if (!row) return;
+  announce(engine, row);
+  await engine.queue.enqueue(job.id);
 }
 
 async function finishComplete(engine: EngineContext, job: JobRow, result: ResultEvent, usage: { promptTokens: number; completionTokens: number; totalTokens: number }, steps: number): Promise<void> {
@@ -281,11 +338,17 @@ async function finishComplete(engine: EngineContext, job: JobRow, result: Result
       .set({ status: 'complete', result_version_id: versionId, finished_at: now, worker_id: null })
       .where('id', '=', job.id)
       .where('status', '=', 'running')
+      .where('worker_id', '=', engine.workerId)
       .where('cancel_requested_at', 'is', null)
       .returningAll()
       .executeTakeFirst();
-    // Cancelled at the last moment: roll the version back with everything else.
-    if (!updated) throw new CancelledError({ message: 'The job was cancelled before its result was saved' });
+    if (!updated) {
+      // Roll the version back with everything else: the job was cancelled at the last
+      // moment, or another worker took it over while this one stalled.
+      const now = await trx.selectFrom('vector_agent_jobs').select(['worker_id', 'cancel_requested_at']).where('id', '=', job.id).executeTakeFirst();
+      if (now && now.worker_id === engine.workerId && now.cancel_requested_at !== null) throw new CancelledError({ message: 'The job was cancelled before its result was saved' });
+      throw new OwnershipLost();
+    }
     await appendJobEvent(engine, trx, afterCommit, job, { type: 'done', versionId, messageId, usage, steps });
     afterCommit(() => announce(engine, updated));
   };
@@ -310,6 +373,7 @@ async function finishComplete(engine: EngineContext, job: JobRow, result: Result
       alsoInTransaction: (trx, afterCommit, version) => complete(trx, afterCommit, version.id),
     });
   } catch (error) {
+    if (error instanceof OwnershipLost) return;
     if (error instanceof CancelledError) return finishCancelled(engine, job, 'cancelled before its result was saved');
     return finishFailed(engine, job, errorInfo(error));
   }
