@@ -8,6 +8,7 @@ import { idSchema } from '../schemas/common.js';
 import { dataColumnSchema, type DataColumn } from '../schemas/data-table.js';
 import { writeAudit } from './audit-writer.js';
 import { rowSchemaFor } from './data-row-validator.js';
+import { lockRow } from './lock-row.js';
 import { fromJson, toJson } from './json-column.js';
 import { afterCreatedCursor, readPage, toPage } from './pagination.js';
 import { toDataRow, toDataTable } from './row-mappers.js';
@@ -129,12 +130,16 @@ export function createDataApi(scope: ScopeContext): DataApi {
       return toPage(rows, limit, toDataRow, (row) => ({ key: row.created_at, id: row.id }));
     },
     async updateRow(rowId, patch) {
-      const existing = await loadRow(rowId);
-      const { columns, row: table } = await loadTable(existing.table_id);
+      const found = await loadRow(rowId);
+      const { columns, row: table } = await loadTable(found.table_id);
       const changes = parseInput(rowSchemaFor(columns, true), patch, `row of ${table.name}`);
-      const merged = parseInput(rowSchemaFor(columns, false), { ...fromJson<Record<string, unknown>>(existing.data), ...changes }, `row of ${table.name}`);
       const now = engine.nowIso();
       return engine.transaction(async (trx, afterCommit) => {
+        // Merge with the row as it is now, under its lock, so concurrent patches both apply.
+        await lockRow(trx, dialect, 'vector_data_rows', found.id);
+        const existing = await trx.selectFrom('vector_data_rows').selectAll().where('id', '=', found.id).executeTakeFirst();
+        if (!existing) throw new NotFoundError({ entity: 'row', id: found.id });
+        const merged = parseInput(rowSchemaFor(columns, false), { ...fromJson<Record<string, unknown>>(existing.data), ...changes }, `row of ${table.name}`);
         await trx.updateTable('vector_data_rows').set({ data: toJson(merged), updated_at: now }).where('id', '=', existing.id).execute();
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: existing.project_id, actor, action: 'data_row.update', entityType: 'data_row', entityId: existing.id, data: { tableId: table.id, fields: Object.keys(changes) } });
         return toDataRow({ ...existing, data: toJson(merged), updated_at: now });

@@ -44,4 +44,13 @@ describeEachDatabase('runtime data tables', (database) => {
     await scope.data.dropTable(table.id);
     expect(await scope.data.listTables(project.id)).toEqual([]);
   });
+
+  it('applies concurrent patches to one row without losing either', async () => {
+    const { scope } = engine();
+    const project = await scope.projects.create({ name: 'Race' });
+    const table = await scope.data.createTable({ projectId: project.id, name: 'kv', columns: [{ name: 'a', type: 'string', required: false }, { name: 'b', type: 'string', required: false }] });
+    const row = await scope.data.insertRow(table.id, { a: 'a0', b: 'b0' });
+    await Promise.all([scope.data.updateRow(row.id, { a: 'a1' }), scope.data.updateRow(row.id, { b: 'b1' })]);
+    expect((await scope.data.getRow(row.id)).data).toEqual({ a: 'a1', b: 'b1' });
+  });
 });

@@ -81,4 +81,18 @@ describeEachDatabase('projects, organizations and audit', (database) => {
     expect(() => vector.getAgent('missing')).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
     expect(() => vector.getStorageBackend({ storageBackend: 'github' })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
+
+  it('never lets concurrent demotions and removals leave an organization without an owner', async () => {
+    const { vector, organizationId, actor } = engine();
+    const [first, second] = await Promise.all([vector.users.create({ email: 'one@example.com', name: 'One' }), vector.users.create({ email: 'two@example.com', name: 'Two' })]);
+    await vector.users.addMember({ organizationId, userId: first.id, role: 'owner' }, actor);
+    await vector.users.addMember({ organizationId, userId: second.id, role: 'owner' }, actor);
+    const outcomes = await Promise.allSettled([
+      vector.users.updateMemberRole({ organizationId, userId: first.id, role: 'member' }, actor),
+      vector.users.removeMember({ organizationId, userId: second.id }, actor),
+    ]);
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    const owners = (await vector.users.listMembers(organizationId)).filter((member) => member.role === 'owner');
+    expect(owners).toHaveLength(1);
+  });
 });

@@ -1,3 +1,4 @@
+import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { ConflictError } from '../errors/conflict-error.js';
 import { parseInput } from '../errors/from-zod.js';
@@ -6,6 +7,8 @@ import { ValidationError } from '../errors/validation-error.js';
 import { actorSchema, idSchema } from '../schemas/common.js';
 import { memberRoleSchema } from '../schemas/organization.js';
 import { writeAudit } from './audit-writer.js';
+import type { CoreDatabase } from './database-schema.js';
+import { lockRow } from './lock-row.js';
 import type { EngineContext } from './engine-context.js';
 import { toMembership, toUser } from './row-mappers.js';
 import type { UsersApi } from './vector-types.js';
@@ -23,8 +26,8 @@ export function createUsersApi(context: EngineContext): UsersApi {
     if (!row) throw new NotFoundError({ entity: 'organization', id: organizationId });
   }
 
-  async function ownerCount(organizationId: string): Promise<number> {
-    const row = await db
+  async function ownerCount(executor: Transaction<CoreDatabase>, organizationId: string): Promise<number> {
+    const row = await executor
       .selectFrom('vector_memberships')
       .select((eb) => eb.fn.countAll<number>().as('count'))
       .where('organization_id', '=', organizationId)
@@ -70,12 +73,15 @@ export function createUsersApi(context: EngineContext): UsersApi {
     async updateMemberRole(input, actor) {
       const parsed = parseInput(memberSchema, input, 'membership');
       const who = parseInput(actorSchema, actor, 'actor');
-      const existing = await this.getMembership(parsed);
-      if (!existing) throw new NotFoundError({ entity: 'membership', id: parsed.userId });
-      if (existing.role === 'owner' && parsed.role !== 'owner' && (await ownerCount(parsed.organizationId)) <= 1) {
-        throw new ValidationError({ message: 'An organization must keep at least one owner', issues: [{ path: ['role'], message: 'last owner' }] });
-      }
       return context.transaction(async (trx, afterCommit) => {
+        // Checked under the organization's lock: two demotions at once cannot both pass.
+        await lockRow(trx, context.dialect, 'vector_organizations', parsed.organizationId);
+        const row = await trx.selectFrom('vector_memberships').selectAll().where('organization_id', '=', parsed.organizationId).where('user_id', '=', parsed.userId).executeTakeFirst();
+        if (!row) throw new NotFoundError({ entity: 'membership', id: parsed.userId });
+        const existing = toMembership(row);
+        if (existing.role === 'owner' && parsed.role !== 'owner' && (await ownerCount(trx, parsed.organizationId)) <= 1) {
+          throw new ValidationError({ message: 'An organization must keep at least one owner', issues: [{ path: ['role'], message: 'last owner' }] });
+        }
         await trx.updateTable('vector_memberships').set({ role: parsed.role }).where('organization_id', '=', parsed.organizationId).where('user_id', '=', parsed.userId).execute();
         await writeAudit(context, trx, afterCommit, { organizationId: parsed.organizationId, projectId: null, actor: who, action: 'member.update_role', entityType: 'user', entityId: parsed.userId, data: { from: existing.role, to: parsed.role } });
         return { ...existing, role: parsed.role };
@@ -84,12 +90,13 @@ export function createUsersApi(context: EngineContext): UsersApi {
     async removeMember(input, actor) {
       const parsed = parseInput(memberRefSchema, input, 'membership');
       const who = parseInput(actorSchema, actor, 'actor');
-      const existing = await this.getMembership(parsed);
-      if (!existing) throw new NotFoundError({ entity: 'membership', id: parsed.userId });
-      if (existing.role === 'owner' && (await ownerCount(parsed.organizationId)) <= 1) {
-        throw new ValidationError({ message: 'An organization must keep at least one owner', issues: [{ path: ['userId'], message: 'last owner' }] });
-      }
       await context.transaction(async (trx, afterCommit) => {
+        await lockRow(trx, context.dialect, 'vector_organizations', parsed.organizationId);
+        const row = await trx.selectFrom('vector_memberships').selectAll().where('organization_id', '=', parsed.organizationId).where('user_id', '=', parsed.userId).executeTakeFirst();
+        if (!row) throw new NotFoundError({ entity: 'membership', id: parsed.userId });
+        if (row.role === 'owner' && (await ownerCount(trx, parsed.organizationId)) <= 1) {
+          throw new ValidationError({ message: 'An organization must keep at least one owner', issues: [{ path: ['userId'], message: 'last owner' }] });
+        }
         await trx.deleteFrom('vector_memberships').where('organization_id', '=', parsed.organizationId).where('user_id', '=', parsed.userId).execute();
         await writeAudit(context, trx, afterCommit, { organizationId: parsed.organizationId, projectId: null, actor: who, action: 'member.remove', entityType: 'user', entityId: parsed.userId });
       });
