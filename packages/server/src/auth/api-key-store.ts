@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { type MemberRole, NotFoundError } from '@vector/core';
+import { ForbiddenError, type MemberRole, NotFoundError } from '@vector/core';
 import type { Kysely } from 'kysely';
-import type { Principal } from './principal.js';
+import { hasRole, type Principal } from './principal.js';
 import type { ServerDatabase } from './server-migrations.js';
 
 /** An API key as listed: never the key itself. */
@@ -21,12 +21,20 @@ export interface ApiKey {
 export interface ApiKeyStore {
   create(input: { organizationId: string; name: string; role: MemberRole; createdBy: string }): Promise<{ apiKey: ApiKey; key: string }>;
   list(organizationId: string): Promise<ApiKey[]>;
-  revoke(input: { organizationId: string; id: string }): Promise<ApiKey>;
-  /** The principal a presented key stands for, or null when unknown or revoked. */
+  /**
+   * Revokes a key (idempotent). With `callerRole`, a key whose role outranks the caller's is
+   * refused with `ForbiddenError`, so an admin cannot lock the owners out.
+   */
+  revoke(input: { organizationId: string; id: string; callerRole?: MemberRole }): Promise<ApiKey>;
+  /**
+   * The principal a presented key stands for, or null when unknown or revoked. Records
+   * `lastUsedAt`, at most once a minute per key so a busy key does not cost a write per request.
+   */
   verify(key: string): Promise<Principal | null>;
 }
 
 const keyPattern = /^vk_[A-Za-z0-9_-]{43}$/;
+const lastUsedResolutionMs = 60_000;
 
 function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -78,6 +86,10 @@ export function createApiKeyStore(db: Kysely<ServerDatabase>, now: () => Date = 
     async revoke(input) {
       const row = await db.selectFrom('vector_server_api_keys').selectAll().where('id', '=', input.id).where('organization_id', '=', input.organizationId).executeTakeFirst();
       if (!row) throw new NotFoundError({ entity: 'api key', id: input.id });
+      const role = row.role as MemberRole;
+      if (input.callerRole && !hasRole(input.callerRole, role)) {
+        throw new ForbiddenError({ message: `A ${input.callerRole} cannot revoke a key with the ${role} role`, details: { required: role, role: input.callerRole } });
+      }
       if (row.revoked_at) return toApiKey(row);
       const revokedAt = now().toISOString();
       await db.updateTable('vector_server_api_keys').set({ revoked_at: revokedAt }).where('id', '=', row.id).execute();
@@ -89,6 +101,19 @@ export function createApiKeyStore(db: Kysely<ServerDatabase>, now: () => Date = 
       const row = await db.selectFrom('vector_server_api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
       // The lookup is by hash, so timing reveals nothing about the key; compare anyway for defence in depth.
       if (!row || row.revoked_at || !timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(hash))) return null;
+      const usedAt = now();
+      const stale = new Date(usedAt.getTime() - lastUsedResolutionMs).toISOString();
+      if (row.last_used_at === null || row.last_used_at < stale) {
+        // Conditional, so concurrent requests of one key write once; ISO-8601 UTC strings sort by time.
+        // A failed bookkeeping write must not fail the request it belongs to.
+        await db
+          .updateTable('vector_server_api_keys')
+          .set({ last_used_at: usedAt.toISOString() })
+          .where('id', '=', row.id)
+          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', stale)]))
+          .execute()
+          .catch(() => undefined);
+      }
       return { organizationId: row.organization_id, actor: { type: 'api_key', id: row.id }, role: row.role as MemberRole };
     },
   };

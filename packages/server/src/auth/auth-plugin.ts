@@ -30,7 +30,10 @@ export const authPlugin = fastifyPlugin<AuthPluginOptions>(
     app.decorateRequest('principal', null);
     app.addHook('onRequest', async (request) => {
       const config = request.routeOptions.config;
-      if (config?.auth === false || !request.url.startsWith('/v1/')) return;
+      // Decide by the matched route, never the raw target: `GET http://host/v1/…` (absolute form)
+      // or odd encodings must not slip past. Unmatched routes answer 404 without a lookup.
+      const route = request.routeOptions.url;
+      if (config?.auth === false || route === undefined || !route.startsWith('/v1/')) return;
       const principal = await options.authenticate(request);
       if (!principal) throw new UnauthorizedError({ message: 'Missing or invalid credentials: send "Authorization: Bearer <api key>"' });
       const required = config?.role ?? 'member';

@@ -50,7 +50,16 @@ export async function apiKeysRoutes(fastify: FastifyInstance, { context }: Route
 
   app.delete('/v1/api-keys/:apiKeyId', {
     config: { role: 'admin' },
-    schema: { tags: ['api keys'], summary: 'Revoke an API key', params: z.object({ apiKeyId: idParam }), response: { 200: apiKeySchema, ...errorResponses } },
-    handler: async (request) => context.apiKeys.revoke({ organizationId: principalOf(request).organizationId, id: request.params.apiKeyId }),
+    schema: {
+      tags: ['api keys'],
+      summary: 'Revoke an API key',
+      description: 'A key whose role outranks the caller’s (an owner key, for an admin) answers 403.',
+      params: z.object({ apiKeyId: idParam }),
+      response: { 200: apiKeySchema, ...errorResponses },
+    },
+    handler: async (request) => {
+      const principal = principalOf(request);
+      return context.apiKeys.revoke({ organizationId: principal.organizationId, id: request.params.apiKeyId, callerRole: principal.role });
+    },
   });
 }

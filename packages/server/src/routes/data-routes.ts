@@ -9,6 +9,7 @@ const projectParams = z.object({ projectId: idParam });
 const tableParams = z.object({ tableId: idParam });
 const rowParams = z.object({ rowId: idParam });
 const rowData = z.record(z.string(), z.unknown());
+const reservedKeys = new Set(['__proto__', 'constructor', 'prototype']);
 const whereSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
 
 function parseWhere(raw: string | undefined): z.infer<typeof whereSchema> | undefined {
@@ -18,6 +19,12 @@ function parseWhere(raw: string | undefined): z.infer<typeof whereSchema> | unde
     value = JSON.parse(raw);
   } catch (cause) {
     throw new ValidationError({ message: 'Invalid where: expected a JSON object such as {"done":false}', issues: [{ path: ['where'], message: 'not JSON' }], cause });
+  }
+  // JSON.parse makes `__proto__` an own key that later object handling drops silently (the
+  // filter would match every row); such names are never columns, so say so.
+  const reserved = value !== null && typeof value === 'object' ? Object.keys(value).filter((key) => reservedKeys.has(key)) : [];
+  if (reserved.length > 0) {
+    throw new ValidationError({ message: `Invalid where: ${reserved.join(', ')} cannot be a column name`, issues: reserved.map((key) => ({ path: ['where', key], message: 'reserved name' })) });
   }
   const result = whereSchema.safeParse(value);
   if (!result.success) throw new ValidationError({ message: 'Invalid where: values must be strings, numbers, booleans or null', issues: [{ path: ['where'], message: 'bad filter' }] });

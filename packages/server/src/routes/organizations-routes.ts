@@ -10,6 +10,7 @@ import type { RoutePluginOptions } from '../plumbing/server-context.js';
 import { apiKeyCreatedSchema } from './api-keys-routes.js';
 
 const memberSchema = membershipSchema.extend({ user: userSchema });
+const addedMemberSchema = membershipSchema.extend({ user: userSchema.pick({ id: true, email: true }) });
 
 function sameSecret(presented: string, expected: string): boolean {
   const a = Buffer.from(presented);
@@ -91,15 +92,19 @@ export async function organizationsRoutes(fastify: FastifyInstance, { context }:
     schema: {
       tags: ['members'],
       summary: 'Add a member (the user is created when the email is new)',
+      description:
+        'Answers the membership and the email as sent. Users are shared across organizations, so the stored profile of an existing user (name, creation time) is not echoed; `name` is used only when the user is new.',
       body: z.object({ email: z.string().email().max(320), name: z.string().trim().min(1).max(200), role: memberRoleSchema }),
-      response: { 201: memberSchema, ...errorResponses },
+      response: { 201: addedMemberSchema, ...errorResponses },
     },
     handler: async (request, reply) => {
       const principal = principalOf(request);
       if (request.body.role === 'owner' && !hasRole(principal.role, 'owner')) throw new ForbiddenError({ message: 'Only owners can add owners' });
       const user = (await vector.users.getByEmail(request.body.email)) ?? (await vector.users.create({ email: request.body.email, name: request.body.name }));
       const membership = await vector.users.addMember({ organizationId: principal.organizationId, userId: user.id, role: request.body.role }, principal.actor);
-      return reply.code(201).send({ ...membership, user });
+      // Only what the caller sent: whether the email already had a user elsewhere, and that
+      // user's profile, belong to other organizations.
+      return reply.code(201).send({ ...membership, user: { id: user.id, email: request.body.email } });
     },
   });
 

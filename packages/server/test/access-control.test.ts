@@ -1,0 +1,115 @@
+import net from 'node:net';
+import { describeEachDatabase } from '@vector/core/testing';
+import type { Kysely } from 'kysely';
+import { expect, it } from 'vitest';
+import { createApiKeyStore, type ServerDatabase } from '../src/index.js';
+import { useServer } from './server-fixture.js';
+
+/** Sends one raw HTTP/1.1 request (so the request target can be in absolute form) and answers status and body. */
+async function rawRequest(port: number, head: string): Promise<{ status: number; body: string }> {
+  const response = await new Promise<string>((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(head));
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk));
+    socket.on('end', () => resolve(received));
+    socket.on('error', reject);
+  });
+  const [statusLine = ''] = response.split('\r\n');
+  return { status: Number(statusLine.split(' ')[1]), body: response.slice(response.indexOf('\r\n\r\n') + 4) };
+}
+
+describeEachDatabase('access control', (database) => {
+  const get = useServer(database);
+
+  it('refuses to let an admin revoke a key that outranks it, and lets owners do it', async () => {
+    const { call } = get();
+    const admin = (await call('POST', '/v1/api-keys', { name: 'admin', role: 'admin' })).json;
+    const member = (await call('POST', '/v1/api-keys', { name: 'member', role: 'member' })).json;
+    const keys = (await call('GET', '/v1/api-keys', undefined, admin.key)).json.items as Array<{ id: string; role: string }>;
+    const ownerKey = keys.find((key) => key.role === 'owner');
+    expect(ownerKey).toBeDefined();
+
+    const refused = await call('DELETE', `/v1/api-keys/${ownerKey?.id}`, undefined, admin.key);
+    expect(refused.status).toBe(403);
+    expect(refused.json.error.code).toBe('FORBIDDEN');
+    // The owner key still works, and was not marked revoked.
+    expect((await call('GET', '/v1/organization')).status).toBe(200);
+    expect(((await call('GET', '/v1/api-keys')).json.items as Array<{ id: string; revokedAt: string | null }>).find((key) => key.id === ownerKey?.id)?.revokedAt).toBeNull();
+
+    // Equal or lower roles may be revoked by an admin; an owner may revoke anything.
+    expect((await call('DELETE', `/v1/api-keys/${member.id}`, undefined, admin.key)).status).toBe(200);
+    const otherAdmin = (await call('POST', '/v1/api-keys', { name: 'admin 2', role: 'admin' })).json;
+    expect((await call('DELETE', `/v1/api-keys/${otherAdmin.id}`, undefined, admin.key)).status).toBe(200);
+    const secondOwner = (await call('POST', '/v1/api-keys', { name: 'owner 2', role: 'owner' })).json;
+    expect((await call('DELETE', `/v1/api-keys/${secondOwner.id}`)).status).toBe(200);
+    expect((await call('GET', '/v1/organization', undefined, secondOwner.key)).status).toBe(401);
+  });
+
+  it('records lastUsedAt when a key is used, at most once a minute', async () => {
+    const { vector, call } = get();
+    let clock = new Date('2030-01-01T00:00:00.000Z');
+    const store = createApiKeyStore(vector.db as Kysely<ServerDatabase>, () => clock);
+    const organizationId = (await call('GET', '/v1/organization')).json.id as string;
+    const { apiKey, key } = await store.create({ organizationId, name: 'clocked', role: 'member', createdBy: 'test' });
+    const lastUsed = async () => (await store.list(organizationId)).find((item) => item.id === apiKey.id)?.lastUsedAt;
+    expect(await lastUsed()).toBeNull();
+
+    expect(await store.verify(key)).toMatchObject({ organizationId, role: 'member' });
+    expect(await lastUsed()).toBe('2030-01-01T00:00:00.000Z');
+    clock = new Date('2030-01-01T00:00:59.000Z');
+    await store.verify(key);
+    expect(await lastUsed()).toBe('2030-01-01T00:00:00.000Z');
+    clock = new Date('2030-01-01T00:01:01.000Z');
+    await store.verify(key);
+    expect(await lastUsed()).toBe('2030-01-01T00:01:01.000Z');
+
+    // Through HTTP too: a fresh key shows a use once it made a request.
+    const created = (await call('POST', '/v1/api-keys', { name: 'http', role: 'member' })).json;
+    expect(created.lastUsedAt).toBeNull();
+    await call('GET', '/v1/projects', undefined, created.key);
+    const listed = ((await call('GET', '/v1/api-keys')).json.items as Array<{ id: string; lastUsedAt: string | null }>).find((item) => item.id === created.id);
+    expect(listed?.lastUsedAt).toEqual(expect.any(String));
+  });
+
+  it("does not echo another organization's user when adding a member by email", async () => {
+    const { call, otherKey } = get();
+    const elsewhere = await call('POST', '/v1/organization/members', { email: 'alice@corp.example', name: 'Alice Private-Name', role: 'member' }, otherKey);
+    expect(elsewhere.status).toBe(201);
+    const added = await call('POST', '/v1/organization/members', { email: 'alice@corp.example', name: 'Whoever', role: 'member' });
+    expect(added.status).toBe(201);
+    expect(added.json.user).toEqual({ id: added.json.userId, email: 'alice@corp.example' });
+    expect(JSON.stringify(added.json)).not.toContain('Private-Name');
+    expect(Object.keys(added.json).sort()).toEqual(['createdAt', 'organizationId', 'role', 'user', 'userId']);
+    // A brand-new user answers the same shape, so the answer does not tell whether the email existed.
+    const fresh = await call('POST', '/v1/organization/members', { email: 'bob@corp.example', name: 'Bob', role: 'member' });
+    expect(Object.keys(fresh.json).sort()).toEqual(Object.keys(added.json).sort());
+    expect(Object.keys(fresh.json.user).sort()).toEqual(['email', 'id']);
+  });
+
+  it('authenticates by the matched route, also for an absolute-form request target', async () => {
+    const { app, key } = get();
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as net.AddressInfo;
+    const target = `http://127.0.0.1:${port}/v1/projects`;
+    const anonymous = await rawRequest(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toContain('Missing or invalid credentials');
+    const authorized = await rawRequest(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\nConnection: close\r\n\r\n`);
+    expect(authorized.status).toBe(200);
+    expect(JSON.parse(authorized.body)).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('rejects prototype names in a row filter instead of ignoring them', async () => {
+    const { call } = get();
+    const project = (await call('POST', '/v1/projects', { name: 'p' })).json;
+    const table = (await call('POST', `/v1/projects/${project.id}/tables`, { name: 't', columns: [{ name: 'a', type: 'string' }] })).json;
+    await call('POST', `/v1/tables/${table.id}/rows`, { data: { a: 'x' } });
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      const response = await call('GET', `/v1/tables/${table.id}/rows?where=${encodeURIComponent(`{"${name}":1}`)}`);
+      expect({ name, status: response.status, code: response.json.error?.code }).toEqual({ name, status: 400, code: 'VALIDATION_FAILED' });
+      const ordered = await call('GET', `/v1/tables/${table.id}/rows?orderBy=${name}`);
+      expect({ name, status: ordered.status }).toEqual({ name, status: 400 });
+    }
+    expect((await call('GET', `/v1/tables/${table.id}/rows?where=${encodeURIComponent('{"a":"x"}')}`)).json.items).toHaveLength(1);
+  });
+});
