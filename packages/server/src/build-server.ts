@@ -1,17 +1,17 @@
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
-import fastifyRateLimit from '@fastify/rate-limit';
 import type { Vector } from '@vector/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { createApiKeyStore } from './auth/api-key-store.js';
-import { authPlugin, bearerToken } from './auth/auth-plugin.js';
+import { type AuthPluginOptions, authPlugin, bearerToken } from './auth/auth-plugin.js';
 import type { Authenticate } from './auth/principal.js';
 import { migrateServerTables, type ServerDatabase } from './auth/server-migrations.js';
 import { toErrorResponse } from './plumbing/error-response.js';
 import { errorsPlugin } from './plumbing/errors-plugin.js';
 import { openApiPlugin } from './plumbing/openapi-plugin.js';
+import { type RateLimitOptions, rateLimitPlugin } from './plumbing/rate-limits.js';
 import type { ServerContext } from './plumbing/server-context.js';
 import { agentRoutes } from './routes/agent-routes.js';
 import { apiKeysRoutes } from './routes/api-keys-routes.js';
@@ -36,8 +36,17 @@ export interface BuildServerOptions {
   openSignup?: boolean;
   /** Origins allowed by CORS; `['*']` for any. Default: none (same-origin only). */
   corsOrigins?: string[];
-  /** Requests per window per caller (API key, else IP); `false` turns rate limiting off. Default 600/min. */
-  rateLimit?: { max: number; windowMs: number } | false;
+  /**
+   * Requests per window per caller — a verified API key (principal), else the client IP — and
+   * `maxPerIp` per client IP whoever it is (default `10 × max`); `false` turns rate limiting
+   * off. Default 600 per 60 s.
+   */
+  rateLimit?: RateLimitOptions | false;
+  /**
+   * Fastify's `trustProxy`: behind a load balancer, set it (e.g. `true`, a hop count or the
+   * proxy addresses) so `request.ip`, and with it the per-IP limit, is the client's. Default false.
+   */
+  trustProxy?: FastifyServerOptions['trustProxy'];
   /** Largest accepted request body. Default 20 MiB. */
   bodyLimitBytes?: number;
   /**
@@ -69,6 +78,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   const app = Fastify({
     ...loggerOption,
     bodyLimit: options.bodyLimitBytes ?? 20 * 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
     // Keep-alive sockets must not hold `close()` open past the SSE streams we end ourselves.
     forceCloseConnections: true,
     // While closing, requests already on open connections finish normally and `/readyz` answers
@@ -118,17 +128,11 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     origin: origins.includes('*') ? true : origins,
     exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
   });
-  if (options.rateLimit !== false) {
-    const limit = options.rateLimit ?? { max: 600, windowMs: 60_000 };
-    void app.register(fastifyRateLimit, {
-      max: limit.max,
-      timeWindow: limit.windowMs,
-      keyGenerator: (request) => bearerToken(request) ?? request.ip,
-      errorResponseBuilder: (_request, detail) => ({ statusCode: 429, message: `Rate limit exceeded: retry in ${Math.ceil(detail.ttl / 1000)}s` }),
-    });
-  }
+  // Filled by the rate-limit plugin when it loads; the auth plugin runs it after authenticating.
+  const limits: { perCaller: NonNullable<AuthPluginOptions['limits']>['perCaller'] } = { perCaller: null };
+  if (options.rateLimit !== false) void app.register(rateLimitPlugin, { ...(options.rateLimit ?? { max: 600, windowMs: 60_000 }), limits });
   void app.register(openApiPlugin, { docs: options.docs ?? true, version: '1' });
-  void app.register(authPlugin, { authenticate });
+  void app.register(authPlugin, { authenticate, limits });
   void app.register(healthRoutes, { context, isShuttingDown: () => shuttingDown });
   for (const routes of [organizationsRoutes, apiKeysRoutes, projectsRoutes, versionsRoutes, agentRoutes, deploymentsRoutes, dataRoutes, auditRoutes]) {
     void app.register(routes, { context });

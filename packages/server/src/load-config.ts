@@ -24,6 +24,12 @@ const environmentSchema = z.object({
   CORS_ORIGINS: list.default([]),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(600),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  RATE_LIMIT_MAX_PER_IP: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[0-9a-fA-F:.,/ ]+)$/, 'true, false, a hop count, or comma-separated proxy addresses/CIDRs')
+    .transform((value): boolean | number | string[] => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value.split(',').map((item) => item.trim()).filter(Boolean)))
+    .default(false),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(512 * 1024 * 1024).default(20 * 1024 * 1024),
   VECTOR_BOOTSTRAP_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   VECTOR_PUBLIC_URL: z.string().url('expected an http(s) URL').optional(),
@@ -48,7 +54,10 @@ export interface ServerConfig {
   renderApiKey: string | undefined;
   model: { apiKey: string | undefined; baseURL: string | undefined; model: string | undefined } | undefined;
   corsOrigins: string[];
-  rateLimit: { max: number; windowMs: number };
+  /** Per caller (verified key, else IP) `max`, and per client IP `maxPerIp` (default 10 × max). */
+  rateLimit: { max: number; windowMs: number; maxPerIp?: number };
+  /** Fastify's `trustProxy`: whose `X-Forwarded-For` to believe for the client IP. */
+  trustProxy: boolean | number | string[];
   bodyLimitBytes: number;
   bootstrapToken: string | undefined;
   publicUrl: string | undefined;
@@ -96,7 +105,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     renderApiKey: value.RENDER_API_KEY,
     model: modelConfigured ? { apiKey: value.OPENAI_API_KEY, baseURL: value.VECTOR_MODEL_BASE_URL, model: value.VECTOR_MODEL } : undefined,
     corsOrigins: value.CORS_ORIGINS,
-    rateLimit: { max: value.RATE_LIMIT_MAX, windowMs: value.RATE_LIMIT_WINDOW_MS },
+    rateLimit: { max: value.RATE_LIMIT_MAX, windowMs: value.RATE_LIMIT_WINDOW_MS, ...(value.RATE_LIMIT_MAX_PER_IP ? { maxPerIp: value.RATE_LIMIT_MAX_PER_IP } : {}) },
+    trustProxy: value.TRUST_PROXY,
     bodyLimitBytes: value.BODY_LIMIT_BYTES,
     bootstrapToken: value.VECTOR_BOOTSTRAP_TOKEN,
     publicUrl: value.VECTOR_PUBLIC_URL,

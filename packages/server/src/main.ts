@@ -8,6 +8,10 @@ import { createRuntime } from './runtime/create-runtime.js';
  * and shuts both down gracefully on SIGINT/SIGTERM: readiness fails, the listener stops
  * taking requests, SSE streams end, running jobs go back to the queue, the database closes.
  */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 async function main(): Promise<void> {
   let config: ServerConfig;
   try {
@@ -31,6 +35,8 @@ async function main(): Promise<void> {
     ...(config.bootstrapToken ? { bootstrapToken: config.bootstrapToken } : {}),
     corsOrigins: config.corsOrigins,
     rateLimit: config.rateLimit,
+    // A hop count trusts that many proxies nearest to us (Fastify's typings accept it only as a function).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
     docs: config.docs,
   });

@@ -43,6 +43,16 @@ describe('loadConfig', () => {
     expect(config.rateLimit.max).toBe(5);
   });
 
+  it('reads the per-IP rate limit and the proxy trust', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({}).rateLimit.maxPerIp).toBeUndefined();
+    expect(loadConfig({ RATE_LIMIT_MAX_PER_IP: '50', TRUST_PROXY: 'true' })).toMatchObject({ rateLimit: { max: 600, maxPerIp: 50 }, trustProxy: true });
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ RATE_LIMIT_MAX_PER_IP: '0' })).toThrow(/RATE_LIMIT_MAX_PER_IP/);
+  });
+
   it.each([
     ['PORT', 'eighty'],
     ['PORT', '70000'],

@@ -1,5 +1,5 @@
 import { ForbiddenError, type MemberRole, UnauthorizedError } from '@vector/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { type Authenticate, hasRole, type Principal } from './principal.js';
 
@@ -19,6 +19,11 @@ declare module 'fastify' {
 /** Options of {@link authPlugin}. */
 export interface AuthPluginOptions {
   authenticate: Authenticate;
+  /**
+   * Runs after authentication (also when it failed, and on `/v1` routes that need none) so
+   * rate limits count verified callers, never the raw token. Filled by the rate-limit plugin.
+   */
+  limits?: { perCaller: ((request: FastifyRequest, reply: FastifyReply, principal: Principal | null) => Promise<void>) | null };
 }
 
 /**
@@ -28,13 +33,18 @@ export interface AuthPluginOptions {
 export const authPlugin = fastifyPlugin<AuthPluginOptions>(
   async (app: FastifyInstance, options) => {
     app.decorateRequest('principal', null);
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', async (request, reply) => {
       const config = request.routeOptions.config;
       // Decide by the matched route, never the raw target: `GET http://host/v1/…` (absolute form)
       // or odd encodings must not slip past. Unmatched routes answer 404 without a lookup.
       const route = request.routeOptions.url;
-      if (config?.auth === false || route === undefined || !route.startsWith('/v1/')) return;
+      if (route === undefined || !route.startsWith('/v1/')) return;
+      if (config?.auth === false) {
+        await options.limits?.perCaller?.(request, reply, null);
+        return;
+      }
       const principal = await options.authenticate(request);
+      await options.limits?.perCaller?.(request, reply, principal);
       if (!principal) throw new UnauthorizedError({ message: 'Missing or invalid credentials: send "Authorization: Bearer <api key>"' });
       const required = config?.role ?? 'member';
       if (!hasRole(principal.role, required)) {
