@@ -55,6 +55,9 @@ export async function createPostgresDatabase(options: z.input<typeof postgresOpt
     max: parsed.maxConnections,
     ...(parsed.schema ? { options: `-c search_path=${parsed.schema}` } : {}),
   });
+  // An idle client whose connection dies (a restart, a failover) makes the pool emit 'error';
+  // unhandled, that would crash the process. The pool replaces the client on the next query.
+  pool.on('error', () => undefined);
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', destroy: () => db.destroy() };
 }

@@ -12,7 +12,8 @@ export interface MigrationSet {
 }
 
 /**
- * Brings a package's tables up to date; safe to call from several processes at once.
+ * Brings a package's tables up to date; safe to call from several processes at once (on
+ * SQLite by retrying, since Kysely's lock does not span processes there).
  *
  * On PostgreSQL the bookkeeping tables are pinned to the connection's current schema: Kysely
  * otherwise looks for them in every schema and can mistake another schema's table (another
@@ -31,7 +32,13 @@ export async function runMigrations(connection: Pick<VectorDatabaseConnection, '
     migrationLockTableName: `${set.name}_migration_lock`,
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's migration lock does not span SQLite processes: when two start on one fresh file,
+  // the loser sees "already exists"; migrating again then finds the work done.
+  for (let attempt = 1; error && connection.dialect === 'sqlite' && attempt <= 5; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((result) => result.status === 'Error');
     throw new InternalError({ message: `Migrating the ${set.name} tables failed${failed ? ` at ${failed.migrationName}` : ''}`, cause: error });

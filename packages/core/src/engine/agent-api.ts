@@ -97,7 +97,12 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
       const parsed = parseInput(messageSchema, input, 'message');
       const session = await loadSession(parsed.sessionId);
       const project = await loadProject(scope, session.project_id);
-      const budget = parseInput(jobBudgetSchema, { ...engine.settings.jobBudget, ...parsed.budget }, 'job budget');
+      // The engine's budget is a ceiling: callers may ask for less, never for more.
+      const ceiling = engine.settings.jobBudget;
+      const budget = {
+        maxSteps: Math.min(parsed.budget?.maxSteps ?? ceiling.maxSteps, ceiling.maxSteps),
+        maxTokens: Math.min(parsed.budget?.maxTokens ?? ceiling.maxTokens, ceiling.maxTokens),
+      };
       const result = await engine.transaction(async (trx, afterCommit) => {
         const now = engine.nowIso();
         const counter = await trx
@@ -163,7 +168,7 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
 
     async listMessages(sessionId, page) {
       const session = await loadSession(sessionId);
-      const { limit, cursor } = readPage(page);
+      const { limit, cursor } = readPage(page, 'number');
       let query = db.selectFrom('vector_chat_messages').selectAll().where('session_id', '=', session.id).orderBy('position').limit(limit + 1);
       if (cursor) query = query.where('position', '>', Number(cursor.key));
       return toPage(await query.execute(), limit, toChatMessage, (row) => ({ key: Number(row.position), id: row.id }));

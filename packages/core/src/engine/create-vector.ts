@@ -1,5 +1,6 @@
 import { createEventBus } from './create-event-bus.js';
 import { z } from 'zod';
+import { mapDatabaseError } from '../db/map-database-error.js';
 import { parseInput } from '../errors/from-zod.js';
 import { ValidationError } from '../errors/validation-error.js';
 import type { VectorDatabaseConnection } from '../db/create-database.js';
@@ -136,7 +137,11 @@ export function createVector(options: VectorOptions): Vector {
         if (typeof value !== 'function') return value;
         return async (...args: unknown[]) => {
           if (settings.migrate) await migrate();
-          return (value as (...inner: unknown[]) => unknown).apply(target, args);
+          try {
+            return await (value as (...inner: unknown[]) => unknown).apply(target, args);
+          } catch (error) {
+            throw mapDatabaseError(error);
+          }
         };
       },
     });

@@ -114,7 +114,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
       for (const name of [...Object.keys(parsed.where ?? {}), ...(parsed.orderBy ? [parsed.orderBy.column] : [])]) {
         if (!known.has(name)) throw new ValidationError({ message: `Table ${table.name} has no column ${name}`, issues: [{ path: ['query', name], message: 'unknown column' }] });
       }
-      const { limit, cursor } = readPage(page);
+      const { limit, cursor } = readPage(page, parsed.orderBy ? 'number' : 'string');
       let select = db.selectFrom('vector_data_rows').selectAll().where('table_id', '=', table.id);
       for (const [name, value] of Object.entries(parsed.where ?? {})) {
         select = value === null ? select.where(jsonField(name), 'is', null) : select.where(jsonField(name), '=', comparable(value));

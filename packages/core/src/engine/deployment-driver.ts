@@ -80,22 +80,42 @@ export function createDeploymentDriver(engine: EngineContext) {
       poll_failures: 0,
       next_poll_at: nextPollAt(row, 0),
     });
-    if (updated.status === 'live' && row.status !== 'live' && updated.environment === 'production') await retirePreviousProduction(updated);
+    if (updated.status === 'destroyed' && updated.provider_deployment_id === null && state.status !== 'destroyed') {
+      // Destroyed while the provider was still creating it: tear down what it created, and
+      // keep its id so the row says what existed.
+      await providerOf(row).destroy({ providerDeploymentId: state.providerDeploymentId });
+      await db.updateTable('vector_deployments').set({ provider_deployment_id: state.providerDeploymentId }).where('id', '=', row.id).execute();
+    }
+    if (updated.status === 'live' && row.status !== 'live' && updated.environment === 'production') await retireSupersededProduction(updated.project_id);
     return updated;
   }
 
-  /** Zero-downtime replacement: older production deployments go only once the new one is live. */
-  async function retirePreviousProduction(current: DeploymentRow): Promise<void> {
-    const older = await db
+  /**
+   * Zero-downtime replacement: in a project, the newest live production deployment wins, and
+   * every production deployment created before it is destroyed, but only once it is live.
+   * A failure to destroy one is a warning (the winner stays live) and is retried by the
+   * monitor's next pass.
+   */
+  async function retireSupersededProduction(projectId: string): Promise<void> {
+    const rows = await db
       .selectFrom('vector_deployments')
       .selectAll()
-      .where('project_id', '=', current.project_id)
+      .where('project_id', '=', projectId)
       .where('environment', '=', 'production')
-      .where('id', '!=', current.id)
       .where('status', 'in', ['pending', 'building', 'live'])
-      .where('created_at', '<=', current.created_at)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
       .execute();
-    for (const row of older) await destroy(row, systemActor, 'deployment.replace');
+    const winner = rows.find((row) => row.status === 'live');
+    if (!winner) return;
+    for (const row of rows) {
+      if (row.id === winner.id || row.created_at > winner.created_at) continue;
+      try {
+        await destroy(row, systemActor, 'deployment.replace');
+      } catch (error) {
+        engine.events.emit('warning', { organizationId: row.organization_id, projectId, code: 'DEPLOYMENT_RETIRE_FAILED', message: errorInfo(error).message });
+      }
+    }
   }
 
   async function captureLogs(row: DeploymentRow, provider: DeploymentProvider): Promise<void> {
@@ -253,6 +273,17 @@ export function createDeploymentDriver(engine: EngineContext) {
       .limit(25)
       .execute();
     await Promise.all(due.map((row) => refresh(row).catch(() => undefined)));
+    // Retry replacements whose destroy failed: projects with more than one live production.
+    const crowded = await db
+      .selectFrom('vector_deployments')
+      .select('project_id')
+      .where('environment', '=', 'production')
+      .where('status', '=', 'live')
+      .groupBy('project_id')
+      .having((eb) => eb.fn.countAll(), '>', 1)
+      .limit(25)
+      .execute();
+    for (const { project_id: projectId } of crowded) await retireSupersededProduction(projectId).catch(() => undefined);
   }
 
   /** Destroys previews whose `expires_at` has passed. */

@@ -69,8 +69,11 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
       const now = engine.now();
       const ttl = parsed.ttlSeconds ?? engine.settings.previewTtlSeconds;
       const expiresAt = parsed.environment === 'preview' ? new Date(now.getTime() + ttl * 1000).toISOString() : null;
+      // One preview per (project, version): reuse a usable one and extend its life, unless the
+      // caller brings secrets or different variables (e.g. rotating a leaked secret).
+      const bringsEnvironment = Object.keys(parsed.secrets).length > 0 || Object.keys(parsed.env).length > 0;
+      const sameEnvironment = async (candidate: { env: string }) => !bringsEnvironment || (Object.keys(parsed.secrets).length === 0 && candidate.env === toJson(parsed.env));
       if (parsed.environment === 'preview') {
-        // One preview per (project, version): reuse a usable one and extend its life.
         const reusable = await db
           .selectFrom('vector_deployments')
           .selectAll()
@@ -82,7 +85,7 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
           .where('expires_at', '>', now.toISOString())
           .orderBy('created_at', 'desc')
           .executeTakeFirst();
-        if (reusable) {
+        if (reusable && (await sameEnvironment(reusable))) {
           const extended = expiresAt && reusable.expires_at && reusable.expires_at > expiresAt ? reusable.expires_at : expiresAt;
           const updated = await db.updateTable('vector_deployments').set({ expires_at: extended, updated_at: now.toISOString() }).where('id', '=', reusable.id).returningAll().executeTakeFirstOrThrow();
           return toDeployment(updated);

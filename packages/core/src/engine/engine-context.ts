@@ -55,7 +55,18 @@ export function createEngineContext(input: Omit<EngineContext, 'nowIso' | 'newId
   const transaction: RunInTransaction = async (work) => {
     const callbacks: Array<() => void> = [];
     const result = await input.db.transaction().execute((trx) => work(trx, (callback) => callbacks.push(callback)));
-    for (const callback of callbacks) callback();
+    // The work is committed: a failing subscriber must neither fail the call nor starve the rest.
+    for (const callback of callbacks) {
+      try {
+        callback();
+      } catch (error) {
+        try {
+          input.events.emit('warning', { code: 'EVENT_LISTENER_FAILED', message: error instanceof Error ? error.message : String(error) });
+        } catch {
+          // a warning listener that throws as well is ignored
+        }
+      }
+    }
     return result;
   };
   return {

@@ -8,6 +8,7 @@ import type { EngineContext } from './engine-context.js';
 import { afterCreatedCursor, readPage, toPage } from './pagination.js';
 import { toOrganization } from './row-mappers.js';
 import { toStorageProject } from './scope-context.js';
+import { teardownDeployments } from './teardown-deployments.js';
 import type { OrganizationsApi } from './vector-types.js';
 
 const createSchema = z.object({
@@ -78,6 +79,7 @@ export function createOrganizationsApi(context: EngineContext): OrganizationsApi
       const who = parseInput(actorSchema, actor, 'actor');
       const row = await load(organizationId);
       const projects = await db.selectFrom('vector_projects').selectAll().where('organization_id', '=', row.id).execute();
+      await teardownDeployments(context, projects.map((project) => project.id));
       // Stored files live outside the metadata store; release them first (idempotent).
       for (const project of projects) {
         const backend = context.storage.get(project.storage_backend);

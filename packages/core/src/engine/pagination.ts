@@ -9,14 +9,19 @@ export interface Cursor {
   id: string;
 }
 
-/** Parses page input and decodes its cursor. */
-export function readPage(page: PageInput | undefined): { limit: number; cursor: Cursor | null } {
+/**
+ * Parses page input and decodes its cursor. `keyType` is the type of the list's sort key, so
+ * a cursor from another list (or a forged one) is a validation error, not a database error.
+ */
+export function readPage(page: PageInput | undefined, keyType: 'string' | 'number' = 'string'): { limit: number; cursor: Cursor | null } {
   const parsed = parseInput(pageInputSchema, page ?? {}, 'page');
   if (!parsed.cursor) return { limit: parsed.limit, cursor: null };
   try {
-    const decoded = JSON.parse(Buffer.from(parsed.cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(decoded) && decoded.length === 2 && (typeof decoded[0] === 'string' || typeof decoded[0] === 'number') && typeof decoded[1] === 'string') {
-      return { limit: parsed.limit, cursor: { key: decoded[0], id: decoded[1] } };
+    const decoded: unknown = JSON.parse(Buffer.from(parsed.cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(decoded) && decoded.length === 2 && typeof decoded[1] === 'string') {
+      const [key, id] = decoded as [unknown, string];
+      if (keyType === 'number' && typeof key === 'number' && Number.isSafeInteger(key) && key >= 0) return { limit: parsed.limit, cursor: { key, id } };
+      if (keyType === 'string' && typeof key === 'string') return { limit: parsed.limit, cursor: { key, id } };
     }
   } catch {
     // fall through to the error below

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { parseInput } from '../errors/from-zod.js';
+import { NotFoundError } from '../errors/not-found-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import { jsonObjectSchema } from '../schemas/common.js';
 import { writeAudit } from './audit-writer.js';
 import { toJson } from './json-column.js';
 import { afterCreatedCursor, readPage, toPage } from './pagination.js';
 import { toProject } from './row-mappers.js';
+import { teardownDeployments } from './teardown-deployments.js';
 import { loadProject, type ScopeContext, storageFor, toStorageProject } from './scope-context.js';
 import type { ProjectsApi } from './vector-types.js';
 
@@ -35,6 +37,8 @@ export function createProjectsApi(scope: ScopeContext): ProjectsApi {
           issues: [{ path: ['storageBackend'], message: 'not registered' }],
         });
       }
+      const organization = await db.selectFrom('vector_organizations').select('id').where('id', '=', organizationId).executeTakeFirst();
+      if (!organization) throw new NotFoundError({ entity: 'organization', id: organizationId });
       const now = engine.nowIso();
       const row = {
         id: engine.newId(),
@@ -88,17 +92,8 @@ export function createProjectsApi(scope: ScopeContext): ProjectsApi {
     },
     async delete(projectId) {
       const row = await loadProject(scope, projectId);
-      const live = await db
-        .selectFrom('vector_deployments')
-        .selectAll()
-        .where('project_id', '=', row.id)
-        .where('status', 'in', ['pending', 'building', 'live'])
-        .execute();
       // Tear down what runs elsewhere before the rows that track it disappear.
-      for (const deployment of live) {
-        const provider = engine.providers.get(deployment.provider);
-        if (provider && deployment.provider_deployment_id) await provider.destroy({ providerDeploymentId: deployment.provider_deployment_id });
-      }
+      await teardownDeployments(engine, [row.id]);
       await engine.transaction(async (trx, afterCommit) => {
         await trx.deleteFrom('vector_projects').where('id', '=', row.id).where('organization_id', '=', organizationId).execute();
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: row.id, actor, action: 'project.delete', entityType: 'project', entityId: row.id, beforeId: row.id });

@@ -73,7 +73,7 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
 
     async list(projectId, page) {
       const project = await loadProject(scope, projectId);
-      const { limit, cursor } = readPage(page);
+      const { limit, cursor } = readPage(page, 'number');
       let query = db.selectFrom('vector_code_versions').selectAll().where('project_id', '=', project.id).orderBy('number', 'desc').limit(limit + 1);
       if (cursor) query = query.where('number', '<', Number(cursor.key));
       return toPage(await query.execute(), limit, toCodeVersion, (row) => ({ key: Number(row.number), id: row.id }));
