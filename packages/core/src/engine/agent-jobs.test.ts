@@ -200,4 +200,12 @@ describeEachDatabase('agent jobs', (database) => {
     const finished = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
     expect(finished).toMatchObject({ status: 'complete', attempts: 2 });
   });
+
+  it('treats the engine budget as a ceiling callers cannot raise', async () => {
+    const { scope } = engine();
+    const { project } = await projectWithVersion();
+    const session = await scope.agent.createSession({ projectId: project.id, agentType: 'chatty' });
+    const { job } = await scope.agent.postMessage({ sessionId: session.id, content: 'go', budget: { maxSteps: 1000, maxTokens: 100_000_000 } });
+    expect(job.budget).toEqual({ maxSteps: 50, maxTokens: 500_000 });
+  });
 });

@@ -39,8 +39,41 @@ function createSlowProvider(): DeploymentProvider {
   });
 }
 
+// A provider that records what it is asked, whose deploys wait for `release`, and whose
+// destroy can be made to fail.
+function createRecordingProvider() {
+  const destroyed: string[] = [];
+  let counter = 0;
+  const control = { hold: null as Promise<void> | null, failDestroy: false, destroyed };
+  const provider = defineDeploymentProvider({
+    specificationVersion: 'v1',
+    name: 'recording',
+    capabilities: { environments: ['preview', 'production'], sources: ['files'], logs: false },
+    deploy: async () => {
+      counter += 1;
+      const id = `rec-${counter}`;
+      if (control.hold) await control.hold;
+      return { providerDeploymentId: id, status: 'live', providerStatus: 'LIVE', url: `https://${id}.example` };
+    },
+    getStatus: async ({ providerDeploymentId }) => ({ providerDeploymentId, status: destroyed.includes(providerDeploymentId) ? 'destroyed' : 'live', providerStatus: 'LIVE', url: `https://${providerDeploymentId}.example` }),
+    getLogs: async () => ({ entries: [], cursor: null }),
+    getUrl: async ({ providerDeploymentId }) => `https://${providerDeploymentId}.example`,
+    destroy: async ({ providerDeploymentId }) => {
+      if (control.failDestroy) throw new ProviderError({ provider: 'recording', message: 'platform 503', status: 503 });
+      destroyed.push(providerDeploymentId);
+    },
+  });
+  return { provider, control };
+}
+
 describeEachDatabase('deployments', (database) => {
-  const engine = useEngine(database, { providers: () => [createStaticProvider(), createDownProvider(), createSlowProvider()] });
+  let recording = createRecordingProvider();
+  const engine = useEngine(database, {
+    providers: () => {
+      recording = createRecordingProvider();
+      return [createStaticProvider(), createDownProvider(), createSlowProvider(), recording.provider];
+    },
+  });
 
   async function projectWithVersions() {
     const { scope } = engine();
@@ -154,5 +187,56 @@ describeEachDatabase('deployments', (database) => {
     expect(latest).toBeGreaterThan(29_900);
     expect(latest).toBeLessThanOrEqual(30_000);
     expect((await scope.deployments.get(deployment.id)).status).toBe('building');
+  });
+
+  it('tears down at the provider a deployment destroyed while it was being created', async () => {
+    const { scope } = engine();
+    const { project, v1 } = await projectWithVersions();
+    let release = () => undefined as void;
+    recording.control.hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const creating = scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'preview', provider: 'recording' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const [pending] = (await scope.deployments.list({ projectId: project.id })).items;
+    await scope.deployments.destroy(pending?.id as string);
+    release();
+    const final = await creating;
+    expect(final.status).toBe('destroyed');
+    expect(recording.control.destroyed).toEqual(['rec-1']);
+  });
+
+  it('keeps the new production deployment live when retiring the old one fails, and retries', async () => {
+    const { scope } = engine();
+    const { project, v1, v2 } = await projectWithVersions();
+    const first = await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'production', provider: 'recording' });
+    recording.control.failDestroy = true;
+    const second = await scope.deployments.create({ projectId: project.id, versionId: v2.id, environment: 'production', provider: 'recording' });
+    expect(second.status).toBe('live');
+    expect((await scope.deployments.get(first.id)).status).toBe('live');
+    recording.control.failDestroy = false;
+    // The monitor retries the replacement on its next passes.
+    const deadline = Date.now() + 10_000;
+    while ((await scope.deployments.get(first.id)).status !== 'destroyed' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await scope.deployments.get(first.id)).status).toBe('destroyed');
+    expect((await scope.deployments.get(second.id)).status).toBe('live');
+  });
+
+  it('does not reuse a preview when new secrets or variables are given', async () => {
+    const { scope } = engine();
+    const { project, v1 } = await projectWithVersions();
+    const first = await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'preview', provider: 'recording', env: { MODE: 'a' } });
+    expect((await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'preview', provider: 'recording' })).id).toBe(first.id);
+    expect((await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'preview', provider: 'recording', env: { MODE: 'a' } })).id).toBe(first.id);
+    expect((await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'preview', provider: 'recording', env: { MODE: 'b' } })).id).not.toBe(first.id);
+    expect((await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'preview', provider: 'recording', secrets: { KEY: 'rotated-secret' } })).id).not.toBe(first.id);
+  });
+
+  it('tears down running deployments when the organization is deleted', async () => {
+    const { scope, vector, organizationId, actor } = engine();
+    const { project, v1 } = await projectWithVersions();
+    await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'production', provider: 'recording' });
+    await vector.organizations.delete(organizationId, actor);
+    expect(recording.control.destroyed).toEqual(['rec-1']);
   });
 });

@@ -164,5 +164,15 @@ describeEachDatabase('versions', (database) => {
     expect([...first.items, ...second.items, ...third.items].map((version) => version.number)).toEqual([5, 4, 3, 2, 1]);
     expect(third.nextCursor).toBeNull();
   });
-});
 
+  it('rejects a cursor from another list as invalid input', async () => {
+    const { scope } = engine();
+    const project = await newProject();
+    const projects = await scope.projects.list({ limit: 1 });
+    await scope.projects.create({ name: 'Second' });
+    const page = await scope.projects.list({ limit: 1 });
+    expect(page.nextCursor).not.toBeNull();
+    await expect(scope.versions.list(project.id, { cursor: page.nextCursor })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(projects.items).toHaveLength(1);
+  });
+});
