@@ -22,6 +22,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { organizationsRoutes } from './routes/organizations-routes.js';
 import { projectsRoutes } from './routes/projects-routes.js';
 import { versionsRoutes } from './routes/versions-routes.js';
+import type { EventFeed } from './sse/event-feed.js';
 import { createSseHub } from './sse/sse-hub.js';
 
 /** Options of {@link buildServer}. */
@@ -59,6 +60,12 @@ export interface BuildServerOptions {
   docs?: boolean;
   /** Heartbeat comment interval on SSE streams. Default 15000. */
   sseHeartbeatMs?: number;
+  /**
+   * The engine's cross-process event feed when it can lose events (the PostgreSQL bridge):
+   * `/readyz` answers 503 while it is down, and open SSE streams re-read from the database
+   * after it resyncs. Omit it for the in-process bus.
+   */
+  eventFeed?: EventFeed;
 }
 
 // Request headers as Fastify's serializers log them, and as application code tends to log them.
@@ -103,6 +110,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     streams,
     bootstrapToken: options.bootstrapToken,
     openSignup: options.openSignup ?? true,
+    eventFeed: options.eventFeed,
   };
   let shuttingDown = false;
   const authenticate: Authenticate =

@@ -9,3 +9,5 @@ export type { ApiKey, ApiKeyStore } from './auth/api-key-store.js';
 export { createApiKeyStore } from './auth/api-key-store.js';
 export type { ServerDatabase } from './auth/server-migrations.js';
 export type { ErrorBody } from './plumbing/error-response.js';
+export type { RateLimitOptions } from './plumbing/rate-limits.js';
+export type { EventFeed } from './sse/event-feed.js';

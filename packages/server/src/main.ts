@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     corsOrigins: config.corsOrigins,
     rateLimit: config.rateLimit,
     // A hop count trusts that many proxies nearest to us (Fastify's typings accept it only as a function).
+    ...(runtime.eventFeed ? { eventFeed: runtime.eventFeed } : {}),
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
     docs: config.docs,

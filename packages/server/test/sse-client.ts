@@ -9,7 +9,7 @@ export interface SseFrame {
  * Reads an SSE stream over real HTTP until the server ends it (or `until` says stop), and
  * answers the frames. A tiny parser: enough for the server's one-line `data:` frames.
  */
-export async function readSse(url: string, options: { headers?: Record<string, string>; until?: (frame: SseFrame) => boolean; signal?: AbortSignal } = {}): Promise<{ status: number; frames: SseFrame[]; contentType: string | null }> {
+export async function readSse(url: string, options: { headers?: Record<string, string>; until?: (frame: SseFrame) => boolean; onFrame?: (frame: SseFrame) => void; signal?: AbortSignal } = {}): Promise<{ status: number; frames: SseFrame[]; contentType: string | null }> {
   const controller = new AbortController();
   options.signal?.addEventListener('abort', () => controller.abort());
   const response = await fetch(url, { headers: { accept: 'text/event-stream', ...options.headers }, signal: controller.signal });
@@ -40,6 +40,7 @@ export async function readSse(url: string, options: { headers?: Record<string, s
         }
         if (!hasData) continue;
         frames.push(frame);
+        options.onFrame?.(frame);
         if (options.until?.(frame)) {
           controller.abort();
           return { status: response.status, frames, contentType: response.headers.get('content-type') };

@@ -2,6 +2,7 @@ import type { Vector, VectorScope } from '@vector/core';
 import type { FastifyRequest } from 'fastify';
 import type { ApiKeyStore } from '../auth/api-key-store.js';
 import { principalOf } from '../auth/auth-plugin.js';
+import type { EventFeed } from '../sse/event-feed.js';
 import type { SseHub } from '../sse/sse-hub.js';
 
 /** What the route plugins share; passed to each as its options. */
@@ -13,6 +14,8 @@ export interface ServerContext {
   bootstrapToken: string | undefined;
   /** Whether anyone may create an organization when no bootstrap token is set. */
   openSignup: boolean;
+  /** The cross-process event feed, when events can be lost: readiness and stream resyncs. */
+  eventFeed: EventFeed | undefined;
 }
 
 /** Options of every route plugin. */

@@ -97,7 +97,7 @@ export async function agentRoutes(fastify: FastifyInstance, { context }: RoutePl
       if (accept.includes('application/json') && !accept.includes('text/event-stream')) {
         return { items: await scope.agent.listJobEvents(request.params.jobId, { afterSequence: lastSequence }) };
       }
-      await streamJobEvents({ vector: context.vector, scope, hub: context.streams, jobId: request.params.jobId, lastSequence, request, reply });
+      await streamJobEvents({ vector: context.vector, scope, hub: context.streams, eventFeed: context.eventFeed, jobId: request.params.jobId, lastSequence, request, reply });
       return reply;
     },
   });

@@ -87,7 +87,7 @@ export async function deploymentsRoutes(fastify: FastifyInstance, { context }: R
       const deployment = await scope.deployments.get(request.params.deploymentId);
       const lastSequence = lastEventIdOf(request, request.query.afterSequence);
       if ((request.headers.accept ?? '').includes('text/event-stream')) {
-        await streamDeploymentLogs({ vector: context.vector, scope, hub: context.streams, deployment, lastSequence, request, reply });
+        await streamDeploymentLogs({ vector: context.vector, scope, hub: context.streams, eventFeed: context.eventFeed, deployment, lastSequence, request, reply });
         return reply;
       }
       return { items: await scope.deployments.listLogs(deployment.id, { afterSequence: lastSequence, ...(request.query.limit ? { limit: request.query.limit } : {}) }) };

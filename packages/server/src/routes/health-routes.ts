@@ -22,16 +22,20 @@ export async function healthRoutes(fastify: FastifyInstance, { context, isShutti
   });
   app.get('/readyz', {
     config: { auth: false, rateLimit: false },
-    schema: { tags: ['health'], summary: 'Readiness: database reachable and not shutting down', response: { 200: statusSchema, 503: statusSchema } },
+    schema: { tags: ['health'], summary: 'Readiness: database reachable, event feed connected, not shutting down', response: { 200: statusSchema, 503: statusSchema } },
     handler: async (request, reply) => {
       if (isShuttingDown()) return reply.code(503).send({ status: 'unavailable', checks: { shutdown: 'in progress' } });
+      const checks: Record<string, string> = { database: 'ok' };
       try {
         await sql`select 1`.execute(context.vector.db);
-        return { status: 'ok' as const, checks: { database: 'ok' } };
       } catch (error) {
         request.log.warn({ err: error }, 'readiness check failed');
-        return reply.code(503).send({ status: 'unavailable', checks: { database: 'unreachable' } });
+        checks.database = 'unreachable';
       }
+      // Without its event feed this process would serve SSE streams that stall silently.
+      if (context.eventFeed) checks.events = context.eventFeed.isHealthy() ? 'ok' : 'reconnecting';
+      const ready = Object.values(checks).every((check) => check === 'ok');
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
     },
   });
 }

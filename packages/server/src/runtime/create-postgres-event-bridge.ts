@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AgentJobEvent, createEventBus, type Deployment, ValidationError, type Vector, type VectorEventBus, type VectorEvents } from '@vector/core';
 import type pg from 'pg';
+import type { EventFeed } from '../sse/event-feed.js';
 
 /** Events that cross processes; the rest stay local. */
 const bridged = ['job.event', 'job.updated', 'deployment.updated', 'deployment.log', 'version.created', 'project.updated'] as const;
@@ -15,10 +16,23 @@ interface Envelope {
   ref?: { organizationId: string; projectId: string; jobId?: string; sequence?: number; deploymentId?: string };
 }
 
+/** Options of {@link createPostgresEventBridge}. */
+export interface PostgresEventBridgeOptions {
+  connectionString: string;
+  /** NOTIFY channel, a lower-case SQL identifier. Default `vector_events`. */
+  channel?: string;
+  /** Where connection trouble is reported (messages never carry the connection string). Default: dropped. */
+  log?: { warn(message: string): void };
+  /** First delay before re-establishing a lost LISTEN connection; doubles per failure. Default 250 ms. */
+  reconnectDelayMs?: number;
+  /** Longest delay between reconnection attempts. Default 10 s. */
+  maxReconnectDelayMs?: number;
+}
+
 /** A bus bridged over PostgreSQL LISTEN/NOTIFY; pass it to `createVector({ events })`. */
-export interface PostgresEventBridge {
+export interface PostgresEventBridge extends EventFeed {
   events: VectorEventBus;
-  /** Connects the listener; call `attach(vector)` so oversize events can be re-read. */
+  /** Connects the listener (rejects when the first connection fails); call `attach(vector)` so oversize events can be re-read. */
   start(): Promise<void>;
   attach(vector: Vector): void;
   close(): Promise<void>;
@@ -28,15 +42,27 @@ export interface PostgresEventBridge {
  * Bridges the engine's event bus across processes: events emitted here are delivered locally
  * and sent with `pg_notify`; events from other processes are re-emitted on the local bus only
  * (never re-sent). SSE streams on any process thus see jobs run by any other.
+ *
+ * NOTIFY is fire-and-forget: while the LISTEN connection is down, other processes' events are
+ * lost. The bridge then reports itself unhealthy, reconnects with exponential backoff, LISTENs
+ * again and signals a resync, so consumers re-read from the database what they may have missed.
  */
-export function createPostgresEventBridge(options: { connectionString: string; channel?: string }): PostgresEventBridge {
+export function createPostgresEventBridge(options: PostgresEventBridgeOptions): PostgresEventBridge {
   const channel = options.channel ?? 'vector_events';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new ValidationError({ message: 'The event channel must be a lower-case SQL identifier', issues: [{ path: ['channel'], message: 'invalid' }] });
   const origin = randomUUID();
   const local = createEventBus();
+  const warn = (message: string) => options.log?.warn(`event bridge (${channel}): ${message}`);
+  const firstDelay = options.reconnectDelayMs ?? 250;
+  const maxDelay = options.maxReconnectDelayMs ?? 10_000;
+  const resyncListeners = new Set<() => void>();
   let vector: Vector | null = null;
+  let pgModule: typeof pg | null = null;
   let listener: pg.Client | null = null;
   let publisher: pg.Pool | null = null;
+  let closed = false;
+  let failures = 0;
+  let reconnectTimer: NodeJS.Timeout | null = null;
 
   const publish = (type: BridgedType, event: VectorEvents[BridgedType]) => {
     if (!publisher) return;
@@ -49,7 +75,12 @@ export function createPostgresEventBridge(options: { connectionString: string; c
       else return; // other oversize events are not worth a round trip; consumers re-read on the next one
       payload = JSON.stringify({ origin, type, ref } satisfies Envelope);
     }
-    publisher.query('select pg_notify($1, $2)', [channel, payload]).catch(() => undefined);
+    const pool = publisher;
+    const send = () => pool.query('select pg_notify($1, $2)', [channel, payload]);
+    // One retry: a pooled connection the server dropped fails once, then the pool opens a new one.
+    send()
+      .catch(() => (closed ? undefined : send()))
+      .catch((error: unknown) => warn(`an event could not be published (${describe(error)}); other processes may miss it`));
   };
 
   const resolve = async (envelope: Envelope): Promise<unknown> => {
@@ -67,6 +98,77 @@ export function createPostgresEventBridge(options: { connectionString: string; c
     return null;
   };
 
+  const onNotification = (message: pg.Notification) => {
+    if (message.channel !== channel || !message.payload) return;
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(message.payload) as Envelope;
+    } catch {
+      return;
+    }
+    if (envelope.origin === origin || !(bridged as readonly string[]).includes(envelope.type)) return;
+    void resolve(envelope)
+      .then((event) => {
+        if (event) local.emit(envelope.type, event as never);
+      })
+      .catch(() => undefined);
+  };
+
+  const connectListener = async (module: typeof pg): Promise<void> => {
+    const client = new module.Client({ connectionString: options.connectionString });
+    // Registered before connecting: a connection error without a listener would crash the process.
+    client.on('error', (error) => lose(client, `the LISTEN connection failed (${describe(error)})`));
+    client.on('end', () => lose(client, 'the LISTEN connection ended'));
+    client.on('notification', onNotification);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+    } catch (error) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    listener = client;
+  };
+
+  // Only the current listener's trouble counts; the first report schedules the reconnection.
+  function lose(client: pg.Client, reason: string): void {
+    if (listener !== client) return;
+    listener = null;
+    client.removeAllListeners('notification');
+    void client.end().catch(() => undefined);
+    if (closed) return;
+    warn(`${reason}; reconnecting`);
+    scheduleReconnect();
+  }
+
+  function scheduleReconnect(): void {
+    if (closed || reconnectTimer || !pgModule) return;
+    const module = pgModule;
+    const delay = Math.min(maxDelay, firstDelay * 2 ** Math.min(failures, 20));
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      connectListener(module).then(
+        () => {
+          if (closed || !listener) return;
+          failures = 0;
+          warn('the LISTEN connection is back; consumers resync from the database');
+          for (const resync of [...resyncListeners]) resync();
+        },
+        (error: unknown) => {
+          failures += 1;
+          warn(`reconnecting failed (${describe(error)}); retrying`);
+          scheduleReconnect();
+        },
+      );
+    }, delay);
+    reconnectTimer.unref?.();
+  }
+
   const events: VectorEventBus = {
     all: local.all,
     on: local.on,
@@ -82,34 +184,36 @@ export function createPostgresEventBridge(options: { connectionString: string; c
     attach(engine) {
       vector = engine;
     },
+    isHealthy: () => listener !== null,
+    onResync(resync) {
+      resyncListeners.add(resync);
+      return () => resyncListeners.delete(resync);
+    },
     async start() {
-      const { default: pgModule } = await import('pg');
-      publisher = new pgModule.Pool({ connectionString: options.connectionString, max: 2 });
-      listener = new pgModule.Client({ connectionString: options.connectionString });
-      listener.on('error', () => undefined);
-      await listener.connect();
-      listener.on('notification', (message) => {
-        if (message.channel !== channel || !message.payload) return;
-        let envelope: Envelope;
-        try {
-          envelope = JSON.parse(message.payload) as Envelope;
-        } catch {
-          return;
-        }
-        if (envelope.origin === origin || !(bridged as readonly string[]).includes(envelope.type)) return;
-        void resolve(envelope)
-          .then((event) => {
-            if (event) local.emit(envelope.type, event as never);
-          })
-          .catch(() => undefined);
-      });
-      await listener.query(`LISTEN ${channel}`);
+      const { default: module } = await import('pg');
+      pgModule = module;
+      closed = false;
+      publisher = new module.Pool({ connectionString: options.connectionString, max: 2 });
+      // An idle pooled connection the server terminates is reported here; unhandled, it would crash the process.
+      publisher.on('error', (error) => warn(`a publisher connection failed (${describe(error)})`));
+      await connectListener(module);
     },
     async close() {
-      await listener?.end().catch(() => undefined);
-      await publisher?.end().catch(() => undefined);
+      closed = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      reconnectTimer = null;
+      const client = listener;
       listener = null;
+      client?.removeAllListeners('end');
+      await client?.end().catch(() => undefined);
+      await publisher?.end().catch(() => undefined);
       publisher = null;
+      resyncListeners.clear();
     },
   };
+}
+
+// Driver messages name hosts and roles at most; the connection string itself never reaches them.
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -15,12 +15,15 @@ import {
 } from '@vector/core';
 import type { ServerConfig } from '../load-config.js';
 import { createPgBossQueue } from './create-pg-boss-queue.js';
+import type { EventFeed } from '../sse/event-feed.js';
 import { createPostgresEventBridge, type PostgresEventBridge } from './create-postgres-event-bridge.js';
 
 /** The engine and what it runs on, assembled from a {@link ServerConfig}. */
 export interface Runtime {
   vector: Vector;
   database: VectorDatabaseConnection;
+  /** The cross-process event feed (PostgreSQL only): pass it to `buildServer({ eventFeed })`. */
+  eventFeed: EventFeed | undefined;
   /** Stops the engine, the queue and the bridge, disposes plugins and closes the database. */
   close(): Promise<void>;
 }
@@ -84,7 +87,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog): Prom
     // (a worker would take another deployment's job ids) nor an event channel.
     const prefix = config.databaseSchema ? config.databaseSchema.slice(0, 48) : 'vector';
     queue = createPgBossQueue({ connectionString: config.databaseUrl, schema: `${prefix}_pgboss`, onJob: (jobId) => log.info(`worker took job ${jobId}`) });
-    bridge = createPostgresEventBridge({ connectionString: config.databaseUrl, channel: `${prefix}_events` });
+    bridge = createPostgresEventBridge({ connectionString: config.databaseUrl, channel: `${prefix}_events`, log: { warn } });
     await bridge.start();
   }
   const roles: Array<'api' | 'worker'> = config.role === 'all' ? ['api', 'worker'] : [config.role];
@@ -95,11 +98,23 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog): Prom
   return {
     vector,
     database,
+    eventFeed: bridge ?? undefined,
     async close() {
-      await vector.dispose();
-      await queue?.close();
-      await bridge?.close();
-      await database.destroy();
+      // Every step runs even when an earlier one fails (a queue that never connected must not
+      // keep the bridge and the database open); the first failure is reported afterwards.
+      const failures: unknown[] = [];
+      const step = async (run: () => Promise<void> | undefined) => {
+        try {
+          await run();
+        } catch (error) {
+          failures.push(error);
+        }
+      };
+      await step(() => vector.dispose());
+      await step(() => queue?.close());
+      await step(() => bridge?.close());
+      await step(() => database.destroy());
+      if (failures.length > 0) throw failures[0];
     },
   };
 }

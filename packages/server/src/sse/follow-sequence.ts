@@ -8,11 +8,15 @@ export function createSequenceFollower<Item extends { sequence: number }>(option
   /** Items with `sequence > after`, in order (the persisted history). */
   readAfter: (after: number) => Promise<Item[]>;
   deliver: (item: Item) => void;
-  /** The last sequence the client already has. */
-  startAfter: number;
+  /**
+   * The last sequence the client already has, or a function answering it (e.g. clamped to what
+   * exists); live items offered before it resolves wait for it.
+   */
+  startAfter: number | (() => Promise<number>);
   onError: (error: unknown) => void;
 }) {
-  let last = options.startAfter;
+  const start = options.startAfter;
+  let last = typeof start === 'number' ? start : 0;
   let chain: Promise<void> = Promise.resolve();
   let stopped = false;
 
@@ -38,8 +42,14 @@ export function createSequenceFollower<Item extends { sequence: number }>(option
     return chain;
   };
 
+  if (typeof start === 'function') {
+    void enqueue(async () => {
+      last = await start();
+    });
+  }
+
   return {
-    /** Replays history; call after subscribing to the live source. */
+    /** Replays history (or re-reads what may have been missed); call after subscribing to the live source. */
     replay: () => enqueue(catchUp),
     /** Offers one live item. */
     push(item: Item) {

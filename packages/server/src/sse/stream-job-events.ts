@@ -1,20 +1,43 @@
-import type { AgentJobEvent, Vector, VectorScope } from '@vector/core';
+import type { AgentJob, AgentJobEvent, Vector, VectorScope } from '@vector/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EventFeed } from './event-feed.js';
 import { createSequenceFollower } from './follow-sequence.js';
 import type { SseHub } from './sse-hub.js';
 
-const terminal = new Set(['done', 'failed', 'cancelled']);
+const terminalEvents = new Set(['done', 'failed', 'cancelled']);
+const terminalStatuses = new Set<AgentJob['status']>(['complete', 'failed', 'cancelled']);
+
+/**
+ * The client's `Last-Event-ID`, or the job's last persisted sequence when the client claims
+ * more than exists (another job's id, a restored database): trusting it would drop every
+ * event still to come, including the terminal one, and the stream would never end.
+ */
+async function clampToExisting(scope: VectorScope, jobId: string, requested: number): Promise<number> {
+  if (requested === 0) return 0;
+  const [atOrAfter] = await scope.agent.listJobEvents(jobId, { afterSequence: requested - 1, limit: 1 });
+  if (atOrAfter) return requested;
+  let last = 0;
+  for (;;) {
+    const page = await scope.agent.listJobEvents(jobId, { afterSequence: last, limit: 500 });
+    const tail = page.at(-1);
+    if (!tail) return last;
+    last = tail.sequence;
+  }
+}
 
 /**
  * Streams a job's events as SSE: persisted events after `lastSequence` first, then live ones,
  * without gaps or duplicates (the live subscription starts before the replay; overlaps are
- * dropped by sequence, gaps re-read from the database). Ends after the terminal event.
+ * dropped by sequence, gaps re-read from the database). Ends after the terminal event — and
+ * in any case once the job is over (a terminal `job.updated`, or a re-read after the event
+ * feed resynced), after delivering whatever the database has that the client lacks.
  * The job must already have been looked up in the caller's scope (so 404s answer as JSON).
  */
 export async function streamJobEvents(input: {
   vector: Vector;
   scope: VectorScope;
   hub: SseHub;
+  eventFeed?: EventFeed | undefined;
   jobId: string;
   lastSequence: number;
   request: FastifyRequest;
@@ -22,34 +45,46 @@ export async function streamJobEvents(input: {
 }): Promise<void> {
   const { vector, scope, jobId } = input;
   const stream = input.hub.open(input.request, input.reply);
+  const fail = (error: unknown) => {
+    if (stream.closed) return;
+    input.request.log.warn({ err: error, jobId }, 'job event stream failed');
+    stream.send({ event: 'error', data: { error: { code: 'INTERNAL', message: 'The event stream failed; reconnect with Last-Event-ID' } } });
+    stream.close();
+  };
   const follower = createSequenceFollower<AgentJobEvent>({
-    startAfter: input.lastSequence,
+    startAfter: input.lastSequence === 0 ? 0 : () => clampToExisting(scope, jobId, input.lastSequence),
     readAfter: (after) => scope.agent.listJobEvents(jobId, { afterSequence: after, limit: 500 }),
     deliver: (event) => {
       stream.send({ id: event.sequence, event: event.data.type, data: event });
-      if (terminal.has(event.data.type)) stream.close();
+      if (terminalEvents.has(event.data.type)) stream.close();
     },
-    onError: (error) => {
-      input.request.log.warn({ err: error, jobId }, 'job event stream failed');
-      stream.send({ event: 'error', data: { error: { code: 'INTERNAL', message: 'The event stream failed; reconnect with Last-Event-ID' } } });
-      stream.close();
-    },
+    onError: fail,
   });
+  // Catches up from the database, then ends the stream if the job is over. The terminal event is
+  // written in the transaction that ends the job, so the catch-up delivers it when the client lacks it.
+  const settle = async (known?: AgentJob) => {
+    await follower.replay();
+    if (stream.closed) return;
+    const job = known ?? (await scope.agent.getJob(jobId));
+    if (!terminalStatuses.has(job.status)) return;
+    await follower.replay();
+    stream.close();
+  };
   const onEvent = (payload: { jobId: string; event: AgentJobEvent }) => {
     if (payload.jobId === jobId) follower.push(payload.event);
   };
+  const onUpdate = (payload: { job: AgentJob }) => {
+    // Re-read rather than trust the payload: the bus may deliver updates out of order.
+    if (payload.job.id === jobId && terminalStatuses.has(payload.job.status)) settle().catch(fail);
+  };
   vector.events.on('job.event', onEvent);
+  vector.events.on('job.updated', onUpdate);
+  const stopResync = input.eventFeed?.onResync(() => void settle().catch(fail));
   stream.onClose(() => {
     follower.stop();
     vector.events.off('job.event', onEvent);
+    vector.events.off('job.updated', onUpdate);
+    stopResync?.();
   });
-  await follower.replay();
-  // A finished job whose terminal event the client already had: nothing more will come.
-  if (!stream.closed) {
-    const job = await scope.agent.getJob(jobId);
-    if (job.status === 'complete' || job.status === 'failed' || job.status === 'cancelled') {
-      await follower.replay();
-      stream.close();
-    }
-  }
+  await settle().catch(fail);
 }

@@ -1,0 +1,171 @@
+import { createEventBus, createMemoryStorage, createScriptedAgent, createStaticProvider, createVector, type Vector, type VectorDatabaseConnection, type VectorEventBus } from '@vector/core';
+import { describeEachDatabase } from '@vector/core/testing';
+import { afterEach, expect, it } from 'vitest';
+import { buildServer, type EventFeed } from '../src/index.js';
+import { bootstrapOrganization, sampleFiles } from './server-fixture.js';
+import { readSse, type SseFrame } from './sse-client.js';
+
+/** An agent that reports progress, then waits for `release()` before finishing. */
+function gatedAgent() {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const agent = createScriptedAgent({
+    script: async function* () {
+      yield { type: 'intent', intent: 'edit', detail: 'start' };
+      yield { type: 'log', level: 'info', message: 'working' };
+      await gate;
+      yield { type: 'result', changes: [{ type: 'write', path: 'a.md', content: 'x' }], commitMessage: 'c', summary: 's', validationStatus: 'not_run' };
+    },
+  });
+  return { agent, release };
+}
+
+/** The engine's bus, with a switch that drops every event (as a lost LISTEN connection does). */
+function droppableBus() {
+  const bus = createEventBus();
+  let dropping = false;
+  const events = { ...bus, emit: (type: never, event?: never) => (dropping ? undefined : bus.emit(type, event as never)) } as VectorEventBus;
+  return { events, drop: (value: boolean) => (dropping = value) };
+}
+
+/** An {@link EventFeed} the test drives. */
+function fakeFeed() {
+  const listeners = new Set<() => void>();
+  let healthy = true;
+  const feed: EventFeed = { isHealthy: () => healthy, onResync: (listener) => (listeners.add(listener), () => listeners.delete(listener)) };
+  return { feed, setHealthy: (value: boolean) => (healthy = value), resync: () => listeners.forEach((listener) => listener()), get listeners() { return listeners.size; } };
+}
+
+const until = async (check: () => Promise<boolean> | boolean, what: string) => {
+  for (let attempt = 0; attempt < 400; attempt += 1) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+
+describeEachDatabase('SSE streams always end after the job or deployment does', (database) => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
+  });
+
+  async function start(options: { vector?: (vector: Vector) => Vector; events?: VectorEventBus; eventFeed?: EventFeed } = {}) {
+    const connection: VectorDatabaseConnection = await database.create();
+    const gated = gatedAgent();
+    const vector = createVector({ database: connection, storage: [createMemoryStorage()], providers: [createStaticProvider()], agents: [gated.agent], deploymentPollIntervalMs: 20, jobHeartbeatMs: 50, ...(options.events ? { events: options.events } : {}) });
+    const app = buildServer({ vector: options.vector ? options.vector(vector) : vector, rateLimit: false, ...(options.eventFeed ? { eventFeed: options.eventFeed } : {}) });
+    cleanup.push(async () => {
+      gated.release();
+      await app.close();
+      await vector.dispose();
+      await connection.destroy();
+    });
+    await vector.start();
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const { key } = await bootstrapOrganization(app, 'Streams');
+    const authorization = `Bearer ${key}`;
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${base}${path}`, { method, headers: { authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return response.json() as Promise<any>;
+    };
+    const project = await call('POST', '/v1/projects', { name: 'p' });
+    return { vector, base, authorization, call, project, release: gated.release };
+  }
+
+  async function runningJob(server: Awaited<ReturnType<typeof start>>) {
+    const session = await server.call('POST', `/v1/projects/${server.project.id}/sessions`, {});
+    const posted = await server.call('POST', `/v1/sessions/${session.id}/messages`, { content: 'hi' });
+    const jobId = posted.job.id as string;
+    await until(async () => (await server.call('GET', `/v1/jobs/${jobId}/events`)).items?.length >= 2, 'the job to report progress');
+    return jobId;
+  }
+
+  it('ends a job stream whose Last-Event-ID is beyond the last event once the job is done', async () => {
+    const server = await start();
+    const jobId = await runningJob(server);
+    const subscribers = () => server.vector.events.all.get('job.event')?.length ?? 0;
+    const before = subscribers();
+    const reading = readSse(`${server.base}/v1/jobs/${jobId}/events`, { headers: { authorization: server.authorization, 'last-event-id': '999' }, signal: AbortSignal.timeout(8_000) });
+    await until(() => subscribers() > before, 'the stream to subscribe');
+    server.release();
+    const { frames } = await reading;
+    expect(frames.at(-1)?.event).toBe('done');
+    // Only events after the job's real last one at connection time: none of the two it had.
+    expect(frames.every((frame) => Number(frame.id) > 2)).toBe(true);
+    // A finished job with an id past its end ends at once.
+    const again = await readSse(`${server.base}/v1/jobs/${jobId}/events`, { headers: { authorization: server.authorization, 'last-event-id': '999' }, signal: AbortSignal.timeout(8_000) });
+    expect(again.frames).toEqual([]);
+  });
+
+  it('re-reads missed job events after the event feed resyncs, and readiness reports the gap', async () => {
+    const bus = droppableBus();
+    const feed = fakeFeed();
+    const server = await start({ events: bus.events, eventFeed: feed.feed });
+    const jobId = await runningJob(server);
+    const seen: SseFrame[] = [];
+    const reading = readSse(`${server.base}/v1/jobs/${jobId}/events`, { headers: { authorization: server.authorization }, onFrame: (frame) => seen.push(frame), signal: AbortSignal.timeout(8_000) });
+    await until(() => seen.length >= 2 && feed.listeners > 0, 'the replayed events');
+    // Events are lost from here on: the job finishes unseen.
+    bus.drop(true);
+    feed.setHealthy(false);
+    server.release();
+    await until(async () => (await server.call('GET', `/v1/jobs/${jobId}`)).status === 'complete', 'the job to complete');
+    const notReady = await fetch(`${server.base}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ status: 'unavailable', checks: { database: 'ok', events: 'reconnecting' } });
+    expect(seen.map((frame) => frame.event)).not.toContain('done');
+    bus.drop(false);
+    feed.setHealthy(true);
+    feed.resync();
+    const { frames } = await reading;
+    expect(frames.at(-1)?.event).toBe('done');
+    const ids = frames.map((frame) => Number(frame.id));
+    expect(ids).toEqual(ids.map((_, index) => index + 1));
+    expect((await fetch(`${server.base}/readyz`)).status).toBe(200);
+    expect(feed.listeners).toBe(0);
+  });
+
+  it('reports a deployment status that changed between the route read and the subscription', async () => {
+    let armed = false;
+    // Reproduces the race: the route's read sees the deployment live, and it is destroyed
+    // (and the event emitted) before the stream subscribes.
+    const racing = (vector: Vector): Vector =>
+      new Proxy(vector, {
+        get(target, property, receiver) {
+          if (property !== 'scope') return Reflect.get(target, property, receiver);
+          return (...args: Parameters<Vector['scope']>) => {
+            const scope = target.scope(...args);
+            return new Proxy(scope, {
+              get(scopeTarget, scopeProperty) {
+                if (scopeProperty !== 'deployments') return Reflect.get(scopeTarget, scopeProperty);
+                return new Proxy(scopeTarget.deployments, {
+                  get(deployments, name) {
+                    if (name !== 'get' || !armed) return Reflect.get(deployments, name);
+                    return async (id: string) => {
+                      armed = false;
+                      const stale = await deployments.get(id);
+                      await deployments.destroy(id);
+                      return stale;
+                    };
+                  },
+                });
+              },
+            });
+          };
+        },
+      });
+    const server = await start({ vector: racing });
+    await server.call('POST', `/v1/projects/${server.project.id}/versions`, { parentVersionId: null, files: sampleFiles(), message: 'v1' });
+    const deployment = await server.call('POST', `/v1/projects/${server.project.id}/deployments`, {});
+    await until(async () => (await server.call('GET', `/v1/deployments/${deployment.id}`)).status === 'live', 'the deployment to go live');
+    armed = true;
+    const { frames } = await readSse(`${server.base}/v1/deployments/${deployment.id}/logs`, { headers: { authorization: server.authorization }, signal: AbortSignal.timeout(8_000) });
+    expect(armed).toBe(false);
+    const statuses = frames.filter((frame) => frame.event === 'status').map((frame) => JSON.parse(frame.data).status);
+    expect(statuses.at(-1)).toBe('destroyed');
+    expect(statuses).not.toContain('building');
+  });
+});
