@@ -1,4 +1,4 @@
-import { type Selectable, sql } from 'kysely';
+import { type Selectable, sql, type Transaction } from 'kysely';
 import { CancelledError } from '../errors/cancelled-error.js';
 import { LimitExceededError } from '../errors/limit-exceeded-error.js';
 import { ValidationError } from '../errors/validation-error.js';
@@ -252,16 +252,16 @@ async function buildRunContext(engine: EngineContext, job: JobRow, signal: Abort
   };
 }
 
+/** Moves a running job this worker still owns to a new state; undefined when it does not. */
+function transitionOwned(engine: EngineContext, trx: Transaction<CoreDatabase>, jobId: string, patch: Partial<JobRow>, options: { unlessCancelRequested?: boolean } = {}) {
+  let update = trx.updateTable('vector_agent_jobs').set(patch).where('id', '=', jobId).where('status', '=', 'running').where('worker_id', '=', engine.workerId);
+  if (options.unlessCancelRequested) update = update.where('cancel_requested_at', 'is', null);
+  return update.returningAll().executeTakeFirst();
+}
+
 async function finishWith(engine: EngineContext, job: JobRow, status: 'failed' | 'cancelled', error: ErrorInfo | null, event: Parameters<typeof appendJobEvent>[4]): Promise<void> {
   const row = await engine.transaction(async (trx, afterCommit) => {
-    const updated = await trx
-      .updateTable('vector_agent_jobs')
-      .set({ status, error: error === null ? null : toJson(error), finished_at: engine.nowIso(), worker_id: null })
-      .where('id', '=', job.id)
-      .where('status', '=', 'running')
-      .where('worker_id', '=', engine.workerId)
-      .returningAll()
-      .executeTakeFirst();
+    const updated = await transitionOwned(engine, trx, job.id, { status, error: error === null ? null : toJson(error), finished_at: engine.nowIso(), worker_id: null });
     if (updated) await appendJobEvent(engine, trx, afterCommit, job, event);
     return updated;
   });
@@ -285,15 +285,7 @@ async function requeue(engine: EngineContext, job: JobRow): Promise<void> {
   const current = await engine.db.selectFrom('vector_agent_jobs').select('cancel_requested_at').where('id', '=', job.id).executeTakeFirst();
   if (current?.cancel_requested_at) return finishCancelled(engine, job, 'cancelled while running');
   const row = await engine.transaction(async (trx, afterCommit) => {
-    const updated = await trx
-      .updateTable('vector_agent_jobs')
-      .set({ status: 'queued', worker_id: null, heartbeat_at: null })
-      .where('id', '=', job.id)
-      .where('status', '=', 'running')
-      .where('worker_id', '=', engine.workerId)
-      .where('cancel_requested_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
+    const updated = await transitionOwned(engine, trx, job.id, { status: 'queued', worker_id: null, heartbeat_at: null }, { unlessCancelRequested: true });
     if (updated) await appendJobEvent(engine, trx, afterCommit, job, { type: 'status', status: 'queued', attempt: Number(updated.attempts) + 1 });
     return updated;
   });
@@ -333,15 +325,7 @@ async function finishComplete(engine: EngineContext, job: JobRow, result: Result
         created_at: now,
       })
       .execute();
-    const updated = await trx
-      .updateTable('vector_agent_jobs')
-      .set({ status: 'complete', result_version_id: versionId, finished_at: now, worker_id: null })
-      .where('id', '=', job.id)
-      .where('status', '=', 'running')
-      .where('worker_id', '=', engine.workerId)
-      .where('cancel_requested_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
+    const updated = await transitionOwned(engine, trx, job.id, { status: 'complete', result_version_id: versionId, finished_at: now, worker_id: null }, { unlessCancelRequested: true });
     if (!updated) {
       // Roll the version back with everything else: the job was cancelled at the last
       // moment, or another worker took it over while this one stalled.

@@ -36,6 +36,18 @@ export function createUsersApi(context: EngineContext): UsersApi {
     return Number(row.count);
   }
 
+  /**
+   * A membership read under its organization's lock, with the organization's owner count:
+   * the last-owner rule is checked and applied in one step, so two changes at once cannot
+   * both remove an owner.
+   */
+  async function lockedMembership(trx: Transaction<CoreDatabase>, organizationId: string, userId: string) {
+    await lockRow(trx, context.dialect, 'vector_organizations', organizationId);
+    const row = await trx.selectFrom('vector_memberships').selectAll().where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst();
+    if (!row) throw new NotFoundError({ entity: 'membership', id: userId });
+    return { membership: toMembership(row), owners: row.role === 'owner' ? await ownerCount(trx, organizationId) : null };
+  }
+
   return {
     async create(input) {
       const parsed = parseInput(createSchema, input, 'user');
@@ -74,12 +86,8 @@ export function createUsersApi(context: EngineContext): UsersApi {
       const parsed = parseInput(memberSchema, input, 'membership');
       const who = parseInput(actorSchema, actor, 'actor');
       return context.transaction(async (trx, afterCommit) => {
-        // Checked under the organization's lock: two demotions at once cannot both pass.
-        await lockRow(trx, context.dialect, 'vector_organizations', parsed.organizationId);
-        const row = await trx.selectFrom('vector_memberships').selectAll().where('organization_id', '=', parsed.organizationId).where('user_id', '=', parsed.userId).executeTakeFirst();
-        if (!row) throw new NotFoundError({ entity: 'membership', id: parsed.userId });
-        const existing = toMembership(row);
-        if (existing.role === 'owner' && parsed.role !== 'owner' && (await ownerCount(trx, parsed.organizationId)) <= 1) {
+        const { membership: existing, owners } = await lockedMembership(trx, parsed.organizationId, parsed.userId);
+        if (owners !== null && owners <= 1 && parsed.role !== 'owner') {
           throw new ValidationError({ message: 'An organization must keep at least one owner', issues: [{ path: ['role'], message: 'last owner' }] });
         }
         await trx.updateTable('vector_memberships').set({ role: parsed.role }).where('organization_id', '=', parsed.organizationId).where('user_id', '=', parsed.userId).execute();
@@ -91,10 +99,8 @@ export function createUsersApi(context: EngineContext): UsersApi {
       const parsed = parseInput(memberRefSchema, input, 'membership');
       const who = parseInput(actorSchema, actor, 'actor');
       await context.transaction(async (trx, afterCommit) => {
-        await lockRow(trx, context.dialect, 'vector_organizations', parsed.organizationId);
-        const row = await trx.selectFrom('vector_memberships').selectAll().where('organization_id', '=', parsed.organizationId).where('user_id', '=', parsed.userId).executeTakeFirst();
-        if (!row) throw new NotFoundError({ entity: 'membership', id: parsed.userId });
-        if (row.role === 'owner' && (await ownerCount(trx, parsed.organizationId)) <= 1) {
+        const { owners } = await lockedMembership(trx, parsed.organizationId, parsed.userId);
+        if (owners !== null && owners <= 1) {
           throw new ValidationError({ message: 'An organization must keep at least one owner', issues: [{ path: ['userId'], message: 'last owner' }] });
         }
         await trx.deleteFrom('vector_memberships').where('organization_id', '=', parsed.organizationId).where('user_id', '=', parsed.userId).execute();
