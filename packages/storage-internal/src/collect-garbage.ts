@@ -15,7 +15,7 @@ export interface GarbageCollectionResult {
 }
 
 /**
- * Mark and sweep in one transaction. Roots are the versions in `liveRefs` plus every version
+ * Mark and sweep in one transaction, over the rows this backend (by name) wrote only. Roots are the versions in `liveRefs` plus every version
  * saved or re-saved at or after `startedBefore`; everything they reach is kept, and so is any
  * object written or re-written at or after `startedBefore` (saves bump `touched_at` even
  * on objects that already exist). Deletes re-check `touched_at`, so on PostgreSQL a save
@@ -27,32 +27,40 @@ export async function collectGarbage(context: StorageContext, input: { liveRefs:
   if (!Number.isFinite(cutoff)) throw new ValidationError({ message: 'collectGarbage needs startedBefore as a valid Date', issues: [{ path: ['startedBefore'], message: 'invalid date' }] });
   if (typeof input.liveRefs?.has !== 'function') throw new ValidationError({ message: 'collectGarbage needs liveRefs as a Set', issues: [{ path: ['liveRefs'], message: 'expected a Set' }] });
 
+  const backend = context.backendName;
   return context.db.transaction().execute(async (trx) => {
     let removedObjects = 0;
     let freedBytes = 0;
-    const versions = await trx.selectFrom('vector_storage_versions').select(['ref', 'project_id', 'root_tree', 'touched_at']).execute();
+    // Only rows this backend wrote are candidates: other backends sharing the database get
+    // their own `liveRefs` from core, and theirs are not in ours.
+    const versions = await trx.selectFrom('vector_storage_versions').select(['ref', 'touched_at']).where('backend', '=', backend).execute();
     const dead = versions.filter((version) => !input.liveRefs.has(version.ref) && Number(version.touched_at) < cutoff);
     const deadRefs = new Set(dead.map((version) => version.ref));
     for (const chunk of chunked([...deadRefs], DELETE_CHUNK)) {
-      const deleted = await trx.deleteFrom('vector_storage_versions').where('ref', 'in', chunk).where('touched_at', '<', cutoff).executeTakeFirst();
+      const deleted = await trx.deleteFrom('vector_storage_versions').where('backend', '=', backend).where('ref', 'in', chunk).where('touched_at', '<', cutoff).executeTakeFirst();
       removedObjects += Number(deleted.numDeletedRows);
     }
 
+    const projects = await trx.selectFrom('vector_storage_objects').select('project_id').distinct().where('backend', '=', backend).where('touched_at', '<', cutoff).execute();
+    // Roots are every surviving version of those projects, whichever backend saved it:
+    // keeping too much is safe, sweeping what another backend still uses is not.
     const rootsByProject = new Map<string, Set<string>>();
-    for (const version of versions) {
-      if (deadRefs.has(version.ref)) continue;
-      const roots = rootsByProject.get(version.project_id) ?? new Set<string>();
-      roots.add(version.root_tree);
-      rootsByProject.set(version.project_id, roots);
+    for (const chunk of chunked(projects.map((row) => row.project_id), DELETE_CHUNK)) {
+      const survivors = await trx.selectFrom('vector_storage_versions').select(['project_id', 'root_tree']).where('project_id', 'in', chunk).execute();
+      for (const version of survivors) {
+        const roots = rootsByProject.get(version.project_id) ?? new Set<string>();
+        roots.add(version.root_tree);
+        rootsByProject.set(version.project_id, roots);
+      }
     }
-    const projects = await trx.selectFrom('vector_storage_objects').select('project_id').distinct().where('touched_at', '<', cutoff).execute();
     for (const { project_id: projectId } of projects) {
       const reachable = await markReachable(trx, projectId, rootsByProject.get(projectId) ?? new Set());
-      const candidates = await trx.selectFrom('vector_storage_objects').select('hash').where('project_id', '=', projectId).where('touched_at', '<', cutoff).execute();
+      const candidates = await trx.selectFrom('vector_storage_objects').select('hash').where('backend', '=', backend).where('project_id', '=', projectId).where('touched_at', '<', cutoff).execute();
       const doomed = candidates.map((row) => row.hash).filter((hash) => !reachable.has(hash));
       for (const chunk of chunked(doomed, DELETE_CHUNK)) {
         const deleted = await trx
           .deleteFrom('vector_storage_objects')
+          .where('backend', '=', backend)
           .where('project_id', '=', projectId)
           .where('hash', 'in', chunk)
           .where('touched_at', '<', cutoff)

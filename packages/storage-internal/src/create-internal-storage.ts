@@ -66,6 +66,7 @@ export function createInternalStorage(options: InternalStorageOptions): Internal
   const context: StorageContext = {
     // The connection is schema-agnostic by design; this package only touches its own tables.
     db: parsed.database.db as Kysely<StorageDatabase>,
+    backendName: parsed.name,
     dialect: parsed.database.dialect,
     compress: parsed.compression,
     cache: createObjectCache(parsed.cacheBytes),

@@ -95,15 +95,16 @@ export function createObjectStore(db: Kysely<StorageDatabase>, projectId: string
 
 /** A row ready to insert, compressed outside any transaction. */
 export type PackedObjectRow = Omit<StorageObjectRow, 'touched_at'>;
-type StorageObjectRow = { project_id: string; hash: string; size: number; stored_bytes: number; compression: number; data: Uint8Array; touched_at: number };
+type StorageObjectRow = { backend: string; project_id: string; hash: string; size: number; stored_bytes: number; compression: number; data: Uint8Array; touched_at: number };
 
 /** Deduplicates objects by hash and compresses them. */
-export async function packObjects(input: { projectId: string; objects: ReadonlyArray<NewObject>; compress: boolean }): Promise<PackedObjectRow[]> {
+export async function packObjects(input: { backend: string; projectId: string; objects: ReadonlyArray<NewObject>; compress: boolean }): Promise<PackedObjectRow[]> {
   const unique = new Map(input.objects.map((object) => [object.hash, object]));
   const rows: PackedObjectRow[] = [];
   for (const object of unique.values()) {
     const packed = await packObject(object.raw, input.compress);
     rows.push({
+      backend: input.backend,
       project_id: input.projectId,
       hash: object.hash,
       size: object.raw.byteLength,

@@ -39,7 +39,7 @@ export async function saveVersion(context: StorageContext, input: SaveVersionInp
   const finalWrites = new Map<string, NewObject | null>();
   for (const change of changes) finalWrites.set(change.path, change.type === 'write' ? { hash: change.hash, raw: change.content } : null);
   const blobs = [...finalWrites.values()].filter((blob): blob is NewObject => blob !== null);
-  const rows = await packObjects({ projectId, objects: [...blobs, ...built.trees], compress: context.compress });
+  const rows = await packObjects({ backend: context.backendName, projectId, objects: [...blobs, ...built.trees], compress: context.compress });
 
   const ref = sha256Hex(JSON.stringify(['vector-storage-version-1', projectId, input.parentRef, built.rootHash, input.message, input.author.name, input.author.email]));
   throwIfAborted(input.signal);
@@ -50,6 +50,7 @@ export async function saveVersion(context: StorageContext, input: SaveVersionInp
       .insertInto('vector_storage_versions')
       .values({
         ref,
+        backend: context.backendName,
         project_id: projectId,
         parent_ref: input.parentRef,
         root_tree: built.rootHash,

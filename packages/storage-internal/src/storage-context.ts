@@ -6,6 +6,8 @@ import type { StorageDatabase } from './storage-schema.js';
 /** What every operation of one internal storage instance shares. */
 export interface StorageContext {
   db: Kysely<StorageDatabase>;
+  /** The backend's registry name, stored on every row it writes. */
+  backendName: string;
   dialect: SqlDialectName;
   compress: boolean;
   /** Decoded objects shared by this instance's reads. */

@@ -39,6 +39,21 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.createIndex('vector_storage_versions_project').on('vector_storage_versions').column('project_id').execute();
       },
     },
+    // Several internal backends (different names) may share one database; garbage collection
+    // must only ever sweep rows its own backend wrote. Rows from before this migration are
+    // attributed to the default name, `internal`.
+    '0002_backend_name': {
+      async up(db: Kysely<unknown>) {
+        for (const table of ['vector_storage_versions', 'vector_storage_objects']) {
+          await db.schema
+            .alterTable(table)
+            .addColumn('backend', 'text', (c) => c.notNull().defaultTo('internal'))
+            .execute();
+        }
+        await db.schema.createIndex('vector_storage_versions_backend').on('vector_storage_versions').columns(['backend', 'project_id']).execute();
+        await db.schema.createIndex('vector_storage_objects_backend_touched').on('vector_storage_objects').columns(['backend', 'touched_at']).execute();
+      },
+    },
   };
 }
 

@@ -6,6 +6,8 @@ import type { ColumnType } from 'kysely';
  * uncompressed bytes, so a blob's hash is the plain SHA-256 of the file.
  */
 export interface StorageObjectTable {
+  /** Name of the backend instance that first wrote the object; garbage collection is scoped by it. */
+  backend: ColumnType<string, string | undefined, never>;
   project_id: string;
   hash: string;
   /** Raw (uncompressed) size in bytes. */
@@ -22,6 +24,8 @@ export interface StorageObjectTable {
 /** One saved version: a root tree plus the parent it was saved on. The ref is its id. */
 export interface StorageVersionTable {
   ref: string;
+  /** Name of the backend instance that saved the version; garbage collection is scoped by it. */
+  backend: ColumnType<string, string | undefined, never>;
   project_id: string;
   parent_ref: string | null;
   root_tree: string;

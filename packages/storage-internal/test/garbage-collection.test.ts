@@ -86,6 +86,28 @@ describeEachDatabase('internal storage garbage collection', (database) => {
     expect((await storage.getFiles({ project: a, ref: refA })).map((file) => file.path)).toEqual(['same.txt']);
   });
 
+  it('never sweeps rows of another internal backend sharing the database', async () => {
+    // Core passes each backend only the live refs of its own projects.
+    const other = createInternalStorage({ database: connection, name: 'internal-large', now: () => at(clock) });
+    const mine = newProject();
+    const theirs = newProject();
+    clock = 80_000;
+    const { ref: myRef } = await storage.saveVersion({ project: mine, parentRef: null, changes: [write('mine.txt', 'mine')], message: 'mine', author });
+    const { ref: theirRef } = await other.saveVersion({ project: theirs, parentRef: null, changes: [write('dir/theirs.txt', 'theirs')], message: 'theirs', author });
+    const theirRows = await countRows(connection, theirs.id);
+    await storage.collectGarbage({ liveRefs: new Set([myRef]), startedBefore: at(90_000) });
+    expect(await countRows(connection, theirs.id)).toEqual(theirRows);
+    expect((await other.getFiles({ project: theirs, ref: theirRef })).map((file) => decodeText(file.content))).toEqual(['theirs']);
+    // And the other way round.
+    const myRows = await countRows(connection, mine.id);
+    await other.collectGarbage({ liveRefs: new Set([theirRef]), startedBefore: at(90_000) });
+    expect(await countRows(connection, mine.id)).toEqual(myRows);
+    // Each still collects its own garbage.
+    await other.collectGarbage({ liveRefs: new Set(), startedBefore: at(90_000) });
+    expect(await countRows(connection, theirs.id)).toEqual({ objects: 0, versions: 0, storedBytes: 0 });
+    expect(await countRows(connection, mine.id)).toEqual(myRows);
+  });
+
   it('rejects a startedBefore that is not a valid Date', async () => {
     await expect(storage.collectGarbage({ liveRefs: new Set(), startedBefore: new Date(Number.NaN) })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
