@@ -1,6 +1,6 @@
-import { CancelledError, type FileChange, isBinaryContent, ProviderError, ValidationError } from '@vector/core';
+import { CancelledError, type FileChange, isBinaryContent, ProviderError } from '@vector/core';
+import { applyChanges } from './apply-changes.js';
 import { branchMoved, readBranchHead } from './branch-head.js';
-import { gitBlobSha } from './git-blob-sha.js';
 import { gitTreeSha } from './git-tree-sha.js';
 import { type CommitInfo, listTree, readCommit, type TreeFile } from './git-reader.js';
 import { toVectorError } from './github-error.js';
@@ -35,19 +35,6 @@ function checkSignal(context: RepositoryContext): void {
   if (context.signal?.aborted) throw new CancelledError({ message: 'Saving the version was cancelled; nothing was published.', cause: context.signal.reason });
 }
 
-/** Path and its ancestors must not be a file and a directory at once. */
-function checkFileDirectoryClashes(paths: ReadonlySet<string>): void {
-  for (const path of paths) {
-    const segments = path.split('/');
-    for (let length = 1; length < segments.length; length += 1) {
-      const directory = segments.slice(0, length).join('/');
-      if (paths.has(directory)) {
-        throw new ValidationError({ message: `${directory} cannot be both a file and the directory of ${path}`, issues: [{ path: ['changes'], message: `${directory} is a file and a directory` }] });
-      }
-    }
-  }
-}
-
 /**
  * A branch that is not at `parentRef` is still safe to build on when `parentRef` descends
  * from it: the versions in between were recorded but never published (a crash or a failed
@@ -57,6 +44,15 @@ function checkFileDirectoryClashes(paths: ReadonlySet<string>): void {
 async function isBehindParent(context: RepositoryContext, head: string, parent: CommitInfo): Promise<boolean> {
   if (parent.parents.includes(head)) return true;
   return (await relateCommits(context, head, parent.sha)) === 'ahead';
+}
+
+async function createTree(context: RepositoryContext, baseTree: string | null, tree: TreeEntry[]): Promise<string> {
+  try {
+    const { data } = await context.octokit.rest.git.createTree({ ...repoParams(context), ...(baseTree ? { base_tree: baseTree } : {}), tree, request: { signal: context.signal } });
+    return data.sha;
+  } catch (error) {
+    throw toVectorError(error, 'creating a tree');
+  }
 }
 
 /**
@@ -88,37 +84,28 @@ export async function saveVersion(context: RepositoryContext, input: SaveVersion
   const parentFiles = parent ? await listTree(context, parent.treeSha) : [];
   const byPath = new Map<string, TreeFile>(parentFiles.map((file) => [file.path, file]));
   const knownBlobs = new Set(parentFiles.map((file) => file.sha));
-  const finalChanges = new Map<string, FileChange>();
-  for (const change of input.changes) finalChanges.set(change.path, change);
+  const finalFiles = applyChanges(parentFiles, input.changes);
 
-  const entries: TreeEntry[] = [];
+  // GitHub rejects deleting a path that is not there, so only files the parent has and the
+  // version lacks are sent.
+  const deletions: TreeEntry[] = parentFiles.filter((file) => !finalFiles.has(file.path)).map((file) => ({ path: file.path, mode: '100644', type: 'blob', sha: null }));
+  const writes: TreeEntry[] = [];
   const uploads = new Map<string, Uint8Array>();
-  const finalFiles = new Map(parentFiles.map((file) => [file.path, { path: file.path, mode: file.mode, sha: file.sha }]));
   let inlineBytes = 0;
-  for (const [path, change] of finalChanges) {
-    const existing = byPath.get(path);
-    if (change.type === 'delete') {
-      finalFiles.delete(path);
-      // GitHub rejects deleting a path that is not there, so only real deletions are sent.
-      if (existing) entries.push({ path, mode: '100644', type: 'blob', sha: null });
-      continue;
-    }
-    const sha = gitBlobSha(change.content);
-    const mode: FileMode = existing?.mode === '100755' || existing?.mode === '120000' ? existing.mode : '100644';
-    finalFiles.set(path, { path, mode, sha });
-    if (existing?.sha === sha) continue;
-    const inline = !knownBlobs.has(sha) && !uploads.has(sha) && change.content.byteLength <= INLINE_FILE_MAX_BYTES && inlineBytes + change.content.byteLength <= INLINE_TOTAL_MAX_BYTES && !isBinaryContent(change.content);
+  for (const file of finalFiles.values()) {
+    const { content, path, sha } = file;
+    const mode = file.mode as FileMode;
+    if (content === undefined || byPath.get(path)?.sha === sha) continue;
+    const inline = !knownBlobs.has(sha) && !uploads.has(sha) && content.byteLength <= INLINE_FILE_MAX_BYTES && inlineBytes + content.byteLength <= INLINE_TOTAL_MAX_BYTES && !isBinaryContent(content);
     if (inline) {
-      inlineBytes += change.content.byteLength;
+      inlineBytes += content.byteLength;
       // Buffer keeps a leading BOM (TextDecoder would drop it), so the bytes round-trip exactly.
-      entries.push({ path, mode, type: 'blob', content: Buffer.from(change.content).toString('utf8') });
+      writes.push({ path, mode, type: 'blob', content: Buffer.from(content).toString('utf8') });
       continue;
     }
-    if (!knownBlobs.has(sha)) uploads.set(sha, change.content);
-    entries.push({ path, mode, type: 'blob', sha });
+    if (!knownBlobs.has(sha)) uploads.set(sha, content);
+    writes.push({ path, mode, type: 'blob', sha });
   }
-  const finalPaths = new Set(finalFiles.keys());
-  checkFileDirectoryClashes(finalPaths);
 
   await mapWithConcurrency([...uploads], context.concurrency, async ([sha, content]) => {
     checkSignal(context);
@@ -132,18 +119,23 @@ export async function saveVersion(context: RepositoryContext, input: SaveVersion
   checkSignal(context);
 
   let treeSha = parent?.treeSha ?? null;
-  if (entries.length > 0 || treeSha === null) {
-    try {
-      const { data } = await context.octokit.rest.git.createTree({ ...repoParams(context), ...(treeSha ? { base_tree: treeSha } : {}), tree: entries, request: { signal: context.signal } });
-      treeSha = data.sha;
-    } catch (error) {
-      throw toVectorError(error, 'creating a tree');
+  if (deletions.length > 0 || writes.length > 0 || treeSha === null) {
+    // GitHub documents no order for the entries of one request. When a file becomes a
+    // directory or the reverse, the deletions go first in a tree of their own, so the result
+    // never depends on the order GitHub applies them in.
+    const swapsKind = deletions.some((deletion) => writes.some((write) => write.path.startsWith(`${deletion.path}/`) || deletion.path.startsWith(`${write.path}/`)));
+    const requests = swapsKind ? [deletions, writes] : [[...deletions, ...writes]];
+    for (const entries of requests) {
+      if (entries.length === 0 && treeSha !== null) continue;
+      treeSha = await createTree(context, treeSha, entries);
     }
-    // Uploaded blobs were checked one by one; inline content is checked through the tree SHA.
-    if (inlineBytes > 0 && treeSha.length === 40) {
+    // Every tree is checked against the files it must hold, however they were sent: a tree
+    // that lost or gained a file must never become a version.
+    const created = treeSha as string;
+    if (created.length === 40) {
       const expected = gitTreeSha([...finalFiles.values()]);
-      if (expected !== treeSha) {
-        throw new ProviderError({ provider: 'github', isRetryable: false, message: `GitHub built tree ${treeSha} but the files hash to ${expected}; the version was not committed`, details: { expectedTreeSha: expected, treeSha } });
+      if (expected !== created) {
+        throw new ProviderError({ provider: 'github', isRetryable: false, message: `GitHub built tree ${created} but the files hash to ${expected}; the version was not committed`, details: { expectedTreeSha: expected, treeSha: created } });
       }
     }
   }
@@ -153,7 +145,7 @@ export async function saveVersion(context: RepositoryContext, input: SaveVersion
     const { data } = await context.octokit.rest.git.createCommit({
       ...repoParams(context),
       message: `${input.message}\n\n${VECTOR_TRAILER}: ${input.projectId}\n`,
-      tree: treeSha,
+      tree: treeSha as string,
       parents: commitParents,
       author: input.author,
       request: { signal: context.signal },

@@ -62,6 +62,10 @@ export class FakeGitHub {
   compareFileCap = 300;
   /** Misbehaviour: rewrite inline tree `content` before storing it (e.g. a normalising proxy). */
   inlineContentFilter: ((content: string) => string) | null = null;
+  /** Misbehaviour: change the files of a tree being created before it is stored (e.g. lose one). */
+  treeFilesFilter: ((files: Map<string, FlatEntry>) => void) | null = null;
+  /** GitHub documents no order for a create-tree request's entries: apply writes before `sha: null` deletions. */
+  treeWritesFirst = false;
   url = '';
   private server: Server | null = null;
   private clock = 1_700_000_000;

@@ -44,7 +44,9 @@ function createTree(fake: FakeGitHub, repo: FakeRepository, body: Record<string,
     if (typeof body.base_tree !== 'string' || !objects.tree(body.base_tree)) throw invalid('base_tree is not a valid tree oid', 'base_tree');
     files = objects.flatten(body.base_tree);
   }
-  for (const raw of body.tree) {
+  const isDeletion = (raw: unknown) => asObject(raw).sha === null;
+  const ordered = fake.treeWritesFirst ? [...body.tree.filter((raw) => !isDeletion(raw)), ...body.tree.filter(isDeletion)] : body.tree;
+  for (const raw of ordered) {
     const entry = asObject(raw);
     const { path, mode, type } = entry;
     if (typeof path !== 'string' || path.length === 0 || path.startsWith('/') || path.endsWith('/') || path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..' || segment === '.git')) {
@@ -82,6 +84,7 @@ function createTree(fake: FakeGitHub, repo: FakeRepository, body: Record<string,
       if (files.has(segments.slice(0, length).join('/'))) throw invalid(`tree.path ${path} conflicts with a file`, 'tree.path');
     }
   }
+  fake.treeFilesFilter?.(files);
   return objects.buildTree(files);
 }
 
