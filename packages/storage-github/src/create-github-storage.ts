@@ -10,6 +10,7 @@ import {
   VectorError,
   defineStorageBackend,
 } from '@vector/core';
+import { authorizeRepository } from './authorize-repository.js';
 import { createGitHubClient } from './create-github-client.js';
 import { diffVersions } from './diff-versions.js';
 import { finalizeVersion } from './finalize-version.js';
@@ -68,12 +69,20 @@ export function createGitHubStorage(options: GitHubStorageOptions = {}): GitHubS
   const resolved = resolveOptions(options);
   const octokit = createGitHubClient(resolved);
 
-  const contextFor = (project: StorageProject, signal?: AbortSignal): RepositoryContext => ({
+  const locate = (project: StorageProject, signal?: AbortSignal): RepositoryContext => ({
     octokit,
     location: locateRepository(project, resolved),
     concurrency: resolved.concurrency,
+    projectId: project.id,
     ...(signal ? { signal } : {}),
   });
+  // Every operation that reads or writes a repository first checks the project may use it.
+  const contextFor = async (project: StorageProject, signal?: AbortSignal): Promise<RepositoryContext> => {
+    const context = locate(project, signal);
+    const { owner, repository } = context.location;
+    await authorizeRepository(resolved, { project, owner, repository, purpose: 'settings' });
+    return context;
+  };
 
   const checkChanges = (changes: ReadonlyArray<FileChange>): FileChange[] =>
     changes.map((change) => {
@@ -92,7 +101,7 @@ export function createGitHubStorage(options: GitHubStorageOptions = {}): GitHubS
     capabilities: { binary: true, garbageCollection: false, gitSource: true, maxFileBytes: resolved.maxFileBytes },
 
     async createProject({ project }) {
-      const context = contextFor(project);
+      const context = await contextFor(project);
       const { owner, repository } = context.location;
       try {
         await octokit.rest.repos.get(repoParams(context));
@@ -116,7 +125,8 @@ export function createGitHubStorage(options: GitHubStorageOptions = {}): GitHubS
     },
 
     async deleteProject({ project }) {
-      const context = contextFor(project);
+      // Never authorized: it only ever deletes the repository this backend named itself.
+      const context = locate(project);
       if (!resolved.deleteRepositories || context.location.userConfigured) return;
       try {
         await octokit.rest.repos.delete(repoParams(context));
@@ -128,7 +138,7 @@ export function createGitHubStorage(options: GitHubStorageOptions = {}): GitHubS
 
     async saveVersion(input) {
       const changes = checkChanges(input.changes);
-      const context = contextFor(input.project, input.signal);
+      const context = await contextFor(input.project, input.signal);
       try {
         if (input.signal?.aborted) throw input.signal.reason;
         return await saveVersion(context, { projectId: input.project.id, parentRef: input.parentRef, changes, message: input.message, author: input.author });
@@ -141,18 +151,18 @@ export function createGitHubStorage(options: GitHubStorageOptions = {}): GitHubS
       }
     },
 
-    finalizeVersion({ project, ref, parentRef }) {
-      return finalizeVersion(contextFor(project), { ref, parentRef });
+    async finalizeVersion({ project, ref, parentRef }) {
+      return finalizeVersion(await contextFor(project), { ref, parentRef });
     },
 
     async listFiles({ project, ref }) {
-      const context = contextFor(project);
+      const context = await contextFor(project);
       const commit = await readCommit(context, ref);
       return (await listTree(context, commit.treeSha)).map((file) => ({ path: file.path, size: file.size, hash: file.sha }));
     },
 
     async getFiles({ project, ref, paths }) {
-      const context = contextFor(project);
+      const context = await contextFor(project);
       const commit = await readCommit(context, ref);
       let files = await listTree(context, commit.treeSha);
       if (paths) {
@@ -164,25 +174,27 @@ export function createGitHubStorage(options: GitHubStorageOptions = {}): GitHubS
 
     async getFile({ project, ref, path }) {
       const normalized = normalizeFilePath(path);
-      const context = contextFor(project);
+      const context = await contextFor(project);
       const commit = await readCommit(context, ref);
       const file = await findTreeFile(context, commit.treeSha, normalized);
       return file ? { path: normalized, content: await readBlob(context, file.sha) } : null;
     },
 
-    diffVersions({ project, fromRef, toRef }) {
-      return diffVersions(contextFor(project), fromRef, toRef);
+    async diffVersions({ project, fromRef, toRef }) {
+      return diffVersions(await contextFor(project), fromRef, toRef);
     },
 
     async describeGitSource({ project, ref }) {
-      const context = contextFor(project);
+      const context = await contextFor(project);
       const commit = await readCommit(context, ref);
       const { owner, repository, branch } = context.location;
       return { repositoryUrl: webUrl(resolved.baseUrl, owner, repository), owner, repository, branch, commitSha: commit.sha };
     },
 
-    importRepository(input) {
-      return importRepository({ octokit, concurrency: resolved.concurrency, maxFileBytes: resolved.maxFileBytes, target: contextFor(input.project), save: (changes) => backend.saveVersion({ project: input.project, parentRef: null, changes, message: input.message ?? `Import ${input.owner}/${input.repository}@${input.ref ?? 'HEAD'}`, author: input.author ?? { name: 'Vector', email: 'import@vector.invalid' } }) }, input);
+    async importRepository(input) {
+      const target = await contextFor(input.project);
+      await authorizeRepository(resolved, { project: input.project, owner: input.owner, repository: input.repository, purpose: 'import' });
+      return importRepository({ octokit, concurrency: resolved.concurrency, maxFileBytes: resolved.maxFileBytes, target, save: (changes) => backend.saveVersion({ project: input.project, parentRef: null, changes, message: input.message ?? `Import ${input.owner}/${input.repository}@${input.ref ?? 'HEAD'}`, author: input.author ?? { name: 'Vector', email: 'import@vector.invalid' } }) }, input);
     },
   };
   return defineStorageBackend(backend);

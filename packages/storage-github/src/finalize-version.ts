@@ -1,5 +1,6 @@
 import { NotFoundError } from '@vector/core';
 import { branchMoved, readBranchHead } from './branch-head.js';
+import { readCommit } from './git-reader.js';
 import { commitShaSchema } from './github-names.js';
 import { githubMessageOf, statusOf, toVectorError } from './github-error.js';
 import { relateCommits } from './relate-commits.js';
@@ -37,9 +38,13 @@ async function moveBranch(context: RepositoryContext, head: string | null, ref: 
 export async function finalizeVersion(context: RepositoryContext, input: FinalizeVersionInput): Promise<void> {
   const { ref } = input;
   if (!commitShaSchema.safeParse(ref).success) throw new NotFoundError({ entity: 'version', id: ref.slice(0, 80) });
+  let checked = false;
   for (let attempt = 1; ; attempt += 1) {
     const head = await readBranchHead(context);
     if (head === ref) return;
+    // In a shared repository, another project's version must never be published here.
+    if (!checked) await readCommit(context, ref);
+    checked = true;
     try {
       await moveBranch(context, head, ref);
       return;

@@ -25,17 +25,33 @@ function versionNotFound(ref: string, cause?: unknown): NotFoundError {
   return new NotFoundError({ entity: 'version', id: ref.slice(0, 80), ...(cause === undefined ? {} : { cause }) });
 }
 
-/** Reads a commit; an unknown or malformed ref is a `NotFoundError` (entity `version`). */
-export async function readCommit(context: RepositoryContext, ref: string): Promise<CommitInfo> {
+/** The project a Vector commit's `Vector-Project:` trailer names (the last one), or null for other commits. */
+export function vectorProjectOf(message: string): string | null {
+  const matches = [...message.matchAll(/^Vector-Project: (.+)$/gm)];
+  return matches.at(-1)?.[1]?.trim() ?? null;
+}
+
+/**
+ * Reads a commit; an unknown or malformed ref is a `NotFoundError` (entity `version`), and
+ * so is a Vector version of another project when the context names a project (repositories
+ * may be shared, and a ref is only ever valid for the project that saved it). Commits
+ * without the trailer (a repository's own history, an adopted import) stay readable;
+ * `anyProject` skips the check for callers that inspect a branch head.
+ */
+export async function readCommit(context: RepositoryContext, ref: string, options: { anyProject?: boolean } = {}): Promise<CommitInfo> {
   if (!commitShaSchema.safeParse(ref).success) throw versionNotFound(ref);
+  let commit: CommitInfo;
   try {
     const { data } = await context.octokit.rest.git.getCommit({ ...repoParams(context), commit_sha: ref, request: { signal: context.signal } });
-    return { sha: data.sha, treeSha: data.tree.sha, parents: data.parents.map((parent) => parent.sha), message: data.message };
+    commit = { sha: data.sha, treeSha: data.tree.sha, parents: data.parents.map((parent) => parent.sha), message: data.message };
   } catch (error) {
     // 422 is GitHub's answer for a SHA that names no commit; 404 for unknown objects/repos.
     if (statusOf(error) === 404 || statusOf(error) === 422) throw versionNotFound(ref, error);
     throw toVectorError(error, 'reading a commit');
   }
+  const owner = vectorProjectOf(commit.message);
+  if (!options.anyProject && context.projectId !== undefined && owner !== null && owner !== context.projectId) throw versionNotFound(ref);
+  return commit;
 }
 
 async function getTree(context: RepositoryContext, treeSha: string, recursive: boolean) {

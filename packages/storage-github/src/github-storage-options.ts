@@ -39,9 +39,20 @@ export interface GitHubRetryOptions {
   retryAfterBaseMs?: number;
 }
 
+/** What {@link GitHubStorageOptions.authorizeRepository} is asked about. */
+export interface RepositoryAuthorizationRequest {
+  /** The project whose settings (or `importRepository` call) name the repository. */
+  project: StorageProject;
+  owner: string;
+  repository: string;
+  /** `settings` when the project's storage settings name it, `import` for `importRepository`'s source. */
+  purpose: 'settings' | 'import';
+}
+
 /**
  * Options of {@link createGitHubStorage}. Per project, `project.settings` (the project's
- * `settings.storage`) may override `owner`, `repository` and `branch`.
+ * `settings.storage`) may override `branch`, and — only with `allowProjectRepositories` —
+ * `owner` and `repository`.
  */
 export interface GitHubStorageOptions {
   /** Credentials. Default: `GITHUB_TOKEN`, else `GITHUB_APP_ID` + `GITHUB_APP_PRIVATE_KEY` + `GITHUB_APP_INSTALLATION_ID`. */
@@ -75,6 +86,20 @@ export interface GitHubStorageOptions {
   concurrency?: number;
   throttle?: GitHubThrottleOptions;
   retry?: GitHubRetryOptions;
+  /**
+   * Let projects name their own repository (`settings.storage.owner` / `repository`) and
+   * `importRepository` read any repository. Default `false`: the credentials usually reach
+   * every tenant's repositories, so a project may then only use the repository this backend
+   * names for it (`owner` + `repositoryName`), and anything else is a `ForbiddenError`.
+   */
+  allowProjectRepositories?: boolean;
+  /**
+   * With `allowProjectRepositories`, decides whether a project may use (or import from) a
+   * repository, e.g. by checking that the repository belongs to the project's organization.
+   * Called before every operation on such a repository; `false` is a `ForbiddenError`.
+   * Default: every repository the credentials reach is allowed.
+   */
+  authorizeRepository?: (request: RepositoryAuthorizationRequest) => boolean | Promise<boolean>;
   /** Registry name. Default `github`. */
   name?: string;
   /** Environment for the fallbacks above. Default `process.env`. */

@@ -1,5 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import { type FileChange, LimitExceededError, NotFoundError, normalizeFilePath, type StorageProject } from '@vector/core';
+import { readBranchHead } from './branch-head.js';
 import { listTree, readBlob, readCommit } from './git-reader.js';
 import { commitShaSchema } from './github-names.js';
 import { statusOf, toVectorError } from './github-error.js';
@@ -56,6 +57,11 @@ export async function importRepository(
     location: { owner: input.owner, repository: input.repository, branch: input.ref ?? '', userConfigured: true },
   };
   const commit = await readCommit(source, await resolveSourceCommit(source, input.ref));
+  // Adopting the project's own repository: its branch tip becomes the first version as is
+  // (modes, history and all), so nothing is copied and nothing is dropped.
+  const target = setup.target.location;
+  const sameRepository = target.owner.toLowerCase() === input.owner.toLowerCase() && target.repository.toLowerCase() === input.repository.toLowerCase();
+  if (sameRepository && (await readBranchHead(setup.target)) === commit.sha) return { ref: commit.sha };
   const files = await listTree(source, commit.treeSha);
   for (const file of files) {
     normalizeFilePath(file.path);

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { createGitHubStorage, type GitHubStorage } from './create-github-storage.js';
-export type { GitHubStorageOptions, GitHubTokenAuth, GitHubAppAuth, GitHubThrottleOptions, GitHubRetryOptions } from './github-storage-options.js';
+export type { GitHubStorageOptions, RepositoryAuthorizationRequest, GitHubTokenAuth, GitHubAppAuth, GitHubThrottleOptions, GitHubRetryOptions } from './github-storage-options.js';
 export type { ImportRepositoryInput } from './import-repository.js';
 export type { RepositoryLocation } from './repository-location.js';
 export { defaultRepositoryName } from './repository-location.js';

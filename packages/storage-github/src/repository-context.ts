@@ -7,6 +7,8 @@ export interface RepositoryContext {
   location: RepositoryLocation;
   /** Parallel blob requests per call. */
   concurrency: number;
+  /** The project the repository is used for; commits of other Vector projects are then not readable as versions. */
+  projectId?: string;
   signal?: AbortSignal;
 }
 

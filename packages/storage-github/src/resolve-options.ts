@@ -33,10 +33,11 @@ const optionsSchema = z.object({
     .default({ enabled: true, maxRetries: 2, maxWaitSeconds: 60, retryAfterBaseMs: 1000 }),
   retry: z.object({ retries: z.number().int().min(0).max(10).default(3), retryAfterBaseMs: z.number().nonnegative().default(1000) }).default({ retries: 3, retryAfterBaseMs: 1000 }),
   name: z.string().default('github'),
+  allowProjectRepositories: z.boolean().default(false),
 });
 
 /** Options after defaults and environment fallbacks. */
-export type ResolvedGitHubStorageOptions = z.output<typeof optionsSchema> & Pick<GitHubStorageOptions, 'octokit' | 'fetch'> & {
+export type ResolvedGitHubStorageOptions = z.output<typeof optionsSchema> & Pick<GitHubStorageOptions, 'octokit' | 'fetch' | 'authorizeRepository'> & {
   repositoryName: (project: StorageProject) => string;
 };
 
@@ -65,9 +66,19 @@ export function resolveOptions(options: GitHubStorageOptions): ResolvedGitHubSto
       octokit: undefined,
       fetch: undefined,
       repositoryName: undefined,
+      authorizeRepository: undefined,
       env: undefined,
     },
     'GitHub storage options',
   );
-  return { ...parsed, octokit: options.octokit, fetch: options.fetch, repositoryName: options.repositoryName ?? defaultRepositoryName };
+  if (options.authorizeRepository !== undefined && typeof options.authorizeRepository !== 'function') {
+    throw new ValidationError({ message: 'authorizeRepository must be a function', issues: [{ path: ['authorizeRepository'], message: 'expected a function' }] });
+  }
+  return {
+    ...parsed,
+    octokit: options.octokit,
+    fetch: options.fetch,
+    repositoryName: options.repositoryName ?? defaultRepositoryName,
+    ...(options.authorizeRepository ? { authorizeRepository: options.authorizeRepository } : {}),
+  };
 }

@@ -46,6 +46,24 @@ async function isBehindParent(context: RepositoryContext, head: string, parent: 
   return (await relateCommits(context, head, parent.sha)) === 'ahead';
 }
 
+/**
+ * A first version replaces the files of the branch's root commit, which is only harmless
+ * when that commit is GitHub's `auto_init` commit (a lone README.md, what `createProject`
+ * makes) or when the version keeps its tree exactly. Any other repository holds someone's
+ * code: that is a `ConflictError`, and `importRepository` is the way to adopt it.
+ */
+async function checkReplaceableRoot(context: RepositoryContext, root: CommitInfo, newTreeSha: string): Promise<void> {
+  if (root.treeSha === newTreeSha) return;
+  const files = await listTree(context, root.treeSha);
+  if (files.length === 1 && files[0]?.path === 'README.md') return;
+  const { owner, repository, branch } = context.location;
+  throw branchMoved(context, {
+    expectedRef: null,
+    actualRef: root.sha,
+    message: `Branch ${branch} of ${owner}/${repository} already holds ${files.length} file(s) in commit ${root.sha}, not a Vector version nor GitHub's initial README commit; a first version would drop them. Use importRepository to adopt an existing repository, or point the project at an empty one.`,
+  });
+}
+
 async function createTree(context: RepositoryContext, baseTree: string | null, tree: TreeEntry[]): Promise<string> {
   try {
     const { data } = await context.octokit.rest.git.createTree({ ...repoParams(context), ...(baseTree ? { base_tree: baseTree } : {}), tree, request: { signal: context.signal } });
@@ -66,6 +84,7 @@ export async function saveVersion(context: RepositoryContext, input: SaveVersion
   const head = await readBranchHead(context);
   let parent: CommitInfo | null = null;
   let commitParents: string[] = [];
+  let foreignRoot: CommitInfo | null = null;
   if (input.parentRef !== null) {
     parent = await readCommit(context, input.parentRef);
     commitParents = [parent.sha];
@@ -74,9 +93,10 @@ export async function saveVersion(context: RepositoryContext, input: SaveVersion
   } else if (head !== null) {
     // A first version may sit on the repository's own root commit (auto_init's README):
     // it becomes the parent so the branch fast-forwards, but none of its files are kept.
-    const headCommit = await readCommit(context, head);
+    const headCommit = await readCommit(context, head, { anyProject: true });
     const isVectorVersion = headCommit.message.includes(`\n${VECTOR_TRAILER}: `);
     if (headCommit.parents.length > 0 || isVectorVersion) throw branchMoved(context, { expectedRef: null, actualRef: head });
+    foreignRoot = headCommit;
     commitParents = [head];
   }
   checkSignal(context);
@@ -85,6 +105,7 @@ export async function saveVersion(context: RepositoryContext, input: SaveVersion
   const byPath = new Map<string, TreeFile>(parentFiles.map((file) => [file.path, file]));
   const knownBlobs = new Set(parentFiles.map((file) => file.sha));
   const finalFiles = applyChanges(parentFiles, input.changes);
+  if (foreignRoot) await checkReplaceableRoot(context, foreignRoot, gitTreeSha([...finalFiles.values()]));
 
   // GitHub rejects deleting a path that is not there, so only files the parent has and the
   // version lacks are sent.

@@ -45,7 +45,7 @@ describe('importRepository', () => {
   it("imports a repository's branch as the project's first version", async () => {
     const source = fake.createRepository('acme', 'existing-app', { files: { 'package.json': '{"name":"app"}\n', 'src/main.ts': 'console.log(1);\n', 'logo.bin': Buffer.from([0, 255, 1]) } });
     fake.commitFiles(source, 'main', { 'src/main.ts': 'console.log(2);\n' }, 'second commit');
-    const storage = fakeStorage(fake);
+    const storage = fakeStorage(fake, { allowProjectRepositories: true });
     const project = newProject();
     await storage.createProject?.({ project });
     const { ref } = await storage.importRepository({ project, owner: 'acme', repository: 'existing-app' });
@@ -58,7 +58,7 @@ describe('importRepository', () => {
   });
 
   it('is a NotFoundError for an unknown repository or ref', async () => {
-    const storage = fakeStorage(fake);
+    const storage = fakeStorage(fake, { allowProjectRepositories: true });
     const project = newProject();
     await storage.createProject?.({ project });
     await expect(storage.importRepository({ project, owner: 'acme', repository: 'nope' })).rejects.toBeInstanceOf(NotFoundError);

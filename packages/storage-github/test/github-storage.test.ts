@@ -109,8 +109,9 @@ describe('saveVersion', () => {
     expect(writes[2]?.body).toMatchObject({ parents: [v1], author });
     fake.requests.length = 0;
     await storage.finalizeVersion({ project, ref: v2, parentRef: v1 });
-    expect(fake.requests.map(route)).toEqual(['GET /git/ref/heads/main', 'PATCH /git/refs/heads/main']);
-    expect(fake.requests[1]?.body).toEqual({ sha: v2, force: false });
+    // The commit is read once to check it is this project's version before it is published.
+    expect(fake.requests.map(route)).toEqual(['GET /git/ref/heads/main', `GET /git/commits/${v2}`, 'PATCH /git/refs/heads/main']);
+    expect(fake.requests[2]?.body).toEqual({ sha: v2, force: false });
     expect(repo?.refs.get('refs/heads/main')).toBe(v2);
     expect(repo?.objects.commit(v2)?.message).toBe(`v2\n\nVector-Project: ${project.id}\n`);
     const files = await storage.getFiles({ project, ref: v2 });
@@ -194,7 +195,7 @@ describe('saveVersion', () => {
   });
 
   it('finalize creates the branch when it does not exist yet (per-project owner/repository/branch settings)', async () => {
-    const storage = fakeStorage(fake);
+    const storage = fakeStorage(fake, { allowProjectRepositories: true });
     fake.createRepository('acme', 'shared', { autoInit: true });
     const project = newProject({ owner: 'acme', repository: 'shared', branch: 'vector/app' });
     await storage.createProject?.({ project });
@@ -231,7 +232,7 @@ describe('saveVersion', () => {
     await expect(storage.listFiles({ project, ref: 'f'.repeat(40) })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(storage.getFiles({ project, ref: 'not-a-sha' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     fake.createRepository('acme', 'empty-repo');
-    const error = await rejection(storage.saveVersion({ project: newProject({ repository: 'empty-repo' }), parentRef: null, changes: [write('a.txt', 'a')], message: 'v1', author }));
+    const error = await rejection(fakeStorage(fake, { allowProjectRepositories: true }).saveVersion({ project: newProject({ repository: 'empty-repo' }), parentRef: null, changes: [write('a.txt', 'a')], message: 'v1', author }));
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).isRetryable).toBe(false);
     expect((error as ProviderError).status).toBe(409);

@@ -21,7 +21,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 /** A backend, a created project and its repository in the fake. */
 async function setup(settings: Record<string, unknown> = {}) {
-  const storage = fakeStorage(fake);
+  const storage = fakeStorage(fake, { allowProjectRepositories: settings.repository !== undefined });
   const project = newProject(settings);
   await storage.createProject?.({ project });
   const repo = [...fake.repositories.values()].find((candidate) => candidate.name === (settings.repository ?? `my-app-${project.id}`)) as FakeRepository;
