@@ -78,7 +78,7 @@ export async function validateProject(copy: WorkingCopy): Promise<ProjectValidat
   return { status: errors.length > 0 ? 'failed' : 'passed', errors: errors.slice(0, maxReportedErrors), entries: detected.entries };
 }
 
-function projectPlugin(options: { copy: WorkingCopy; paths: ReadonlySet<string>; dependencies: ReadonlySet<string>; aliases: Array<[string, string]>; platform: 'browser' | 'node' }): Plugin {
+function projectPlugin(options: { copy: WorkingCopy; paths: ReadonlySet<string>; dependencies: ReadonlySet<string>; aliases: PathAlias[]; platform: 'browser' | 'node' }): Plugin {
   const { copy, paths, dependencies, aliases, platform } = options;
   const builtins = new Set(builtinModules);
   const find = (base: string): string | null => {
@@ -95,25 +95,29 @@ function projectPlugin(options: { copy: WorkingCopy; paths: ReadonlySet<string>;
         if (args.kind === 'entry-point') return { path: args.path, namespace };
         const specifier = args.path;
         if (/^(?:https?:|data:)/.test(specifier)) return { path: specifier, external: true };
-        let target: string | null = null;
         if (specifier.startsWith('.') || specifier.startsWith('/')) {
           const joined = specifier.startsWith('/') ? posix.normalize(specifier.slice(1)) : posix.join(posix.dirname(args.importer), specifier);
           if (joined.startsWith('..')) return { errors: [{ text: `Import "${specifier}" points outside the project` }] };
-          target = joined.split(/[?#]/)[0] ?? joined;
-        } else {
-          const alias = aliases.find(([prefix]) => specifier.startsWith(prefix));
-          if (alias) target = posix.normalize(alias[1] + specifier.slice(alias[0].length));
-        }
-        if (target !== null) {
+          const target = joined.split(/[?#]/)[0] ?? joined;
           const found = find(target);
           return found ? { path: found, namespace } : { errors: [{ text: `Cannot resolve "${specifier}": no file ${target} (tried the usual extensions and index files)` }] };
         }
-        const bare = specifier.replace(/^node:/, '');
-        if (specifier.startsWith('node:') || builtins.has(bare.split('/')[0] ?? bare)) {
-          return platform === 'node' ? { path: specifier, external: true } : { errors: [{ text: `"${specifier}" is a Node.js built-in; it is not available in the browser` }] };
+        // Like TypeScript: the best `paths` match first, then (when no alias target exists)
+        // ordinary package resolution, so `"*": ["src/types/*"]` does not hide `react`.
+        const alias = matchAlias(aliases, specifier);
+        if (alias) {
+          for (const target of alias.targets) {
+            const found = find(target);
+            if (found) return { path: found, namespace };
+          }
         }
         const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] ?? specifier);
-        if (dependencies.has(name)) return { path: specifier, external: true };
+        // An npm package may share a built-in's name (`events`, `buffer`, `util`): a listed dependency wins.
+        if (!specifier.startsWith('node:') && dependencies.has(name)) return { path: specifier, external: true };
+        if (specifier.startsWith('node:') || builtins.has(name)) {
+          return platform === 'node' ? { path: specifier, external: true } : { errors: [{ text: `"${specifier}" is a Node.js built-in; it is not available in the browser (add an npm package of that name to package.json dependencies if you meant one)` }] };
+        }
+        if (alias) return { errors: [{ text: `Cannot resolve "${specifier}": no file ${alias.targets.join(' or ')} for the tsconfig path alias "${alias.pattern}" (tried the usual extensions and index files), and no package "${name}" in package.json dependencies` }] };
         return { errors: [{ text: `Cannot resolve "${specifier}": the package "${name}" is not listed in package.json dependencies` }] };
       });
       build.onLoad({ filter: /.*/, namespace }, async (args) => {
@@ -147,20 +151,47 @@ function parseLooseJson(text: string | null): Record<string, unknown> | null {
   return null;
 }
 
+/** One tsconfig `paths` entry: `prefix*suffix` (or an exact name) mapped to folder-relative targets. */
+interface PathAlias {
+  pattern: string;
+  prefix: string;
+  /** Null for a pattern without `*`, which matches only itself. */
+  suffix: string | null;
+  targets: string[];
+}
+
 // `@/` is the de-facto alias for `src/` in Vite templates; it can never be an npm package.
-function readAliases(compilerOptions: Record<string, unknown> | undefined): Array<[string, string]> {
-  const aliases: Array<[string, string]> = [];
+function readAliases(compilerOptions: Record<string, unknown> | undefined): PathAlias[] {
+  const aliases: PathAlias[] = [];
   const paths = compilerOptions?.paths;
   const baseUrl = typeof compilerOptions?.baseUrl === 'string' ? compilerOptions.baseUrl : '.';
+  const resolve = (target: string) => posix.normalize(posix.join(baseUrl, target)).replace(/^\.\//, '');
   if (paths && typeof paths === 'object') {
-    for (const [pattern, targets] of Object.entries(paths)) {
-      const target = Array.isArray(targets) ? targets[0] : undefined;
-      if (typeof target !== 'string' || !pattern.endsWith('*') || !target.endsWith('*')) continue;
-      aliases.push([pattern.slice(0, -1), posix.normalize(posix.join(baseUrl, target.slice(0, -1))).replace(/^\.\//, '')]);
+    for (const [pattern, rawTargets] of Object.entries(paths)) {
+      const star = pattern.indexOf('*');
+      if (star !== pattern.lastIndexOf('*')) continue;
+      const targets = (Array.isArray(rawTargets) ? rawTargets : []).filter((target): target is string => typeof target === 'string' && (star === -1 ? !target.includes('*') : target.split('*').length === 2));
+      if (targets.length === 0) continue;
+      aliases.push({ pattern, prefix: star === -1 ? pattern : pattern.slice(0, star), suffix: star === -1 ? null : pattern.slice(star + 1), targets: targets.map(resolve) });
     }
   }
-  if (!aliases.some(([prefix]) => prefix === '@/')) aliases.push(['@/', 'src/']);
+  if (!aliases.some((alias) => alias.pattern === '@/*')) aliases.push({ pattern: '@/*', prefix: '@/', suffix: '', targets: ['src/*'] });
   return aliases;
+}
+
+/** The alias TypeScript would use: an exact pattern, else the wildcard with the longest prefix; targets with `*` filled in. */
+function matchAlias(aliases: ReadonlyArray<PathAlias>, specifier: string): { pattern: string; targets: string[] } | null {
+  const exact = aliases.find((alias) => alias.suffix === null && alias.prefix === specifier);
+  if (exact) return { pattern: exact.pattern, targets: exact.targets };
+  let best: PathAlias | null = null;
+  for (const alias of aliases) {
+    if (alias.suffix === null || specifier.length < alias.prefix.length + alias.suffix.length) continue;
+    if (!specifier.startsWith(alias.prefix) || !specifier.endsWith(alias.suffix)) continue;
+    if (!best || alias.prefix.length > best.prefix.length) best = alias;
+  }
+  if (!best) return null;
+  const captured = specifier.slice(best.prefix.length, specifier.length - (best.suffix ?? '').length);
+  return { pattern: best.pattern, targets: best.targets.map((target) => posix.normalize(target.replace('*', captured))) };
 }
 
 function pickCompilerOptions(options: Record<string, unknown>): Record<string, string | boolean> {

@@ -37,4 +37,46 @@ describe('validateProject', () => {
     const syntax = await validateProject(copyOf({ 'src/main.ts': 'export const x = ;\n' }));
     expect(syntax.errors[0]).toMatch(/^src\/main\.ts:1:\d+: /);
   });
+
+  const html = '<!doctype html><script type="module" src="/src/main.ts"></script>';
+
+  it('lets a listed npm package named like a Node built-in win over the built-in rule', async () => {
+    const result = await validateProject(copyOf({
+      'index.html': html,
+      'package.json': JSON.stringify({ dependencies: { events: '^3.3.0', buffer: '^6.0.3', util: '^0.12.5', url: '^0.11.4', assert: '^2.1.0', process: '^0.11.10', punycode: '^2.3.1' } }),
+      'src/main.ts': "import { EventEmitter } from 'events';\nimport { Buffer } from 'buffer';\nimport util from 'util';\nimport url from 'url';\nimport assert from 'assert';\nimport process from 'process';\nimport punycode from 'punycode';\nconsole.log(new EventEmitter(), Buffer.from('x'), util, url, assert, process, punycode);\n",
+    }));
+    expect(result).toMatchObject({ status: 'passed', errors: [] });
+    // Unlisted, the browser build still refuses the built-in, and node: never means the npm package.
+    const unlisted = await validateProject(copyOf({ 'index.html': html, 'package.json': JSON.stringify({ dependencies: { events: '^3.3.0' } }), 'src/main.ts': "import { Buffer } from 'buffer';\nimport { EventEmitter } from 'node:events';\nconsole.log(Buffer, EventEmitter);\n" }));
+    expect(unlisted.status).toBe('failed');
+    expect(unlisted.errors.join('\n')).toContain('"buffer" is a Node.js built-in');
+    expect(unlisted.errors.join('\n')).toContain('"node:events" is a Node.js built-in');
+  });
+
+  it('falls back to package resolution when a tsconfig paths catch-all has no such file', async () => {
+    const result = await validateProject(copyOf({
+      'index.html': html,
+      'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '*': ['src/types/*'] } } }),
+      'package.json': JSON.stringify({ dependencies: { react: '^19.0.0' } }),
+      'src/types/shared.ts': 'export const shared = 1;',
+      'src/main.ts': "import React from 'react';\nimport { shared } from 'shared';\nconsole.log(React, shared);\n",
+    }));
+    expect(result).toMatchObject({ status: 'passed', errors: [] });
+    const missing = await validateProject(copyOf({ 'index.html': html, 'tsconfig.json': JSON.stringify({ compilerOptions: { paths: { '~/*': ['lib/*'] } } }), 'src/main.ts': "import { x } from '~/nope';\nconsole.log(x);\n" }));
+    expect(missing.status).toBe('failed');
+    expect(missing.errors[0]).toContain('no file lib/nope for the tsconfig path alias "~/*"');
+  });
+
+  it('matches tsconfig paths by longest prefix, exact names first, trying each target in order', async () => {
+    const result = await validateProject(copyOf({
+      'index.html': html,
+      'tsconfig.json': JSON.stringify({ compilerOptions: { paths: { '@/*': ['src/*'], '@/ui/*': ['packages/ui/*'], 'config': ['settings/config.ts'], '#lib/*': ['missing/*', 'lib/*'] } } }),
+      'packages/ui/button.ts': 'export const button = 1;',
+      'settings/config.ts': 'export const config = 2;',
+      'lib/tool.ts': 'export const tool = 3;',
+      'src/main.ts': "import { button } from '@/ui/button';\nimport { config } from 'config';\nimport { tool } from '#lib/tool';\nconsole.log(button, config, tool);\n",
+    }));
+    expect(result).toMatchObject({ status: 'passed', errors: [] });
+  });
 });
