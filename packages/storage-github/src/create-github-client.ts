@@ -30,7 +30,20 @@ function createWriteGroup(minIntervalMs: number): WriteGroup {
   return { key: () => limiter } as unknown as WriteGroup;
 }
 
-/** Builds the octokit client: auth (token or App installation), retry and throttling. */
+/**
+ * `fetch` with a deadline per HTTP attempt (each retry gets a fresh one), combined with the
+ * caller's signal, so a stalled connection fails as a retryable error instead of hanging a
+ * save forever.
+ */
+function fetchWithTimeout(base: typeof fetch, timeoutMs: number): typeof fetch {
+  return (input, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return base(input, { ...init, signal });
+  };
+}
+
+/** Builds the octokit client: auth (token or App installation), retry, throttling and request timeouts. */
 export function createGitHubClient(options: ResolvedGitHubStorageOptions): Octokit {
   if (options.octokit) return options.octokit;
   const Client = Octokit.plugin(retry, throttling);
@@ -44,7 +57,7 @@ export function createGitHubClient(options: ResolvedGitHubStorageOptions): Octok
     userAgent: 'vector-storage-github',
     ...(auth && 'token' in auth ? { auth: auth.token } : {}),
     ...(auth && 'appId' in auth ? { authStrategy: createAppAuth, auth: { appId: auth.appId, privateKey: auth.privateKey, installationId: auth.installationId } } : {}),
-    ...(options.fetch ? { request: { fetch: options.fetch } } : {}),
+    request: { fetch: fetchWithTimeout(options.fetch ?? globalThis.fetch, options.requestTimeoutMs) },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     throttle: throttle.enabled
       ? { onRateLimit: shouldRetry, onSecondaryRateLimit: shouldRetry, retryAfterBaseValue: throttle.retryAfterBaseMs, ...writeGroup }

@@ -100,6 +100,12 @@ export interface GitHubStorageOptions {
    * Default: every repository the credentials reach is allowed.
    */
   authorizeRepository?: (request: RepositoryAuthorizationRequest) => boolean | Promise<boolean>;
+  /**
+   * Deadline of each HTTP attempt, in milliseconds (each retry gets a new one); a request
+   * over it fails as a retryable `ProviderError`. Default 90,000. Applies to the built-in
+   * client only: an injected `octokit` keeps its own settings.
+   */
+  requestTimeoutMs?: number;
   /** Registry name. Default `github`. */
   name?: string;
   /** Environment for the fallbacks above. Default `process.env`. */

@@ -34,6 +34,7 @@ const optionsSchema = z.object({
   retry: z.object({ retries: z.number().int().min(0).max(10).default(3), retryAfterBaseMs: z.number().nonnegative().default(1000) }).default({ retries: 3, retryAfterBaseMs: 1000 }),
   name: z.string().default('github'),
   allowProjectRepositories: z.boolean().default(false),
+  requestTimeoutMs: z.number().int().positive().max(30 * 60_000).default(90_000),
 });
 
 /** Options after defaults and environment fallbacks. */

@@ -55,6 +55,8 @@ export class FakeGitHub {
   readonly tokens = new Map<string, string>([['test-token', 'octocat']]);
   readonly requests: LoggedRequest[] = [];
   readonly injections: Injection[] = [];
+  readonly stalls: Array<{ match: (method: string, path: string) => boolean; remaining: number }> = [];
+  private readonly stalled: ServerResponse[] = [];
   readonly beforeHandlers: Array<{ match: (method: string, path: string) => boolean; run: () => void }> = [];
   /** GitHub App used for installation tokens: id, PEM public key, installation id. */
   app: { appId: string; publicKeyPem: string; installationId: number } | null = null;
@@ -84,6 +86,7 @@ export class FakeGitHub {
   }
 
   async close(): Promise<void> {
+    for (const response of this.stalled.splice(0)) response.destroy();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
@@ -129,6 +132,11 @@ export class FakeGitHub {
   /** Answers the next `count` matching requests with `status` (e.g. 502). */
   injectFailure(options: { status: number; count?: number; match?: (method: string, path: string) => boolean }): void {
     this.injections.push({ match: options.match ?? (() => true), remaining: options.count ?? 1, respond: () => new GitHubHttpError(options.status, options.status >= 500 ? 'Server Error' : 'Injected failure') });
+  }
+
+  /** Leaves the next `count` matching requests unanswered (a stalled connection); the client has to give up. */
+  stall(options: { count?: number; match: (method: string, path: string) => boolean }): void {
+    this.stalls.push({ match: options.match, remaining: options.count ?? 1 });
   }
 
   /** Runs `run` just before the next matching request is handled (e.g. push while a save is in flight). */
@@ -181,6 +189,12 @@ export class FakeGitHub {
       this.requests.push({ method, path, body });
       if (!request.headers['user-agent']) throw new GitHubHttpError(403, 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header');
       const login = this.authenticate(request, path);
+      const stall = this.stalls.find((candidate) => candidate.remaining > 0 && candidate.match(method, path));
+      if (stall) {
+        stall.remaining -= 1;
+        this.stalled.push(response);
+        return;
+      }
       const injection = this.injections.find((candidate) => candidate.remaining > 0 && candidate.match(method, path));
       if (injection) {
         injection.remaining -= 1;
