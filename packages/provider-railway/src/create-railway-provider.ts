@@ -1,5 +1,5 @@
 import { defineDeploymentProvider, type DeploymentProviderV1, type GitSource, NotFoundError, type ProviderDeploymentState, ProviderError, redactSecretValues, sha256Hex, UnsupportedError } from '@vector/core';
-import { createRailwayClient, isRailwayNotFound } from './railway-client.js';
+import { createRailwayClient, isRailwayNotFound, isRailwayPlacementGone } from './railway-client.js';
 import { decodeDeploymentRef, encodeDeploymentRef, type RailwayDeploymentRef } from './railway-deployment-ref.js';
 import { createRailwayOperations, type RailwayDeployment, type RailwayOperations } from './railway-operations.js';
 import { resolveRailwayOptions, type RailwayProviderOptions } from './railway-provider-options.js';
@@ -48,7 +48,7 @@ function requireGitHub(source: GitSource | null): GitSource {
 export function createRailwayProvider(options: RailwayProviderOptions = {}): RailwayProvider {
   const settings = resolveRailwayOptions(options);
   const provider = settings.name;
-  const client = createRailwayClient({ provider, baseUrl: settings.baseUrl, token: settings.token, fetch: settings.fetch, retry: settings.retry });
+  const client = createRailwayClient({ provider, baseUrl: settings.baseUrl, token: settings.token, fetch: settings.fetch, retry: settings.retry, requestTimeoutMs: settings.requestTimeoutMs });
   // Per instance, never per module: each provider has its own cache and memory of removals.
   const placements = new Map<string, Promise<Placement>>();
   const destroyed = new Set<string>();
@@ -89,7 +89,19 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
   async function deploy(input: DeployInput): Promise<ProviderDeploymentState> {
     const git = requireGitHub(input.source.git);
     const operations = createRailwayOperations(client, input.signal);
-    const { projectId, environmentId } = await placementFor(operations, input.project);
+    const key = settings.projectId ?? input.project.id;
+    const cached = placements.get(key);
+    try {
+      return await deployInto(input, git, operations, await placementFor(operations, input.project));
+    } catch (error) {
+      // The cached project or environment was deleted outside Vector: look it up (or create it) once more.
+      if (!cached || !isRailwayPlacementGone(error) || placements.get(key) !== cached) throw error;
+      placements.delete(key);
+      return deployInto(input, git, operations, await placementFor(operations, input.project));
+    }
+  }
+
+  async function deployInto(input: DeployInput, git: GitSource, operations: RailwayOperations, { projectId, environmentId }: Placement): Promise<ProviderDeploymentState> {
     const kind = input.environment === 'production' ? 'prod' : 'preview';
     // Deterministic: a retried deploy finds the service (and its deployment) it made before.
     const serviceName = `${settings.namePrefix}-${kind}-${sha256Hex(`${input.project.id}\n${input.idempotencyKey}`).slice(0, 16)}`;
@@ -152,7 +164,7 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
     async getLogs(input) {
       const ref = decodeDeploymentRef(input.providerDeploymentId);
       try {
-        return await readRailwayLogs({ operations: createRailwayOperations(client), deploymentId: ref.deploymentId, cursor: input.cursor, limit: settings.logPageSize });
+        return await readRailwayLogs({ operations: createRailwayOperations(client), deploymentId: ref.deploymentId, cursor: input.cursor, limit: settings.logPageSize, maxPages: settings.logMaxPagesPerRead });
       } catch (error) {
         // Logs of a deployment Railway no longer has: nothing more will come.
         if (isRailwayNotFound(error)) return { entries: [], cursor: input.cursor };

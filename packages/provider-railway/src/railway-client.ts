@@ -7,6 +7,8 @@ export interface RailwayClientOptions {
   token: string;
   fetch: typeof fetch;
   retry: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
+  /** Each attempt (request and body) is aborted after this many ms. */
+  requestTimeoutMs: number;
 }
 
 /** One GraphQL operation sent with variables (never values inlined in the query text). */
@@ -79,6 +81,11 @@ export function isRailwayNotFound(error: unknown): boolean {
   return error instanceof ProviderError && error.details?.reason === 'not_found';
 }
 
+/** True when Railway said the project or environment asked for does not exist. */
+export function isRailwayPlacementGone(error: unknown): boolean {
+  return isRailwayNotFound(error) && /\b(project|environment)\b/i.test((error as ProviderError).message);
+}
+
 /**
  * Creates the GraphQL client: bearer auth, typed errors, and a bounded retry that honours
  * Railway's `Retry-After`. Secrets travel only in request bodies and never reach an error.
@@ -88,21 +95,27 @@ export function createRailwayClient(options: RailwayClientOptions): RailwayClien
   return async function request<T>(input: RailwayRequest): Promise<T> {
     for (let attempt = 0; ; attempt += 1) {
       let response: Response;
+      let body: GraphqlBody | null;
+      // A silent server must not hold a deploy or a poll forever; the caller's signal still wins.
+      const timeout = AbortSignal.timeout(options.requestTimeoutMs);
       try {
         response = await options.fetch(options.baseUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
           body: JSON.stringify({ query: input.query, variables: input.variables }),
-          signal: input.signal,
+          signal: input.signal ? AbortSignal.any([input.signal, timeout]) : timeout,
         });
+        body = await readBody(response);
       } catch (error) {
         if (input.signal?.aborted) throw new CancelledError({ message: 'The Railway call was cancelled', cause: error });
-        const failure = new ProviderError({ provider, isRetryable: !input.mutation, message: `Could not reach Railway: ${error instanceof Error ? error.message : String(error)}`, cause: error });
+        const reason = timeout.aborted ? `no answer within ${options.requestTimeoutMs} ms` : error instanceof Error ? error.message : String(error);
+        // Retryable even for a mutation: deploy is idempotent as a whole (it finds what an
+        // earlier attempt made), but the mutation itself is not repeated here as it may have run.
+        const failure = new ProviderError({ provider, isRetryable: true, message: `Could not reach Railway: ${reason}`, cause: error, details: { reason: timeout.aborted ? 'timeout' : 'network' } });
         if (input.mutation || attempt >= retry.maxRetries) throw failure;
         await abortableDelay(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt), input.signal);
         continue;
       }
-      const body = await readBody(response);
       const hint = response.status === 429 || response.status >= 500 ? retryAfterMs(response.headers, Date.now()) : undefined;
       try {
         return interpret<T>(provider, response, body, hint);

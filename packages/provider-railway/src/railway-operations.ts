@@ -115,9 +115,10 @@ export function createRailwayOperations(request: RailwayClient, signal?: AbortSi
       return data.deployment;
     },
 
-    async logs(stream: 'buildLogs' | 'deploymentLogs', input: { deploymentId: string; limit: number; startDate: string | null }): Promise<RailwayLog[]> {
+    /** The NEWEST `limit` lines between `startDate` and `endDate` (Railway keeps the tail, like `railway logs --lines`). */
+    async logs(stream: 'buildLogs' | 'deploymentLogs', input: { deploymentId: string; limit: number; startDate: string | null; endDate: string | null }): Promise<RailwayLog[]> {
       const data = await query<Record<string, RailwayLog[]>>(
-        `query VectorLogs($deploymentId: String!, $limit: Int, $startDate: DateTime) { ${stream}(deploymentId: $deploymentId, limit: $limit, startDate: $startDate) { timestamp message severity } }`,
+        `query VectorLogs($deploymentId: String!, $limit: Int, $startDate: DateTime, $endDate: DateTime) { ${stream}(deploymentId: $deploymentId, limit: $limit, startDate: $startDate, endDate: $endDate) { timestamp message severity } }`,
         input,
       );
       return data[stream] ?? [];

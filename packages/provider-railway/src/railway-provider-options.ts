@@ -15,6 +15,8 @@ const optionsSchema = z.object({
   namePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and -, at most 20 characters').default('vector'),
   targetPort: z.number().int().min(1).max(65_535).optional(),
   logPageSize: z.number().int().min(1).max(5000).default(500),
+  logMaxPagesPerRead: z.number().int().min(1).max(100).default(10),
+  requestTimeoutMs: z.number().int().min(1).max(600_000).default(90_000),
   retry: z
     .object({
       maxRetries: z.number().int().min(0).max(10).default(3),
@@ -55,6 +57,14 @@ export interface RailwayProviderOptions {
   targetPort?: number;
   /** Log lines requested per call. Default 500. */
   logPageSize?: number;
+  /**
+   * Log queries per stream in one `getLogs` call when more than `logPageSize` new lines
+   * arrived (Railway returns the newest lines, so older ones are fetched by moving the end
+   * of the window back). Default 10.
+   */
+  logMaxPagesPerRead?: number;
+  /** Each HTTP attempt is aborted after this many ms (a retryable `ProviderError`). Default 90000, like the Railway CLI. */
+  requestTimeoutMs?: number;
   /** Bounded retry of each call on 429 / 5xx. Defaults: 3 retries, 500 ms base, 10 s cap. */
   retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number };
 }

@@ -132,6 +132,8 @@ export interface FakeRailway {
   failNext(count: number, status?: number): void;
   /** Deletes a deployment behind the client's back, as if removed in the dashboard. */
   vanishDeployment(deploymentId: string): void;
+  /** Appends `count` lines (`<prefix> <n>`), one per millisecond, to a deployment's stream. */
+  appendLogs(deploymentId: string, stream: 'buildLogs' | 'deployLogs', count: number, prefix?: string): void;
   close(): Promise<void>;
 }
 
@@ -216,9 +218,13 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
   const logsOf = (variables: z.output<typeof logsVariables>, which: 'buildLogs' | 'deployLogs') => {
     const deployment = deployments.get(String(variables.deploymentId));
     if (!deployment) throw new GraphqlError('Deployment not found');
-    const start = typeof variables.startDate === 'string' ? variables.startDate : null;
-    const limit = typeof variables.limit === 'number' ? variables.limit : 500;
-    return deployment[which].filter((line) => start === null || line.timestamp >= start).slice(0, limit);
+    const start = typeof variables.startDate === 'string' ? Date.parse(variables.startDate) : null;
+    const end = typeof variables.endDate === 'string' ? Date.parse(variables.endDate) : null;
+    const limit = typeof variables.limit === 'number' ? variables.limit : 100;
+    // Railway keeps the NEWEST `limit` lines of the window (the CLI's `--lines N` "pull last N
+    // logs"), oldest first. Bounds are inclusive; like a DateTime scalar, compared in ms.
+    const inWindow = deployment[which].filter((line) => (start === null || Date.parse(line.timestamp) >= start) && (end === null || Date.parse(line.timestamp) <= end));
+    return inWindow.slice(Math.max(0, inWindow.length - limit));
   };
 
   const resolvers: Resolvers = {
@@ -380,6 +386,14 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
     },
     vanishDeployment: (deploymentId) => {
       deployments.delete(deploymentId);
+    },
+    appendLogs: (deploymentId, stream, count, prefix = 'line') => {
+      const deployment = deployments.get(deploymentId);
+      if (!deployment) throw new Error(`no deployment ${deploymentId}`);
+      for (let index = 0; index < count; index += 1) {
+        clock += 1;
+        deployment[stream].push({ timestamp: `${new Date(clock).toISOString().slice(0, 23)}000000Z`, message: `${prefix} ${index}`, severity: 'info' });
+      }
     },
     close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
