@@ -34,6 +34,8 @@ function countOccurrences(text: string, needle: string): number {
   return count;
 }
 
+const maxHintLineChars = 300;
+
 // Models most often get indentation or one line wrong; showing the real lines around the
 // first search line lets them correct the block without another read.
 function closestHint(content: string, search: string): string {
@@ -42,6 +44,10 @@ function closestHint(content: string, search: string): string {
   const lines = content.split('\n');
   const at = lines.findIndex((line) => line.trim() === firstLine);
   if (at === -1) return '';
-  const excerpt = lines.slice(at, at + Math.min(search.split('\n').length + 2, 20)).join('\n');
+  // Cap each line: the match may be one line of a minified file.
+  const excerpt = lines
+    .slice(at, at + Math.min(search.split('\n').length + 2, 20))
+    .map((line) => (line.length > maxHintLineChars ? `${line.slice(0, maxHintLineChars)}… (line cut at ${maxHintLineChars} characters)` : line))
+    .join('\n');
   return `Its first line occurs at line ${at + 1}, where the file reads:\n${excerpt}\n`;
 }

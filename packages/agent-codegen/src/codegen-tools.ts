@@ -2,6 +2,7 @@ import { isValidFilePath, normalizeFilePath } from '@vector/core';
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { applyEditBlocks } from './apply-edit-blocks.js';
+import { defaultSearchLimits, type SearchLimits, searchProjectFiles } from './search-project-files.js';
 import type { WorkingChangeKind, WorkingCopy } from './working-copy.js';
 
 const pathField = z.string().min(1).describe('Path relative to the project root, e.g. src/App.tsx');
@@ -17,7 +18,7 @@ const toolSchemas = {
     .describe('Read a text file. Long files are returned in parts; ask for the next lines with start_line.'),
   search_files: z
     .object({
-      query: z.string().min(1),
+      query: z.string().min(1).describe('At most 200 characters; lines are searched up to their first 2 000 characters'),
       regex: z.boolean().optional().describe('Treat query as a JavaScript regular expression'),
       directory: z.string().optional(),
     })
@@ -70,14 +71,18 @@ export interface ToolOutcome {
 export interface ToolLimits {
   /** Most characters one read or search returns. */
   maxOutputChars: number;
+  /** Bounds of `search_files`; default {@link defaultSearchLimits}. */
+  search?: Partial<SearchLimits>;
 }
 
 /**
  * Runs one tool call against the working copy. Malformed calls (bad JSON, unknown tool,
  * wrong arguments, an edit block that does not match) come back as `ok: false` with a
- * message the model can act on; they never throw.
+ * message the model can act on; they never throw. A search checks `signal` between files.
+ *
+ * @throws CancelledError when `signal` aborts during a search.
  */
-export async function runCodegenTool(input: { name: string; arguments: string; copy: WorkingCopy; mode: 'answer' | 'change'; limits: ToolLimits }): Promise<ToolOutcome> {
+export async function runCodegenTool(input: { name: string; arguments: string; copy: WorkingCopy; mode: 'answer' | 'change'; limits: ToolLimits; signal?: AbortSignal }): Promise<ToolOutcome> {
   const fail = (message: string): ToolOutcome => ({ ok: false, output: `Error: ${message}`, eventOutput: message });
   const allowed = input.mode === 'answer' ? readOnly : (Object.keys(toolSchemas) as CodegenToolName[]);
   if (!allowed.includes(input.name as CodegenToolName)) return fail(`Unknown tool "${input.name}". Available tools: ${allowed.join(', ')}.`);
@@ -111,41 +116,28 @@ export async function runCodegenTool(input: { name: string; arguments: string; c
       const lines = content.split('\n');
       const start = (args.start_line as number | undefined) ?? 1;
       const count = (args.line_count as number | undefined) ?? lines.length;
+      // Room for the header line, so header and text together stay within the limit.
+      const room = Math.max(1, limits.maxOutputChars - 400);
       let selected = lines.slice(start - 1, start - 1 + count);
       let text = selected.join('\n');
-      while (text.length > limits.maxOutputChars && selected.length > 1) {
+      while (text.length > room && selected.length > 1) {
         selected = selected.slice(0, Math.max(1, Math.floor(selected.length / 2)));
         text = selected.join('\n');
       }
       const end = start - 1 + selected.length;
-      const partial = start > 1 || end < lines.length;
-      const header = partial ? `[${path}: lines ${start}-${end} of ${lines.length}${end < lines.length ? `; read on with start_line ${end + 1}` : ''}]\n` : '';
-      return ok(header + text, `read ${path} (${selected.length} of ${lines.length} lines)`);
+      // One line can still be huge (minified bundles, data URLs): cut it by characters.
+      const cut = text.length > room;
+      if (cut) text = text.slice(0, room);
+      const partial = start > 1 || end < lines.length || cut;
+      const cutNote = cut ? `; cut after ${room} of ${selected.join('\n').length} characters (a very long line; use search_files to find what you need in it)` : '';
+      const header = partial ? `[${path}: lines ${start}-${end} of ${lines.length}${cutNote}${end < lines.length ? `; read on with start_line ${end + 1}` : ''}]\n` : '';
+      return ok(header + text, `read ${path} (${selected.length} of ${lines.length} lines${cut ? ', cut' : ''})`);
     }
     case 'search_files': {
-      let matcher: (line: string) => boolean;
-      if (args.regex === true) {
-        try {
-          const pattern = new RegExp(args.query as string);
-          matcher = (line) => pattern.test(line);
-        } catch (error) {
-          return fail(`Invalid regular expression: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      } else {
-        const needle = (args.query as string).toLowerCase();
-        matcher = (line) => line.toLowerCase().includes(needle);
-      }
-      const prefix = typeof args.directory === 'string' ? args.directory.replace(/^\.?\//, '').replace(/\/?$/, '/') : '';
-      const hits: string[] = [];
-      for (const entry of await copy.list()) {
-        if ((prefix !== '/' && !entry.path.startsWith(prefix)) || hits.length >= 200) continue;
-        const content = await copy.read(entry.path);
-        if (typeof content !== 'string') continue;
-        content.split('\n').forEach((line, index) => {
-          if (hits.length < 200 && matcher(line)) hits.push(`${entry.path}:${index + 1}: ${line.trim().slice(0, 200)}`);
-        });
-      }
-      return ok(truncate(hits.join('\n') || 'No matches.', limits.maxOutputChars, 'refine the query'), `${hits.length} matches`);
+      const found = await searchProjectFiles({ copy, query: args.query as string, regex: args.regex === true, limits: { ...defaultSearchLimits, ...limits.search }, ...(typeof args.directory === 'string' ? { directory: args.directory } : {}), ...(input.signal ? { signal: input.signal } : {}) });
+      if (!found.ok) return fail(found.error);
+      const note = found.stoppedEarly ? `\n… (search stopped ${found.stoppedEarly}; narrow the directory or the query)` : '';
+      return ok(truncate((found.hits.join('\n') || 'No matches.') + note, limits.maxOutputChars, 'refine the query'), `${found.hits.length} matches${found.stoppedEarly ? ` (stopped ${found.stoppedEarly})` : ''}`);
     }
     case 'write_file': {
       const change = await copy.write(path, args.content as string);
@@ -173,7 +165,8 @@ function ok(output: string, eventOutput: string): ToolOutcome {
   return { ok: true, output, eventOutput };
 }
 
-function truncate(text: string, max: number, advice: string): string {
+/** Cuts `text` to `max` characters with a note saying what to do instead. */
+export function truncate(text: string, max: number, advice: string): string {
   return text.length <= max ? text : `${text.slice(0, max)}\n… (output truncated; ${advice})`;
 }
 

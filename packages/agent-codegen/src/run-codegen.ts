@@ -2,7 +2,7 @@ import type { AgentEvent, AgentRunContext, ValidationStatus } from '@vector/core
 import { CancelledError, LimitExceededError } from '@vector/core';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { codegenToolDefinitions, runCodegenTool, summariseToolArguments } from './codegen-tools.js';
+import { codegenToolDefinitions, runCodegenTool, summariseToolArguments, truncate } from './codegen-tools.js';
 import { compactConversation, recentHistory } from './conversation.js';
 import type { ResolvedCodegenAgentOptions } from './codegen-agent-options.js';
 import { estimateTokens } from './estimate-tokens.js';
@@ -35,6 +35,8 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
   const meter = new JobMeter(context.job.budget, { steps: context.job.steps, usage: context.job.usage });
   const copy = new WorkingCopy(context.files);
   const budget = options.contextTokenBudget;
+  // Half the context budget (in tokens, 4 characters each) per tool result.
+  const toolLimits = { maxOutputChars: budget * 2 };
 
   async function* call(request: { model: string; messages: ChatCompletionMessageParam[]; tools?: ChatCompletionTool[]; streamText: boolean }): AsyncGenerator<AgentEvent, ChatTurn> {
     if (signal.aborted) throw new CancelledError({ cause: signal.reason });
@@ -130,10 +132,11 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
       for (const toolCall of turn.toolCalls) {
         if (signal.aborted) throw new CancelledError({ cause: signal.reason });
         yield { type: 'tool_call', callId: toolCall.id, name: toolCall.name, arguments: summariseToolArguments(toolCall.name, toolCall.arguments) };
-        const outcome = await runCodegenTool({ name: toolCall.name, arguments: toolCall.arguments, copy, mode, limits: { maxOutputChars: budget * 2 } });
+        const outcome = await runCodegenTool({ name: toolCall.name, arguments: toolCall.arguments, copy, mode, limits: toolLimits, signal });
         yield { type: 'tool_result', callId: toolCall.id, ok: outcome.ok, output: outcome.eventOutput };
         if (outcome.fileChange) yield { type: 'file_changed', path: outcome.fileChange.path, change: outcome.fileChange.change };
-        conversation.push({ role: 'tool', tool_call_id: toolCall.id, content: outcome.output });
+        // Every tool message is resent on each later call, so none may exceed the per-result share.
+        conversation.push({ role: 'tool', tool_call_id: toolCall.id, content: truncate(outcome.output, toolLimits.maxOutputChars, 'ask for less') });
         if (outcome.finish) finish = outcome.finish;
       }
       if (finish) return finish;
