@@ -7,6 +7,7 @@ import { createRenderClient } from './render-client.js';
 import { resolveRenderProviderOptions, type RenderProviderOptions, type ResolvedRenderProviderOptions } from './render-provider-options.js';
 import type { RenderDeploy, RenderService } from './render-types.js';
 import { deploymentMarkerKey, serviceName } from './service-naming.js';
+import { untilAborted } from './until-aborted.js';
 
 /**
  * Env var Vector sets on every service it deploys: `<key hash>:<newest deploy id before ours>`.
@@ -42,8 +43,9 @@ function serviceBody(options: ResolvedRenderProviderOptions, input: { name: stri
   };
 }
 
-function stateOf(ref: RenderDeploymentRef, service: RenderService, deploy: RenderDeploy): ProviderDeploymentState {
-  const status = mapDeployStatus(deploy.status);
+function stateOf(ref: RenderDeploymentRef, service: RenderService, deploy: RenderDeploy, destroyed = false): ProviderDeploymentState {
+  // A destroyed production deploy may serve until its replacement settles; it no longer counts.
+  const status = destroyed ? 'destroyed' : mapDeployStatus(deploy.status);
   return {
     providerDeploymentId: encodeDeploymentRef(ref),
     status,
@@ -67,10 +69,12 @@ function stateOf(ref: RenderDeploymentRef, service: RenderService, deploy: Rende
 export function createRenderProvider(settings: RenderProviderOptions = {}): RenderProvider {
   const options = resolveRenderProviderOptions(settings);
   const provider = options.name;
-  const client = createRenderClient({ apiKey: options.apiKey, baseUrl: options.baseUrl, fetch: options.fetch ?? globalThis.fetch, provider, retry: options.retry });
+  const client = createRenderClient({ apiKey: options.apiKey, baseUrl: options.baseUrl, fetch: options.fetch ?? globalThis.fetch, provider, retry: options.retry, requestTimeoutMs: options.requestTimeoutMs });
   const api: RenderApi = createRenderApi(client);
   // Ids this instance deleted: Render forgets a deleted service, so only we know it was us.
   const destroyedIds = new Set<string>();
+  // Production service id → live deploy destroyed while a newer deploy was still in progress.
+  const pendingTeardowns = new Map<string, string>();
   let ownerPromise: Promise<string> | null = null;
 
   function ownerId(): Promise<string> {
@@ -89,32 +93,50 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
     return ownerPromise;
   }
 
-  async function findOrCreateService(input: DeployInput, git: GitSource): Promise<RenderService> {
-    const owner = await ownerId();
+  /** Cancels the deploys in progress that build something other than `commitSha` (the branch head a new service starts with). */
+  async function cancelForeignDeploys(scoped: RenderApi, serviceId: string, commitSha: string): Promise<void> {
+    for (const deploy of await scoped.listDeploysSince(serviceId, null, 20)) {
+      if (isFinishedDeployStatus(deploy.status) || deploy.commit?.id === commitSha) continue;
+      // A 409 means it finished meanwhile; nothing to stop.
+      await scoped.cancelDeploy(serviceId, deploy.id).catch((error: unknown) => {
+        if (!(error instanceof ProviderError && error.status === 409)) throw error;
+      });
+    }
+  }
+
+  async function findOrCreateService(scoped: RenderApi, input: DeployInput, git: GitSource): Promise<RenderService> {
+    const owner = await untilAborted(ownerId(), input.signal);
     const name = serviceName({ prefix: options.serviceNamePrefix, environment: input.environment, project: input.project, idempotencyKey: input.idempotencyKey });
-    const existing = await api.findServiceByName(owner, name);
+    const existing = await scoped.findServiceByName(owner, name);
     if (existing) return existing;
     let created;
     try {
-      created = await api.createService(serviceBody(options, { name, ownerId: owner, git, environment: input.environment }));
+      // Never repeated blindly: a lost answer may have created the service (and its first deploy).
+      created = await scoped.createService(serviceBody(options, { name, ownerId: owner, git, environment: input.environment }));
     } catch (error) {
-      // A concurrent or earlier attempt created it between our lookup and our create.
-      const raced = error instanceof ProviderError && error.status === 409 ? await api.findServiceByName(owner, name) : null;
-      if (raced) return raced;
-      throw error;
+      // Lost answer, 5xx, or a concurrent/earlier attempt created it between our lookup and our create.
+      const ambiguous = error instanceof ProviderError && (error.status === undefined || error.status >= 500 || error.status === 409);
+      const found = ambiguous ? await scoped.findServiceByName(owner, name) : null;
+      if (!found) throw error;
+      // Creating a service starts a deploy of the branch head that would replace our version.
+      await cancelForeignDeploys(scoped, found.id, git.commitSha);
+      return found;
     }
     // Creating a service builds the branch head; we build the version's exact commit instead.
-    if (created.deployId) await api.cancelDeploy(created.service.id, created.deployId).catch(() => undefined);
+    if (created.deployId) await scoped.cancelDeploy(created.service.id, created.deployId).catch(() => undefined);
     return created.service;
   }
 
-  async function findOurDeploy(serviceId: string, baseline: string | null, commitSha: string): Promise<RenderDeploy | null> {
-    const since = await api.listDeploysSince(serviceId, baseline);
+  async function findOurDeployIn(scoped: RenderApi, serviceId: string, baseline: string | null, commitSha: string): Promise<RenderDeploy | null> {
+    const since = await scoped.listDeploysSince(serviceId, baseline);
     return since.find((deploy) => deploy.commit?.id === commitSha) ?? null;
   }
 
   async function deployFromGit(input: DeployInput, git: GitSource): Promise<ProviderDeploymentState> {
-    const service = await findOrCreateService(input, git);
+    // Every call of this deploy honours the caller's signal.
+    const api = createRenderApi(client, input.signal);
+    const findOurDeploy = (serviceId: string, baseline: string | null, commitSha: string) => findOurDeployIn(api, serviceId, baseline, commitSha);
+    const service = await findOrCreateService(api, input, git);
     const marker = deploymentMarkerKey(input);
     const current = (await api.getEnvVar(service.id, RENDER_MARKER_ENV))?.split(':') ?? [];
     let baseline: string | null;
@@ -129,10 +151,10 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
     }
     let deploy: RenderDeploy | null;
     try {
-      deploy = await api.triggerDeploy(service.id, { commitId: git.commitSha, clearCache: 'do_not_clear' }, input.signal);
+      deploy = await api.triggerDeploy(service.id, { commitId: git.commitSha, clearCache: 'do_not_clear' });
     } catch (error) {
       // A 5xx or lost answer may still have created the deploy: look before anyone retries.
-      const ambiguous = !(error instanceof ProviderError) || error.status === undefined || error.status >= 500;
+      const ambiguous = error instanceof ProviderError && (error.status === undefined || error.status >= 500);
       deploy = ambiguous ? await findOurDeploy(service.id, baseline, git.commitSha) : null;
       if (!deploy) throw error;
     }
@@ -157,7 +179,22 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
     if (!service) return gone(ref, `service ${ref.serviceId}`);
     const deploy = await api.getDeploy(ref.serviceId, ref.deployId);
     if (!deploy) return gone(ref, `deploy ${ref.deployId} of service ${ref.serviceId}`);
-    return stateOf(ref, service, deploy);
+    await finishTeardown(ref.serviceId);
+    return stateOf(ref, service, deploy, destroyedIds.has(input.providerDeploymentId));
+  }
+
+  /**
+   * Completes a recorded teardown once no deploy of the service is in progress: if the
+   * destroyed deploy was replaced, Render already took it down; if it still serves (the
+   * newer deploy failed or was cancelled), the service is deleted.
+   */
+  async function finishTeardown(serviceId: string): Promise<void> {
+    const deployId = pendingTeardowns.get(serviceId);
+    if (!deployId) return;
+    const recent = await api.listDeploysSince(serviceId, null, 20);
+    if (recent.some((other) => !isFinishedDeployStatus(other.status))) return;
+    if (recent.find((other) => other.id === deployId)?.status === 'live') await api.deleteService(serviceId);
+    pendingTeardowns.delete(serviceId);
   }
 
   /** Production: our deploy stops counting; the service goes only when nothing else runs on it. */
@@ -168,7 +205,13 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
     else if (deploy.status !== 'live') return; // superseded or failed: nothing of ours is running
     const recent = await api.listDeploysSince(ref.serviceId, null, 20);
     const othersRunning = recent.some((other) => other.id !== deploy.id && (other.status === 'live' || !isFinishedDeployStatus(other.status)));
-    if (!othersRunning) await api.deleteService(ref.serviceId);
+    if (!othersRunning) {
+      await api.deleteService(ref.serviceId);
+      return;
+    }
+    // Ours is live and a newer deploy is on its way: it replaces ours if it goes live; if it
+    // fails, ours would keep serving, so the teardown is finished when it settles.
+    if (deploy.status === 'live') pendingTeardowns.set(ref.serviceId, ref.deployId);
   }
 
   return defineDeploymentProvider({
@@ -213,6 +256,7 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
       if (ref.environment === 'preview') await api.deleteService(ref.serviceId);
       else await destroyProduction(ref);
       destroyedIds.add(input.providerDeploymentId);
+      if (ref.environment === 'production') await finishTeardown(ref.serviceId);
     },
   });
 }

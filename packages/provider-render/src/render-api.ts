@@ -8,13 +8,13 @@ function isNotFound(error: unknown): boolean {
   return error instanceof ProviderError && error.status === 404;
 }
 
-/** The Render operations this provider uses, each one typed call. */
-export function createRenderApi(client: RenderClient) {
+/** The Render operations this provider uses, each one typed call, all bound to `signal`. */
+export function createRenderApi(client: RenderClient, signal?: AbortSignal) {
   /** Follows Render's cursor pagination: pass the last item's cursor until a page is short. */
   async function* paginate<K extends string, T>(path: string, key: K, query: Record<string, string | ReadonlyArray<string>>, limit = 100): AsyncGenerator<T> {
     let cursor: string | undefined;
     for (;;) {
-      const { body } = await client.request<Wrapped<K, T>>({ method: 'GET', path, query: { ...query, limit, cursor } });
+      const { body } = await client.request<Wrapped<K, T>>({ method: 'GET', path, query: { ...query, limit, cursor }, signal });
       const items = body ?? [];
       for (const item of items) yield item[key];
       const last = items.at(-1);
@@ -40,13 +40,13 @@ export function createRenderApi(client: RenderClient) {
     },
 
     async createService(body: Record<string, unknown>): Promise<RenderServiceAndDeploy> {
-      return (await client.request<RenderServiceAndDeploy>({ method: 'POST', path: '/services', body })).body;
+      return (await client.request<RenderServiceAndDeploy>({ method: 'POST', path: '/services', body, retryServerErrors: false, signal })).body;
     },
 
     /** The service, or null when Render no longer has it. */
     async getService(serviceId: string): Promise<RenderService | null> {
       try {
-        return (await client.request<RenderService>({ method: 'GET', path: `/services/${encodeURIComponent(serviceId)}` })).body;
+        return (await client.request<RenderService>({ method: 'GET', path: `/services/${encodeURIComponent(serviceId)}`, signal })).body;
       } catch (error) {
         if (isNotFound(error)) return null;
         throw error;
@@ -56,7 +56,7 @@ export function createRenderApi(client: RenderClient) {
     /** Deletes the service; one that is already gone counts as deleted. */
     async deleteService(serviceId: string): Promise<void> {
       try {
-        await client.request({ method: 'DELETE', path: `/services/${encodeURIComponent(serviceId)}` });
+        await client.request({ method: 'DELETE', path: `/services/${encodeURIComponent(serviceId)}`, signal });
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
@@ -65,7 +65,7 @@ export function createRenderApi(client: RenderClient) {
     /** The deploy, or null when Render no longer has it (or its service). */
     async getDeploy(serviceId: string, deployId: string): Promise<RenderDeploy | null> {
       try {
-        return (await client.request<RenderDeploy>({ method: 'GET', path: `/services/${encodeURIComponent(serviceId)}/deploys/${encodeURIComponent(deployId)}` })).body;
+        return (await client.request<RenderDeploy>({ method: 'GET', path: `/services/${encodeURIComponent(serviceId)}/deploys/${encodeURIComponent(deployId)}`, signal })).body;
       } catch (error) {
         if (isNotFound(error)) return null;
         throw error;
@@ -83,24 +83,24 @@ export function createRenderApi(client: RenderClient) {
     },
 
     async newestDeploy(serviceId: string): Promise<RenderDeploy | null> {
-      const { body } = await client.request<Wrapped<'deploy', RenderDeploy>>({ method: 'GET', path: `/services/${encodeURIComponent(serviceId)}/deploys`, query: { limit: 1 } });
+      const { body } = await client.request<Wrapped<'deploy', RenderDeploy>>({ method: 'GET', path: `/services/${encodeURIComponent(serviceId)}/deploys`, query: { limit: 1 }, signal });
       return body?.[0]?.deploy ?? null;
     },
 
     /** Triggers a deploy. Render may answer 202 without a body: then the result is null. */
-    async triggerDeploy(serviceId: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<RenderDeploy | null> {
+    async triggerDeploy(serviceId: string, body: Record<string, unknown>): Promise<RenderDeploy | null> {
       const response = await client.request<RenderDeploy | undefined>({ method: 'POST', path: `/services/${encodeURIComponent(serviceId)}/deploys`, body, retryServerErrors: false, signal });
       return response.body && typeof response.body === 'object' && 'id' in response.body ? response.body : null;
     },
 
     async cancelDeploy(serviceId: string, deployId: string): Promise<void> {
-      await client.request({ method: 'POST', path: `/services/${encodeURIComponent(serviceId)}/deploys/${encodeURIComponent(deployId)}/cancel` });
+      await client.request({ method: 'POST', path: `/services/${encodeURIComponent(serviceId)}/deploys/${encodeURIComponent(deployId)}/cancel`, signal });
     },
 
     /** One env var's value, or null when the service has no such key. */
     async getEnvVar(serviceId: string, key: string): Promise<string | null> {
       try {
-        const { body } = await client.request<{ key: string; value?: string }>({ method: 'GET', path: `/services/${encodeURIComponent(serviceId)}/env-vars/${encodeURIComponent(key)}` });
+        const { body } = await client.request<{ key: string; value?: string }>({ method: 'GET', path: `/services/${encodeURIComponent(serviceId)}/env-vars/${encodeURIComponent(key)}`, signal });
         return body?.value ?? null;
       } catch (error) {
         if (isNotFound(error)) return null;
@@ -110,7 +110,7 @@ export function createRenderApi(client: RenderClient) {
 
     /** Replaces all of the service's env vars. The answer (which echoes values) is dropped. */
     async replaceEnvVars(serviceId: string, vars: ReadonlyArray<{ key: string; value: string }>): Promise<void> {
-      await client.request({ method: 'PUT', path: `/services/${encodeURIComponent(serviceId)}/env-vars`, body: vars });
+      await client.request({ method: 'PUT', path: `/services/${encodeURIComponent(serviceId)}/env-vars`, body: vars, signal });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { abortableDelay, ProviderError } from '@vector/core';
+import { abortableDelay, CancelledError, ProviderError } from '@vector/core';
 
 /** One HTTP call to Render. */
 export interface RenderRequest {
@@ -34,6 +34,8 @@ export interface RenderClientOptions {
   fetch: typeof fetch;
   provider: string;
   retry: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
+  /** Each attempt (request and body) is aborted after this many ms. */
+  requestTimeoutMs: number;
 }
 
 // Several limits can apply at once and Render then repeats the header; fetch joins them with ", ".
@@ -94,6 +96,9 @@ export function createRenderClient(options: RenderClientOptions): RenderClient {
     const what = `${call.method} ${call.path}`;
     for (let attempt = 0; ; attempt += 1) {
       let response: Response;
+      let body: unknown;
+      // A silent server must not hold a deploy or a poll forever; the caller's signal still wins.
+      const timeout = AbortSignal.timeout(options.requestTimeoutMs);
       try {
         response = await options.fetch(url, {
           method: call.method,
@@ -103,17 +108,18 @@ export function createRenderClient(options: RenderClientOptions): RenderClient {
             ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: call.body === undefined ? undefined : JSON.stringify(call.body),
-          signal: call.signal,
+          signal: call.signal ? AbortSignal.any([call.signal, timeout]) : timeout,
         });
+        body = await readBody(response);
       } catch (error) {
-        if (call.signal?.aborted) throw error;
+        if (call.signal?.aborted) throw new CancelledError({ message: `Render ${what} was cancelled`, cause: error });
         if (call.retryServerErrors !== false && attempt < retry.maxRetries) {
-          await abortableDelay(retry.baseDelayMs * 2 ** attempt, call.signal);
+          await abortableDelay(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt), call.signal);
           continue;
         }
-        throw new ProviderError({ provider, message: `Render ${what} failed: ${error instanceof Error ? error.message : String(error)}`, isRetryable: true, cause: error });
+        const reason = timeout.aborted ? `no answer within ${options.requestTimeoutMs} ms` : error instanceof Error ? error.message : String(error);
+        throw new ProviderError({ provider, message: `Render ${what} failed: ${reason}`, isRetryable: true, cause: error, details: { reason: timeout.aborted ? 'timeout' : 'network' } });
       }
-      const body = await readBody(response);
       if (response.ok) return { status: response.status, body: body as T };
 
       const hint = retryAfterMsFrom(response.headers, Date.now(), response.status);

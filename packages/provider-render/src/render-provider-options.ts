@@ -47,6 +47,8 @@ export interface RenderProviderOptions {
   serviceNamePrefix?: string;
   /** Environments this provider serves. Default both. */
   environments?: Array<'preview' | 'production'>;
+  /** Each HTTP attempt is aborted after this many ms (a retryable `ProviderError`). Default 90000. */
+  requestTimeoutMs?: number;
   /** Retries inside one call on 429 and 5xx answers. */
   retry?: {
     /** Default 3. */
@@ -75,6 +77,7 @@ const optionsSchema = z.strictObject({
   healthCheckPath: z.string().startsWith('/').optional(),
   serviceNamePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and -, at most 20').default('vector'),
   environments: z.array(z.enum(['preview', 'production'])).min(1).default(['preview', 'production']),
+  requestTimeoutMs: z.number().int().min(1).max(600_000).default(90_000),
   retry: z
     .strictObject({
       maxRetries: z.number().int().min(0).max(10).default(3),

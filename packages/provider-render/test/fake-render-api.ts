@@ -26,6 +26,8 @@ interface DeployState {
   deploy: FakeDeploy;
   willFail: boolean;
   reads: number;
+  /** Render builds it without anyone polling (a new service's branch-head deploy). */
+  autonomous: boolean;
 }
 interface ServiceState {
   service: Json & { id: string; name: string; ownerId: string };
@@ -111,12 +113,12 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
     if (status) setStatus(state, entry, status);
   }
 
-  function createDeploy(state: ServiceState, commitId: string | null, trigger: string): FakeDeploy {
+  function createDeploy(state: ServiceState, commitId: string | null, trigger: string, autonomous = false): FakeDeploy {
     const now = stamp();
     const deploy: FakeDeploy = { id: newId('dep'), status: 'created', trigger, commit: commitId ? { id: commitId, message: 'commit', createdAt: now } : null, createdAt: now, updatedAt: now, startedAt: null, finishedAt: null };
     const willFail = knobs.failNextBuilds > 0;
     if (willFail) knobs.failNextBuilds -= 1;
-    state.deploys.unshift({ deploy, willFail, reads: 0 });
+    state.deploys.unshift({ deploy, willFail, reads: 0, autonomous });
     return deploy;
   }
 
@@ -174,7 +176,9 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
     for (const variable of (body.envVars ?? []) as Json[]) state.envVars.set(String(variable.key), String(variable.value ?? randomBytes(8).toString('hex')));
     services.set(id, state);
     // A git-backed service starts building its branch head right away.
-    const deploy = createDeploy(state, randomBytes(20).toString('hex'), 'new_commit');
+    // It proceeds on its own (one step per request touching the service) and goes live
+    // unless cancelled, replacing whatever else is live.
+    const deploy = createDeploy(state, randomBytes(20).toString('hex'), 'new_commit', true);
     return { service: created, deployId: deploy.id };
   }
 
@@ -226,6 +230,7 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
     }
     if (parts.length === 1 && method === 'POST') return { status: 201, body: createService(json) };
     const state = service(serviceId as string);
+    for (const entry of state.deploys) if (entry.autonomous && !(sub === 'deploys' && subId === entry.deploy.id)) advance(state, entry);
     if (parts.length === 2 && method === 'GET') return { status: 200, body: state.service };
     if (parts.length === 2 && method === 'DELETE') {
       services.delete(state.service.id);
