@@ -8,4 +8,5 @@ export type {
   ProviderLogPage,
 } from './deployment-provider.js';
 export type { Agent, AgentV1, AgentCapabilities, AgentRunContext, AgentProjectFiles } from './agent.js';
+export type { BuildChecker, BuildCheckerV1, BuildCheckResult, BuildCheckStep, BuildDiagnostic } from './build-checker.js';
 export { defineStorageBackend, defineDeploymentProvider, defineAgent } from './define-plugins.js';

@@ -1,0 +1,12 @@
+export {
+  BUILD_CONFIG_FILE,
+  buildConfigSchema,
+  buildKindSchema,
+  buildPlanSchema,
+  packageManagerSchema,
+  type BuildConfig,
+  type BuildKind,
+  type BuildPlan,
+  type PackageManager,
+} from './build-plan.js';
+export { planBuild, type PlanInputFile } from './plan-build.js';
