@@ -39,6 +39,19 @@ function gatedAgent(gate: { wait: Promise<void> | null; started?: () => void }) 
   });
 }
 
+// Writes `out.txt` and reports the validation the message asks for: `<status> <check>`.
+function checkedAgent() {
+  return createScriptedAgent({
+    type: 'checked',
+    script: async function* (context: AgentRunContext): AsyncIterable<AgentEvent> {
+      const [status, check] = context.message.content.split(' ') as ['passed' | 'failed' | 'not_run', 'bundle' | 'build'];
+      yield usage(1);
+      if (status !== 'not_run') yield { type: 'validation', status, round: 1, errors: status === 'failed' ? ['src/main.ts:1:1: broken'] : [], check };
+      yield { type: 'result', changes: [{ type: 'write', path: 'out.txt', content: context.message.content }], commitMessage: context.message.content, summary: 'done', validationStatus: status, validationCheck: check };
+    },
+  });
+}
+
 describeEachDatabase('agent jobs', (database) => {
   const gate: { wait: Promise<void> | null; started?: () => void } = { wait: null };
 
@@ -59,6 +72,7 @@ describeEachDatabase('agent jobs', (database) => {
       createScriptedAgent({ type: 'chatty', script: async function* () { for (let step = 0; step < 10; step += 1) yield usage(1); } }),
       createScriptedAgent({ type: 'broken', script: async function* () { yield { type: 'intent', intent: 'edit' }; throw new Error('model exploded'); } }),
       createScriptedAgent({ type: 'silent', script: async function* () { yield { type: 'intent', intent: 'question' }; } }),
+      checkedAgent(),
     ],
   });
 
@@ -96,6 +110,37 @@ describeEachDatabase('agent jobs', (database) => {
       ['assistant', 'I added answer.txt'],
     ]);
     expect(messages[1]?.versionId).toBe(result.id);
+  });
+
+  it('records which check validated agent output and whether the agent completed it', async () => {
+    const { scope } = engine();
+    const { project, version } = await projectWithVersion();
+    expect(version).toMatchObject({ validationStatus: 'not_run', validationCheck: null, generationStatus: 'not_applicable' });
+    const session = await scope.agent.createSession({ projectId: project.id, agentType: 'checked' });
+    const saved = [];
+    for (const content of ['passed build', 'failed build', 'passed bundle', 'not_run build']) {
+      const { job } = await scope.agent.postMessage({ sessionId: session.id, content });
+      const done = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
+      expect(done.status).toBe('complete');
+      const stored = await scope.versions.get(done.resultVersionId as string);
+      const events = await scope.agent.listJobEvents(job.id);
+      expect(events.find((event) => event.data.type === 'result')?.data).toMatchObject({ validationStatus: stored.validationStatus, validationCheck: stored.validationCheck });
+      saved.push(stored);
+    }
+    expect(saved.map((entry) => [entry.validationStatus, entry.validationCheck, entry.generationStatus])).toEqual([
+      ['passed', 'build', 'completed'],
+      ['failed', 'build', 'incomplete'],
+      ['passed', 'bundle', 'completed'],
+      // A check that did not run produced nothing.
+      ['not_run', null, 'completed'],
+    ]);
+    // The check events carry the check too.
+    const failedJob = (await scope.versions.get(saved[1]?.id as string)).jobId as string;
+    expect((await scope.agent.listJobEvents(failedJob)).find((event) => event.data.type === 'validation')?.data).toMatchObject({ status: 'failed', check: 'build' });
+    // A rollback restores the same files, so it keeps their validation, but no agent wrote it.
+    const rolledBack = await scope.versions.rollback({ projectId: project.id, targetVersionId: saved[1]?.id as string });
+    expect(rolledBack).toMatchObject({ source: 'rollback', validationStatus: 'failed', validationCheck: 'build', generationStatus: 'not_applicable' });
+    expect(await scope.versions.get(rolledBack.id)).toEqual(rolledBack);
   });
 
   it('cancels a running job, stopping the agent and saving nothing', async () => {

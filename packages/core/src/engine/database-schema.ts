@@ -31,6 +31,8 @@ export interface CoreDatabase {
     restored_from_id: string | null;
     job_id: string | null;
     validation_status: string;
+    validation_check: string | null;
+    generation_status: string;
     file_count: number;
     created_by: string;
     created_at: string;

@@ -128,13 +128,19 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
       const event = parsed.data;
       if (result) throw new ValidationError({ message: `Agent ${job.agent_type} emitted events after its result` });
       if (event.type === 'result') {
-        result = { ...event, changes: event.changes.map((change) => ({ ...change, path: normalizeFilePath(change.path) })) };
+        result = {
+          ...event,
+          changes: event.changes.map((change) => ({ ...change, path: normalizeFilePath(change.path) })),
+          // A check that did not run produced nothing.
+          validationCheck: event.validationStatus === 'not_run' ? null : event.validationCheck,
+        };
         await owned({
           type: 'result',
           changedPaths: result.changes.map((change) => change.path),
           commitMessage: result.commitMessage,
           summary: result.summary,
           validationStatus: result.validationStatus,
+          validationCheck: result.validationCheck,
         });
         continue;
       }
@@ -354,6 +360,9 @@ async function finishComplete(engine: EngineContext, job: JobRow, result: Result
       source: 'ai_generation',
       jobId: job.id,
       validationStatus: result.validationStatus,
+      validationCheck: result.validationCheck,
+      // Saved even when validation still fails, so the user can carry on from it; the status says so.
+      generationStatus: result.validationStatus === 'failed' ? 'incomplete' : 'completed',
       alsoInTransaction: (trx, afterCommit, version) => complete(trx, afterCommit, version.id),
     });
   } catch (error) {

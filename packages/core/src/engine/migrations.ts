@@ -5,7 +5,8 @@ import { runMigrations } from '../db/run-migrations.js';
 
 // Migrations are code, not files on disk, so they ship inside the bundle. Never edit a
 // released migration: add a new one.
-const migrations: Record<string, Migration> = {
+/** Core's migrations by name (exported for migration tests, not from the package). */
+export const coreMigrations: Record<string, Migration> = {
   '0001_core': {
     async up(db: Kysely<any>) {
       const text = 'text' as const;
@@ -210,9 +211,29 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('vector_data_rows_table').on('vector_data_rows').columns(['table_id', 'created_at']).execute();
     },
   },
+  // Which check produced a version's validation status, and whether an agent finished its
+  // output. Versions from before are `not_applicable` unless an agent wrote them: then they
+  // are `completed`, or `incomplete` when saved with a failed validation. Their check is
+  // unknown (null): an agent may have validated them any way it liked.
+  '0002_version_checks': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('vector_code_versions').addColumn('validation_check', 'text').execute();
+      await db.schema
+        .alterTable('vector_code_versions')
+        .addColumn('generation_status', 'text', (c) => c.notNull().defaultTo('not_applicable'))
+        .execute();
+      await db
+        .updateTable('vector_code_versions')
+        .set((eb) => ({
+          generation_status: eb.case().when('validation_status', '=', 'failed').then('incomplete').else('completed').end(),
+        }))
+        .where('source', '=', 'ai_generation')
+        .execute();
+    },
+  },
 };
 
 /** Brings the core tables up to date. Safe to call from several processes at once. */
 export function migrateCoreTables(connection: Pick<VectorDatabaseConnection, 'db' | 'dialect'>): Promise<void> {
-  return runMigrations(connection, { name: 'vector', migrations });
+  return runMigrations(connection, { name: 'vector', migrations: coreMigrations });
 }

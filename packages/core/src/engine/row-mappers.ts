@@ -3,7 +3,7 @@ import type { AgentJobEvent, ErrorInfo, JobEventData } from '../schemas/agent-ev
 import type { AgentJob, AgentJobStatus } from '../schemas/agent-job.js';
 import type { AgentSession, ChatMessage } from '../schemas/agent-session.js';
 import type { AuditLog } from '../schemas/audit-log.js';
-import type { CodeVersion, ValidationStatus, VersionSource } from '../schemas/code-version.js';
+import type { CodeVersion, GenerationStatus, ValidationCheck, ValidationStatus, VersionSource } from '../schemas/code-version.js';
 import type { Actor } from '../schemas/common.js';
 import type { DataColumn, DataRow, DataTable } from '../schemas/data-table.js';
 import type { Deployment, DeploymentEnvironment, DeploymentLog, DeploymentStatus } from '../schemas/deployment.js';
@@ -56,6 +56,8 @@ export const toCodeVersion = (row: Row<'vector_code_versions'>): CodeVersion => 
   restoredFromId: row.restored_from_id,
   jobId: row.job_id,
   validationStatus: row.validation_status as ValidationStatus,
+  validationCheck: row.validation_check as ValidationCheck | null,
+  generationStatus: row.generation_status as GenerationStatus,
   fileCount: Number(row.file_count),
   createdBy: row.created_by,
   createdAt: row.created_at,

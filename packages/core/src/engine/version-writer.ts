@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { ConflictError } from '../errors/conflict-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
-import type { CodeVersion, ValidationStatus, VersionSource } from '../schemas/code-version.js';
+import type { CodeVersion, GenerationStatus, ValidationCheck, ValidationStatus, VersionSource } from '../schemas/code-version.js';
 import type { Actor } from '../schemas/common.js';
 import type { FileChange } from '../schemas/source-file.js';
 import { writeAudit } from './audit-writer.js';
@@ -22,6 +22,10 @@ export interface WriteVersionInput {
   restoredFromId?: string | null;
   jobId?: string | null;
   validationStatus?: ValidationStatus;
+  /** The check behind `validationStatus`; default null (none ran). */
+  validationCheck?: ValidationCheck | null;
+  /** Default `not_applicable`; agent output is `completed` or `incomplete`. */
+  generationStatus?: GenerationStatus;
   /** Extra writes committed atomically with the version (e.g. completing the job). */
   alsoInTransaction?: (trx: Transaction<CoreDatabase>, afterCommit: (callback: () => void) => void, version: CodeVersion) => Promise<void>;
 }
@@ -96,6 +100,8 @@ export async function writeVersion(engine: EngineContext, input: WriteVersionInp
       restored_from_id: input.restoredFromId ?? null,
       job_id: input.jobId ?? null,
       validation_status: input.validationStatus ?? 'not_run',
+      validation_check: input.validationCheck ?? null,
+      generation_status: input.generationStatus ?? 'not_applicable',
       file_count: fileCount,
       created_by: `${input.actor.type}:${input.actor.id}`,
       created_at: now,

@@ -4,6 +4,7 @@ import { NotFoundError } from '../errors/not-found-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import { ConflictError } from '../errors/conflict-error.js';
 import { normalizeFilePath } from '../files/path-rules.js';
+import type { ValidationCheck, ValidationStatus } from '../schemas/code-version.js';
 import { idSchema } from '../schemas/common.js';
 import type { FileChange } from '../schemas/source-file.js';
 import { writeAudit } from './audit-writer.js';
@@ -148,7 +149,10 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
         message: parsed.message ?? `Roll back to version ${Number(target.row.number)}`,
         source: 'rollback',
         restoredFromId: target.row.id,
-        validationStatus: target.row.validation_status as 'not_run' | 'passed' | 'failed',
+        // The same files as the target, so the target's check result holds for them; a rollback
+        // is not agent output, so its generation status is `not_applicable`.
+        validationStatus: target.row.validation_status as ValidationStatus,
+        validationCheck: target.row.validation_check as ValidationCheck | null,
       });
     },
 

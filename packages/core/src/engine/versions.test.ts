@@ -15,7 +15,8 @@ describeEachDatabase('versions', (database) => {
     const { scope } = engine();
     const project = await newProject();
     const version = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: sampleFiles(), message: 'first' });
-    expect(version).toMatchObject({ number: 1, parentId: null, source: 'manual', fileCount: 3, projectId: project.id });
+    expect(version).toMatchObject({ number: 1, parentId: null, source: 'manual', fileCount: 3, projectId: project.id, validationStatus: 'not_run', validationCheck: null, generationStatus: 'not_applicable' });
+    expect(await scope.versions.get(version.id)).toEqual(version);
     expect((await scope.projects.get(project.id)).currentVersionId).toBe(version.id);
     expect((await scope.versions.listFiles(version.id)).map((entry) => entry.path)).toEqual(['index.html', 'package.json', 'src/main.js']);
     const file = await scope.versions.getFile(version.id, 'src/main.js');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validationStatusSchema } from './code-version.js';
+import { validationCheckSchema, validationStatusSchema } from './code-version.js';
 
 const tokenUsageSchema = z.object({
   promptTokens: z.number().int().nonnegative(),
@@ -30,6 +30,8 @@ const progressEventSchemas = [
     status: validationStatusSchema,
     round: z.number().int().nonnegative(),
     errors: z.array(z.string()),
+    /** The check that ran this round; absent from agents that predate the field. */
+    check: validationCheckSchema.optional(),
   }),
   z.object({ type: z.literal('usage'), model: z.string().optional(), usage: tokenUsageSchema }),
   z.object({ type: z.literal('log'), level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
@@ -51,6 +53,8 @@ export const agentEventSchema = z.discriminatedUnion('type', [
     /** The assistant's reply to the user, saved as a chat message. */
     summary: z.string().max(200_000),
     validationStatus: validationStatusSchema.default('not_run'),
+    /** The check behind `validationStatus` (the last round's); null when none ran. */
+    validationCheck: validationCheckSchema.nullable().default(null),
   }),
 ]);
 /** An event an agent streams while it works. */
@@ -75,6 +79,8 @@ export const jobEventDataSchema = z.discriminatedUnion('type', [
     commitMessage: z.string(),
     summary: z.string(),
     validationStatus: validationStatusSchema,
+    /** Absent from events stored before the field existed. */
+    validationCheck: validationCheckSchema.nullable().optional(),
   }),
   z.object({ type: z.literal('status'), status: z.enum(['queued', 'running']), attempt: z.number().int().positive() }),
   z.object({ type: z.literal('done'), versionId: z.string().nullable(), messageId: z.string(), usage: tokenUsageSchema, steps: z.number().int() }),
