@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** What a version is, for building and running it. */
 export const buildKindSchema = z.enum(['static', 'spa', 'server']);
 /**
- * - `static`: files served as they are, no build.
+ * - `static`: files served as they are, no build (unless `vector.json` names a `buildCommand`).
  * - `spa`: a single-page app whose `build` script writes static files to `outputDirectory`.
  * - `server`: a Node program that listens on the port named by `portVariable`.
  */
@@ -56,7 +56,7 @@ export const buildPlanSchema = z.object({
   kind: buildKindSchema,
   /** From the lockfile, else package.json's `packageManager`, else `pnpm`; null without package.json. */
   packageManager: packageManagerSchema.nullable(),
-  /** The lockfile the plan was read from, if any. */
+  /** The package manager's own lockfile, if any; with one, the install is frozen (`npm ci`, `--frozen-lockfile`). */
   lockfile: z.string().nullable(),
   installCommand: z.string().nullable(),
   /** `tsc --noEmit` when there is a tsconfig.json and the build script doesn't type-check already. */

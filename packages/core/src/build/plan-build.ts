@@ -34,19 +34,33 @@ const bundlerOutputs: ReadonlyArray<readonly [string, string]> = [
   ['@rsbuild/core', 'dist'],
 ];
 
-/** `start` scripts that run a bundler's dev or preview server, not a production server. */
-const devServerScript = /^\s*(vite(\s+(preview|dev|serve))?|react-scripts\s+start|parcel(\s+serve)?(\s|$)|webpack\s+serve|astro\s+(dev|preview)|rsbuild\s+(dev|preview))\b/;
+/**
+ * `start` scripts that run a bundler's dev or preview server, not a production server. The
+ * command must end the word (`vite --port 3000` is Vite, `vite-node server.ts` is not).
+ */
+const devServerScript = /^\s*(?:vite(?:\s+(?:preview|dev|serve))?|react-scripts\s+start|parcel(?:\s+serve)?|webpack\s+serve|webpack-dev-server|astro\s+(?:dev|preview)|rsbuild\s+(?:dev|preview))(?=\s|$)/;
+
+/** A build script that type-checks already: runs `tsc` or `vue-tsc` as a command of its own. */
+const typecheckingBuildScript = /(?:^|[\s;&|(])(?:tsc|vue-tsc)(?=$|[\s;&|)])/;
+
+/** Static entry points, in the order they are served. */
+const indexFiles = ['index.html', 'public/index.html'];
+
+/** A `<script src>` that needs a build before a browser can run it. */
+const compiledScript = /<script[^>]*\ssrc=["']([^"']+\.(?:tsx?|jsx))["']/i;
 
 /**
  * Works out how to build and run a version from its files alone: pure, no I/O.
  *
  * - A committed `vector.json` (see {@link buildConfigSchema}) overrides any detected field.
  * - With a package.json: the package manager comes from the lockfile (else the
- *   `packageManager` field, else pnpm); a `start` script (other than a bundler's dev or
- *   preview server) or a `main` file makes a `server`; a `build` script makes an `spa`
- *   served from the bundler's output directory (read from the Vite config when it sets
- *   `build.outDir`).
- * - Without one, an `index.html` makes a `static` site.
+ *   `packageManager` field, else pnpm), and only its own lockfile freezes the install; a
+ *   `start` script (other than a bundler's dev or preview server) or a `main` file makes a
+ *   `server`; a `build` script makes an `spa` served from the bundler's output directory
+ *   (read from the Vite config when it sets `build.outDir`); else an `index.html` or
+ *   `public/index.html` makes a `static` site.
+ * - Without one, an `index.html` (served from the root) or `public/index.html` (served from
+ *   `public`) makes a `static` site, unless it loads TypeScript or JSX, which needs a build.
  *
  * @throws ValidationError when `vector.json` is invalid (the issue names the field) or when
  *   the files say nothing runnable; the message says why.
@@ -56,23 +70,24 @@ export function planBuild(files: ReadonlyArray<PlanInputFile>): BuildPlan {
   const text = (path: string): string | null => {
     const content = byPath.get(path);
     if (content === undefined) return null;
-    return typeof content === 'string' ? content : new TextDecoder().decode(content);
+    // TextDecoder drops a byte-order mark from bytes; drop it from strings the same way.
+    return typeof content === 'string' ? content.replace(/^\uFEFF/, '') : new TextDecoder().decode(content);
   };
   const config = readConfig(text(BUILD_CONFIG_FILE));
   const reasons: string[] = [];
   const manifestText = text('package.json');
   const manifest = manifestText === null ? null : readManifest(manifestText);
 
-  const lockfile = lockfiles.find(([path]) => byPath.has(path)) ?? null;
+  const foundLockfile = lockfiles.find(([path]) => byPath.has(path)) ?? null;
   let packageManager: PackageManager | null = null;
   if (config.packageManager) {
     packageManager = config.packageManager;
     reasons.push(`package manager ${packageManager} from ${BUILD_CONFIG_FILE}`);
   } else if (manifest) {
     const declared = manifest.packageManager?.split('@')[0];
-    if (lockfile) {
-      packageManager = lockfile[1];
-      reasons.push(`package manager ${packageManager} from ${lockfile[0]}`);
+    if (foundLockfile) {
+      packageManager = foundLockfile[1];
+      reasons.push(`package manager ${packageManager} from ${foundLockfile[0]}`);
     } else if (declared === 'npm' || declared === 'pnpm' || declared === 'yarn' || declared === 'bun') {
       packageManager = declared;
       reasons.push(`package manager ${packageManager} from package.json's packageManager field`);
@@ -81,6 +96,10 @@ export function planBuild(files: ReadonlyArray<PlanInputFile>): BuildPlan {
       reasons.push('package manager pnpm: no lockfile and no packageManager field');
     }
   }
+
+  // Only the chosen manager's own lockfile freezes the install (`npm ci` fails on a yarn.lock).
+  const lockfile = packageManager ? (lockfiles.find(([path, manager]) => manager === packageManager && byPath.has(path)) ?? null) : null;
+  if (packageManager && foundLockfile && !lockfile) reasons.push(`no ${packageManager} lockfile: ${foundLockfile[0]} belongs to ${foundLockfile[1]}`);
 
   const kind = config.kind ?? detectKind({ manifest, text, reasons });
   if (config.kind) reasons.push(`kind ${kind} from ${BUILD_CONFIG_FILE}`);
@@ -93,7 +112,7 @@ export function planBuild(files: ReadonlyArray<PlanInputFile>): BuildPlan {
   const hasDependencies = (manifest?.dependencies.size ?? 0) > 0;
 
   let buildCommand: string | null = null;
-  if (scripts.build && commands) buildCommand = commands.run('build');
+  if (kind !== 'static' && scripts.build && commands) buildCommand = commands.run('build');
   if (kind === 'spa' && !buildCommand && config.buildCommand === undefined) {
     throw new ValidationError({ message: 'Cannot build this version: it is a single-page app but package.json has no "build" script' });
   }
@@ -115,7 +134,7 @@ export function planBuild(files: ReadonlyArray<PlanInputFile>): BuildPlan {
   let typecheckCommand: string | null = null;
   if (manifest && commands && byPath.has('tsconfig.json') && manifest.dependencies.has('typescript')) {
     const buildScript = scripts.build ?? '';
-    if (/(^|[\s;&|(])(tsc|vue-tsc)(\s|$)/.test(buildScript)) reasons.push('no separate type check: the build script runs tsc');
+    if (typecheckingBuildScript.test(buildScript)) reasons.push('no separate type check: the build script runs tsc');
     else {
       typecheckCommand = commands.exec('tsc --noEmit');
       reasons.push('type check with tsc --noEmit: tsconfig.json and typescript are present');
@@ -203,11 +222,11 @@ function readManifest(content: string): PackageManifest {
 function detectKind(input: { manifest: PackageManifest | null; text: (path: string) => string | null; reasons: string[] }): BuildKind {
   const { manifest, text, reasons } = input;
   if (!manifest) {
-    if (text('index.html') !== null || text('public/index.html') !== null) {
-      const indexHtml = text('index.html') ?? '';
-      const compiled = /<script[^>]*\ssrc=["'][^"']+\.(tsx?|jsx)["']/i.exec(indexHtml);
-      if (compiled) throw new ValidationError({ message: `Cannot build this version: index.html loads ${compiled[0].match(/src=["']([^"']+)/)?.[1] ?? 'a TypeScript/JSX file'}, which needs a build, but there is no package.json with a "build" script` });
-      reasons.push('static site: index.html and no package.json');
+    const index = indexFiles.find((path) => text(path) !== null);
+    if (index) {
+      const compiled = compiledScript.exec(text(index) ?? '');
+      if (compiled) throw new ValidationError({ message: `Cannot build this version: ${index} loads ${compiled[1]}, which needs a build, but there is no package.json with a "build" script` });
+      reasons.push(`static site: ${index} and no package.json`);
       return 'static';
     }
     throw new ValidationError({ message: 'Cannot build this version: it has no package.json and no index.html, so there is nothing to build or serve' });
@@ -225,12 +244,13 @@ function detectKind(input: { manifest: PackageManifest | null; text: (path: stri
     reasons.push(`server: package.json names main ${manifest.main} and no start script`);
     return 'server';
   }
-  if (text('index.html') !== null) {
-    const indexHtml = text('index.html') ?? '';
-    if (/<script[^>]*\ssrc=["'][^"']+\.(tsx?|jsx)["']/i.test(indexHtml)) {
-      throw new ValidationError({ message: 'Cannot build this version: index.html loads TypeScript/JSX, but package.json has no "build" script (add "build": "vite build")' });
+  const index = indexFiles.find((path) => text(path) !== null);
+  if (index) {
+    const compiled = compiledScript.exec(text(index) ?? '');
+    if (compiled) {
+      throw new ValidationError({ message: `Cannot build this version: ${index} loads TypeScript/JSX (${compiled[1]}), but package.json has no "build" script (add "build": "vite build")` });
     }
-    reasons.push('static site: index.html, and package.json has no build or start script');
+    reasons.push(`static site: ${index}, and package.json has no build or start script`);
     return 'static';
   }
   throw new ValidationError({ message: 'Cannot build this version: package.json has no "build" or "start" script and no "main", and there is no index.html' });
