@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^@vector\/storage-github$/, replacement: packageSource('storage-github') },
       { find: /^@vector\/provider-railway$/, replacement: packageSource('provider-railway') },
       { find: /^@vector\/provider-render$/, replacement: packageSource('provider-render') },
+      { find: /^@vector\/provider-local$/, replacement: packageSource('provider-local') },
       { find: /^@vector\/agent-codegen$/, replacement: packageSource('agent-codegen') },
       { find: /^@vector\/server$/, replacement: packageSource('server') },
     ],

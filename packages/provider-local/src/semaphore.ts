@@ -1,0 +1,25 @@
+/** At most `limit` holders at once; the rest wait in arrival order. */
+export function createSemaphore(limit: number) {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    active -= 1;
+    const next = waiting.shift();
+    if (next) {
+      active += 1;
+      next();
+    }
+  };
+  return {
+    /** Runs `task` once a slot is free. */
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (active < limit) active += 1;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        return await task();
+      } finally {
+        release();
+      }
+    },
+  };
+}
