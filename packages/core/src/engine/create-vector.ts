@@ -230,6 +230,8 @@ export function createVector(options: VectorOptions): Vector {
         // Jobs queued while no worker ran (or whose enqueue was lost in a crash).
         const queued = await engine.db.selectFrom('vector_agent_jobs').select('id').where('status', '=', 'queued').orderBy('created_at').execute();
         for (const row of queued) await engine.queue.enqueue(row.id);
+        // Live deployments from before this start: confirm each with its provider, in the background.
+        void driver.reconcile().catch(() => undefined);
         const recovery = setInterval(() => void recoverStaleJobs(engine, settings.jobMaxAttempts).catch(() => undefined), settings.jobStaleAfterMs);
         const monitor = setInterval(() => void driver.tick().catch(() => undefined), settings.deploymentPollIntervalMs);
         const reaper = setInterval(() => void driver.reap().catch(() => undefined), settings.reaperIntervalMs);

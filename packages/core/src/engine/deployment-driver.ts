@@ -286,6 +286,25 @@ export function createDeploymentDriver(engine: EngineContext) {
     for (const { project_id: projectId } of crowded) await retireSupersededProduction(projectId).catch(() => undefined);
   }
 
+  /**
+   * Asks each provider about every deployment the store says is live, once (run at start).
+   * A deployment that ended with a previous process (a local server that is gone) must not
+   * stay `live` at a dead URL: the provider reports it failed, or building while it restores
+   * it, and the monitor takes it from there.
+   */
+  async function reconcile(): Promise<number> {
+    let after = '';
+    let checked = 0;
+    for (;;) {
+      const rows = await db.selectFrom('vector_deployments').selectAll().where('status', '=', 'live').where('id', '>', after).orderBy('id').limit(50).execute();
+      if (rows.length === 0) return checked;
+      const ours = rows.filter((row) => engine.providers.has(row.provider));
+      await Promise.all(ours.map((row) => refresh(row).catch(() => undefined)));
+      checked += ours.length;
+      after = rows[rows.length - 1]?.id ?? after;
+    }
+  }
+
   /** Destroys previews whose `expires_at` has passed. */
   async function reap(): Promise<number> {
     const expired = await db
@@ -308,7 +327,7 @@ export function createDeploymentDriver(engine: EngineContext) {
     return destroyed;
   }
 
-  return { start, refresh, destroy, tick, reap };
+  return { start, refresh, destroy, tick, reap, reconcile };
 }
 
 /** The deployment driver of one engine. */

@@ -2,7 +2,8 @@ import { expect, it } from 'vitest';
 import { ProviderError } from '../errors/provider-error.js';
 import { defineDeploymentProvider } from '../plugins/define-plugins.js';
 import type { DeploymentProvider } from '../plugins/deployment-provider.js';
-import { createStaticProvider } from '../reference/index.js';
+import { createMemoryStorage, createStaticProvider } from '../reference/index.js';
+import { createVector } from './create-vector.js';
 import { describeEachDatabase } from '../testing/test-databases.js';
 import { sampleFiles, useEngine } from './test-fixture.js';
 
@@ -238,5 +239,37 @@ describeEachDatabase('deployments', (database) => {
     await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'production', provider: 'recording' });
     await vector.organizations.delete(organizationId, actor);
     expect(recording.control.destroyed).toEqual(['rec-1']);
+  });
+});
+
+describeEachDatabase('deployments after a restart', (database) => {
+  it('never leaves a deployment live at a dead URL: a provider that lost it reports it failed on start', async () => {
+    const connection = await database.create();
+    const options = { database: connection, storage: [createMemoryStorage()], deploymentPollIntervalMs: 20 };
+    const storage = options.storage;
+    const first = createVector({ ...options, providers: [createStaticProvider()] });
+    await first.start();
+    const actor = { type: 'user', id: 'user-1' } as const;
+    const organization = await first.organizations.create({ name: 'Acme' }, actor);
+    const scope = first.scope({ organizationId: organization.id, actor });
+    const project = await scope.projects.create({ name: 'Site' });
+    const version = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: sampleFiles('first'), message: 'v1' });
+    const created = await scope.deployments.create({ projectId: project.id, versionId: version.id, environment: 'preview' });
+    const live = await scope.deployments.waitForDeployment(created.id, { timeoutMs: 20_000 });
+    expect(live.status).toBe('live');
+    // The process ends: the static provider's servers go with it.
+    await first.dispose();
+
+    const second = createVector({ ...options, storage, providers: [createStaticProvider()] });
+    try {
+      await second.start();
+      const again = second.scope({ organizationId: organization.id, actor });
+      await expect.poll(async () => (await again.deployments.get(created.id)).status, { timeout: 10_000 }).toBe('failed');
+      const failed = await again.deployments.get(created.id);
+      expect(failed.error?.code).toBe('DEPLOYMENT_NOT_FOUND');
+    } finally {
+      await second.dispose();
+      await connection.destroy();
+    }
   });
 });
