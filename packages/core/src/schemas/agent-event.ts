@@ -30,7 +30,7 @@ const progressEventSchemas = [
     status: validationStatusSchema,
     round: z.number().int().nonnegative(),
     errors: z.array(z.string()),
-    /** The check that ran this round; absent from agents that predate the field. */
+    /** The check that ran this round; absent when none ran (`not_run`) and from agents that predate the field. */
     check: validationCheckSchema.optional(),
   }),
   z.object({ type: z.literal('usage'), model: z.string().optional(), usage: tokenUsageSchema }),
