@@ -1,4 +1,4 @@
-import { parseInput } from '@vector/core';
+import { type BuildChecker, parseInput } from '@vector/core';
 import type OpenAI from 'openai';
 import { z } from 'zod';
 import { type CodegenPromptName, codegenPromptNames } from './prompts.js';
@@ -29,6 +29,15 @@ export interface CodegenAgentOptions {
    * Default: none (a session `baseURL` fails the job); `'*'` allows any.
    */
   allowedBaseURLs?: string[] | '*';
+  /**
+   * Checks the model's output the way a deployment would build it (install, type check,
+   * `vite build`; e.g. `@vector/provider-local`'s checker) instead of bundling it in memory
+   * with esbuild. Its located diagnostics go back to the model for `maxFixRounds` rounds,
+   * and the version records `validationCheck: 'build'`. It gets all of the working copy's
+   * files and the job's AbortSignal. When it cannot run (it throws), the bundle check stands
+   * in for that round and a `log` event says why. Default: none (the esbuild bundle check).
+   */
+  buildChecker?: BuildChecker;
   /** Registry name. Default `codegen`. */
   type?: string;
 }
@@ -44,6 +53,12 @@ const optionsSchema = z.object({
   contextTokenBudget: z.number().int().min(2_000).max(2_000_000).default(24_000),
   retry: z.object({ maxRetries: z.number().int().min(0).max(10).default(3), baseDelayMs: z.number().int().min(0).max(60_000).default(500) }).default({ maxRetries: 3, baseDelayMs: 500 }),
   allowedBaseURLs: z.union([z.literal('*'), z.array(z.url())]).default([]),
+  buildChecker: z
+    .custom<BuildChecker>(
+      (value) => typeof value === 'object' && value !== null && (value as { specificationVersion?: unknown }).specificationVersion === 'v1' && typeof (value as { check?: unknown }).check === 'function',
+      "expected a BuildChecker: an object with specificationVersion 'v1' and a check function",
+    )
+    .optional(),
   type: z.string().default('codegen'),
 });
 

@@ -7,8 +7,9 @@ import { runCodegen } from './run-codegen.js';
 /**
  * Creates the code-generation agent: for each chat message it classifies the intent
  * (generate, edit, fix, question), plans, edits a working copy of the project through
- * tools, validates the result with esbuild (feeding errors back for `maxFixRounds`
- * rounds) and ends with one `result` that core saves as an `ai_generation` version.
+ * tools, checks the result (with the `buildChecker` when one is given, else by bundling it
+ * with esbuild), feeds errors back for `maxFixRounds` rounds and ends with one `result`
+ * that core saves as an `ai_generation` version.
  *
  * Works with any OpenAI-compatible chat-completions endpoint that streams tool calls.
  * A session's `settings.model`, `settings.intentModel` and (when allowed by

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 export const codegenPromptVersions = {
   intent: 'v1',
   plan: 'v1',
-  generate: 'v1',
+  generate: 'v2',
   edit: 'v1',
   fix: 'v1',
   answer: 'v1',

@@ -1,7 +1,8 @@
-import type { AgentEvent, AgentRunContext, ValidationStatus } from '@vector/core';
+import type { AgentEvent, AgentRunContext, ValidationCheck, ValidationStatus } from '@vector/core';
 import { CancelledError, LimitExceededError } from '@vector/core';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { checkProject } from './check-project.js';
 import { codegenToolDefinitions, runCodegenTool, summariseToolArguments, truncate } from './codegen-tools.js';
 import { compactConversation, recentHistory } from './conversation.js';
 import type { ResolvedCodegenAgentOptions } from './codegen-agent-options.js';
@@ -11,7 +12,6 @@ import { type CodegenIntent, parseIntent, parsePlan } from './parse-model-output
 import { type CodegenPrompts, fillPrompt } from './prompts.js';
 import { renderFileTree } from './render-file-tree.js';
 import { type ChatTurn, streamChatTurn } from './stream-chat-turn.js';
-import { validateProject } from './validate-project.js';
 import { WorkingCopy } from './working-copy.js';
 
 /** What one run needs besides its context. */
@@ -26,8 +26,9 @@ export interface CodegenRun {
 const noChanges = 'No code changes';
 
 /**
- * One job: classify the message, plan, run the tool loop on a working copy, validate and
- * feed errors back for at most `maxFixRounds` rounds, then yield the `result`.
+ * One job: classify the message, plan, run the tool loop on a working copy, check it (the
+ * build checker when configured, else the esbuild bundle) and feed errors back for at most
+ * `maxFixRounds` rounds, then yield the `result`.
  */
 export async function* runCodegen(run: CodegenRun, context: AgentRunContext): AsyncGenerator<AgentEvent> {
   const { options, prompts, client } = run;
@@ -85,19 +86,22 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
   const tools = codegenToolDefinitions('change');
   let round = 0;
   let validationStatus: ValidationStatus = 'not_run';
+  let validationCheck: ValidationCheck | null = null;
   let lastErrors: string[] = [];
   for (;;) {
     const finish = yield* toolLoop(messages, tools, 'change');
     const changes = await copy.changes();
     if (changes.length === 0) {
-      yield { type: 'result', changes, commitMessage: noChanges, summary: finish.summary || 'I made no changes.', validationStatus: 'not_run' };
+      yield { type: 'result', changes, commitMessage: noChanges, summary: finish.summary || 'I made no changes.', validationStatus: 'not_run', validationCheck: null };
       return;
     }
     round += 1;
-    const validation = await validateProject(copy);
+    const validation = await checkProject({ copy, signal, ...(options.buildChecker ? { buildChecker: options.buildChecker } : {}) });
+    if (validation.warning) yield { type: 'log', level: 'warn', message: validation.warning };
     validationStatus = validation.status;
+    validationCheck = validation.check;
     lastErrors = validation.errors;
-    yield { type: 'validation', status: validation.status, round, errors: validation.errors };
+    yield { type: 'validation', status: validation.status, round, errors: validation.errors, ...(validation.check ? { check: validation.check } : {}) };
     if (validation.status !== 'failed' || round > options.maxFixRounds) {
       const note = validation.status === 'failed' ? `\n\nThe project still does not build after ${round} validation rounds:\n${lastErrors.slice(0, 5).join('\n')}` : '';
       yield {
@@ -106,6 +110,7 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
         commitMessage: (finish.commitMessage ?? plan.summary ?? `Update ${changes.length} file(s)`).slice(0, 10_000),
         summary: (finish.summary + note).slice(0, 200_000),
         validationStatus,
+        validationCheck,
       };
       return;
     }
@@ -115,7 +120,7 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
   async function* answer(): AsyncGenerator<AgentEvent> {
     const conversation: ChatCompletionMessageParam[] = [{ role: 'system', content: prompts.answer }, ...history, { role: 'user', content: `${projectContext}\n\nQuestion:\n${request}` }];
     const finish = yield* toolLoop(conversation, codegenToolDefinitions('answer'), 'answer');
-    yield { type: 'result', changes: [], commitMessage: noChanges, summary: finish.summary || '(no answer)', validationStatus: 'not_run' };
+    yield { type: 'result', changes: [], commitMessage: noChanges, summary: finish.summary || '(no answer)', validationStatus: 'not_run', validationCheck: null };
   }
 
   // Calls the model until it finishes (the finish tool, or a reply without tool calls).

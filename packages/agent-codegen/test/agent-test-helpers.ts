@@ -1,4 +1,5 @@
-import type { AgentEvent, AgentRunContext, JobBudget } from '@vector/core';
+import type { AgentEvent, AgentRunContext, BuildChecker, BuildCheckResult, BuildDiagnostic, JobBudget } from '@vector/core';
+import { decodeText } from '@vector/core';
 import { createAgentTestContext } from '@vector/core/testing';
 import OpenAI from 'openai';
 import { createCodegenAgent } from '../src/index.js';
@@ -50,5 +51,63 @@ export function reactApp(title = 'Hello'): Record<string, string> {
     'package.json': JSON.stringify({ name: 'app', private: true, dependencies: { react: '^19.0.0', 'react-dom': '^19.0.0' } }, null, 2),
     'src/main.tsx': "import { createRoot } from 'react-dom/client';\nimport { App } from './App';\n\ncreateRoot(document.getElementById('root')!).render(<App />);\n",
     'src/App.tsx': `export function App() {\n  return <h1>${title}</h1>;\n}\n`,
+  };
+}
+
+/** {@link reactApp} as the generate prompt asks for it: dev and build scripts, Vite in devDependencies. */
+export function viteApp(title = 'Hello'): Record<string, string> {
+  return {
+    ...reactApp(title),
+    'package.json': JSON.stringify(
+      { name: 'app', private: true, type: 'module', scripts: { dev: 'vite', build: 'vite build' }, dependencies: { react: '^19.0.0', 'react-dom': '^19.0.0' }, devDependencies: { vite: '^7.0.0', '@vitejs/plugin-react': '^5.0.0' } },
+      null,
+      2,
+    ),
+  };
+}
+
+/** A build checker that records what it was given. */
+export interface RecordingBuildChecker extends BuildChecker {
+  /** Each check's files (decoded as UTF-8) and signal, in order. */
+  calls: Array<{ files: Map<string, string>; signal: AbortSignal | undefined }>;
+}
+
+/**
+ * A small stand-in for a real build checker that really reads the files: a package.json
+ * without a `build` script fails the build step with output only (no location); every line
+ * containing `marker` is a located type error. `pause`, when given, runs before the result
+ * (to test cancellation).
+ */
+export function markerBuildChecker(options: { marker?: string; pause?: (signal: AbortSignal | undefined) => Promise<void> } = {}): RecordingBuildChecker {
+  const marker = options.marker ?? 'BUILD_BREAKS_HERE';
+  const calls: RecordingBuildChecker['calls'] = [];
+  return {
+    specificationVersion: 'v1',
+    name: 'marker',
+    calls,
+    async check({ files, signal }): Promise<BuildCheckResult> {
+      const texts = new Map(files.map((file) => [file.path, decodeText(file.content)]));
+      calls.push({ files: texts, signal });
+      await options.pause?.(signal);
+      const plan = { name: 'plan' as const, status: 'passed' as const, durationMs: 1 };
+      const manifest = JSON.parse(texts.get('package.json') ?? '{}') as { scripts?: Record<string, string> };
+      if (!manifest.scripts?.build) {
+        return { status: 'failed', steps: [plan, { name: 'build', status: 'failed', durationMs: 2 }], diagnostics: [], output: ' ERR_PNPM_NO_SCRIPT  Missing script: build\n\nCommand "build" not found.\n' };
+      }
+      const diagnostics: BuildDiagnostic[] = [];
+      for (const [path, text] of texts) {
+        text.split('\n').forEach((line, index) => {
+          const column = line.indexOf(marker);
+          if (column >= 0) diagnostics.push({ file: path, line: index + 1, column: column + 1, message: `error TS2304: Cannot find name '${marker}'.` });
+        });
+      }
+      const failed = diagnostics.length > 0;
+      return {
+        status: failed ? 'failed' : 'passed',
+        steps: [plan, { name: 'install', status: 'passed', durationMs: 3 }, { name: 'typecheck', status: failed ? 'failed' : 'passed', durationMs: 4 }, { name: 'build', status: failed ? 'skipped' : 'passed', durationMs: failed ? 0 : 5 }],
+        diagnostics,
+        output: failed ? diagnostics.map((diagnostic) => `${diagnostic.file}(${diagnostic.line},${diagnostic.column}): ${diagnostic.message}`).join('\n') : '',
+      };
+    },
   };
 }

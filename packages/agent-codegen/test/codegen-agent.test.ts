@@ -38,9 +38,10 @@ describe('codegen agent scenarios', () => {
     expect(events.find((event) => event.type === 'plan')).toMatchObject({ steps: ['Create index.html and package.json', 'Write src/main.tsx and src/App.tsx'] });
     expect(events.filter((event) => event.type === 'text_delta').map((event) => (event as { text: string }).text).join('')).toBe('Creating the app files.');
     expect(events.filter((event) => event.type === 'file_changed').every((event) => (event as { change: string }).change === 'created')).toBe(true);
-    expect(events.find((event) => event.type === 'validation')).toEqual({ type: 'validation', status: 'passed', round: 1, errors: [] });
+    // Without a build checker, the esbuild bundle check runs.
+    expect(events.find((event) => event.type === 'validation')).toEqual({ type: 'validation', status: 'passed', round: 1, errors: [], check: 'bundle' });
     const result = resultOf(events);
-    expect(result).toMatchObject({ commitMessage: 'Create a todo app', summary: 'I created a small React todo app.', validationStatus: 'passed' });
+    expect(result).toMatchObject({ commitMessage: 'Create a todo app', summary: 'I created a small React todo app.', validationStatus: 'passed', validationCheck: 'bundle' });
     expect(result?.changes.map((change) => change.path)).toEqual(Object.keys(app).sort());
     expect(result?.changes.find((change) => change.path === 'src/App.tsx')).toMatchObject({ type: 'write', content: app['src/App.tsx'] });
     // Usage per call as the endpoint reported it; the intent call used the cheap model.
@@ -160,7 +161,7 @@ describe('codegen agent resilience', () => {
     expect(error).toBeNull();
     expect(fake.requests).toHaveLength(3);
     expect(events.filter((event) => event.type === 'log').map((event) => (event as { message: string }).message).join('\n')).toMatch(/429.*retry 1 of 3 in 5 ms/s);
-    expect(resultOf(events)).toMatchObject({ changes: [], commitMessage: 'No code changes', summary: 'It renders a heading.', validationStatus: 'not_run' });
+    expect(resultOf(events)).toMatchObject({ changes: [], commitMessage: 'No code changes', summary: 'It renders a heading.', validationStatus: 'not_run', validationCheck: null });
   });
 
   it('retries a 500, then succeeds', async () => {

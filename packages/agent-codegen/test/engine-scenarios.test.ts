@@ -1,7 +1,7 @@
 import { type Actor, createVector, decodeText, type Vector, type VectorDatabaseConnection, type VectorScope } from '@vector/core';
 import { createMemoryStorage, createStaticProvider, describeEachDatabase } from '@vector/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { agentFor, intentAndPlan, reactApp } from './agent-test-helpers.js';
+import { agentFor, intentAndPlan, markerBuildChecker, reactApp, viteApp } from './agent-test-helpers.js';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from './fake-openai-server.js';
 
 let fake: FakeOpenAIServer;
@@ -24,7 +24,7 @@ describeEachDatabase('codegen agent through the engine', (database) => {
       database: connection,
       storage: [createMemoryStorage()],
       providers: [createStaticProvider()],
-      agents: [agentFor(fake)],
+      agents: [agentFor(fake), agentFor(fake, { type: 'codegen-build', buildChecker: markerBuildChecker(), maxFixRounds: 1 })],
       jobHeartbeatMs: 50,
     });
     await vector.start();
@@ -40,12 +40,12 @@ describeEachDatabase('codegen agent through the engine', (database) => {
     expect(unused, 'every scripted turn was used').toBe(0);
   });
 
-  async function post(content: string, options: { files?: Record<string, string>; budget?: { maxSteps?: number } } = {}) {
+  async function post(content: string, options: { files?: Record<string, string>; budget?: { maxSteps?: number }; agentType?: string } = {}) {
     const project = await scope.projects.create({ name: 'app' });
     const base = options.files
       ? await scope.versions.create({ projectId: project.id, parentVersionId: null, files: Object.entries(options.files).map(([path, text]) => ({ path, content: text })), message: 'start' })
       : null;
-    const session = await scope.agent.createSession({ projectId: project.id, agentType: 'codegen' });
+    const session = await scope.agent.createSession({ projectId: project.id, agentType: options.agentType ?? 'codegen' });
     const posted = await scope.agent.postMessage({ sessionId: session.id, content, ...(options.budget ? { budget: options.budget } : {}) });
     return { project, base, session, job: posted.job };
   }
@@ -72,7 +72,7 @@ describeEachDatabase('codegen agent through the engine', (database) => {
     const done = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
     expect(done.status).toBe('complete');
     const version = await scope.versions.get(done.resultVersionId as string);
-    expect(version).toMatchObject({ number: 1, parentId: null, source: 'ai_generation', jobId: job.id, validationStatus: 'passed', message: 'Create a todo app', fileCount: 4 });
+    expect(version).toMatchObject({ number: 1, parentId: null, source: 'ai_generation', jobId: job.id, validationStatus: 'passed', validationCheck: 'bundle', generationStatus: 'completed', message: 'Create a todo app', fileCount: 4 });
     expect(decodeText((await scope.versions.getFile(version.id, 'src/App.tsx')).content)).toBe(app['src/App.tsx']);
     const { types, total, calls } = await usageOf(job.id);
     expect(types).toEqual(['status', 'status', 'usage', 'intent', 'usage', 'plan', 'text_delta', 'usage', ...Object.keys(app).flatMap(() => ['tool_call', 'tool_result', 'file_changed']), 'usage', 'tool_call', 'tool_result', 'validation', 'result', 'done']);
@@ -122,6 +122,44 @@ describeEachDatabase('codegen agent through the engine', (database) => {
     expect(validations.map((validation) => [validation.status, validation.round])).toEqual([['failed', 1], ['passed', 2]]);
     expect(validations[0]?.errors[0]).toContain('Cannot resolve "./Footer"');
     expect(done.steps).toBe(6);
+  });
+
+  it('records a build-checked version as completed once a fix round makes it build', async () => {
+    const breakApp = { toolCalls: [{ name: 'edit_file', arguments: { path: 'src/App.tsx', edits: [{ search: '<h1>Hello</h1>', replace: '<h1>{BUILD_BREAKS_HERE}</h1>' }] } }] };
+    fake.enqueue(
+      ...intentAndPlan('edit', ['Change the heading']),
+      breakApp,
+      { toolCalls: [{ name: 'finish', arguments: { commit_message: 'Change the heading', summary: 'Changed.' } }] },
+      { toolCalls: [{ name: 'edit_file', arguments: { path: 'src/App.tsx', edits: [{ search: '{BUILD_BREAKS_HERE}', replace: 'Welcome' }] } }] },
+      { toolCalls: [{ name: 'finish', arguments: { commit_message: 'Change the heading to Welcome', summary: 'Changed and fixed.' } }] },
+    );
+    const { base, job } = await post('Change the heading', { files: viteApp(), agentType: 'codegen-build' });
+    const done = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
+    expect(done.status).toBe('complete');
+    const version = await scope.versions.get(done.resultVersionId as string);
+    expect(version).toMatchObject({ number: 2, parentId: base?.id, source: 'ai_generation', validationStatus: 'passed', validationCheck: 'build', generationStatus: 'completed', message: 'Change the heading to Welcome' });
+    expect(base).toMatchObject({ validationStatus: 'not_run', validationCheck: null, generationStatus: 'not_applicable' });
+    const events = (await scope.agent.listJobEvents(job.id)).map((event) => event.data);
+    expect(events.flatMap((event) => (event.type === 'validation' ? [[event.status, event.check, event.errors]] : []))).toEqual([
+      ['failed', 'build', ["src/App.tsx:2:15: error TS2304: Cannot find name 'BUILD_BREAKS_HERE'."]],
+      ['passed', 'build', []],
+    ]);
+    expect(events.find((event) => event.type === 'result')).toMatchObject({ validationStatus: 'passed', validationCheck: 'build' });
+  });
+
+  it('saves a version that still fails the build check as incomplete', async () => {
+    fake.enqueue(
+      ...intentAndPlan('edit'),
+      { toolCalls: [{ name: 'write_file', arguments: { path: 'src/App.tsx', content: 'export const App = () => BUILD_BREAKS_HERE;\n' } }] },
+      { toolCalls: [{ name: 'finish', arguments: { commit_message: 'Break it', summary: 'Changed.' } }] },
+      { toolCalls: [{ name: 'finish', arguments: { commit_message: 'Still broken', summary: 'I could not fix it.' } }] },
+    );
+    const { job } = await post('Change App', { files: viteApp(), agentType: 'codegen-build' });
+    const done = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
+    expect(done.status).toBe('complete');
+    const version = await scope.versions.get(done.resultVersionId as string);
+    expect(version).toMatchObject({ validationStatus: 'failed', validationCheck: 'build', generationStatus: 'incomplete', message: 'Still broken' });
+    expect(decodeText((await scope.versions.getFile(version.id, 'src/App.tsx')).content)).toContain('BUILD_BREAKS_HERE');
   });
 
   it('cancels mid-stream: the model stream closes and no version is saved', async () => {
