@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** How a command ended. */
 export interface CommandOutcome {
@@ -138,6 +139,13 @@ export function startCommand(input: {
       await done;
       clearTimeout(force);
     }
+    // Members of the group may take a moment to die after SIGKILL: wait (briefly) until none is left.
+    if (child.pid !== undefined) {
+      for (let attempt = 0; attempt < 100 && groupExists(child.pid); attempt += 1) {
+        killGroup('SIGKILL');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
     return done;
   };
   const timer = setTimeout(() => {
@@ -166,4 +174,35 @@ export function describeOutcome(outcome: CommandOutcome, timeoutMs: number): str
   if (outcome.aborted) return 'was cancelled';
   if (outcome.signal) return `was killed by ${outcome.signal}`;
   return `exit ${outcome.exitCode ?? 'unknown'}`;
+}
+
+/** True while any process of the group is alive (zombies, already dead, don't count). */
+function groupExists(groupId: number): boolean {
+  try {
+    process.kill(-groupId, 0);
+  } catch {
+    return false;
+  }
+  // A group of zombies still answers signal 0; look for a living member.
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = readStat(entry);
+      if (stat && stat.group === groupId && stat.state !== 'Z') return true;
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function readStat(pid: string): { state: string; group: number } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command name (in parentheses, may contain spaces): state, ppid, pgrp, ...
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', group: Number(fields[2]) };
+  } catch {
+    return null;
+  }
 }

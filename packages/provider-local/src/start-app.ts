@@ -59,8 +59,9 @@ export async function startApp(input: {
     await running.kill();
     return { ok: false, error: { code: 'CANCELLED', message: 'The start was cancelled' } };
   }
-  const outcome = exited === null ? await running.kill() : await running.done;
+  const neverAnswered = exited === null;
+  const outcome = neverAnswered ? await running.kill() : await running.done;
   const tail = outcome.tail.slice(-8);
-  const why = exited !== null ? `The server app exited before it answered on port ${port} (${exited})` : `The server app did not answer HTTP on ${input.plan.portVariable}=${port} within ${Math.round(input.timeoutMs / 1000)} s`;
+  const why = !neverAnswered ? `The server app exited before it answered on port ${port} (${exited})` : `The server app did not answer HTTP on ${input.plan.portVariable}=${port} within ${Math.round(input.timeoutMs / 1000)} s`;
   return { ok: false, error: { code: 'START_FAILED', message: `${why}${tail.length > 0 ? `:\n${tail.join('\n')}` : ''}` } };
 }
