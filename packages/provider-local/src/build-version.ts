@@ -57,8 +57,15 @@ export async function buildVersion(input: {
 
   const install = await installDependencies({ plan, appDir, toolchain: input.toolchain, run });
   if (!install.ok) return fail('install');
-  if (plan.typecheckCommand && !(await run.step({ name: 'typecheck', command: plan.typecheckCommand }))) return fail('typecheck');
-  if (plan.buildCommand && !(await run.step({ name: 'build', command: plan.buildCommand }))) return fail('build');
+  // The type check and the build read the same files and write nothing the other reads: run
+  // them side by side (a build waits on the slower of the two, not their sum).
+  const both = plan.typecheckCommand !== null && plan.buildCommand !== null;
+  const [typechecked, built] = await Promise.all([
+    plan.typecheckCommand ? run.step({ name: 'typecheck', command: plan.typecheckCommand, ...(both ? { prefix: 'typecheck | ' } : {}) }) : true,
+    plan.buildCommand ? run.step({ name: 'build', command: plan.buildCommand, ...(both ? { prefix: 'build | ' } : {}) }) : true,
+  ]);
+  if (!typechecked) return fail('typecheck');
+  if (!built) return fail('build');
   if (plan.outputDirectory !== null) {
     const output = join(appDir, plan.outputDirectory);
     if (!existsSync(output) || !statSync(output).isDirectory()) {

@@ -24,12 +24,15 @@ export interface StepRunner {
    * Runs one command; true when it exits 0. `quiet` keeps its output out of the log (used for
    * the offline install attempt, whose failure just means "not cached yet").
    */
-  step(input: { name: Exclude<BuildCheckStep['name'], 'plan'>; command: string; quiet?: boolean }): Promise<boolean>;
+  step(input: { name: Exclude<BuildCheckStep['name'], 'plan'>; command: string; quiet?: boolean; prefix?: string }): Promise<boolean>;
   /** Records a step that passed or failed without a command (e.g. the plan). */
   record(step: BuildCheckStep, failure?: Omit<StepFailure, 'outcome'>): void;
   readonly steps: BuildCheckStep[];
+  /** The failed step that comes first in build order (steps may run side by side). */
   readonly failure: StepFailure | null;
 }
+
+const order: ReadonlyArray<BuildCheckStep['name']> = ['plan', 'install', 'typecheck', 'build'];
 
 /**
  * A {@link StepRunner} over {@link startCommand}: each step runs in `cwd` with
@@ -45,14 +48,14 @@ export function createStepRunner(input: {
   track?: (running: RunningCommand | null) => void;
 }): StepRunner {
   const steps: BuildCheckStep[] = [];
-  let failure: StepFailure | null = null;
+  const failures = new Map<BuildCheckStep['name'], StepFailure>();
   const runner: StepRunner = {
     log(level, message) {
       input.onLog({ level, message });
     },
-    async step({ name, command, quiet = false }) {
+    async step({ name, command, quiet = false, prefix = '' }) {
       const timeoutMs = name === 'install' ? input.settings.installTimeoutMs : input.settings.buildTimeoutMs;
-      if (!quiet) input.onLog({ level: 'info', message: `$ ${command}` });
+      if (!quiet) input.onLog({ level: 'info', message: `${prefix}$ ${command}` });
       const running = startCommand({
         command,
         cwd: input.cwd,
@@ -60,7 +63,7 @@ export function createStepRunner(input: {
         timeoutMs,
         maxLines: input.settings.maxOutputLines,
         ...(input.signal ? { signal: input.signal } : {}),
-        ...(quiet ? {} : { onLine: (line: string) => input.onLog({ level: 'info', message: line }) }),
+        ...(quiet ? {} : { onLine: (line: string) => input.onLog({ level: 'info', message: `${prefix}${line}` }) }),
       });
       input.track?.(running);
       const outcome = await running.done;
@@ -73,20 +76,24 @@ export function createStepRunner(input: {
       else steps.push(entry);
       if (!ok && !quiet) {
         const description = describeOutcome(outcome, timeoutMs);
-        failure = { name, command, outcome, description };
+        failures.set(name, { name, command, outcome, description });
         input.onLog({ level: 'error', message: `${name} failed: ${command} ${description}` });
       }
       return ok;
     },
     record(step, stepFailure) {
       steps.push(step);
-      if (stepFailure) failure = { ...stepFailure, outcome: null };
+      if (stepFailure) failures.set(step.name, { ...stepFailure, outcome: null });
     },
     get steps() {
-      return steps;
+      return [...steps].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
     },
     get failure() {
-      return failure;
+      for (const name of order) {
+        const failure = failures.get(name);
+        if (failure) return failure;
+      }
+      return null;
     },
   };
   return runner;
