@@ -66,6 +66,7 @@ const expectedExports = {
   '@vector/storage-github': ['createGitHubStorage'],
   '@vector/provider-railway': ['createRailwayProvider'],
   '@vector/provider-render': ['createRenderProvider'],
+  '@vector/provider-local': ['createLocalProvider', 'createLocalBuildChecker'],
   '@vector/agent-codegen': ['createCodegenAgent'],
   '@vector/server': ['buildServer'],
 };
