@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { planBuild, VectorError, type BuildDiagnostic, type BuildPlan, type SourceFile } from '@vector/core';
 import { installDependencies, type InstallOutcome } from './install-dependencies.js';
+import type { OutputCache } from './output-cache.js';
 import { formatDiagnostic, parseDiagnostics } from './parse-diagnostics.js';
 import type { StepRunner } from './step-runner.js';
 import type { Toolchain } from './toolchain.js';
@@ -28,6 +29,8 @@ export async function buildVersion(input: {
   run: StepRunner;
   /** Called once the plan is known and the files are on disk. */
   onWritten?: (plan: BuildPlan) => Promise<void>;
+  /** Reuse the output of an earlier build of the same files (single-page apps and static sites). */
+  outputCache?: OutputCache;
 }): Promise<BuildOutcome> {
   const { appDir, run } = input;
   const started = Date.now();
@@ -55,6 +58,13 @@ export async function buildVersion(input: {
     return { ok: false, plan, error: { code: errorCodes[name], message: message.slice(0, 4000) }, diagnostics };
   };
 
+  const cacheKey = input.outputCache && input.files ? input.outputCache.keyOf(plan, input.files) : null;
+  if (cacheKey && plan.outputDirectory && (await input.outputCache?.restore(cacheKey, join(appDir, plan.outputDirectory)))) {
+    run.log('info', `build output reused: these exact files were built before (${plan.outputDirectory}/, cache key ${cacheKey.slice(0, 12)})`);
+    for (const name of ['install', 'typecheck', 'build'] as const) run.record({ name, status: 'skipped', durationMs: 0 });
+    return { ok: true, plan, appDir, install: { ok: true, cache: 'hit' } };
+  }
+
   const install = await installDependencies({ plan, appDir, toolchain: input.toolchain, run });
   if (!install.ok) return fail('install');
   // The type check and the build read the same files and write nothing the other reads: run
@@ -74,6 +84,7 @@ export async function buildVersion(input: {
       return { ok: false, plan, error: { code: errorCodes.build, message }, diagnostics: [] };
     }
   }
+  if (cacheKey && plan.outputDirectory) await input.outputCache?.store(cacheKey, join(appDir, plan.outputDirectory)).catch((error: unknown) => run.log('warn', `could not keep the build output in the cache: ${error instanceof Error ? error.message : String(error)}`));
   return { ok: true, plan, appDir, install };
 }
 

@@ -14,6 +14,7 @@ import {
 import { buildVersion } from './build-version.js';
 import { readManifests, writeManifest, type DeploymentManifest } from './deployment-manifest.js';
 import { parseLocalProviderOptions, type LocalProviderOptions } from './local-provider-options.js';
+import { createOutputCache } from './output-cache.js';
 import { createSemaphore } from './semaphore.js';
 import { startApp } from './start-app.js';
 import { serveOutput } from './serve-output.js';
@@ -81,6 +82,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): LocalPr
   const byIdempotencyKey = new Map<string, string>();
   const tasks = new Set<Promise<void>>();
   const slots = createSemaphore(settings.maxConcurrentBuilds);
+  const outputCache = settings.maxCachedOutputs > 0 ? createOutputCache({ directory: join(settings.cacheDir, 'outputs'), maxEntries: settings.maxCachedOutputs }) : undefined;
   const restoreProblems: string[] = [];
   let toolchain: Promise<Toolchain> | null = null;
   let disposed = false;
@@ -167,6 +169,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): LocalPr
           toolchain: toolchainReady,
           run,
           onWritten: (plan) => save(deployment, { plan, filesWritten: true }),
+          ...(outputCache ? { outputCache } : {}),
         });
       });
       if (!built || signal.aborted || disposed) return;

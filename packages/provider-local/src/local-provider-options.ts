@@ -31,6 +31,12 @@ export interface LocalProviderOptions extends LocalBuildOptions {
   maxLogEntries?: number;
   /** Environments offered. Default both. */
   environments?: ReadonlyArray<'preview' | 'production'>;
+  /**
+   * Built outputs of single-page apps and static sites kept under `<cacheDir>/outputs`, keyed
+   * by the plan and every file's content, so building the same files again (a rollback, a
+   * publish of a previewed version) copies the output instead. 0 turns it off. Default 50.
+   */
+  maxCachedOutputs?: number;
 }
 
 const schema = z.object({
@@ -46,6 +52,7 @@ const schema = z.object({
   startTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
   maxLogEntries: z.number().int().min(10).max(1_000_000).default(5000),
   environments: z.array(z.enum(['preview', 'production'])).min(1).default(['preview', 'production']),
+  maxCachedOutputs: z.number().int().min(0).max(10_000).default(50),
 });
 
 /** Provider settings with defaults applied. */

@@ -18,7 +18,7 @@ describeEachDatabase('local previews through the engine', (database) => {
   async function start(): Promise<{ vector: Vector; local: ReturnType<typeof createLocalProvider>; advance: (ms: number) => void }> {
     const connection = await database.create();
     const { stateDir, remove } = await makeStateDir();
-    const local = createLocalProvider({ stateDir, cacheDir });
+    const local = createLocalProvider({ stateDir, cacheDir, maxCachedOutputs: 0 });
     let offset = 0;
     const vector = createVector({ database: connection, storage: [createMemoryStorage()], providers: [local], deploymentPollIntervalMs: 50, now: () => new Date(Date.now() + offset) });
     await vector.start();

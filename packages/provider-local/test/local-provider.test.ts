@@ -36,7 +36,8 @@ describe('local provider', () => {
   });
   async function provider(options: Parameters<typeof createLocalProvider>[0] = {}): Promise<LocalProvider> {
     const { stateDir, remove } = await makeStateDir();
-    const created = createLocalProvider({ stateDir, cacheDir, ...options });
+    // Off by default here: the cache survives between runs, and these tests watch real builds.
+    const created = createLocalProvider({ stateDir, cacheDir, maxCachedOutputs: 0, ...options });
     await created.init?.();
     cleanups.push(async () => {
       await created.dispose?.();
@@ -70,6 +71,23 @@ describe('local provider', () => {
     const live = await settle(offline, state.providerDeploymentId);
     expect(live.status, await logText(offline, state.providerDeploymentId)).toBe('live');
     expect(await logText(offline, state.providerDeploymentId)).toContain('dependencies installed from the cache (offline)');
+  }, 300_000);
+
+  it('reuses the built output of the exact same files, and builds again when one changes', async () => {
+    const local = await provider({ maxCachedOutputs: 5 });
+    const marker = `run ${process.pid} ${Date.now()}`;
+    const app = viteReactApp({ 'src/marker.ts': `export const marker = ${JSON.stringify(marker)};\n` });
+    const first = await settle(local, (await deployFiles(local, app)).providerDeploymentId);
+    expect(first.status).toBe('live');
+    expect(await logText(local, first.providerDeploymentId)).toContain('$ pnpm exec tsc --noEmit');
+    const second = await settle(local, (await deployFiles(local, app)).providerDeploymentId);
+    expect(second.status).toBe('live');
+    const logs = await logText(local, second.providerDeploymentId);
+    expect(logs).toContain('build output reused');
+    expect(logs).not.toContain('$ pnpm');
+    expect((await get(second.url as string)).body).toBe((await get(first.url as string)).body);
+    const changed = await settle(local, (await deployFiles(local, viteReactApp({ 'src/marker.ts': `export const marker = ${JSON.stringify(`${marker}!`)};\n` }))).providerDeploymentId);
+    expect(await logText(local, changed.providerDeploymentId)).toContain('$ pnpm exec tsc --noEmit');
   }, 300_000);
 
   it('fails a type error with the compiler message, file and line', async () => {
