@@ -1,7 +1,7 @@
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import type { Vector } from '@vector/core';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { createApiKeyStore } from './auth/api-key-store.js';
@@ -10,6 +10,7 @@ import type { Authenticate } from './auth/principal.js';
 import { migrateServerTables, type ServerDatabase } from './auth/server-migrations.js';
 import { toErrorResponse } from './plumbing/error-response.js';
 import { errorsPlugin } from './plumbing/errors-plugin.js';
+import { type LoggerOption, loggerOptions } from './plumbing/logger-options.js';
 import { openApiPlugin } from './plumbing/openapi-plugin.js';
 import { type RateLimitOptions, rateLimitPlugin } from './plumbing/rate-limits.js';
 import type { ServerContext } from './plumbing/server-context.js';
@@ -55,7 +56,7 @@ export interface BuildServerOptions {
    * `authorization`, cookie and `x-api-key` headers always redacted; or your own pino-compatible
    * instance (configure its redaction yourself). Default: off.
    */
-  logger?: boolean | { level?: string; stream?: { write(line: string): void } } | FastifyBaseLogger;
+  logger?: LoggerOption;
   /** Serve the docs page at `/docs`. Default true. */
   docs?: boolean;
   /** Heartbeat comment interval on SSE streams. Default 15000. */
@@ -68,22 +69,14 @@ export interface BuildServerOptions {
   eventFeed?: EventFeed;
 }
 
-// Request headers as Fastify's serializers log them, and as application code tends to log them.
-const redact = ['authorization', 'cookie', 'x-api-key', 'set-cookie'].flatMap((header) => [`req.headers["${header}"]`, `res.headers["${header}"]`, `headers["${header}"]`]);
-
 /**
  * Builds the Vector HTTP server (not listening): call `await app.listen({ port, host })`, or
  * `app.inject()` in tests. Closing the server ends open SSE streams; it does not stop or
  * dispose the engine (see `runServer` for the whole process lifecycle).
  */
 export function buildServer(options: BuildServerOptions): FastifyInstance {
-  const logger = options.logger ?? false;
-  const loggerOption: Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> =
-    typeof logger === 'object' && 'info' in logger && typeof logger.info === 'function'
-      ? { loggerInstance: logger as FastifyBaseLogger }
-      : { logger: logger === false ? false : { ...(typeof logger === 'object' ? logger : {}), redact } };
   const app = Fastify({
-    ...loggerOption,
+    ...loggerOptions(options.logger),
     bodyLimit: options.bodyLimitBytes ?? 20 * 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
     // Keep-alive sockets must not hold `close()` open past the SSE streams we end ourselves.

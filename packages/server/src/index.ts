@@ -4,10 +4,12 @@
  */
 export { buildServer, type BuildServerOptions } from './build-server.js';
 export { loadConfig, type ServerConfig } from './load-config.js';
+export { createPreviewGateway, type PreviewGatewayOptions, type PreviewSource, type PreviewUpstream } from './previews/create-preview-gateway.js';
 export type { Authenticate, Principal } from './auth/principal.js';
 export type { ApiKey, ApiKeyStore } from './auth/api-key-store.js';
 export { createApiKeyStore } from './auth/api-key-store.js';
 export type { ServerDatabase } from './auth/server-migrations.js';
 export type { ErrorBody } from './plumbing/error-response.js';
 export type { RateLimitOptions } from './plumbing/rate-limits.js';
+export type { LoggerOption } from './plumbing/logger-options.js';
 export type { EventFeed } from './sse/event-feed.js';

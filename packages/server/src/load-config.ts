@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ValidationError } from '@vector/core';
 import { z } from 'zod';
+import { parsePreviewAddress } from './previews/preview-address.js';
 
 const booleanish = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 const list = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
@@ -35,6 +39,20 @@ const environmentSchema = z.object({
   VECTOR_PUBLIC_URL: z.string().url('expected an http(s) URL').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   VECTOR_DOCS: booleanish.default(true),
+  VECTOR_LOCAL_BUILDS: booleanish.default(true),
+  VECTOR_BUILDS_DIR: z.string().min(1).optional(),
+  VECTOR_PREVIEW_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
+  VECTOR_PREVIEW_HOST: z.string().min(1).optional(),
+  VECTOR_PREVIEW_BASE_URL: z
+    .string()
+    .superRefine((value, context) => {
+      try {
+        parsePreviewAddress(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .optional(),
 });
 
 /** The server's configuration, read from the environment by {@link loadConfig}. */
@@ -63,6 +81,28 @@ export interface ServerConfig {
   publicUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   docs: boolean;
+  /**
+   * Build and run deployments on this machine (`@vector/provider-local`, the default provider
+   * unless Railway or Render is configured) and check agent output with the same build.
+   * Needs `role: 'all'`. When false, previews use core's in-memory `static` provider.
+   */
+  localBuilds: boolean;
+  /**
+   * Root of the local builds: `deployments/` (each deployment's files, dependencies, output)
+   * and `cache/` (the shared dependency cache). Outside any Node project. Default
+   * `~/.cache/vector/servers/<hash of the data directory's absolute path>`, so two servers
+   * never share deployments.
+   */
+  buildsDir: string;
+  /** The preview gateway's listener (0 = any free port). */
+  previewPort: number;
+  previewHost: string;
+  /**
+   * A preview's public URL, `{id}` standing for the provider deployment id. Default
+   * `http://{id}.preview.localhost:<previewPort>/`; undefined when `previewPort` is 0 and no
+   * template was given (the CLI fills in the port it listens on).
+   */
+  previewBaseUrl: string | undefined;
 }
 
 /**
@@ -84,6 +124,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if ((present.VECTOR_ROLE === 'api' || present.VECTOR_ROLE === 'worker') && !present.DATABASE_URL) {
     issues.push({ path: ['VECTOR_ROLE'], message: `running as "${present.VECTOR_ROLE}" alone needs a shared PostgreSQL DATABASE_URL` });
+  }
+  const localBuilds = present.VECTOR_LOCAL_BUILDS !== 'false' && present.VECTOR_LOCAL_BUILDS !== '0';
+  if (localBuilds && (present.VECTOR_ROLE === 'api' || present.VECTOR_ROLE === 'worker')) {
+    issues.push({
+      path: ['VECTOR_ROLE'],
+      message:
+        `local builds (VECTOR_LOCAL_BUILDS, on by default) need VECTOR_ROLE=all: a local deployment is built and served by the process that deploys it (an api process) while the worker processes poll it. ` +
+        'To run separate api and worker processes, set VECTOR_LOCAL_BUILDS=false and deploy to a hosted provider (RAILWAY_API_TOKEN or RENDER_API_KEY)',
+    });
+  }
+  if (localBuilds && result.success && result.data.PORT !== 0 && result.data.PORT === result.data.VECTOR_PREVIEW_PORT) {
+    issues.push({ path: ['VECTOR_PREVIEW_PORT'], message: `the preview gateway needs a port of its own (PORT is ${result.data.PORT} too)` });
   }
   if (!result.success || issues.length > 0) {
     const summary = issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
@@ -112,7 +164,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: value.VECTOR_PUBLIC_URL,
     logLevel: value.LOG_LEVEL,
     docs: value.VECTOR_DOCS,
+    localBuilds: value.VECTOR_LOCAL_BUILDS,
+    buildsDir: resolve(value.VECTOR_BUILDS_DIR ?? defaultBuildsDir(value.VECTOR_DATA_DIR)),
+    previewPort: value.VECTOR_PREVIEW_PORT,
+    previewHost: value.VECTOR_PREVIEW_HOST ?? value.HOST,
+    previewBaseUrl: value.VECTOR_PREVIEW_BASE_URL ?? (value.VECTOR_PREVIEW_PORT === 0 ? undefined : `http://{id}.preview.localhost:${value.VECTOR_PREVIEW_PORT}/`),
   });
+}
+
+/**
+ * `~/.cache/vector/servers/<hash>`: under the user's cache (outside any Node project, which
+ * the local provider requires) and named after the data directory, so two servers started
+ * from different directories keep their deployments apart.
+ */
+function defaultBuildsDir(dataDir: string): string {
+  const hash = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16);
+  return join(homedir(), '.cache', 'vector', 'servers', hash);
 }
 
 const hidden = '[redacted]';

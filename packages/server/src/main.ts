@@ -1,12 +1,17 @@
 #!/usr/bin/env node
+import type { AddressInfo } from 'node:net';
+import type { LocalProvider } from '@vector/provider-local';
+import type { FastifyInstance } from 'fastify';
 import { buildServer } from './build-server.js';
 import { loadConfig, type ServerConfig } from './load-config.js';
+import { createPreviewGateway } from './previews/create-preview-gateway.js';
 import { createRuntime } from './runtime/create-runtime.js';
 
 /**
- * The `vector-server` process: reads the environment, builds the engine and the HTTP server,
- * and shuts both down gracefully on SIGINT/SIGTERM: readiness fails, the listener stops
- * taking requests, SSE streams end, running jobs go back to the queue, the database closes.
+ * The `vector-server` process: reads the environment, builds the engine, the HTTP server and
+ * (with local builds) the preview gateway, and shuts them down gracefully on SIGINT/SIGTERM:
+ * readiness fails, the listeners stop taking requests, SSE streams end, running jobs go back
+ * to the queue, local deployments' processes stop, the database closes.
  */
 function trustHops(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops;
@@ -27,7 +32,34 @@ async function main(): Promise<void> {
   const info = (message: string) => {
     if (['info', 'debug', 'trace'].includes(config.logLevel)) process.stdout.write(`${line(30, message)}\n`);
   };
-  const runtime = await createRuntime(config, { info, warn });
+
+  // The preview gateway listens first: with VECTOR_PREVIEW_PORT=0 its port, and with it the
+  // URLs the local provider hands out, is known only then. Until the runtime exists, previews
+  // answer "building".
+  let localProvider: LocalProvider | undefined;
+  let previews: FastifyInstance | null = null;
+  let previewBaseUrl = config.previewBaseUrl;
+  if (config.localBuilds) {
+    previews = createPreviewGateway({
+      baseUrl: previewBaseUrl ?? 'http://{id}.preview.localhost/',
+      source: {
+        resolveUpstream: (id) => localProvider?.resolveUpstream(id) ?? null,
+        getStatus: async (input) => (localProvider ? localProvider.getStatus(input) : { status: 'pending' }),
+      },
+      logger: { level: config.logLevel },
+    });
+    const address = await previews.listen({ port: config.previewPort, host: config.previewHost });
+    previewBaseUrl ??= `http://{id}.preview.localhost:${(previews.server.address() as AddressInfo).port}/`;
+    previews.log.info(`Vector previews on ${previewBaseUrl} (gateway on ${address}; builds in ${config.buildsDir})`);
+  }
+  let runtime: Awaited<ReturnType<typeof createRuntime>>;
+  try {
+    runtime = await createRuntime(config, { info, warn }, previewBaseUrl ? { previewBaseUrl } : {});
+  } catch (error) {
+    await previews?.close();
+    throw error;
+  }
+  localProvider = runtime.localProvider;
   if (!config.bootstrapToken) warn('VECTOR_BOOTSTRAP_TOKEN is not set: anyone who can reach this server may create an organization (fine for local development only)');
   const app = buildServer({
     vector: runtime.vector,
@@ -59,6 +91,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await app.close();
+      await previews?.close();
       await runtime.close();
     } catch (error) {
       app.log.error({ err: error }, 'shutdown failed');

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { createPostgresDatabase } from '@vector/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliProcess, startCli } from './cli-process.js';
+import { previewRequest } from './preview-request.js';
 import { readSse } from './sse-client.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -46,22 +47,46 @@ afterAll(async () => {
 describe('the vector-server CLI', () => {
   it('comes up with no services (embedded SQLite), serves, and exits 0 on SIGTERM with the port closed', async () => {
     const cwd = scratchDirectory();
-    const cli = startCli({ cwd, env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+    const cli = startCli({ cwd, env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', VECTOR_PREVIEW_PORT: '0' } });
     running.push(cli);
     const [, base] = await cli.waitFor(/Vector API on (http:\/\/127\.0\.0\.1:\d+)/);
     expect(base).toBeDefined();
     expect(cli.output.join('\n')).toMatch(/scripted DEMO agent/);
     expect(existsSync(join(cwd, '.vector', 'vector.db'))).toBe(true);
+    // Local builds are the default: the preview gateway listens on a port of its own, and the
+    // builds live under the user's cache (HOME is the scratch directory here).
+    const [, previewPort] = await cli.waitFor(/Vector previews on http:\/\/\{id\}\.preview\.localhost:(\d+)\/ .*builds in (\S+)\)/);
+    expect(cli.output.join('\n')).toContain(`builds in ${join(cwd, '.cache', 'vector', 'servers')}`);
 
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
     const organization = await api(base as string, 'POST', '/v1/organizations', { body: { name: 'CLI' } });
     expect(organization.status).toBe(201);
-    const projects = await api(base as string, 'GET', '/v1/projects', { key: organization.json.apiKey.key });
+    const key = organization.json.apiKey.key as string;
+    const projects = await api(base as string, 'GET', '/v1/projects', { key });
     expect(projects).toEqual({ status: 200, json: { items: [], nextCursor: null } });
+
+    // A static site, built and served by the local provider, answers through the gateway.
+    const project = (await api(base as string, 'POST', '/v1/projects', { key, body: { name: 'site' } })).json;
+    await api(base as string, 'POST', `/v1/projects/${project.id}/versions`, { key, body: { parentVersionId: null, files: [{ path: 'index.html', content: '<h1>served by the CLI</h1>' }], message: 'v1' } });
+    const deployment = (await api(base as string, 'POST', `/v1/projects/${project.id}/deployments`, { key, body: { environment: 'preview' } })).json;
+    expect(deployment.provider).toBe('local');
+    let live = deployment;
+    for (let attempt = 0; attempt < 300 && live.status !== 'live' && live.status !== 'failed'; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      live = (await api(base as string, 'GET', `/v1/deployments/${deployment.id}`, { key })).json;
+    }
+    expect(live.status).toBe('live');
+    const url = new URL(live.url as string);
+    expect(url.hostname).toMatch(/^[a-z0-9]+\.preview\.localhost$/);
+    expect(url.port).toBe(previewPort);
+    const page = await previewRequest({ port: Number(previewPort), host: url.host });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('served by the CLI');
 
     expect(await cli.stop()).toEqual({ code: 0, signal: null });
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    await expect(previewRequest({ port: Number(previewPort), host: url.host })).rejects.toThrow();
     expect(cli.output.join('\n')).toMatch(/SIGTERM: shutting down/);
     // The API key never reaches the log.
     expect(cli.output.join('\n')).not.toContain(organization.json.apiKey.key);
@@ -77,6 +102,15 @@ describe('the vector-server CLI', () => {
     expect(output).toMatch(/PORT: /);
     expect(output).toMatch(/VECTOR_ROLE: /);
   });
+
+  it('refuses separate api and worker processes while local builds are on, naming the way out', async () => {
+    const cli = startCli({ cwd: scratchDirectory(), env: { VECTOR_ROLE: 'api', DATABASE_URL: 'postgres://vector@127.0.0.1:1/none' } });
+    running.push(cli);
+    expect((await cli.exited).code).toBe(1);
+    const output = cli.output.join('\n');
+    expect(output).toMatch(/Invalid environment: VECTOR_ROLE: local builds \(VECTOR_LOCAL_BUILDS, on by default\) need VECTOR_ROLE=all/);
+    expect(output).toContain('VECTOR_LOCAL_BUILDS=false');
+  });
 });
 
 // Two real OS processes on one PostgreSQL schema: an api process (HTTP only) and a worker.
@@ -91,7 +125,8 @@ describe.skipIf(!databaseUrl)('the vector-server CLI as separate api and worker 
   });
 
   it('runs a job posted to the api process on the worker process, streaming its events from the api process', async () => {
-    const shared = { DATABASE_URL: databaseUrl as string, DATABASE_SCHEMA: schema, LOG_LEVEL: 'info' };
+    // Local deployments live in the process that built them, so split roles deploy elsewhere.
+    const shared = { DATABASE_URL: databaseUrl as string, DATABASE_SCHEMA: schema, LOG_LEVEL: 'info', VECTOR_LOCAL_BUILDS: 'false' };
     const apiProcess = startCli({ cwd: scratchDirectory(), env: { ...shared, VECTOR_ROLE: 'api', PORT: '0', HOST: '127.0.0.1' } });
     running.push(apiProcess);
     const [, base] = await apiProcess.waitFor(/Vector API on (http:\/\/127\.0\.0\.1:\d+).*role: api/);

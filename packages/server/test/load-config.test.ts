@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { ValidationError } from '@vector/core';
 import { describe, expect, it } from 'vitest';
@@ -68,6 +70,15 @@ describe('loadConfig', () => {
     ['VECTOR_PUBLIC_URL', 'nope'],
     ['LOG_LEVEL', 'loud'],
     ['VECTOR_DOCS', 'maybe'],
+    ['VECTOR_LOCAL_BUILDS', 'yes'],
+    ['VECTOR_PREVIEW_PORT', '-1'],
+    ['VECTOR_PREVIEW_PORT', 'preview'],
+    ['VECTOR_PREVIEW_BASE_URL', 'http://preview.localhost:3001/'],
+    ['VECTOR_PREVIEW_BASE_URL', 'http://{id}.{id}.localhost/'],
+    ['VECTOR_PREVIEW_BASE_URL', 'http://localhost:3001/{id}/'],
+    ['VECTOR_PREVIEW_BASE_URL', 'http://{id}.preview.localhost/app/'],
+    ['VECTOR_PREVIEW_BASE_URL', 'ftp://{id}.preview.localhost/'],
+    ['VECTOR_PREVIEW_BASE_URL', '{id}.preview.localhost'],
   ])('names %s in the message when it is invalid (%s)', (variable, value) => {
     const error = failure({ [variable]: value });
     expect(error.message).toMatch(new RegExp(`^Invalid environment: .*\\b${variable}: `));
@@ -82,8 +93,45 @@ describe('loadConfig', () => {
   it('lets api and worker roles run only on a shared PostgreSQL database', () => {
     expect(failure({ VECTOR_ROLE: 'api' }).message).toMatch(/VECTOR_ROLE: running as "api" alone needs a shared PostgreSQL DATABASE_URL/);
     expect(failure({ VECTOR_ROLE: 'worker' }).message).toMatch(/VECTOR_ROLE: running as "worker"/);
-    expect(loadConfig({ VECTOR_ROLE: 'worker', DATABASE_URL: 'postgres://db/vector' }).role).toBe('worker');
+    expect(loadConfig({ VECTOR_ROLE: 'worker', DATABASE_URL: 'postgres://db/vector', VECTOR_LOCAL_BUILDS: 'false' }).role).toBe('worker');
     expect(loadConfig({ VECTOR_ROLE: 'all' }).role).toBe('all');
+  });
+
+  it('builds and serves previews locally by default, on port 3001 under *.preview.localhost', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ localBuilds: true, previewPort: 3001, previewHost: '127.0.0.1', previewBaseUrl: 'http://{id}.preview.localhost:3001/' });
+    // Under the user's cache, named after the data directory: two servers never share deployments.
+    expect(config.buildsDir.startsWith(join(homedir(), '.cache', 'vector', 'servers'))).toBe(true);
+    expect(loadConfig({}).buildsDir).toBe(config.buildsDir);
+    expect(loadConfig({ VECTOR_DATA_DIR: '/srv/other' }).buildsDir).not.toBe(config.buildsDir);
+    expect(loadConfig({ VECTOR_DATA_DIR: resolve('.vector') }).buildsDir).toBe(config.buildsDir);
+  });
+
+  it('reads the preview and build variables', () => {
+    const config = loadConfig({
+      HOST: '0.0.0.0',
+      VECTOR_PREVIEW_PORT: '8081',
+      VECTOR_PREVIEW_BASE_URL: 'https://{id}.preview.example.com/',
+      VECTOR_BUILDS_DIR: 'relative/builds',
+    });
+    expect(config).toMatchObject({ previewPort: 8081, previewHost: '0.0.0.0', previewBaseUrl: 'https://{id}.preview.example.com/', buildsDir: resolve('relative/builds') });
+    expect(loadConfig({ HOST: '0.0.0.0', VECTOR_PREVIEW_HOST: '127.0.0.1' }).previewHost).toBe('127.0.0.1');
+    expect(loadConfig({ VECTOR_PREVIEW_BASE_URL: 'http://preview-{id}.example.com:8080/' }).previewBaseUrl).toBe('http://preview-{id}.example.com:8080/');
+    // Port 0 (any free port): the URL is known only once the gateway listens.
+    expect(loadConfig({ VECTOR_PREVIEW_PORT: '0' }).previewBaseUrl).toBeUndefined();
+    expect(loadConfig({ VECTOR_LOCAL_BUILDS: 'false' }).localBuilds).toBe(false);
+    expect(loadConfig({ VECTOR_LOCAL_BUILDS: '0' }).localBuilds).toBe(false);
+    expect(failure({ PORT: '3001' }).message).toMatch(/VECTOR_PREVIEW_PORT: the preview gateway needs a port of its own/);
+    expect(loadConfig({ PORT: '3001', VECTOR_LOCAL_BUILDS: 'false' }).port).toBe(3001);
+  });
+
+  it('refuses local builds with split api and worker roles, naming the way out', () => {
+    for (const role of ['api', 'worker']) {
+      const error = failure({ VECTOR_ROLE: role, DATABASE_URL: 'postgres://db/vector' });
+      expect(error.message).toMatch(/VECTOR_ROLE: local builds \(VECTOR_LOCAL_BUILDS, on by default\) need VECTOR_ROLE=all/);
+      expect(error.message).toContain('set VECTOR_LOCAL_BUILDS=false');
+    }
+    expect(loadConfig({ VECTOR_ROLE: 'api', DATABASE_URL: 'postgres://db/vector', VECTOR_LOCAL_BUILDS: 'false' }).role).toBe('api');
   });
 
   it('needs both GitHub variables for GitHub storage', () => {

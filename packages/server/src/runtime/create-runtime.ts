@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   type Agent,
+  type BuildChecker,
   createPostgresDatabase,
   createScriptedAgent,
   createSqliteDatabase,
@@ -12,7 +13,9 @@ import {
   type StorageBackend,
   type Vector,
   type VectorDatabaseConnection,
+  ValidationError,
 } from '@vector/core';
+import type { LocalProvider } from '@vector/provider-local';
 import type { ServerConfig } from '../load-config.js';
 import { createPgBossQueue } from './create-pg-boss-queue.js';
 import type { EventFeed } from '../sse/event-feed.js';
@@ -24,6 +27,8 @@ export interface Runtime {
   database: VectorDatabaseConnection;
   /** The cross-process event feed (PostgreSQL only): pass it to `buildServer({ eventFeed })`. */
   eventFeed: EventFeed | undefined;
+  /** The local provider when `localBuilds` is on: pass it to `createPreviewGateway({ source })`. */
+  localProvider: LocalProvider | undefined;
   /** Stops the engine, the queue and the bridge, disposes plugins and closes the database. */
   close(): Promise<void>;
 }
@@ -34,14 +39,34 @@ export interface RuntimeLog {
   warn(message: string): void;
 }
 
+/** Options of {@link createRuntime} that only exist once the process is running. */
+export interface CreateRuntimeOptions {
+  /**
+   * The preview URL template for the local provider. Default `config.previewBaseUrl`; the CLI
+   * passes the one it resolved once its gateway listens (with port 0 only then is it known).
+   */
+  previewBaseUrl?: string;
+}
+
 /**
  * Builds the engine from configuration: SQLite + in-process queue by default; with
  * `DATABASE_URL`, PostgreSQL + pg-boss + a LISTEN/NOTIFY event bridge (schema `vector_pgboss` and
  * channel `vector_events`, or `<DATABASE_SCHEMA>_pgboss` / `<DATABASE_SCHEMA>_events`). Adapters are imported
- * only when configured, so an embedded start loads no SaaS client.
+ * only when configured, so an embedded start loads no SaaS client. With `localBuilds`, deployments
+ * are built and run on this machine (`@vector/provider-local`) and the codegen agent checks its
+ * output with the same build.
+ *
+ * @throws ValidationError when `localBuilds` is on and the role is not `all`.
  */
-export async function createRuntime(config: ServerConfig, log: RuntimeLog): Promise<Runtime> {
+export async function createRuntime(config: ServerConfig, log: RuntimeLog, options: CreateRuntimeOptions = {}): Promise<Runtime> {
   const warn = log.warn;
+  if (config.localBuilds && config.role !== 'all') {
+    // loadConfig reports this already; an embedder's hand-made config gets the same answer.
+    throw new ValidationError({
+      message: `Local builds need VECTOR_ROLE=all (this process is "${config.role}"): set VECTOR_LOCAL_BUILDS=false to run separate api and worker processes`,
+      issues: [{ path: ['VECTOR_ROLE'], message: 'local builds need VECTOR_ROLE=all' }],
+    });
+  }
   let database: VectorDatabaseConnection;
   if (config.databaseUrl) {
     database = await createPostgresDatabase({ connectionString: config.databaseUrl, ...(config.databaseSchema ? { schema: config.databaseSchema } : {}) });
@@ -62,7 +87,18 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog): Prom
   const providers: DeploymentProvider[] = [];
   if (config.railwayApiToken) providers.push((await import('@vector/provider-railway')).createRailwayProvider({ token: config.railwayApiToken }));
   if (config.renderApiKey) providers.push((await import('@vector/provider-render')).createRenderProvider({ apiKey: config.renderApiKey }));
-  // Local previews always exist; they are the default only when no hosted provider is configured.
+  // Hosted providers come first when configured (the first is the default); local builds are
+  // the default otherwise, and the in-memory `static` provider stays available by name.
+  let localProvider: LocalProvider | undefined;
+  let buildChecker: BuildChecker | undefined;
+  if (config.localBuilds) {
+    const { createLocalProvider, createLocalBuildChecker } = await import('@vector/provider-local');
+    const cacheDir = join(config.buildsDir, 'cache');
+    const publicUrl = options.previewBaseUrl ?? config.previewBaseUrl;
+    localProvider = createLocalProvider({ stateDir: join(config.buildsDir, 'deployments'), cacheDir, ...(publicUrl ? { publicUrl } : {}) });
+    buildChecker = createLocalBuildChecker({ cacheDir });
+    providers.push(localProvider);
+  }
   providers.push(createStaticProvider());
 
   const agents: Agent[] = [];
@@ -73,6 +109,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog): Prom
         ...(config.model.apiKey ? { apiKey: config.model.apiKey } : {}),
         ...(config.model.baseURL ? { baseURL: config.model.baseURL, allowedBaseURLs: [config.model.baseURL] } : {}),
         ...(config.model.model ? { model: config.model.model } : {}),
+        ...(buildChecker ? { buildChecker } : {}),
       }),
     );
   } else {
@@ -99,6 +136,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog): Prom
     vector,
     database,
     eventFeed: bridge ?? undefined,
+    localProvider,
     async close() {
       // Every step runs even when an earlier one fails (a queue that never connected must not
       // keep the bridge and the database open); the first failure is reported afterwards.
