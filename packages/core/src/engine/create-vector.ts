@@ -6,6 +6,7 @@ import { ValidationError } from '../errors/validation-error.js';
 import type { VectorDatabaseConnection } from '../db/create-database.js';
 import type { Agent } from '../plugins/agent.js';
 import type { DeploymentProvider } from '../plugins/deployment-provider.js';
+import type { SourceMirror } from '../plugins/source-mirror.js';
 import type { StorageBackend } from '../plugins/storage-backend.js';
 import { actorSchema, idSchema } from '../schemas/common.js';
 import { createAgentApi } from './agent-api.js';
@@ -56,6 +57,14 @@ export interface VectorOptions extends z.input<typeof settingsSchema> {
   providers?: DeploymentProvider[];
   /** Agents; the first is the default for new sessions. */
   agents?: Agent[];
+  /**
+   * Publishes versions as git commits when a deployment's provider only builds git (it does
+   * not list `'files'` in `capabilities.sources`) and the project's storage has no git
+   * source, e.g. `createGitHubSourceMirror` from `@vector/storage-github`. Each version is
+   * published once; its commit is stored and reused. Without it such deployments fail with
+   * the provider's `UnsupportedError`.
+   */
+  sourceMirror?: SourceMirror;
   /** Where queued jobs wait; defaults to an in-process queue. */
   queue?: JobQueue;
   /** Inject an event bus (e.g. one bridged across processes). */
@@ -101,6 +110,9 @@ export function createVector(options: VectorOptions): Vector {
   const storage = register('storage backends', options.storage.map((backend) => guardPlugin('Storage backend', backend?.name, backend)), (backend) => backend.name);
   const providers = register('deployment providers', (options.providers ?? []).map((provider) => guardPlugin('Deployment provider', provider?.name, provider)), (provider) => provider.name);
   const agents = register('agents', (options.agents ?? []).map((agent) => guardPlugin('Agent', agent?.type, agent)), (agent) => agent.type);
+  const sourceMirror = options.sourceMirror ? guardPlugin('Source mirror', options.sourceMirror.name, options.sourceMirror) : null;
+  // The plugins core initialises once and disposes once, in this order.
+  const lifecycle = () => [...storage.values(), ...providers.values(), ...agents.values(), ...(sourceMirror ? [sourceMirror] : [])];
 
   const engine = createEngineContext({
     db: options.database.db as Kysely<CoreDatabase>,
@@ -112,6 +124,7 @@ export function createVector(options: VectorOptions): Vector {
     defaultProvider: options.providers?.[0]?.name ?? null,
     agents,
     defaultAgent: options.agents?.[0]?.type ?? null,
+    sourceMirror,
     queue: options.queue ?? createInProcessQueue(),
     settings,
     now: options.now ?? (() => new Date()),
@@ -122,7 +135,7 @@ export function createVector(options: VectorOptions): Vector {
   const migrate = () => {
     migrated ??= (async () => {
       await migrateCoreTables({ db: engine.db, dialect: engine.dialect });
-      for (const plugin of [...storage.values(), ...providers.values(), ...agents.values()]) await plugin.init?.();
+      for (const plugin of lifecycle()) await plugin.init?.();
     })().catch((error: unknown) => {
       migrated = null;
       throw error;
@@ -155,7 +168,7 @@ export function createVector(options: VectorOptions): Vector {
     events: engine.events,
     organizations: ready(createOrganizationsApi(engine)),
     users: ready(createUsersApi(engine)),
-    plugins: { storage, providers, agents },
+    plugins: { storage, providers, agents, sourceMirror },
     getStorageBackend(project) {
       return lookup('storage backend', storage, project?.storageBackend);
     },
@@ -264,7 +277,7 @@ export function createVector(options: VectorOptions): Vector {
     },
     async dispose() {
       await vector.stop();
-      for (const plugin of [...storage.values(), ...providers.values(), ...agents.values()]) await plugin.dispose?.();
+      for (const plugin of lifecycle()) await plugin.dispose?.();
     },
   };
   return vector;

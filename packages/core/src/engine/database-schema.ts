@@ -139,6 +139,19 @@ export interface CoreDatabase {
     data: string;
     created_at: string;
   };
+  /** Commits a source mirror published, one per (version, mirror). */
+  vector_source_mirrors: {
+    version_id: string;
+    mirror: string;
+    project_id: string;
+    organization_id: string;
+    repository_url: string;
+    owner: string;
+    repository: string;
+    branch: string;
+    commit_sha: string;
+    created_at: string;
+  };
   vector_data_tables: {
     id: string;
     project_id: string;

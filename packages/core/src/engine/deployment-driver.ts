@@ -2,8 +2,11 @@ import type { Selectable } from 'kysely';
 import { InternalError } from '../errors/internal-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { ProviderError } from '../errors/provider-error.js';
+import { UnsupportedError } from '../errors/unsupported-error.js';
 import { VectorError } from '../errors/vector-error.js';
 import type { DeploymentProvider, DeploymentSource, ProviderDeploymentState, ProviderLogPage } from '../plugins/deployment-provider.js';
+import { publishedGitSourceSchema } from '../plugins/source-mirror.js';
+import type { GitSource, StorageBackend, StorageProject } from '../plugins/storage-backend.js';
 import type { ErrorInfo } from '../schemas/agent-event.js';
 import type { Actor } from '../schemas/common.js';
 import type { Deployment } from '../schemas/deployment.js';
@@ -16,10 +19,15 @@ import { storageFor, toStorageProject } from './scope-context.js';
 
 /** A deployment row. */
 export type DeploymentRow = Selectable<CoreDatabase['vector_deployments']>;
+type ProjectRow = Selectable<CoreDatabase['vector_projects']>;
+type VersionRow = Selectable<CoreDatabase['vector_code_versions']>;
+type SourceMirrorRow = Selectable<CoreDatabase['vector_source_mirrors']>;
 
 const systemActor: Actor = { type: 'system', id: 'vector' };
 /** A deployment the provider never acknowledged is given up after this long. */
 const ORPHAN_AFTER_MS = 5 * 60_000;
+
+const toGitSource = (row: SourceMirrorRow): GitSource => ({ repositoryUrl: row.repository_url, owner: row.owner, repository: row.repository, branch: row.branch, commitSha: row.commit_sha });
 
 function errorInfo(error: unknown): ErrorInfo {
   if (VectorError.isInstance(error)) return { code: error.code, message: error.message };
@@ -203,6 +211,62 @@ export function createDeploymentDriver(engine: EngineContext) {
     return promise;
   }
 
+  /**
+   * The commit the source mirror published for a version: the stored one when it was
+   * published before (no call to the mirror), else a new publish, stored per (version,
+   * mirror). Two deployments publishing one version at once both store the same answer
+   * (mirrors are idempotent); the second insert is skipped and both read the stored row.
+   */
+  async function mirroredSource(project: ProjectRow, version: VersionRow, files: DeploymentSource['getFiles']): Promise<GitSource> {
+    const mirror = engine.sourceMirror;
+    if (!mirror) throw new InternalError({ message: 'No source mirror is configured' });
+    const stored = () => db.selectFrom('vector_source_mirrors').selectAll().where('version_id', '=', version.id).where('mirror', '=', mirror.name).executeTakeFirst();
+    const existing = await stored();
+    if (existing) return toGitSource(existing);
+    const answer = await mirror.publish({
+      project: { id: project.id, organizationId: project.organization_id, name: project.name },
+      version: { id: version.id, number: Number(version.number), storageRef: version.storage_ref, parentId: version.parent_id, message: version.message, createdAt: version.created_at },
+      getFiles: files,
+    });
+    const parsed = publishedGitSourceSchema.safeParse(answer);
+    if (!parsed.success) {
+      throw new InternalError({ message: `Source mirror ${mirror.name} returned an invalid git source: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`, details: { plugin: mirror.name, kind: 'Source mirror' } });
+    }
+    const git = parsed.data;
+    await db
+      .insertInto('vector_source_mirrors')
+      .values({ version_id: version.id, mirror: mirror.name, project_id: project.id, organization_id: project.organization_id, repository_url: git.repositoryUrl, owner: git.owner, repository: git.repository, branch: git.branch, commit_sha: git.commitSha, created_at: engine.nowIso() })
+      .onConflict((conflict) => conflict.columns(['version_id', 'mirror']).doNothing())
+      .execute();
+    const row = await stored();
+    return row ? toGitSource(row) : git;
+  }
+
+  /**
+   * What the provider builds from: the storage's git source when it has one; else, for a
+   * provider that cannot take files, the source mirror's commit (when one is configured).
+   */
+  async function sourceFor(provider: DeploymentProvider, project: ProjectRow, version: VersionRow, backend: StorageBackend, storageProject: StorageProject): Promise<DeploymentSource> {
+    const getFiles = () => backend.getFiles({ project: storageProject, ref: version.storage_ref });
+    let git: GitSource | null = null;
+    if (backend.capabilities.gitSource && backend.describeGitSource) git = await backend.describeGitSource({ project: storageProject, ref: version.storage_ref });
+    else if (!provider.capabilities.sources.includes('files') && engine.sourceMirror) git = await mirroredSource(project, version, getFiles);
+    return { git, getFiles };
+  }
+
+  /**
+   * A git-only provider refusing a version that has no git source: the way out the provider
+   * names (git-hosted storage) is one, a source mirror is the other.
+   */
+  function explainUnsupported(error: unknown, provider: DeploymentProvider, source: DeploymentSource | null): unknown {
+    if (!UnsupportedError.isInstance(error) || engine.sourceMirror || source?.git !== null || provider.capabilities.sources.includes('files')) return error;
+    return new UnsupportedError({
+      message: `${error.message.replace(/[.\s]*$/, '')}. Alternatively, configure createVector({ sourceMirror }) (e.g. createGitHubSourceMirror from @vector/storage-github) to publish each version as a git commit the provider can build.`,
+      details: { ...error.details, sourceMirror: 'createVector({ sourceMirror })' },
+      cause: error,
+    });
+  }
+
   /** Hands a new deployment to its provider, retrying retryable failures a few times. */
   async function start(row: DeploymentRow, secrets: Record<string, string>): Promise<Deployment> {
     const provider = providerOf(row);
@@ -212,13 +276,12 @@ export function createDeploymentDriver(engine: EngineContext) {
     ]);
     const backend = storageFor(engine, project);
     const storageProject = toStorageProject(project);
-    const source: DeploymentSource = {
-      git: backend.capabilities.gitSource && backend.describeGitSource ? await backend.describeGitSource({ project: storageProject, ref: version.storage_ref }) : null,
-      getFiles: () => backend.getFiles({ project: storageProject, ref: version.storage_ref }),
-    };
+    let source: DeploymentSource | null = null;
     let lastError: unknown = null;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
+        // Resolved inside the retry loop: a mirror outage is retried, and a failure ends in `failed`.
+        source ??= await sourceFor(provider, project, version, backend, storageProject);
         const state = await provider.deploy({
           deploymentId: row.id,
           idempotencyKey: row.idempotency_key ?? row.id,
@@ -233,14 +296,14 @@ export function createDeploymentDriver(engine: EngineContext) {
         await captureLogs(updated, provider).catch(() => undefined);
         return emit(await db.selectFrom('vector_deployments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow());
       } catch (error) {
-        lastError = error;
+        lastError = explainUnsupported(error, provider, source);
         const retryable = VectorError.isInstance(error) && error.isRetryable;
         if (!retryable) break;
         const hinted = error instanceof ProviderError ? error.retryAfterMs : undefined;
         await new Promise((resolve) => setTimeout(resolve, Math.min(hinted ?? engine.settings.deploymentPollIntervalMs * 2 ** attempt, 10_000)));
       }
     }
-    // A provider outage leaves the deployment failed with the provider's error, never stuck.
+    // A provider (or mirror) outage leaves the deployment failed with its error, never stuck.
     return emit(await update(row, { status: 'failed', error: toJson(errorInfo(lastError)) }));
   }
 

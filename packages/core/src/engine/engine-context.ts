@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { SqlDialectName } from '../db/create-database.js';
 import type { Agent } from '../plugins/agent.js';
 import type { DeploymentProvider } from '../plugins/deployment-provider.js';
+import type { SourceMirror } from '../plugins/source-mirror.js';
 import type { StorageBackend } from '../plugins/storage-backend.js';
 import type { JobBudget } from '../schemas/agent-job.js';
 import type { CoreDatabase } from './database-schema.js';
@@ -38,6 +39,8 @@ export interface EngineContext {
   defaultProvider: string | null;
   agents: ReadonlyMap<string, Agent>;
   defaultAgent: string | null;
+  /** Publishes versions as git commits for providers that only build git; null when none is configured. */
+  sourceMirror: SourceMirror | null;
   queue: JobQueue;
   settings: EngineSettings;
   /** Identifies this process's worker in job rows. */

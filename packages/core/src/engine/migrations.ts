@@ -231,6 +231,29 @@ export const coreMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Commits a source mirror published for versions whose storage has no git source, one per
+  // (version, mirror): deploying a version again reuses its commit. The primary key makes a
+  // concurrent second publish of the same version harmless (the loser re-reads the row).
+  '0003_source_mirrors': {
+    async up(db: Kysely<any>) {
+      const text = 'text' as const;
+      await db.schema
+        .createTable('vector_source_mirrors')
+        .addColumn('version_id', text, (c) => c.notNull().references('vector_code_versions.id').onDelete('cascade'))
+        .addColumn('mirror', text, (c) => c.notNull())
+        .addColumn('project_id', text, (c) => c.notNull().references('vector_projects.id').onDelete('cascade'))
+        .addColumn('organization_id', text, (c) => c.notNull())
+        .addColumn('repository_url', text, (c) => c.notNull())
+        .addColumn('owner', text, (c) => c.notNull())
+        .addColumn('repository', text, (c) => c.notNull())
+        .addColumn('branch', text, (c) => c.notNull())
+        .addColumn('commit_sha', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('vector_source_mirrors_pk', ['version_id', 'mirror'])
+        .execute();
+      await db.schema.createIndex('vector_source_mirrors_project').on('vector_source_mirrors').columns(['project_id']).execute();
+    },
+  },
 };
 
 /** Brings the core tables up to date. Safe to call from several processes at once. */

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { SqlDialectName } from '../db/create-database.js';
 import type { Agent } from '../plugins/agent.js';
 import type { DeploymentProvider } from '../plugins/deployment-provider.js';
+import type { SourceMirror } from '../plugins/source-mirror.js';
 import type { StorageBackend } from '../plugins/storage-backend.js';
 import type { AgentJobEvent } from '../schemas/agent-event.js';
 import type { AgentJob, AgentJobStatus, JobBudget } from '../schemas/agent-job.js';
@@ -194,6 +195,8 @@ export interface Vector {
     storage: ReadonlyMap<string, StorageBackend>;
     providers: ReadonlyMap<string, DeploymentProvider>;
     agents: ReadonlyMap<string, Agent>;
+    /** The source mirror, or null when none is configured. */
+    sourceMirror: SourceMirror | null;
   };
   /** The storage backend a project uses. @throws ValidationError when it is not registered. */
   getStorageBackend(project: Pick<Project, 'storageBackend'>): StorageBackend;

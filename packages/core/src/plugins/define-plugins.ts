@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors/validation-error.js';
 import type { Agent } from './agent.js';
 import type { DeploymentProvider } from './deployment-provider.js';
+import type { SourceMirror } from './source-mirror.js';
 import type { StorageBackend } from './storage-backend.js';
 
 const nameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'plugin names are lower-case kebab-case');
@@ -31,6 +32,13 @@ export function defineDeploymentProvider<T extends DeploymentProvider>(provider:
   check('Deployment provider', provider, provider.name);
   if (provider.capabilities.environments.length === 0) throw new ValidationError({ message: `Deployment provider ${provider.name} supports no environment` });
   return provider;
+}
+
+/** Checks a source mirror's declaration and returns it; use in `createX` factories. */
+export function defineSourceMirror<T extends SourceMirror>(mirror: T): T {
+  check('Source mirror', mirror, mirror.name);
+  if (typeof mirror.publish !== 'function') throw new ValidationError({ message: `Source mirror ${mirror.name} has no publish()` });
+  return mirror;
 }
 
 /** Checks an agent's declaration and returns it. */
