@@ -4,8 +4,11 @@ import { isFinishedDeployStatus, mapDeployStatus } from './map-deploy-status.js'
 import { decodeDeploymentRef, encodeDeploymentRef, isDeploymentRef, type RenderDeploymentRef } from './provider-deployment-id.js';
 import { createRenderApi, type RenderApi } from './render-api.js';
 import { createRenderClient } from './render-client.js';
-import { resolveRenderProviderOptions, type RenderProviderOptions, type ResolvedRenderProviderOptions } from './render-provider-options.js';
+import { resolveRenderProviderOptions, type RenderProviderOptions } from './render-provider-options.js';
 import type { RenderDeploy, RenderService } from './render-types.js';
+import { mapBuildPlan, type RenderServiceSettings } from './map-build-plan.js';
+import { planSource } from './plan-source.js';
+import { createServiceBody, syncServiceSettings } from './service-settings.js';
 import { deploymentMarkerKey, serviceName } from './service-naming.js';
 import { untilAborted } from './until-aborted.js';
 
@@ -20,28 +23,6 @@ type DeployInput = Parameters<DeploymentProvider['deploy']>[0];
 
 /** A Vector deployment provider for Render. */
 export type RenderProvider = DeploymentProvider;
-
-function serviceBody(options: ResolvedRenderProviderOptions, input: { name: string; ownerId: string; git: GitSource; environment: 'preview' | 'production' }): Record<string, unknown> {
-  const envSpecificDetails =
-    options.runtime === 'docker' ? { dockerfilePath: options.dockerfilePath, dockerContext: '.' } : { buildCommand: options.buildCommand, startCommand: options.startCommand };
-  return {
-    type: 'web_service',
-    name: input.name,
-    ownerId: input.ownerId,
-    repo: input.git.repositoryUrl,
-    branch: input.git.branch,
-    // Vector decides what runs: pushes to the branch must not replace a deployed version.
-    autoDeploy: 'no',
-    ...(options.rootDir ? { rootDir: options.rootDir } : {}),
-    serviceDetails: {
-      runtime: options.runtime,
-      plan: input.environment === 'preview' ? (options.previewPlan ?? options.plan) : options.plan,
-      region: options.region,
-      envSpecificDetails,
-      ...(options.healthCheckPath ? { healthCheckPath: options.healthCheckPath } : {}),
-    },
-  };
-}
 
 function stateOf(ref: RenderDeploymentRef, service: RenderService, deploy: RenderDeploy, destroyed = false): ProviderDeploymentState {
   // A destroyed production deploy may serve until its replacement settles; it no longer counts.
@@ -104,15 +85,18 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
     }
   }
 
-  async function findOrCreateService(scoped: RenderApi, input: DeployInput, git: GitSource): Promise<RenderService> {
+  async function findOrCreateService(scoped: RenderApi, input: DeployInput, git: GitSource, settings: RenderServiceSettings): Promise<RenderService> {
     const owner = await untilAborted(ownerId(), input.signal);
-    const name = serviceName({ prefix: options.serviceNamePrefix, environment: input.environment, project: input.project, idempotencyKey: input.idempotencyKey });
+    const name = serviceName({ prefix: options.serviceNamePrefix, environment: input.environment, type: settings.type, project: input.project, idempotencyKey: input.idempotencyKey });
     const existing = await scoped.findServiceByName(owner, name);
-    if (existing) return existing;
+    if (existing) {
+      await syncServiceSettings(scoped, existing, settings);
+      return existing;
+    }
     let created;
     try {
       // Never repeated blindly: a lost answer may have created the service (and its first deploy).
-      created = await scoped.createService(serviceBody(options, { name, ownerId: owner, git, environment: input.environment }));
+      created = await scoped.createService(createServiceBody(options, { name, ownerId: owner, git, environment: input.environment, settings }));
     } catch (error) {
       // Lost answer, 5xx, or a concurrent/earlier attempt created it between our lookup and our create.
       const ambiguous = error instanceof ProviderError && (error.status === undefined || error.status >= 500 || error.status === 409);
@@ -120,6 +104,7 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
       if (!found) throw error;
       // Creating a service starts a deploy of the branch head that would replace our version.
       await cancelForeignDeploys(scoped, found.id, git.commitSha);
+      await syncServiceSettings(scoped, found, settings);
       return found;
     }
     // Creating a service builds the branch head; we build the version's exact commit instead.
@@ -136,7 +121,8 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
     // Every call of this deploy honours the caller's signal.
     const api = createRenderApi(client, input.signal);
     const findOurDeploy = (serviceId: string, baseline: string | null, commitSha: string) => findOurDeployIn(api, serviceId, baseline, commitSha);
-    const service = await findOrCreateService(api, input, git);
+    const settings = mapBuildPlan(await planSource(input.source), options);
+    const service = await findOrCreateService(api, input, git, settings);
     const marker = deploymentMarkerKey(input);
     const current = (await api.getEnvVar(service.id, RENDER_MARKER_ENV))?.split(':') ?? [];
     let baseline: string | null;
@@ -146,7 +132,7 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
       if (earlier) return stateOf({ environment: input.environment, serviceId: service.id, deployId: earlier.id }, service, earlier);
     } else {
       baseline = (await api.newestDeploy(service.id))?.id ?? null;
-      const vars = [...Object.entries(input.env), ...Object.entries(input.secrets)].map(([key, value]) => ({ key, value }));
+      const vars = [...Object.entries({ ...settings.env, ...input.env }), ...Object.entries(input.secrets)].map(([key, value]) => ({ key, value }));
       await api.replaceEnvVars(service.id, [...vars, { key: RENDER_MARKER_ENV, value: `${marker}:${baseline ?? 'none'}` }]);
     }
     let deploy: RenderDeploy | null;

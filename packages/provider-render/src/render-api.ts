@@ -1,5 +1,6 @@
 import { ProviderError } from '@vector/core';
 import type { RenderClient } from './render-client.js';
+import type { RenderRoute } from './map-build-plan.js';
 import type { RenderDeploy, RenderOwner, RenderService, RenderServiceAndDeploy } from './render-types.js';
 
 type Wrapped<K extends string, T> = Array<{ [key in K]: T } & { cursor: string }>;
@@ -51,6 +52,23 @@ export function createRenderApi(client: RenderClient, signal?: AbortSignal) {
         if (isNotFound(error)) return null;
         throw error;
       }
+    },
+
+    /** `PATCH /services/{id}`: changes the given settings (and nothing else). */
+    async updateService(serviceId: string, body: Record<string, unknown>): Promise<RenderService> {
+      return (await client.request<RenderService>({ method: 'PATCH', path: `/services/${encodeURIComponent(serviceId)}`, body, signal })).body;
+    },
+
+    /** A static site's redirect and rewrite rules, in priority order. */
+    async listRoutes(serviceId: string): Promise<RenderRoute[]> {
+      const routes: RenderRoute[] = [];
+      for await (const route of paginate<'route', RenderRoute & { priority?: number }>(`/services/${encodeURIComponent(serviceId)}/routes`, 'route', {})) routes.push({ type: route.type, source: route.source, destination: route.destination });
+      return routes;
+    },
+
+    /** `PUT /services/{id}/routes`: replaces all of a static site's redirect and rewrite rules. */
+    async replaceRoutes(serviceId: string, routes: ReadonlyArray<RenderRoute>): Promise<void> {
+      await client.request({ method: 'PUT', path: `/services/${encodeURIComponent(serviceId)}/routes`, body: routes, signal });
     },
 
     /** Deletes the service; one that is already gone counts as deleted. */

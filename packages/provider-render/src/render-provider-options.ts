@@ -31,11 +31,18 @@ export interface RenderProviderOptions {
   plan?: string;
   /** Preview services' instance type. Default: `plan`. */
   previewPlan?: string;
-  /** How Render builds the repository. Default `node`. */
+  /**
+   * How Render builds a server version. Default `node`. With `docker` every version is a web
+   * service built from the repository's Dockerfile; otherwise static and single-page apps
+   * become static sites.
+   */
   runtime?: RenderRuntime;
-  /** Native runtimes: build command. Default `npm install && npm run build --if-present`. */
+  /**
+   * Build command of every service, instead of the version's build plan (install && build,
+   * from `planBuild`). Default: the plan's.
+   */
   buildCommand?: string;
-  /** Native runtimes: start command. Default `npm start`. */
+  /** Start command of web services, instead of the plan's. Default: the plan's. */
   startCommand?: string;
   /** Docker runtime: Dockerfile path. Default `./Dockerfile`. */
   dockerfilePath?: string;
@@ -70,8 +77,8 @@ const optionsSchema = z.strictObject({
   plan: z.string().min(1).default('starter'),
   previewPlan: z.string().min(1).optional(),
   runtime: z.enum(['node', 'python', 'ruby', 'go', 'rust', 'elixir', 'docker']).default('node'),
-  buildCommand: z.string().min(1).default('npm install && npm run build --if-present'),
-  startCommand: z.string().min(1).default('npm start'),
+  buildCommand: z.string().min(1).optional(),
+  startCommand: z.string().min(1).optional(),
   dockerfilePath: z.string().min(1).default('./Dockerfile'),
   rootDir: z.string().min(1).optional(),
   healthCheckPath: z.string().startsWith('/').optional(),

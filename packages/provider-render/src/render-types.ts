@@ -26,9 +26,20 @@ export interface RenderService {
   ownerId: string;
   repo?: string | null;
   branch?: string | null;
+  /** `yes` or `no`; Render defaults to `yes` when a create omits it. */
+  autoDeploy?: string;
+  /** `off`, `commit` or `checksPass`; newer than `autoDeploy`, and wins over it when present. */
+  autoDeployTrigger?: string;
   suspended?: 'suspended' | 'not_suspended';
   dashboardUrl?: string;
-  serviceDetails?: { url?: string | null } & Record<string, unknown>;
+  serviceDetails?: {
+    url?: string | null;
+    /** Static sites. */
+    buildCommand?: string | null;
+    publishPath?: string | null;
+    /** Native-runtime web services. */
+    envSpecificDetails?: { buildCommand?: string | null; startCommand?: string | null } | null;
+  } & Record<string, unknown>;
 }
 
 /** A Render deploy (`GET /v1/services/{id}/deploys/{deployId}`). */

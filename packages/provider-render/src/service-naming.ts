@@ -17,12 +17,14 @@ function slugify(name: string): string {
 /**
  * Deterministic Render service names. Render names are unique per workspace, so finding a
  * service by name is how a retried deploy recognises what an earlier attempt created.
+ * Production has one service per project and service type (Render cannot change a
+ * service's type): the web service keeps the name it always had, the static site gets
+ * `-site-` in its name.
  */
-export function serviceName(input: { prefix: string; environment: 'preview' | 'production'; project: { id: string; name: string }; idempotencyKey: string }): string {
+export function serviceName(input: { prefix: string; environment: 'preview' | 'production'; type: 'web_service' | 'static_site'; project: { id: string; name: string }; idempotencyKey: string }): string {
   const base = `${input.prefix}-${slugify(input.project.name)}`;
-  return input.environment === 'production'
-    ? `${base}-${shortHash(`production:${input.project.id}`)}`
-    : `${base}-pr-${shortHash(`preview:${input.project.id}:${input.idempotencyKey}`)}`;
+  if (input.environment === 'preview') return `${base}-pr-${shortHash(`preview:${input.project.id}:${input.idempotencyKey}`)}`;
+  return input.type === 'static_site' ? `${base}-site-${shortHash(`production:${input.project.id}`)}` : `${base}-${shortHash(`production:${input.project.id}`)}`;
 }
 
 /** The value of the marker env var that ties a production deploy to one idempotency key. */

@@ -1,12 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkCommandLine, directoryAvailable, filesByPath, type FakeFiles } from './fake-build-check.js';
 
 /**
  * A local fake of the slice of Render's REST API v1 the provider uses, over real HTTP.
  * Shapes, enums and status codes follow /work/shared/reference/apis.md §2 (Render's OpenAPI as
  * used by its CLI, and recorded real traffic). Builds advance one status step every
  * `pollsPerStep` reads of the deploy: created → build_in_progress → update_in_progress → live.
+ *
+ * Like Render, it deploys every push to a service's branch unless the service's auto-deploy is
+ * off (`autoDeploy: 'yes'` is the default when a create omits it): tests push with
+ * `push({ repo, branch, sha })`. Given a commit's files (`addCommit`), a deploy of that commit
+ * fails as Render's would when the service's commands cannot work for them (a missing
+ * script: `build_failed` or, for the start command, `update_failed`; a static site's publish
+ * directory that nothing makes: `build_failed`), with the tool's error as a log line.
  */
 
 type Json = Record<string, unknown>;
@@ -24,14 +32,17 @@ interface FakeDeploy {
 }
 interface DeployState {
   deploy: FakeDeploy;
-  willFail: boolean;
+  /** The step this deploy fails at, and the error it logs then. */
+  failure: { at: 'build' | 'update'; message: string } | null;
   reads: number;
   /** Render builds it without anyone polling (a new service's branch-head deploy). */
   autonomous: boolean;
 }
 interface ServiceState {
-  service: Json & { id: string; name: string; ownerId: string };
+  service: Json & { id: string; name: string; ownerId: string; type: string; autoDeploy: string; autoDeployTrigger: string; serviceDetails: Json };
   envVars: Map<string, string>;
+  /** A static site's redirect/rewrite rules, in priority order. */
+  routes: Array<{ id: string; type: string; source: string; destination: string; priority: number }>;
   deploys: DeployState[]; // newest first
 }
 interface FakeLog {
@@ -46,7 +57,12 @@ const RUNTIMES = ['docker', 'elixir', 'go', 'image', 'node', 'python', 'ruby', '
 const REGIONS = ['oregon', 'ohio', 'virginia', 'frankfurt', 'singapore'];
 const PLANS = ['free', 'starter', 'standard', 'pro', 'pro_plus', 'pro_max', 'pro_ultra', 'custom'];
 const SERVICE_FIELDS = ['type', 'name', 'ownerId', 'repo', 'branch', 'autoDeploy', 'autoDeployTrigger', 'rootDir', 'buildFilter', 'envVars', 'secretFiles', 'environmentId', 'image', 'serviceDetails'];
+const STATIC_DETAIL_FIELDS = ['buildCommand', 'headers', 'ipAllowList', 'previews', 'publishPath', 'pullRequestPreviewsEnabled', 'renderSubdomainPolicy', 'routes'];
 const WEB_DETAIL_FIELDS = ['runtime', 'env', 'envSpecificDetails', 'plan', 'region', 'numInstances', 'healthCheckPath', 'preDeployCommand', 'previews', 'pullRequestPreviewsEnabled', 'disk', 'maintenanceMode', 'renderSubdomainPolicy', 'autoscaling', 'maxShutdownDelaySeconds', 'ipAllowList'];
+const PATCH_FIELDS = ['autoDeploy', 'autoDeployTrigger', 'branch', 'buildFilter', 'image', 'name', 'repo', 'rootDir', 'serviceDetails'];
+const WEB_PATCH_DETAIL_FIELDS = ['envSpecificDetails', 'healthCheckPath', 'plan', 'preDeployCommand', 'previews', 'maintenanceMode', 'maxShutdownDelaySeconds', 'runtime', 'ipAllowList', 'renderSubdomainPolicy', 'cache'];
+const STATIC_PATCH_DETAIL_FIELDS = ['buildCommand', 'publishPath', 'previews', 'ipAllowList', 'pullRequestPreviewsEnabled', 'renderSubdomainPolicy'];
+const TRIGGERS = ['off', 'commit', 'checksPass'];
 const DEPLOY_FIELDS = ['clearCache', 'commitId', 'imageUrl', 'deployMode', 'artifactId'];
 const CANCELLABLE: Status[] = ['created', 'build_in_progress', 'update_in_progress', 'pre_deploy_in_progress'];
 const FINISHED: Status[] = ['live', 'deactivated', 'build_failed', 'update_failed', 'pre_deploy_failed', 'canceled'];
@@ -62,6 +78,12 @@ class HttpError extends Error {
 
 const newId = (prefix: string) => `${prefix}-${randomBytes(10).toString('hex')}`;
 const cursorOf = (id: string) => Buffer.from(id).toString('base64url');
+/** `https://github.com/acme/app` and `acme/app` name the same repository. */
+const repoKey = (repo: unknown) =>
+  String(repo ?? '')
+    .replace(/^https:\/\/(github\.com|gitlab\.com|bitbucket\.org)\//, '')
+    .replace(/\.git$/, '')
+    .toLowerCase();
 
 /** Starts the fake on 127.0.0.1, port 0. */
 export async function startFakeRenderApi(options: { apiKey?: string; owners?: number } = {}) {
@@ -70,6 +92,7 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
   const services = new Map<string, ServiceState>();
   const logs: FakeLog[] = [];
   const requests: Array<{ method: string; path: string; body: unknown }> = [];
+  const commits = new Map<string, FakeFiles>();
   const knobs = { pollsPerStep: 1, failNextBuilds: 0, rateLimited: 0, retryAfterSeconds: 1, serverErrors: 0, serverErrorStatus: 500, dropped: 0, dropPath: '', accepted202: 0, echoEnvValues: 0 };
   let clock = 0;
   // Strictly increasing timestamps except for deliberate same-millisecond bursts, like real logs.
@@ -95,7 +118,11 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
       log(id, 'build', 'info', '==> Build successful 🎉');
       log(id, 'build', 'info', '==> Deploying...');
     } else if (status === 'build_failed') {
-      log(id, 'build', 'error', '==> Build failed 😞 npm ERR! missing script: build');
+      log(id, 'build', 'error', entry.failure?.message ?? 'npm ERR! missing script: build');
+      log(id, 'build', 'error', '==> Build failed 😞');
+    } else if (status === 'update_failed') {
+      log(id, 'app', 'error', entry.failure?.message ?? 'Error: the service exited');
+      log(id, 'build', 'error', '==> Exited with status 1');
     } else if (status === 'live') {
       for (const other of state.deploys) if (other !== entry && other.deploy.status === 'live') other.deploy.status = 'deactivated';
       log(id, 'app', 'info', `Server listening on port 10000 (${entry.deploy.id})`);
@@ -108,18 +135,95 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
     entry.reads += 1;
     if (entry.reads < knobs.pollsPerStep) return;
     entry.reads = 0;
-    const next: Record<string, Status> = { created: 'build_in_progress', queued: 'build_in_progress', build_in_progress: entry.willFail ? 'build_failed' : 'update_in_progress', update_in_progress: 'live' };
+    const next: Record<string, Status> = {
+      created: 'build_in_progress',
+      queued: 'build_in_progress',
+      build_in_progress: entry.failure?.at === 'build' ? 'build_failed' : 'update_in_progress',
+      update_in_progress: entry.failure?.at === 'update' ? 'update_failed' : 'live',
+    };
     const status = next[entry.deploy.status];
     if (status) setStatus(state, entry, status);
+  }
+
+  /** Why a build of `commitId` with the service's settings fails, judged from the commit's files. */
+  function failureOf(state: ServiceState, commitId: string | null): DeployState['failure'] {
+    const files = commitId ? commits.get(`${repoKey(state.service.repo)}@${commitId}`) : undefined;
+    if (!files) return null;
+    const details = state.service.serviceDetails;
+    if (state.service.type === 'static_site') {
+      const build = details.buildCommand as string | undefined;
+      const buildError = checkCommandLine(build, files);
+      if (buildError) return { at: 'build', message: buildError };
+      const publishPath = String(details.publishPath ?? 'public');
+      return directoryAvailable(publishPath, files, build) ? null : { at: 'build', message: `==> Publish directory ${publishPath} does not exist!` };
+    }
+    if (details.runtime === 'docker' || details.runtime === 'image') return null;
+    const specific = (details.envSpecificDetails ?? {}) as Json;
+    const buildError = checkCommandLine(specific.buildCommand as string | undefined, files);
+    if (buildError) return { at: 'build', message: buildError };
+    const startError = checkCommandLine(specific.startCommand as string | undefined, files);
+    return startError ? { at: 'update', message: startError } : null;
   }
 
   function createDeploy(state: ServiceState, commitId: string | null, trigger: string, autonomous = false): FakeDeploy {
     const now = stamp();
     const deploy: FakeDeploy = { id: newId('dep'), status: 'created', trigger, commit: commitId ? { id: commitId, message: 'commit', createdAt: now } : null, createdAt: now, updatedAt: now, startedAt: null, finishedAt: null };
-    const willFail = knobs.failNextBuilds > 0;
-    if (willFail) knobs.failNextBuilds -= 1;
-    state.deploys.unshift({ deploy, willFail, reads: 0, autonomous });
+    let failure = failureOf(state, commitId);
+    if (knobs.failNextBuilds > 0) {
+      knobs.failNextBuilds -= 1;
+      failure ??= { at: 'build', message: 'npm ERR! missing script: build' };
+    }
+    state.deploys.unshift({ deploy, failure, reads: 0, autonomous });
     return deploy;
+  }
+
+  /** Render's auto-deploy: `autoDeployTrigger` when given, else `autoDeploy` (default `yes`). */
+  function autoDeploySettings(body: Json, current?: { autoDeploy: string; autoDeployTrigger: string }) {
+    if (body.autoDeployTrigger !== undefined) {
+      oneOf(body.autoDeployTrigger, TRIGGERS, 'autoDeployTrigger');
+      return { autoDeploy: body.autoDeployTrigger === 'off' ? 'no' : 'yes', autoDeployTrigger: body.autoDeployTrigger as string };
+    }
+    if (body.autoDeploy !== undefined) {
+      oneOf(body.autoDeploy, ['yes', 'no'], 'autoDeploy');
+      return { autoDeploy: body.autoDeploy as string, autoDeployTrigger: body.autoDeploy === 'yes' ? 'commit' : 'off' };
+    }
+    return current ?? { autoDeploy: 'yes', autoDeployTrigger: 'commit' };
+  }
+
+  function checkRoutes(routes: unknown, field: string) {
+    if (!Array.isArray(routes)) throw new HttpError(400, `${field} must be an array of routes`);
+    for (const route of routes as Json[]) {
+      rejectUnknown(route, ['type', 'source', 'destination', 'priority'], `${field}.`);
+      oneOf(route.type, ['redirect', 'rewrite'], `${field}.type`);
+      if (typeof route.source !== 'string' || !route.source.startsWith('/')) throw new HttpError(400, `${field}.source must be a path starting with /`);
+      if (typeof route.destination !== 'string' || route.destination === '') throw new HttpError(400, `${field}.destination is required`);
+    }
+    return (routes as Json[]).map((route, index) => ({ id: newId('rt'), type: String(route.type), source: String(route.source), destination: String(route.destination), priority: index }));
+  }
+
+  /** `PATCH /services/{id}`: the settings a service type has; others are a 400 like Render's. */
+  function updateService(state: ServiceState, body: Json) {
+    rejectUnknown(body, PATCH_FIELDS, '');
+    Object.assign(state.service, autoDeploySettings(body, state.service));
+    if (typeof body.branch === 'string') state.service.branch = body.branch;
+    if (body.serviceDetails !== undefined) {
+      const details = body.serviceDetails as Json;
+      const target = state.service.serviceDetails;
+      if (state.service.type === 'static_site') {
+        rejectUnknown(details, STATIC_PATCH_DETAIL_FIELDS, 'serviceDetails.');
+        for (const key of ['buildCommand', 'publishPath']) if (typeof details[key] === 'string') target[key] = details[key];
+      } else {
+        rejectUnknown(details, WEB_PATCH_DETAIL_FIELDS, 'serviceDetails.');
+        if (details.envSpecificDetails !== undefined) {
+          const specific = details.envSpecificDetails as Json;
+          rejectUnknown(specific, ['buildCommand', 'startCommand', 'dockerCommand', 'dockerContext', 'dockerfilePath', 'registryCredentialId'], 'serviceDetails.envSpecificDetails.');
+          target.envSpecificDetails = { ...(target.envSpecificDetails as Json), ...specific };
+        }
+        if (typeof details.healthCheckPath === 'string') target.healthCheckPath = details.healthCheckPath;
+      }
+    }
+    state.service.updatedAt = stamp();
+    return state.service;
   }
 
   function service(id: string): ServiceState {
@@ -152,8 +256,13 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
     if (!owners.some((owner) => owner.id === body.ownerId)) throw new HttpError(400, 'ownerId is required and must be a workspace you can access');
     if ([...services.values()].some((state) => state.service.name === body.name && state.service.ownerId === body.ownerId)) throw new HttpError(409, `a service named ${body.name} already exists`);
     if (body.repo !== undefined && (typeof body.repo !== 'string' || !/^https:\/\/(github\.com|gitlab\.com|bitbucket\.org)\/[^/]+\/[^/]+$/.test(body.repo))) throw new HttpError(400, 'invalid repo: must be a repository URL without a branch');
-    if (body.autoDeploy !== undefined) oneOf(body.autoDeploy, ['yes', 'no'], 'autoDeploy');
+    const autoDeploy = autoDeploySettings(body);
     const details = (body.serviceDetails ?? {}) as Json;
+    let routes: ServiceState['routes'] = [];
+    if (body.type === 'static_site') {
+      rejectUnknown(details, STATIC_DETAIL_FIELDS, 'serviceDetails.');
+      if (details.routes !== undefined) routes = checkRoutes(details.routes, 'serviceDetails.routes');
+    }
     if (body.type === 'web_service') {
       rejectUnknown(details, WEB_DETAIL_FIELDS, 'serviceDetails.');
       oneOf(details.runtime, RUNTIMES, 'serviceDetails.runtime');
@@ -167,12 +276,16 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
     const id = newId('srv');
     const slug = `${body.name}-${randomBytes(2).toString('hex')}`;
     const now = stamp();
+    const serviceDetails: Json =
+      body.type === 'static_site'
+        ? { buildCommand: details.buildCommand ?? '', publishPath: details.publishPath ?? 'public', buildPlan: 'starter', url: `https://${slug}.onrender.com` }
+        : { runtime: details.runtime, plan: details.plan ?? 'starter', region: details.region ?? 'oregon', numInstances: 1, url: `https://${slug}.onrender.com`, openPorts: [], envSpecificDetails: details.envSpecificDetails ?? {} };
     const created: ServiceState['service'] = {
-      id, name: body.name, slug, type: body.type, ownerId: body.ownerId as string, repo: body.repo ?? null, branch: body.branch ?? 'main', autoDeploy: body.autoDeploy ?? 'yes',
-      rootDir: body.rootDir ?? '', suspended: 'not_suspended', suspenders: [], createdAt: now, updatedAt: now, notifyOnFail: 'default', dashboardUrl: `https://dashboard.render.com/web/${id}`,
-      serviceDetails: { runtime: details.runtime, plan: details.plan ?? 'starter', region: details.region ?? 'oregon', numInstances: 1, url: `https://${slug}.onrender.com`, openPorts: [] },
+      id, name: body.name, slug, type: String(body.type), ownerId: body.ownerId as string, repo: body.repo ?? null, branch: body.branch ?? 'main', ...autoDeploy,
+      rootDir: body.rootDir ?? '', suspended: 'not_suspended', suspenders: [], createdAt: now, updatedAt: now, notifyOnFail: 'default', dashboardUrl: `https://dashboard.render.com/${body.type === 'static_site' ? 'static' : 'web'}/${id}`,
+      serviceDetails,
     };
-    const state: ServiceState = { service: created, envVars: new Map(), deploys: [] };
+    const state: ServiceState = { service: created, envVars: new Map(), deploys: [], routes };
     for (const variable of (body.envVars ?? []) as Json[]) state.envVars.set(String(variable.key), String(variable.value ?? randomBytes(8).toString('hex')));
     services.set(id, state);
     // A git-backed service starts building its branch head right away.
@@ -232,6 +345,16 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
     const state = service(serviceId as string);
     for (const entry of state.deploys) if (entry.autonomous && !(sub === 'deploys' && subId === entry.deploy.id)) advance(state, entry);
     if (parts.length === 2 && method === 'GET') return { status: 200, body: state.service };
+    if (parts.length === 2 && method === 'PATCH') return { status: 200, body: updateService(state, json) };
+    if (sub === 'routes' && parts.length === 3 && method === 'GET') {
+      if (state.service.type !== 'static_site') throw new HttpError(400, 'routes exist only on static sites');
+      return { status: 200, body: page(state.routes, (route) => route.id, (route) => ({ route }), url.searchParams) };
+    }
+    if (sub === 'routes' && parts.length === 3 && method === 'PUT') {
+      if (state.service.type !== 'static_site') throw new HttpError(400, 'routes exist only on static sites');
+      state.routes = checkRoutes(body, 'routes');
+      return { status: 200, body: state.routes };
+    }
     if (parts.length === 2 && method === 'DELETE') {
       services.delete(state.service.id);
       return { status: 204 };
@@ -352,6 +475,20 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
     acceptNextDeploysWith202(count = 1) { knobs.accepted202 = count; },
     /** Misbehave: reject the next env-var update with a message echoing a submitted value. */
     rejectNextEnvVarsEchoingValue() { knobs.echoEnvValues = 1; },
+    /** Registers the files of a commit, so deploys of it are checked against them. */
+    addCommit(commit: { repo: string; sha: string; files: ReadonlyArray<{ path: string; content: string | Uint8Array }> }) { commits.set(`${repoKey(commit.repo)}@${commit.sha}`, filesByPath(commit.files)); },
+    /**
+     * A push of `sha` to `branch` of `repo`: like Render, every service on that branch whose
+     * auto-deploy is on starts building it (trigger `new_commit`). Returns the deploys started.
+     */
+    push(commit: { repo: string; branch: string; sha: string }) {
+      const started: Array<{ serviceId: string; deployId: string }> = [];
+      for (const state of services.values()) {
+        if (repoKey(state.service.repo) !== repoKey(commit.repo) || state.service.branch !== commit.branch || state.service.autoDeployTrigger === 'off') continue;
+        started.push({ serviceId: state.service.id, deployId: createDeploy(state, commit.sha, 'new_commit', true).id });
+      }
+      return started;
+    },
     /** Delete a service behind the client's back. */
     deleteService(serviceId: string) { services.delete(serviceId); },
     /** Add a log line with an exact timestamp (for cursor edge cases). */

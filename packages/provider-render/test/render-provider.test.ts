@@ -4,9 +4,14 @@ import { createRenderProvider, RENDER_MARKER_ENV } from '../src/index.js';
 import { startFakeRenderApi, type FakeRenderApi } from './fake-render-api.js';
 
 const sha = (n: number) => n.toString(16).padStart(40, 'a');
+// A Node server: the build plan makes it a web service.
+const serverFiles = [
+  { path: 'package.json', content: new TextEncoder().encode('{"name":"shop","scripts":{"start":"node server.js"}}\n') },
+  { path: 'server.js', content: new TextEncoder().encode('require("http").createServer((_, res) => res.end("ok")).listen(process.env.PORT);\n') },
+];
 const gitSource = (commit: string) => ({
   git: { repositoryUrl: 'https://github.com/acme/app', owner: 'acme', repository: 'app', branch: 'main', commitSha: commit },
-  getFiles: async () => [],
+  getFiles: async () => serverFiles,
 });
 let counter = 0;
 function deployInput(overrides: { environment?: 'preview' | 'production'; commit?: string; key?: string; projectId?: string; secrets?: Record<string, string> } = {}) {

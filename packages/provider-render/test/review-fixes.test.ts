@@ -6,6 +6,11 @@ import { createRenderProvider } from '../src/index.js';
 import { startFakeRenderApi, type FakeRenderApi } from './fake-render-api.js';
 
 const sha = (n: number) => n.toString(16).padStart(40, 'a');
+// A Node server: the build plan makes it a web service.
+const serverFiles = [
+  { path: 'package.json', content: new TextEncoder().encode('{"name":"app","scripts":{"start":"node server.js"}}\n') },
+  { path: 'server.js', content: new TextEncoder().encode('require("http").createServer((_, res) => res.end("ok")).listen(process.env.PORT);\n') },
+];
 let counter = 0;
 function deployInput(environment: 'preview' | 'production', commit: string, projectId = `prj_review_${counter}`) {
   counter += 1;
@@ -16,7 +21,7 @@ function deployInput(environment: 'preview' | 'production', commit: string, proj
     project: { id: projectId, organizationId: 'org_1', name: 'Review' },
     version: { id: `ver_${key}`, number: 1, storageRef: commit },
     environment,
-    source: { git: { repositoryUrl: 'https://github.com/acme/app', owner: 'acme', repository: 'app', branch: 'main', commitSha: commit }, getFiles: async () => [] },
+    source: { git: { repositoryUrl: 'https://github.com/acme/app', owner: 'acme', repository: 'app', branch: 'main', commitSha: commit }, getFiles: async () => serverFiles },
     env: { MODE: key },
     secrets: { SECRET: `secret-${key}` },
   };
