@@ -2,7 +2,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { type ThrottlingOptions, throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
-import type { ResolvedGitHubStorageOptions } from './resolve-options.js';
+import type { ResolvedGitHubConnection } from './resolve-connection-options.js';
 
 type WriteGroup = NonNullable<Extract<ThrottlingOptions, { onRateLimit: unknown }>['write']>;
 
@@ -44,7 +44,7 @@ function fetchWithTimeout(base: typeof fetch, timeoutMs: number): typeof fetch {
 }
 
 /** Builds the octokit client: auth (token or App installation), retry, throttling and request timeouts. */
-export function createGitHubClient(options: ResolvedGitHubStorageOptions): Octokit {
+export function createGitHubClient(options: ResolvedGitHubConnection): Octokit {
   if (options.octokit) return options.octokit;
   const Client = Octokit.plugin(retry, throttling);
   const { throttle } = options;

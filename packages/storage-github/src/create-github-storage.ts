@@ -12,6 +12,7 @@ import {
 } from '@vector/core';
 import { authorizeRepository } from './authorize-repository.js';
 import { createGitHubClient } from './create-github-client.js';
+import { ensureRepository } from './ensure-repository.js';
 import { diffVersions } from './diff-versions.js';
 import { finalizeVersion } from './finalize-version.js';
 import { findTreeFile, listTree, readBlob, readCommit } from './git-reader.js';
@@ -20,6 +21,7 @@ import type { GitHubStorageOptions } from './github-storage-options.js';
 import { importRepository, type ImportRepositoryInput } from './import-repository.js';
 import { mapWithConcurrency, type RepositoryContext, repoParams } from './repository-context.js';
 import { locateRepository } from './repository-location.js';
+import { repositoryWebUrl } from './repository-web-url.js';
 import { resolveOptions } from './resolve-options.js';
 import { saveVersion } from './save-version.js';
 
@@ -40,13 +42,6 @@ export interface GitHubStorage extends StorageBackendV1 {
    * it is not published on the branch until `finalizeVersion` (or the next version's) runs.
    */
   importRepository(input: ImportRepositoryInput): Promise<{ ref: string }>;
-}
-
-function webUrl(baseUrl: string, owner: string, repository: string): string {
-  const url = new URL(baseUrl);
-  // github.com's API lives on api.github.com; GitHub Enterprise Server's under /api/v3.
-  const origin = url.hostname === 'api.github.com' ? 'https://github.com' : `${url.protocol}//${url.host}`;
-  return `${origin}/${owner}/${repository}`;
 }
 
 /**
@@ -102,26 +97,7 @@ export function createGitHubStorage(options: GitHubStorageOptions = {}): GitHubS
 
     async createProject({ project }) {
       const context = await contextFor(project);
-      const { owner, repository } = context.location;
-      try {
-        await octokit.rest.repos.get(repoParams(context));
-        return;
-      } catch (error) {
-        if (statusOf(error) !== 404) throw toVectorError(error, 'reading the repository');
-      }
-      if (!resolved.createRepositories) {
-        throw new ValidationError({ message: `Repository ${owner}/${repository} does not exist and createRepositories is off`, issues: [{ path: ['settings', 'repository'], message: 'not found' }] });
-      }
-      // auto_init: the Git Data API refuses to work on a repository without commits.
-      const body = { name: repository, private: resolved.private, auto_init: true, description: `Vector project ${project.name}` };
-      try {
-        if (resolved.ownerType === 'organization') await octokit.rest.repos.createInOrg({ org: owner, ...body });
-        else await octokit.rest.repos.createForAuthenticatedUser(body);
-      } catch (error) {
-        // A concurrent createProject won the race: the repository exists, which is the goal.
-        if (statusOf(error) === 422 && /already exists/i.test(JSON.stringify((error as { response?: { data?: unknown } }).response?.data ?? ''))) return;
-        throw toVectorError(error, 'creating the repository');
-      }
+      await ensureRepository(context, { create: resolved.createRepositories, ownerType: resolved.ownerType, private: resolved.private, description: `Vector project ${project.name}` });
     },
 
     async deleteProject({ project }) {
@@ -188,7 +164,7 @@ export function createGitHubStorage(options: GitHubStorageOptions = {}): GitHubS
       const context = await contextFor(project);
       const commit = await readCommit(context, ref);
       const { owner, repository, branch } = context.location;
-      return { repositoryUrl: webUrl(resolved.baseUrl, owner, repository), owner, repository, branch, commitSha: commit.sha };
+      return { repositoryUrl: repositoryWebUrl(resolved.baseUrl, owner, repository), owner, repository, branch, commitSha: commit.sha };
     },
 
     async importRepository(input) {

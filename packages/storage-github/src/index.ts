@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 export { createGitHubStorage, type GitHubStorage } from './create-github-storage.js';
-export type { GitHubStorageOptions, RepositoryAuthorizationRequest, GitHubTokenAuth, GitHubAppAuth, GitHubThrottleOptions, GitHubRetryOptions } from './github-storage-options.js';
+export type { GitHubStorageOptions, RepositoryAuthorizationRequest } from './github-storage-options.js';
+export type { GitHubConnectionOptions, GitHubTokenAuth, GitHubAppAuth, GitHubThrottleOptions, GitHubRetryOptions } from './github-connection-options.js';
 export type { ImportRepositoryInput } from './import-repository.js';
 export type { RepositoryLocation } from './repository-location.js';
 export { defaultRepositoryName } from './repository-location.js';

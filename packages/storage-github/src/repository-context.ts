@@ -1,4 +1,5 @@
 import type { Octokit } from '@octokit/rest';
+import { CancelledError } from '@vector/core';
 import type { RepositoryLocation } from './repository-location.js';
 
 /** What every git operation needs: the client, where the repository is, and limits. */
@@ -29,4 +30,9 @@ export async function mapWithConcurrency<T, R>(items: ReadonlyArray<T>, limit: n
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** Throws `CancelledError` once the context's signal has aborted; called between writes. */
+export function checkSignal(context: RepositoryContext): void {
+  if (context.signal?.aborted) throw new CancelledError({ message: 'Cancelled; nothing was published.', cause: context.signal.reason });
 }
