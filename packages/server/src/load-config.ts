@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ValidationError } from '@vector/core';
 import { z } from 'zod';
-import { parsePreviewAddress } from './previews/preview-address.js';
+import { parsePreviewAddress } from './previews/parse-preview-address.js';
 
 const booleanish = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 const list = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ValidationError } from '@vector/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeServerApp, sourceFiles } from '../../provider-local/test/sample-apps.js';
-import { loadConfig } from '../src/index.js';
+import { loadConfig, type PreviewSource } from '../src/index.js';
 import { createRuntime } from '../src/runtime/create-runtime.js';
 import { type LocalPreviewStack, startLocalPreviewStack } from './local-preview-stack.js';
 import { previewRequest } from './preview-request.js';
@@ -68,6 +68,9 @@ describe('local previews over HTTP through the preview gateway', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.headers['content-type']).toMatch(/^text\/html/);
     expect(unknown.body).toContain('No such preview');
+    // The local provider is a preview source as it is.
+    const source: PreviewSource = stack.provider;
+    expect(source.resolveUpstream('lnotadeployment')).toBeNull();
     const api = await previewRequest({ port: stack.previewPort, host: `127.0.0.1:${stack.previewPort}` });
     expect(api.status).toBe(404);
     expect(api.body).toContain('Not a preview address');

@@ -4,7 +4,7 @@ import type { ProviderDeploymentState } from '@vector/core';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createProxyServer } from 'http-proxy-3';
 import { type LoggerOption, loggerOptions } from '../plumbing/logger-options.js';
-import { parsePreviewAddress } from './preview-address.js';
+import { parsePreviewAddress } from './parse-preview-address.js';
 import { sendPreviewPage, writePreviewPage } from './send-preview-page.js';
 
 /** Where a live preview's own HTTP server listens. */
@@ -131,6 +131,8 @@ export function createPreviewGateway(options: PreviewGatewayOptions): FastifyIns
     socket.once('close', () => upgraded.delete(socket));
   };
   proxy.on('open', track);
+  // Every call passes its own error callback; this only keeps a stray error from ending the process.
+  proxy.on('error', (error) => app.log.warn({ err: error }, 'preview proxy error'));
   app.server.on('upgrade', (request: FastifyRequest['raw'], socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const id = address.match(request.headers.host);
