@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^@vector\/provider-railway$/, replacement: packageSource('provider-railway') },
       { find: /^@vector\/provider-render$/, replacement: packageSource('provider-render') },
       { find: /^@vector\/provider-local$/, replacement: packageSource('provider-local') },
+      { find: /^@vector\/provider-docker$/, replacement: packageSource('provider-docker') },
       { find: /^@vector\/agent-codegen$/, replacement: packageSource('agent-codegen') },
       { find: /^@vector\/server$/, replacement: packageSource('server') },
     ],

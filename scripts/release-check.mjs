@@ -67,6 +67,7 @@ const expectedExports = {
   '@vector/provider-railway': ['createRailwayProvider'],
   '@vector/provider-render': ['createRenderProvider'],
   '@vector/provider-local': ['createLocalProvider', 'createLocalBuildChecker'],
+  '@vector/provider-docker': ['createDockerProvider'],
   '@vector/agent-codegen': ['createCodegenAgent'],
   '@vector/server': ['buildServer'],
 };

@@ -1,0 +1,140 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DeploymentProvider, ProviderDeploymentState, SourceFile } from '@vector/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createDockerProvider, type DockerProvider, type DockerProviderOptions } from '../src/index.js';
+import type { DockerClient } from '../src/docker-client.js';
+import { labelKeys } from '../src/docker-labels.js';
+import { listInstanceResources, removeContainer, removeImage } from '../src/docker-resources.js';
+import { acquireDockerDaemon, ensureTestBaseImage } from './docker-daemon.js';
+
+/** The daemon and base image a test file uses. */
+export interface DockerTestEnvironment {
+  socketPath: string;
+  client: DockerClient;
+  baseImage: string;
+  /** A provider on the test daemon with a fresh state directory, removed with all it made after the file. */
+  provider(options?: DockerProviderOptions): Promise<DockerProvider>;
+  /** Removes every container and image of a provider instance (deployments left live by a test). */
+  removeInstance(instance: string): Promise<void>;
+  /** Instances the file created. */
+  readonly instances: ReadonlySet<string>;
+}
+
+/**
+ * Starts (or joins) the test daemon for this file and makes the base image; stops the daemon
+ * after the file when this file was its last user. Without a daemon the suite is skipped,
+ * except in CI (`CI` set), where a test fails with the reason.
+ */
+export async function dockerTestEnvironment(): Promise<DockerTestEnvironment | null> {
+  const daemon = await acquireDockerDaemon();
+  let baseImage = '';
+  let reason = daemon.ok ? '' : daemon.reason;
+  if (daemon.ok) {
+    try {
+      baseImage = await ensureTestBaseImage(daemon.client);
+    } catch (error) {
+      reason = `could not make the test base image: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  const instances = new Set<string>();
+  const stateDirs: string[] = [];
+  const providers: DockerProvider[] = [];
+  afterAll(async () => {
+    try {
+      for (const provider of providers) await provider.dispose?.();
+      if (daemon.ok) for (const instance of instances) await removeInstance(daemon.client, instance);
+      for (const dir of stateDirs) await rm(dir, { recursive: true, force: true });
+    } finally {
+      await daemon.release();
+    }
+  }, 120_000);
+  if (!daemon.ok || reason !== '') {
+    describe('Docker daemon', () => {
+      it.runIf(Boolean(process.env.CI))('is required in CI', () => {
+        expect.fail(`the Docker tests need a daemon: ${reason}`);
+      });
+      it.skipIf(Boolean(process.env.CI))(`skipped: ${reason.split('\n')[0]}`, () => undefined);
+    });
+    return null;
+  }
+  const client = daemon.client;
+  return {
+    socketPath: daemon.socketPath,
+    client,
+    baseImage,
+    instances,
+    async provider(options = {}) {
+      const stateDir = await mkdtemp(join(tmpdir(), 'vector-docker-test-'));
+      stateDirs.push(stateDir);
+      const provider = createDockerProvider({ socketPath: daemon.socketPath, baseImage, stateDir, ...options });
+      instances.add(provider.instance);
+      providers.push(provider);
+      return provider;
+    },
+    removeInstance: (instance) => removeInstance(client, instance),
+  };
+}
+
+async function removeInstance(client: DockerClient, instance: string): Promise<void> {
+  const { containers, images } = await listInstanceResources(client, instance);
+  for (const container of containers) await removeContainer(client, container.Id);
+  for (const image of images) await removeImage(client, image.Id);
+}
+
+/** Containers and images labelled with any of `instances` (or, with none given, any deployment of ours). */
+export async function leftovers(client: DockerClient, instances: Iterable<string>): Promise<string[]> {
+  const found: string[] = [];
+  for (const instance of instances) {
+    const { containers, images } = await listInstanceResources(client, instance);
+    found.push(...containers.map((container) => `container ${container.Names?.[0] ?? container.Id} (${container.State})`), ...images.map((image) => `image ${image.RepoTags?.[0] ?? image.Id}`));
+  }
+  return found;
+}
+
+let counter = 0;
+
+/** Deploys `files` straight through the provider (no engine). */
+export async function deployFiles(provider: DeploymentProvider, files: SourceFile[], extra: { env?: Record<string, string>; secrets?: Record<string, string>; environment?: 'preview' | 'production' } = {}): Promise<ProviderDeploymentState> {
+  counter += 1;
+  return provider.deploy({
+    deploymentId: `deployment-${process.pid}-${counter}`,
+    idempotencyKey: `key-${process.pid}-${Date.now()}-${counter}`,
+    project: { id: 'project-1', organizationId: 'organization-1', name: 'Test app' },
+    version: { id: `version-${counter}`, number: counter, storageRef: `ref-${counter}` },
+    environment: extra.environment ?? 'preview',
+    source: { git: null, getFiles: async () => files },
+    env: extra.env ?? {},
+    secrets: extra.secrets ?? {},
+  });
+}
+
+/** Polls until the deployment leaves pending/building. */
+export async function settle(provider: DeploymentProvider, providerDeploymentId: string, timeoutMs = 240_000): Promise<ProviderDeploymentState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await provider.getStatus({ providerDeploymentId });
+    if (state.status !== 'pending' && state.status !== 'building') return state;
+    if (Date.now() > deadline) throw new Error(`deployment ${providerDeploymentId} still ${state.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Every log line of a deployment, as text. */
+export async function logText(provider: DeploymentProvider, providerDeploymentId: string): Promise<string> {
+  const page = await provider.getLogs({ providerDeploymentId, cursor: null });
+  return page.entries.map((entry) => `${entry.level} ${entry.source} ${entry.message}`).join('\n');
+}
+
+/** A container's state, or null when the daemon has no such container. */
+export async function inspectContainer(client: DockerClient, container: string): Promise<Record<string, unknown> | null> {
+  try {
+    return await client.json<Record<string, unknown>>('GET', `/containers/${container}/json`);
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return null;
+    throw error;
+  }
+}
+
+export { labelKeys };
