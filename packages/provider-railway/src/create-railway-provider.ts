@@ -1,44 +1,49 @@
-import { defineDeploymentProvider, type DeploymentProviderV1, type GitSource, NotFoundError, type ProviderDeploymentState, ProviderError, redactSecretValues, sha256Hex, UnsupportedError } from '@vector/core';
+import { defineDeploymentProvider, type DeploymentProviderV1, type GitSource, NotFoundError, type ProviderDeploymentState, ProviderError, redactSecretValues, sha256Hex, type SourceFile, UnsupportedError } from '@vector/core';
+import { mapBuildPlan, type RailwayServiceSettings } from './map-build-plan.js';
+import { planSource } from './plan-source.js';
+import { createProductionLifecycle } from './production-lifecycle.js';
 import { createRailwayClient, isRailwayNotFound, isRailwayPlacementGone } from './railway-client.js';
 import { decodeDeploymentRef, encodeDeploymentRef, type RailwayDeploymentRef } from './railway-deployment-ref.js';
 import { createRailwayOperations, type RailwayDeployment, type RailwayOperations } from './railway-operations.js';
 import { resolveRailwayOptions, type RailwayProviderOptions } from './railway-provider-options.js';
 import { mapRailwayStatus } from './map-railway-status.js';
 import { readRailwayLogs } from './read-railway-logs.js';
+import { applyServiceSettings } from './service-settings.js';
+import { createTarball, uploadTarball } from './upload-tarball.js';
 
 /** The Railway deployment provider (the v1 deployment contract). */
 export type RailwayProvider = DeploymentProviderV1;
+
+/**
+ * Service variable Vector sets before each deploy to a shared production service:
+ * `<key hash>:<newest deployment id before ours>`. A retried deploy (even from another
+ * process) finds the deployment an earlier attempt started instead of starting another.
+ */
+export const RAILWAY_MARKER_VARIABLE = 'VECTOR_DEPLOYMENT_MARKER';
 
 type DeployInput = Parameters<DeploymentProviderV1['deploy']>[0];
 interface Placement {
   projectId: string;
   environmentId: string;
 }
+/** Where the code comes from: a GitHub commit Railway builds, or the files, uploaded. */
+type CodeSource = { kind: 'git'; repo: string; commitSha: string } | { kind: 'tarball' };
 
-function requireGitHub(source: GitSource | null): GitSource {
-  if (!source) {
-    throw new UnsupportedError({
-      message:
-        'Railway cannot build raw files through its public API (it has no upload mutation). Store the project in a GitHub repository Railway can access, with @vector/storage-github, so Railway builds the version\'s commit',
-      details: { provider: 'railway', accepts: ['git'], alternative: '@vector/storage-github' },
-    });
-  }
-  let host = '';
+function gitHubRepo(source: GitSource | null): string | null {
+  if (!source) return null;
   try {
-    host = new URL(source.repositoryUrl).hostname;
+    return new URL(source.repositoryUrl).hostname === 'github.com' ? `${source.owner}/${source.repository}` : null;
   } catch {
-    // an unparsable URL is reported below
+    return null;
   }
-  if (host !== 'github.com') {
-    throw new UnsupportedError({ message: `Railway builds only from GitHub repositories connected to its GitHub app; ${source.repositoryUrl} is not on github.com`, details: { provider: 'railway', alternative: '@vector/storage-github' } });
-  }
-  return source;
 }
 
 /**
- * Creates the Railway deployment provider. Each Vector deployment becomes its own Railway
- * service (named from the idempotency key) in one Railway project per Vector project, built
- * by Railway from the version's GitHub commit and given a `*.up.railway.app` domain.
+ * Creates the Railway deployment provider. Each preview is its own Railway service (named
+ * from the idempotency key); production is one service per project, so its URL stays the
+ * same: each publish deploys the version's commit into it and Railway swaps the running
+ * deployment once the new one is up. Railway builds the version's GitHub commit (or, with
+ * `upload: 'tarball'`, the uploaded files) with the build plan's commands.
  *
  * ```ts
  * const railway = createRailwayProvider({ token: process.env.RAILWAY_API_TOKEN, workspaceId: 'ws_…' });
@@ -52,6 +57,19 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
   // Per instance, never per module: each provider has its own cache and memory of removals.
   const placements = new Map<string, Promise<Placement>>();
   const destroyed = new Set<string>();
+  const production = createProductionLifecycle(() => createRailwayOperations(client));
+
+  function codeSourceOf(input: DeployInput): CodeSource {
+    const repo = gitHubRepo(input.source.git);
+    if (repo && input.source.git) return { kind: 'git', repo, commitSha: input.source.git.commitSha };
+    if (settings.upload === 'tarball') return { kind: 'tarball' };
+    throw new UnsupportedError({
+      message: input.source.git
+        ? `Railway builds only from GitHub repositories connected to its GitHub app; ${input.source.git.repositoryUrl} is not on github.com. Set upload: 'tarball' to upload the files instead`
+        : "Railway's public API cannot take files: store the project in a GitHub repository Railway can access (@vector/storage-github), or set upload: 'tarball' to upload the files the way `railway up` does",
+      details: { provider: 'railway', accepts: ['git'], alternative: '@vector/storage-github' },
+    });
+  }
 
   async function findPlacement(operations: RailwayOperations, vectorProject: DeployInput['project']): Promise<Placement> {
     const name = `${settings.namePrefix}-${vectorProject.id}`;
@@ -87,42 +105,77 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
   }
 
   async function deploy(input: DeployInput): Promise<ProviderDeploymentState> {
-    const git = requireGitHub(input.source.git);
+    const code = codeSourceOf(input);
+    // A version the planner cannot build fails here, before anything is made on Railway.
+    const { plan: buildPlan, files } = await planSource(input.source);
+    const plan = mapBuildPlan(buildPlan);
     const operations = createRailwayOperations(client, input.signal);
     const key = settings.projectId ?? input.project.id;
     const cached = placements.get(key);
     try {
-      return await deployInto(input, git, operations, await placementFor(operations, input.project));
+      return await deployInto(input, code, plan, files, operations, await placementFor(operations, input.project));
     } catch (error) {
       // The cached project or environment was deleted outside Vector: look it up (or create it) once more.
       if (!cached || !isRailwayPlacementGone(error) || placements.get(key) !== cached) throw error;
       placements.delete(key);
-      return deployInto(input, git, operations, await placementFor(operations, input.project));
+      return deployInto(input, code, plan, files, operations, await placementFor(operations, input.project));
     }
   }
 
-  async function deployInto(input: DeployInput, git: GitSource, operations: RailwayOperations, { projectId, environmentId }: Placement): Promise<ProviderDeploymentState> {
-    const kind = input.environment === 'production' ? 'prod' : 'preview';
-    // Deterministic: a retried deploy finds the service (and its deployment) it made before.
-    const serviceName = `${settings.namePrefix}-${kind}-${sha256Hex(`${input.project.id}\n${input.idempotencyKey}`).slice(0, 16)}`;
-    const variables = { ...input.env, ...input.secrets };
+  async function deployInto(input: DeployInput, code: CodeSource, plan: RailwayServiceSettings, files: SourceFile[], operations: RailwayOperations, { projectId, environmentId }: Placement): Promise<ProviderDeploymentState> {
+    const isProduction = input.environment === 'production';
+    // Deterministic: production has one service per project; a retried preview deploy finds
+    // the service (and its deployment) it made before.
+    const serviceName = isProduction
+      ? `${settings.namePrefix}-production-${sha256Hex(`production\n${input.project.id}`).slice(0, 16)}`
+      : `${settings.namePrefix}-preview-${sha256Hex(`${input.project.id}\n${input.idempotencyKey}`).slice(0, 16)}`;
+    const marker = sha256Hex(`deploy\n${input.project.id}\n${input.idempotencyKey}`).slice(0, 16);
     const existing = (await operations.listServices(projectId)).find((service) => service.name === serviceName);
     let domain: string | null = null;
     let serviceId: string;
+    let baseline: string | null = null;
+    const variablesWith = (previous: string | null) => ({ ...plan.variables, ...input.env, ...input.secrets, ...(isProduction ? { [RAILWAY_MARKER_VARIABLE]: `${marker}:${previous ?? 'none'}` } : {}) });
     if (existing) {
       serviceId = existing.id;
       const instance = await operations.getServiceInstance({ serviceId, environmentId });
       domain = instance.domains[0] ?? null;
-      if (instance.latestDeployment) return stateOf({ projectId, environmentId, serviceId, deploymentId: instance.latestDeployment.id, domain }, instance.latestDeployment);
-      await operations.upsertVariables({ projectId, environmentId, serviceId, variables });
+      const refOf = (deploymentId: string): RailwayDeploymentRef => ({ projectId, environmentId, serviceId, deploymentId, domain, ...(isProduction ? { production: true } : {}) });
+      if (!isProduction && instance.latestDeployment) return stateOf(refOf(instance.latestDeployment.id), instance.latestDeployment);
+      const current = (await operations.getVariables({ projectId, environmentId, serviceId }))[RAILWAY_MARKER_VARIABLE]?.split(':') ?? [];
+      if (current[0] === marker) {
+        // An earlier attempt of this deploy set the marker: its deployment is the first after the baseline.
+        baseline = current[1] && current[1] !== 'none' ? current[1] : null;
+        const earlier = await production.firstDeploymentAfter(operations, { projectId, environmentId, serviceId }, baseline);
+        if (earlier) return stateOf(refOf(earlier.id), earlier);
+      } else {
+        baseline = instance.latestDeployment?.id ?? null;
+      }
+      await operations.upsertVariables({ projectId, environmentId, serviceId, variables: variablesWith(baseline) });
     } else {
-      serviceId = (await operations.createService({ projectId, environmentId, name: serviceName, variables })).id;
+      serviceId = (await operations.createService({ projectId, environmentId, name: serviceName, variables: variablesWith(null) })).id;
     }
-    await operations.updateServiceInstance({ serviceId, environmentId, settings: { source: { repo: `${git.owner}/${git.repository}` }, ...(settings.region ? { region: settings.region } : {}) } });
+    await applyServiceSettings(operations, { projectId, environmentId, serviceId, repo: code.kind === 'git' ? code.repo : null, settings: plan, region: settings.region });
     domain ??= await operations.createServiceDomain({ serviceId, environmentId, ...(settings.targetPort ? { targetPort: settings.targetPort } : {}) });
-    const deploymentId = await operations.deployCommit({ serviceId, environmentId, commitSha: git.commitSha });
+    const deploymentId =
+      code.kind === 'git'
+        ? await operations.deployCommit({ serviceId, environmentId, commitSha: code.commitSha })
+        : (
+            await uploadTarball({
+              provider,
+              fetch: settings.fetch,
+              origin: new URL(settings.baseUrl).origin,
+              token: settings.token,
+              projectId,
+              environmentId,
+              serviceId,
+              message: `Vector ${input.environment} deployment ${input.deploymentId}`,
+              body: await createTarball(files),
+              requestTimeoutMs: settings.requestTimeoutMs,
+              signal: input.signal,
+            })
+          ).deploymentId;
     // Railway queues every new deployment; the engine polls from here.
-    return stateOf({ projectId, environmentId, serviceId, deploymentId, domain }, { status: 'QUEUED' });
+    return stateOf({ projectId, environmentId, serviceId, deploymentId, domain, ...(isProduction ? { production: true } : {}) }, { status: 'QUEUED' });
   }
 
   async function getStatus(input: { providerDeploymentId: string }): Promise<ProviderDeploymentState> {
@@ -135,7 +188,9 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
       return { providerDeploymentId: input.providerDeploymentId, status: 'failed', providerStatus: 'NOT_FOUND', url: null, error: { code: 'RAILWAY_NOT_FOUND', message: 'Not a Railway deployment id made by this provider' } };
     }
     try {
-      return stateOf(ref, await createRailwayOperations(client).getDeployment(ref.deploymentId));
+      const state = stateOf(ref, await createRailwayOperations(client).getDeployment(ref.deploymentId));
+      if (ref.production) await production.finishTeardown(ref);
+      return state;
     } catch (error) {
       if (!isRailwayNotFound(error)) throw error;
       if (destroyed.has(input.providerDeploymentId)) return { providerDeploymentId: input.providerDeploymentId, status: 'destroyed', providerStatus: 'REMOVED', url: null };
@@ -152,7 +207,7 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
   return defineDeploymentProvider<RailwayProvider>({
     specificationVersion: 'v1',
     name: provider,
-    capabilities: { environments: ['preview', 'production'], sources: ['git'], logs: true },
+    capabilities: { environments: ['preview', 'production'], sources: settings.upload === 'tarball' ? ['git', 'files'] : ['git'], logs: true },
     async deploy(input) {
       try {
         return await deploy(input);
@@ -176,10 +231,14 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
     },
     async destroy(input) {
       const ref = decodeDeploymentRef(input.providerDeploymentId);
-      try {
-        await createRailwayOperations(client).deleteService(ref.serviceId);
-      } catch (error) {
-        if (!isRailwayNotFound(error)) throw error;
+      if (ref.production) {
+        await production.destroy(ref);
+      } else {
+        try {
+          await createRailwayOperations(client).deleteService(ref.serviceId);
+        } catch (error) {
+          if (!isRailwayNotFound(error)) throw error;
+        }
       }
       destroyed.add(input.providerDeploymentId);
     },

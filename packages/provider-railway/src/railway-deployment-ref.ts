@@ -7,6 +7,8 @@ const refSchema = z.object({
   serviceId: z.string().min(1),
   deploymentId: z.string().min(1),
   domain: z.string().nullable(),
+  /** The project's shared production service (ids made before it existed have their own service). */
+  production: z.boolean().optional(),
 });
 
 /** What the provider needs to find a deployment again; core stores it as an opaque string. */

@@ -19,6 +19,14 @@ export interface RailwayDeployment {
   status: string;
   serviceId: string | null;
   staticUrl: string | null;
+  createdAt: string;
+}
+
+/** A branch trigger: Railway deploys the service on every push to `branch` of `repository`. */
+export interface RailwayDeploymentTrigger {
+  id: string;
+  repository: string;
+  branch: string;
 }
 
 /** A Railway log line. */
@@ -77,7 +85,7 @@ export function createRailwayOperations(request: RailwayClient, signal?: AbortSi
 
     async getServiceInstance(input: { serviceId: string; environmentId: string }): Promise<{ latestDeployment: RailwayDeployment | null; domains: string[] }> {
       const data = await query<{ serviceInstance: { latestDeployment: RailwayDeployment | null; domains: { serviceDomains: Array<{ domain: string }> } } }>(
-        'query VectorServiceInstance($environmentId: String!, $serviceId: String!) { serviceInstance(environmentId: $environmentId, serviceId: $serviceId) { latestDeployment { id status serviceId staticUrl } domains { serviceDomains { domain } } } }',
+        'query VectorServiceInstance($environmentId: String!, $serviceId: String!) { serviceInstance(environmentId: $environmentId, serviceId: $serviceId) { latestDeployment { id status serviceId staticUrl createdAt } domains { serviceDomains { domain } } } }',
         input,
       );
       return { latestDeployment: data.serviceInstance.latestDeployment, domains: data.serviceInstance.domains.serviceDomains.map((entry) => entry.domain) };
@@ -111,8 +119,44 @@ export function createRailwayOperations(request: RailwayClient, signal?: AbortSi
     },
 
     async getDeployment(id: string): Promise<RailwayDeployment> {
-      const data = await query<{ deployment: RailwayDeployment }>('query VectorDeployment($id: String!) { deployment(id: $id) { id status serviceId staticUrl } }', { id });
+      const data = await query<{ deployment: RailwayDeployment }>('query VectorDeployment($id: String!) { deployment(id: $id) { id status serviceId staticUrl createdAt } }', { id });
       return data.deployment;
+    },
+
+    /** The service instance's recent deployments, newest first (sorted here: the order Railway answers in is not documented). */
+    async listDeployments(input: { projectId: string; environmentId: string; serviceId: string }, first = 20): Promise<RailwayDeployment[]> {
+      const data = await query<{ deployments: Connection<RailwayDeployment> }>(
+        'query VectorDeployments($input: DeploymentListInput!, $first: Int) { deployments(input: $input, first: $first) { edges { node { id status serviceId staticUrl createdAt } } } }',
+        { input: { projectId: input.projectId, environmentId: input.environmentId, serviceId: input.serviceId }, first },
+      );
+      return data.deployments.edges.map((edge) => edge.node).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+    },
+
+    /** Cancels a queued or building deployment (Railway marks it REMOVED). */
+    async cancelDeployment(id: string): Promise<void> {
+      await mutate('mutation VectorDeploymentCancel($id: String!) { deploymentCancel(id: $id) }', { id });
+    },
+
+    /** The service's variables as stored (references not resolved). */
+    async getVariables(input: { projectId: string; environmentId: string; serviceId: string }): Promise<Record<string, string | null>> {
+      const data = await query<{ variables: Record<string, string | null> }>(
+        'query VectorVariablesRead($projectId: String!, $environmentId: String!, $serviceId: String) { variables(projectId: $projectId, environmentId: $environmentId, serviceId: $serviceId, unrendered: true) }',
+        { projectId: input.projectId, environmentId: input.environmentId, serviceId: input.serviceId },
+      );
+      return data.variables ?? {};
+    },
+
+    /** The branch triggers of a service instance (at most one per service and environment). */
+    async listDeploymentTriggers(input: { projectId: string; environmentId: string; serviceId: string }): Promise<RailwayDeploymentTrigger[]> {
+      const data = await query<{ deploymentTriggers: Connection<RailwayDeploymentTrigger> }>(
+        'query VectorTriggers($projectId: String!, $environmentId: String!, $serviceId: String!) { deploymentTriggers(projectId: $projectId, environmentId: $environmentId, serviceId: $serviceId) { edges { node { id repository branch } } } }',
+        { projectId: input.projectId, environmentId: input.environmentId, serviceId: input.serviceId },
+      );
+      return data.deploymentTriggers.edges.map((edge) => edge.node);
+    },
+
+    async deleteDeploymentTrigger(id: string): Promise<void> {
+      await mutate('mutation VectorTriggerDelete($id: String!) { deploymentTriggerDelete(id: $id) }', { id });
     },
 
     /** The NEWEST `limit` lines between `startDate` and `endDate` (Railway keeps the tail, like `railway logs --lines`). */
@@ -124,7 +168,7 @@ export function createRailwayOperations(request: RailwayClient, signal?: AbortSi
       return data[stream] ?? [];
     },
 
-    /** Deletes the service and all its deployments (every Vector deployment has its own service). */
+    /** Deletes the service and all its deployments. */
     async deleteService(serviceId: string): Promise<void> {
       await mutate('mutation VectorServiceDelete($id: String!) { serviceDelete(id: $id) }', { id: serviceId });
     },

@@ -14,6 +14,7 @@ const optionsSchema = z.object({
   region: z.string().min(1).optional(),
   namePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and -, at most 20 characters').default('vector'),
   targetPort: z.number().int().min(1).max(65_535).optional(),
+  upload: z.enum(['off', 'tarball']).default('off'),
   logPageSize: z.number().int().min(1).max(5000).default(500),
   logMaxPagesPerRead: z.number().int().min(1).max(100).default(10),
   requestTimeoutMs: z.number().int().min(1).max(600_000).default(90_000),
@@ -55,6 +56,14 @@ export interface RailwayProviderOptions {
   namePrefix?: string;
   /** Port the generated `*.up.railway.app` domain routes to. Default: Railway detects it. */
   targetPort?: number;
+  /**
+   * `tarball`: a version without a GitHub commit is uploaded as a gzipped tarball of its
+   * files, the way `railway up` does (`POST /project/{id}/environment/{id}/up` on backboard,
+   * an endpoint of Railway's CLI that its public API docs do not list), and the provider
+   * declares `sources: ['git', 'files']`. A version with a GitHub commit is still built from
+   * the commit. Default `off`: git only.
+   */
+  upload?: 'off' | 'tarball';
   /** Log lines requested per call. Default 500. */
   logPageSize?: number;
   /**

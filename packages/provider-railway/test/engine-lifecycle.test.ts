@@ -97,24 +97,32 @@ describeEachDatabase('railway provider through the engine', (database) => {
     expect(serviceExists(live.url)).toBe(false);
   });
 
-  it('production: publish keeps v1 up until v2 is live, then removes v1; rollback redeploys v1', async () => {
+  it('production: one service and URL; v1 serves until v2 is live, then Railway removes it; rollback redeploys v1 there', async () => {
     const { project, v1, v2 } = await projectWithVersions();
     const first = await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'production', env: { MODE: 'production' } });
     const firstLive = await scope.deployments.waitForDeployment(first.id, { timeoutMs: 20_000 });
     expect(firstLive.status).toBe('live');
     expect(firstLive.expiresAt).toBeNull();
+    expect(firstLive.url).toMatch(/^https:\/\/vector-production-.+\.up\.railway\.app$/);
+    const productionServices = () => [...fake.services.values()].filter((service) => service.name.startsWith('vector-production-'));
+    expect(productionServices()).toHaveLength(1);
 
     fake.setSlowBuilds(3);
     const second = await scope.deployments.create({ projectId: project.id, versionId: v2.id, environment: 'production' });
     const building = await scope.deployments.refresh(second.id);
     expect(['pending', 'building']).toContain(building.status);
     expect((await scope.deployments.get(first.id)).status).toBe('live');
-    expect(serviceExists(firstLive.url)).toBe(true);
+    const statusOf = (deploymentId: string) => fake.deployments.get(deploymentId)?.script[fake.deployments.get(deploymentId)?.step ?? 0];
+    const railwayIdOf = (row: { providerDeploymentId: string | null }) => JSON.parse(Buffer.from(String(row.providerDeploymentId).slice(4), 'base64url').toString('utf8')).deploymentId as string;
+    expect(statusOf(railwayIdOf(firstLive))).toBe('SUCCESS');
 
     const secondLive = await scope.deployments.waitForDeployment(second.id, { timeoutMs: 20_000 });
     expect(secondLive.status).toBe('live');
+    expect(secondLive.url).toBe(firstLive.url);
+    expect(statusOf(railwayIdOf(firstLive))).toBe('REMOVED');
+    // Core retired v1; the shared service keeps serving v2.
     expect((await scope.deployments.get(first.id)).status).toBe('destroyed');
-    expect(serviceExists(firstLive.url)).toBe(false);
+    expect(productionServices()).toHaveLength(1);
     expect(serviceExists(secondLive.url)).toBe(true);
 
     fake.setSlowBuilds(0);
@@ -123,7 +131,10 @@ describeEachDatabase('railway provider through the engine', (database) => {
     const rolledBack = await scope.deployments.waitForDeployment(rollback.id, { timeoutMs: 20_000 });
     expect(rolledBack.status).toBe('live');
     expect(rolledBack.versionId).toBe(v1.id);
+    expect(rolledBack.url).toBe(firstLive.url);
+    expect(fake.deployments.get(railwayIdOf(rolledBack))?.commitSha).toBe(fake.deployments.get(railwayIdOf(firstLive))?.commitSha);
     expect((await scope.deployments.get(second.id)).status).toBe('destroyed');
+    expect(productionServices()).toHaveLength(1);
     const live = await scope.deployments.list({ projectId: project.id, environment: 'production', status: 'live' });
     expect(live.items.map((item) => item.id)).toEqual([rollback.id]);
   });

@@ -5,11 +5,16 @@ import { startFakeRailway, type FakeRailway } from './fake-railway-api.js';
 
 const SHA_V1 = 'a'.repeat(40);
 const SHA_V2 = 'b'.repeat(40);
+// A Node server: the build plan gives its start command.
+const serverFiles = [
+  { path: 'package.json', content: new TextEncoder().encode('{"name":"app","scripts":{"start":"node server.js"}}\n') },
+  { path: 'server.js', content: new TextEncoder().encode('require("http").createServer((_, res) => res.end("ok")).listen(process.env.PORT);\n') },
+];
 
 function gitSource(commitSha = SHA_V1): DeploymentSource {
   return {
     git: { repositoryUrl: 'https://github.com/acme/app', owner: 'acme', repository: 'app', branch: 'main', commitSha },
-    getFiles: async () => [],
+    getFiles: async () => serverFiles,
   };
 }
 

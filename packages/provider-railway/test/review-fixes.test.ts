@@ -6,13 +6,18 @@ import { createRailwayProvider, type RailwayProvider } from '../src/index.js';
 import { startFakeRailway, type FakeRailway } from './fake-railway-api.js';
 
 const SHA = 'a'.repeat(40);
+// A Node server: the build plan gives its start command.
+const serverFiles = [
+  { path: 'package.json', content: new TextEncoder().encode('{"name":"app","scripts":{"start":"node server.js"}}\n') },
+  { path: 'server.js', content: new TextEncoder().encode('require("http").createServer((_, res) => res.end("ok")).listen(process.env.PORT);\n') },
+];
 let fake: FakeRailway;
 let silent: Server;
 let silentUrl: string;
 let counter = 0;
 
 function gitSource(): DeploymentSource {
-  return { git: { repositoryUrl: 'https://github.com/acme/app', owner: 'acme', repository: 'app', branch: 'main', commitSha: SHA }, getFiles: async () => [] };
+  return { git: { repositoryUrl: 'https://github.com/acme/app', owner: 'acme', repository: 'app', branch: 'main', commitSha: SHA }, getFiles: async () => serverFiles };
 }
 
 function makeProvider(overrides: Parameters<typeof createRailwayProvider>[0] = {}): RailwayProvider {
