@@ -121,7 +121,7 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
     // Every call of this deploy honours the caller's signal.
     const api = createRenderApi(client, input.signal);
     const findOurDeploy = (serviceId: string, baseline: string | null, commitSha: string) => findOurDeployIn(api, serviceId, baseline, commitSha);
-    const settings = mapBuildPlan(await planSource(input.source), options);
+    const settings = mapBuildPlan((await planSource(input.source)).plan, options);
     const service = await findOrCreateService(api, input, git, settings);
     const marker = deploymentMarkerKey(input);
     const current = (await api.getEnvVar(service.id, RENDER_MARKER_ENV))?.split(':') ?? [];
