@@ -25,10 +25,15 @@ function versionNotFound(ref: string, cause?: unknown): NotFoundError {
   return new NotFoundError({ entity: 'version', id: ref.slice(0, 80), ...(cause === undefined ? {} : { cause }) });
 }
 
+/** The value of a commit message's last `<key>: <value>` trailer line, or null when it has none. */
+export function trailerOf(message: string, key: string): string | null {
+  const matches = [...message.matchAll(new RegExp(`^${key}: (.+)$`, 'gm'))];
+  return matches.at(-1)?.[1]?.trim() ?? null;
+}
+
 /** The project a Vector commit's `Vector-Project:` trailer names (the last one), or null for other commits. */
 export function vectorProjectOf(message: string): string | null {
-  const matches = [...message.matchAll(/^Vector-Project: (.+)$/gm)];
-  return matches.at(-1)?.[1]?.trim() ?? null;
+  return trailerOf(message, 'Vector-Project');
 }
 
 /**
