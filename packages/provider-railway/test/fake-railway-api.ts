@@ -456,9 +456,9 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
       const service = findService(v.id);
       services.delete(service.id);
       for (const [triggerId, trigger] of triggers) if (trigger.serviceId === service.id) triggers.delete(triggerId);
-      // Railway keeps the records of a deleted service's deployments, as REMOVED.
+      // Railway keeps the records of a deleted service's deployments: what ran becomes REMOVED, failures stay failures.
       for (const deployment of deployments.values()) {
-        if (deployment.serviceId !== service.id) continue;
+        if (deployment.serviceId !== service.id || ['FAILED', 'CRASHED', 'SKIPPED'].includes(deployment.script[deployment.step] ?? '')) continue;
         deployment.script = ['REMOVED'];
         deployment.step = 0;
       }
