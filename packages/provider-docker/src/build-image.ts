@@ -41,60 +41,67 @@ export async function buildImage(input: {
   }, input.timeoutMs);
 
   // Written from the stream's callbacks: an object, so the checks after the stream see them.
-  const progress: { imageId: string; failure: string | null; current: BuildStep | null; failedStep: BuildStep | null } = { imageId: '', failure: null, current: null, failedStep: null };
-  const tails = new Map<BuildStep | null, string[]>();
+  // A "unit" is the builder's own step: a BuildKit vertex (by digest) or a classic `Step n/m`.
+  const progress = { imageId: '', failure: null as string | null, currentUnit: '', failedUnit: null as string | null };
+  const instructions = new Map<string, string>();
+  const tails = new Map<string, string[]>();
   const stepOf = (instruction: string): BuildStep | null => context.steps.find((step) => instruction.includes(step.command)) ?? null;
-  const output = (step: BuildStep | null, line: string, level: 'info' | 'warn' = 'info') => {
+  const output = (unit: string, line: string, level: 'info' | 'warn' = 'info') => {
     const clean = cleanLine(line);
     if (clean.trim() === '') return;
-    const tail = tails.get(step) ?? [];
+    const tail = tails.get(unit) ?? [];
     tail.push(clean);
     if (tail.length > 20) tail.shift();
-    tails.set(step, tail);
+    tails.set(unit, tail);
     input.onLine(level, clean);
   };
 
-  // BuildKit: step names by digest, and partial output lines per step.
-  const vertexes = new Map<string, { name: string; logged: boolean }>();
+  const vertexes = new Map<string, { logged: boolean }>();
   const vertexLines = new Map<string, ReturnType<typeof createLineSplitter>>();
   const classicLines = createLineSplitter((line) => {
-    const step = /^Step \d+\/\d+ : (.*)$/.exec(line);
-    if (step) progress.current = stepOf(step[1] ?? '');
+    const step = /^Step (\d+)\/\d+ : (.*)$/.exec(line);
+    if (step) {
+      progress.currentUnit = `step ${step[1]}`;
+      instructions.set(progress.currentUnit, step[2] ?? '');
+      input.onLine('info', cleanLine(line));
+      return;
+    }
     if (/^ ---> (?:[0-9a-f]{12}|Running in [0-9a-f]{12})$/.test(line) || /^Removing intermediate container /.test(line)) return;
-    output(progress.current, line);
+    output(progress.currentUnit, line);
   });
 
   const handle = (message: { stream?: string; error?: string; errorDetail?: { message?: string }; id?: string; aux?: unknown; status?: string }) => {
     if (typeof message.error === 'string') {
-      progress.failure = message.errorDetail?.message ?? message.error;
-      if (!input.buildKit) progress.failedStep = progress.current;
+      progress.failure ??= message.errorDetail?.message ?? message.error;
+      if (!input.buildKit) progress.failedUnit = progress.currentUnit;
       return;
     }
     if (message.id === 'moby.buildkit.trace' && typeof message.aux === 'string') {
       const status = decodeBuildKitStatus(message.aux);
       for (const vertex of status.vertexes) {
-        const known = vertexes.get(vertex.digest) ?? { name: vertex.name, logged: false };
+        const known = vertexes.get(vertex.digest) ?? { logged: false };
         vertexes.set(vertex.digest, known);
-        const internal = vertex.name.startsWith('[internal]');
-        if (!known.logged && (vertex.started || vertex.cached) && !internal) {
+        if (vertex.name !== '') instructions.set(vertex.digest, vertex.name);
+        // Steps of BuildKit's own (loading the Dockerfile and the context) say nothing useful.
+        const internal = vertex.name.startsWith('[internal]') || vertex.name === 'copy /context /';
+        if (!known.logged && (vertex.started || vertex.cached) && !internal && vertex.name !== '') {
           known.logged = true;
-          output(stepOf(vertex.name), `${vertex.cached ? 'CACHED ' : ''}${vertex.name}`);
+          input.onLine('info', `${vertex.cached ? 'CACHED ' : ''}${vertex.name}`);
         }
         if (vertex.error !== '' && !vertex.error.includes('context canceled')) {
-          progress.failedStep ??= stepOf(vertex.name);
+          progress.failedUnit ??= vertex.digest;
           progress.failure ??= vertex.error;
         }
       }
       for (const log of status.logs) {
-        const step = stepOf(vertexes.get(log.vertex)?.name ?? '');
         let splitter = vertexLines.get(log.vertex);
         if (!splitter) {
-          splitter = createLineSplitter((line) => output(step, line));
+          splitter = createLineSplitter((line) => output(log.vertex, line));
           vertexLines.set(log.vertex, splitter);
         }
         splitter.push(Buffer.from(log.message).toString('utf8'));
       }
-      for (const warning of status.warnings) output(null, `warning: ${warning}`, 'warn');
+      for (const warning of status.warnings) input.onLine('warn', `warning: ${warning}`);
       return;
     }
     if (message.id === 'moby.image.id' && message.aux && typeof message.aux === 'object') {
@@ -103,10 +110,10 @@ export async function buildImage(input: {
     }
     if (message.aux && typeof message.aux === 'object' && 'ID' in message.aux) progress.imageId = String((message.aux as { ID?: string }).ID ?? '');
     if (typeof message.stream === 'string') {
-      if (input.buildKit) for (const line of message.stream.split('\n')) output(null, line);
+      if (input.buildKit) for (const line of message.stream.split('\n')) output('', line);
       else classicLines.push(message.stream);
     }
-    if (typeof message.status === 'string') output(null, message.status);
+    if (typeof message.status === 'string') output('', message.status);
   };
 
   try {
@@ -145,17 +152,13 @@ export async function buildImage(input: {
   }
 
   if (input.signal.aborted) return { ok: false, cancelled: true, error: { code: 'CANCELLED', message: 'the build was cancelled' } };
-  if (timedOut) {
-    const message = `the image build ran past its time limit (${Math.round(input.timeoutMs / 1000)} s) and was cancelled`;
-    input.onLine('error', message);
-    return { ok: false, cancelled: false, error: { code: 'BUILD_FAILED', message } };
-  }
+  if (timedOut) return { ok: false, cancelled: false, error: { code: 'BUILD_FAILED', message: `the image build ran past its time limit (${Math.round(input.timeoutMs / 1000)} s) and was cancelled` } };
   if (progress.failure === null && progress.imageId !== '') return { ok: true, imageId: progress.imageId };
   const daemonMessage = progress.failure ?? 'the daemon ended the build without an image';
-  const step = progress.failedStep;
-  const tail = (tails.get(step) ?? []).filter((line) => !line.startsWith('CACHED ') && !line.startsWith('[')).slice(-8);
+  const unit = progress.failedUnit ?? '';
+  const step = stepOf(instructions.get(unit) ?? '');
+  const tail = (tails.get(unit) ?? []).slice(-8);
   const label = step ? labelOfStep[step.name] : context.source === 'project' ? 'docker build (the project’s Dockerfile)' : 'docker build';
-  input.onLine('error', `${label} failed: ${daemonMessage}`);
   const message = `${label} failed: ${daemonMessage}${tail.length > 0 ? `\n${tail.join('\n')}` : ''}`;
   return { ok: false, cancelled: false, error: { code: step ? codeOfStep[step.name] : 'BUILD_FAILED', message: message.slice(0, 4000) } };
 }

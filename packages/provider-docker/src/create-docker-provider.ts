@@ -137,12 +137,13 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
   const fail = async (deployment: DockerDeployment, error: { code: string; message: string }) => {
     if (deployment.status === 'destroyed' || deployment.status === 'failed') return;
     const redacted = { code: error.code, message: deployment.redact(error.message) };
+    log(deployment, 'error', 'deploy', redacted.message);
+    // A failed deployment keeps nothing running and no image: removed before it reads failed.
+    await release(deployment).catch((releaseError: unknown) => log(deployment, 'warn', 'deploy', `could not remove the container or image: ${releaseError instanceof Error ? releaseError.message : String(releaseError)}`));
+    if (deployment.status === 'destroyed') return;
     deployment.status = 'failed';
     deployment.providerStatus = 'failed';
-    log(deployment, 'error', 'deploy', redacted.message);
     await save(deployment, { status: 'failed', error: redacted });
-    // A failed deployment keeps nothing running and no image.
-    await release(deployment).catch((releaseError: unknown) => log(deployment, 'warn', 'deploy', `could not remove the container or image: ${releaseError instanceof Error ? releaseError.message : String(releaseError)}`));
   };
 
   /** Follows the container's output until it stops; a stop after going live fails the deployment. */
