@@ -137,7 +137,7 @@ export async function buildImage(input: {
       try {
         handle(JSON.parse(line) as Parameters<typeof handle>[0]);
       } catch {
-        output(null, line);
+        output('', line);
       }
     });
     for await (const chunk of response) messages.push((chunk as Buffer).toString('utf8'));

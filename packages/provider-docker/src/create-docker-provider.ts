@@ -140,7 +140,8 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
     log(deployment, 'error', 'deploy', redacted.message);
     // A failed deployment keeps nothing running and no image: removed before it reads failed.
     await release(deployment).catch((releaseError: unknown) => log(deployment, 'warn', 'deploy', `could not remove the container or image: ${releaseError instanceof Error ? releaseError.message : String(releaseError)}`));
-    if (deployment.status === 'destroyed') return;
+    // Destroyed meanwhile (`release` awaited the daemon): nothing left to report.
+    if (isDestroyed(deployment)) return;
     deployment.status = 'failed';
     deployment.providerStatus = 'failed';
     await save(deployment, { status: 'failed', error: redacted });
@@ -375,6 +376,11 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
       },
     },
   );
+}
+
+/** A check the compiler does not narrow: a deployment's status changes while a call awaits. */
+function isDestroyed(deployment: { status: ProviderDeploymentState['status'] }): boolean {
+  return deployment.status === 'destroyed';
 }
 
 /** Replaces every secret value (4 characters or more) in `text` with `[redacted]`. */

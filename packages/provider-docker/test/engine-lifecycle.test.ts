@@ -29,7 +29,7 @@ if (docker) {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     });
 
-    async function start(): Promise<{ vector: Vector; provider: DockerProvider; scope: VectorScope; projectId: string; advance: (ms: number) => void }> {
+    const start = async (): Promise<{ vector: Vector; provider: DockerProvider; scope: VectorScope; projectId: string; advance: (ms: number) => void }> => {
       const connection = await database.create();
       const provider = await docker.provider();
       let offset = 0;
@@ -44,7 +44,7 @@ if (docker) {
       const scope = vector.scope({ organizationId: organization.id, actor });
       const project = await scope.projects.create({ name: 'Docker app' });
       return { vector, provider, scope, projectId: project.id, advance: (ms) => (offset += ms) };
-    }
+    };
 
     it('renders the Vite + React app in Chromium from a container, and a click changes the page', async () => {
       if (!chromiumAvailable()) {
