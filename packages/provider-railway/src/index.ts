@@ -3,6 +3,6 @@
  * GraphQL API.
  * @packageDocumentation
  */
-export { createRailwayProvider, type RailwayProvider } from './create-railway-provider.js';
+export { createRailwayProvider, RAILWAY_MARKER_VARIABLE, type RailwayProvider } from './create-railway-provider.js';
 export { RAILWAY_API_URL, type RailwayProviderOptions } from './railway-provider-options.js';
 export { mapRailwayStatus, RAILWAY_DEPLOYMENT_STATUSES, type RailwayDeploymentStatus } from './map-railway-status.js';

@@ -37,10 +37,11 @@ function stateOf(ref: RenderDeploymentRef, service: RenderService, deploy: Rende
 }
 
 /**
- * Creates the Render deployment provider. Each preview is its own Render web service
- * (created, then deleted when core's reaper expires it); production is one web service per
- * project whose deploys replace each other without downtime. Builds come from the version's
- * Git commit; see the README for what internal storage needs.
+ * Creates the Render deployment provider. Each preview is its own Render service; production
+ * is one service per project whose deploys replace each other without downtime. The version's
+ * build plan decides the service: a static or single-page app is a static site, a server a web
+ * service with the plan's commands. Builds come from the version's Git commit, never from a
+ * push: services have auto-deploy off. See the README for what internal storage needs.
  *
  * ```ts
  * const render = createRenderProvider({ apiKey: process.env.RENDER_API_KEY, ownerId: 'tea-…' });
