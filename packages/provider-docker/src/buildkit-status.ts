@@ -28,7 +28,7 @@ export interface BuildKitStatus {
  * streams BuildKit's progress this way (field numbers from BuildKit's `control.proto`):
  * StatusResponse { 1 vertexes; 2 statuses; 3 logs; 4 warnings }, Vertex { 1 digest; 3 name;
  * 4 cached; 5 started; 6 completed; 7 error }, VertexLog { 1 vertex; 3 stream; 4 msg },
- * VertexWarning { 5 short }. Unknown fields are skipped, as protobuf readers must.
+ * VertexWarning { 3 short }. Unknown fields are skipped, as protobuf readers must.
  */
 export function decodeBuildKitStatus(aux: string): BuildKitStatus {
   const status: BuildKitStatus = { vertexes: [], logs: [], warnings: [] };
@@ -37,7 +37,7 @@ export function decodeBuildKitStatus(aux: string): BuildKitStatus {
     if (field.number === 1) status.vertexes.push(vertex(field.bytes));
     else if (field.number === 3) status.logs.push(vertexLog(field.bytes));
     else if (field.number === 4) {
-      const short = fields(field.bytes).find((inner) => inner.number === 5);
+      const short = fields(field.bytes).find((inner) => inner.number === 3);
       if (short?.bytes) status.warnings.push(text(short.bytes));
     }
   }
