@@ -170,7 +170,9 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
         if (deployment.abort.signal.aborted || disposed) return;
         const exit = await describeExit(client, containerId).catch(() => ({ running: true, description: 'unknown' }));
         if (exit?.running) {
-          // The stream ended but the container runs (the daemon restarted): follow it again.
+          // The stream ended but the container runs (the daemon restarted): follow it again, after a pause.
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          if (deployment.abort.signal.aborted || disposed) return;
           const again = watch(deployment, containerId, Math.floor(Date.now() / 1000));
           description = again.description();
           return;
