@@ -251,7 +251,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): LocalPr
     defineDeploymentProvider({
       specificationVersion: 'v1',
       name: settings.name,
-      capabilities: { environments: settings.environments, sources: ['files'], logs: true },
+      capabilities: { environments: settings.environments, sources: ['files'], logs: true, localStatus: true },
 
       async init() {
         assertOutsideProjects(settings.stateDir);

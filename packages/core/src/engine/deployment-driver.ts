@@ -65,10 +65,13 @@ export function createDeploymentDriver(engine: EngineContext) {
   /**
    * Backoff: a deployment is polled at a quarter of its age (so a slow build is asked less
    * and less often, sparing the platform's rate limits), never faster than the base interval,
-   * doubling per consecutive failure, and never slower than the maximum interval.
+   * doubling per consecutive failure, and never slower than the maximum interval. A provider
+   * that answers from its own memory (`capabilities.localStatus`) is polled at the base
+   * interval while it answers, so its logs arrive while they happen.
    */
-  function nextPollAt(row: Pick<DeploymentRow, 'created_at'>, failures: number): string {
+  function nextPollAt(row: Pick<DeploymentRow, 'created_at' | 'provider'>, failures: number): string {
     const now = engine.now().getTime();
+    if (failures === 0 && engine.providers.get(row.provider)?.capabilities.localStatus) return new Date(now + engine.settings.deploymentPollIntervalMs).toISOString();
     const age = Math.max(0, now - Date.parse(row.created_at));
     const base = Math.max(engine.settings.deploymentPollIntervalMs, age / 4);
     const delay = Math.min(engine.settings.deploymentMaxPollIntervalMs, base * 2 ** Math.min(failures, 10));

@@ -40,6 +40,11 @@ function createSlowProvider(): DeploymentProvider {
   });
 }
 
+// Like the slow provider, but it answers from its own memory (a build on this machine).
+function createLocalSlowProvider(): DeploymentProvider {
+  return defineDeploymentProvider({ ...createSlowProvider(), name: 'local-slow', capabilities: { environments: ['preview', 'production'], sources: ['files'], logs: false, localStatus: true } });
+}
+
 // A provider that records what it is asked, whose deploys wait for `release`, and whose
 // destroy can be made to fail.
 function createRecordingProvider() {
@@ -72,7 +77,7 @@ describeEachDatabase('deployments', (database) => {
   const engine = useEngine(database, {
     providers: () => {
       recording = createRecordingProvider();
-      return [createStaticProvider(), createDownProvider(), createSlowProvider(), recording.provider];
+      return [createStaticProvider(), createDownProvider(), createSlowProvider(), createLocalSlowProvider(), recording.provider];
     },
   });
 
@@ -188,6 +193,16 @@ describeEachDatabase('deployments', (database) => {
     expect(latest).toBeGreaterThan(29_900);
     expect(latest).toBeLessThanOrEqual(30_000);
     expect((await scope.deployments.get(deployment.id)).status).toBe('building');
+  });
+
+  it('polls a provider that answers from memory at the base interval, however long its build runs', async () => {
+    const { scope, vector, advanceClock } = engine();
+    const { project, v1 } = await projectWithVersions();
+    const deployment = await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'preview', provider: 'local-slow' });
+    advanceClock(3_600_000);
+    await scope.deployments.refresh(deployment.id);
+    const row = await vector.db.selectFrom('vector_deployments').select(['next_poll_at', 'updated_at']).where('id', '=', deployment.id).executeTakeFirstOrThrow();
+    expect(Date.parse(row.next_poll_at as string) - Date.parse(row.updated_at as string)).toBeLessThan(1_000);
   });
 
   it('tears down at the provider a deployment destroyed while it was being created', async () => {

@@ -17,6 +17,12 @@ export interface DeploymentProviderCapabilities {
   sources: ReadonlyArray<'files' | 'git'>;
   /** `getLogs` returns build/runtime output. */
   logs: boolean;
+  /**
+   * `getStatus` and `getLogs` answer from the provider's own memory, with no remote call (a
+   * provider that builds on this machine). The engine then polls it at its base interval
+   * without age backoff, so build output reaches the logs while it happens. Default false.
+   */
+  localStatus?: boolean;
 }
 
 /** The provider's view of one deployment. */

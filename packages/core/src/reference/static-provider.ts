@@ -135,7 +135,7 @@ export function createStaticProvider(options: StaticProviderOptions = {}): Deplo
   return defineDeploymentProvider({
     specificationVersion: 'v1',
     name: settings.name,
-    capabilities: { environments: settings.environments, sources: ['files'], logs: true },
+    capabilities: { environments: settings.environments, sources: ['files'], logs: true, localStatus: true },
 
     async dispose() {
       disposed = true;
