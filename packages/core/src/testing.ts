@@ -27,3 +27,11 @@ export {
   type AgentScript,
   type AgentScriptOutput,
 } from './reference/index.js';
+export {
+  checkCommandLine,
+  directoryAvailable,
+  filesByPath,
+  producedDirectories,
+  serveDirectory,
+  type PlatformFiles,
+} from './testing/platform-build-check.js';

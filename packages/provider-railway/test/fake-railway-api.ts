@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { z } from 'zod';
-import { checkCommandLine, directoryAvailable, filesByPath, serveDirectory, type FakeFiles } from './fake-build-check.js';
+import { checkCommandLine, directoryAvailable, filesByPath, serveDirectory, type PlatformFiles as FakeFiles } from '@vector/core/testing';
 
 /**
  * A small fake of Railway's public GraphQL API (`POST /graphql/v2`), for the operations the

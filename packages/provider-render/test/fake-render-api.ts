@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkCommandLine, directoryAvailable, filesByPath, type FakeFiles } from './fake-build-check.js';
+import { checkCommandLine, directoryAvailable, filesByPath, type PlatformFiles as FakeFiles } from '@vector/core/testing';
 
 /**
  * A local fake of the slice of Render's REST API v1 the provider uses, over real HTTP.

@@ -1,14 +1,14 @@
 /**
- * What a fake platform can tell from a commit's files alone about the commands it is asked
- * to run: a script that package.json does not have, a frozen install without its lockfile, a
- * `node` entry file that does not exist, a directory to publish that neither the files nor
- * the build's bundler make. Real platforms fail such a deploy; the fakes fail it the same way,
- * with the log line the tool would print. Kept simple on purpose: commands it does not know
- * pass. (The same file serves the Railway and Render fakes.)
+ * For fakes of platforms that build code (Railway, Render…): what a platform can tell from a
+ * commit's files alone about the commands it is asked to run — a script that package.json does
+ * not have, a frozen install without its lockfile, a `node` entry file that does not exist, a
+ * directory to publish that neither the files nor the build's bundler make. Real platforms
+ * fail such a deploy; a fake built on these helpers fails it the same way, with the log line
+ * the tool would print. Kept simple on purpose: commands it does not know pass.
  */
 
 /** A commit's files by path, as text. */
-export type FakeFiles = ReadonlyMap<string, string>;
+export type PlatformFiles = ReadonlyMap<string, string>;
 
 const packageManagers = ['npm', 'pnpm', 'yarn', 'bun'];
 const frozenLockfiles: Record<string, string[]> = { pnpm: ['pnpm-lock.yaml'], yarn: ['yarn.lock'], bun: ['bun.lock', 'bun.lockb'], npm: ['package-lock.json', 'npm-shrinkwrap.json'] };
@@ -18,7 +18,7 @@ export function filesByPath(files: ReadonlyArray<{ path: string; content: string
   return new Map(files.map((file) => [file.path.replace(/^\.\//, ''), typeof file.content === 'string' ? file.content : Buffer.from(file.content).toString('utf8')]));
 }
 
-function scriptsOf(files: FakeFiles): Record<string, string> | null {
+function scriptsOf(files: PlatformFiles): Record<string, string> | null {
   const text = files.get('package.json');
   if (text === undefined) return null;
   try {
@@ -44,7 +44,7 @@ function scriptRun(words: string[]): string | null {
   return null;
 }
 
-function checkCommand(command: string, files: FakeFiles): string | null {
+function checkCommand(command: string, files: PlatformFiles): string | null {
   const words = command.split(/\s+/);
   const [tool, sub] = words;
   if (tool && packageManagers.includes(tool)) {
@@ -66,7 +66,7 @@ function checkCommand(command: string, files: FakeFiles): string | null {
 }
 
 /** The first error a command line (`a && b`) would stop on, or null when it can run. */
-export function checkCommandLine(line: string | null | undefined, files: FakeFiles): string | null {
+export function checkCommandLine(line: string | null | undefined, files: PlatformFiles): string | null {
   for (const segment of segmentsOf(line ?? '')) {
     const error = checkCommand(segment, files);
     if (error) return error;
@@ -75,7 +75,7 @@ export function checkCommandLine(line: string | null | undefined, files: FakeFil
 }
 
 /** Output directories of the bundlers that the package.json scripts run by `line` call. */
-export function producedDirectories(line: string | null | undefined, files: FakeFiles): string[] {
+export function producedDirectories(line: string | null | undefined, files: PlatformFiles): string[] {
   const scripts = scriptsOf(files) ?? {};
   const directories: string[] = [];
   for (const segment of segmentsOf(line ?? '')) {
@@ -94,7 +94,7 @@ export function producedDirectories(line: string | null | undefined, files: Fake
 const normalizeDirectory = (directory: string) => directory.replace(/^\.\/?/, '').replace(/\/+$/, '');
 
 /** Whether `directory` exists among the files or is made by the build command line. */
-export function directoryAvailable(directory: string, files: FakeFiles, buildLine: string | null | undefined): boolean {
+export function directoryAvailable(directory: string, files: PlatformFiles, buildLine: string | null | undefined): boolean {
   const wanted = normalizeDirectory(directory);
   if (wanted === '') return files.size > 0;
   if ([...files.keys()].some((path) => path.startsWith(`${wanted}/`))) return true;
