@@ -245,8 +245,8 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
       capabilities: { environments: settings.environments, sources: ['files'], logs: true },
 
       async init() {
-        await mkdir(settings.stateDir, { recursive: true });
         await client.ping();
+        await mkdir(settings.stateDir, { recursive: true });
         const [{ manifests, problems }, resources] = await Promise.all([readManifests(settings.stateDir), listInstanceResources(client, instance)]);
         const plan = planReconcile({ manifests: manifests.filter((manifest) => !deployments.has(manifest.id)), ...resources });
         reconciled.problems.push(...problems);
