@@ -29,23 +29,28 @@ export async function removeContainer(client: DockerClient, container: string): 
 }
 
 /**
- * Removes an image by tag or id; gone already is fine. `noprune` keeps its untagged parent
- * layers: with the classic builder they are the build cache of the next deploy.
+ * Removes an image by tag or id, with its untagged parents that nothing else uses; gone
+ * already is fine. A BuildKit image has no such parents (its cache lives apart); a classic
+ * build's intermediate images (each labelled step among them) go with it, down to a parent
+ * another image still uses.
  */
 export async function removeImage(client: DockerClient, image: string): Promise<void> {
   try {
-    await client.json('DELETE', `/images/${encodeURIComponent(image)}`, { query: { force: true, noprune: true } });
+    await client.json('DELETE', `/images/${encodeURIComponent(image)}`, { query: { force: true } });
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
 }
 
-/** Every container (running or not) and image labelled with this provider instance. */
-export async function listInstanceResources(client: DockerClient, instance: string): Promise<{ containers: ListedContainer[]; images: ListedImage[] }> {
+/**
+ * Every container (running or not) and image labelled with this provider instance; with
+ * `intermediate`, untagged intermediate images too (the classic builder's steps).
+ */
+export async function listInstanceResources(client: DockerClient, instance: string, options: { intermediate?: boolean } = {}): Promise<{ containers: ListedContainer[]; images: ListedImage[] }> {
   const filters = instanceFilter(instance);
   const [containers, images] = await Promise.all([
     client.json<ListedContainer[]>('GET', '/containers/json', { query: { all: true, filters } }),
-    client.json<ListedImage[]>('GET', '/images/json', { query: { filters } }),
+    client.json<ListedImage[]>('GET', '/images/json', { query: { filters, all: options.intermediate === true } }),
   ]);
   return { containers, images };
 }

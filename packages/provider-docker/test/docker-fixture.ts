@@ -83,11 +83,11 @@ async function removeInstance(client: DockerClient, instance: string): Promise<v
   for (const image of images) await removeImage(client, image.Id);
 }
 
-/** Containers and images labelled with any of `instances` (or, with none given, any deployment of ours). */
+/** Containers and images (intermediate ones too) labelled with any of `instances`. */
 export async function leftovers(client: DockerClient, instances: Iterable<string>): Promise<string[]> {
   const found: string[] = [];
   for (const instance of instances) {
-    const { containers, images } = await listInstanceResources(client, instance);
+    const { containers, images } = await listInstanceResources(client, instance, { intermediate: true });
     found.push(...containers.map((container) => `container ${container.Names?.[0] ?? container.Id} (${container.State})`), ...images.map((image) => `image ${image.RepoTags?.[0] ?? image.Id}`));
   }
   return found;

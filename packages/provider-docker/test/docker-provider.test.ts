@@ -153,6 +153,9 @@ if (docker) {
       const broken = sourceFiles({ Dockerfile: `FROM ${docker.baseImage}\nRUN exit 3\n` });
       const failed = await settle(provider, (await deployFiles(provider, broken)).providerDeploymentId);
       expect(failed.error).toMatchObject({ code: 'BUILD_FAILED', message: expect.stringContaining("returned a non-zero code: 3") });
+      // The classic builder labels in steps of their own: destroy removes those images too.
+      await provider.destroy({ providerDeploymentId: live.providerDeploymentId });
+      expect(await leftovers(docker.client, [provider.instance])).toEqual([]);
     }, 120_000);
 
     it('reconciles on init: adopts running containers, fails deployments whose container is gone, removes containers whose deployment is gone', async () => {
