@@ -75,7 +75,10 @@ export async function acquireDockerDaemon(): Promise<TestDockerDaemon> {
   };
 }
 
+/** `VECTOR_TEST_DOCKERD` (a path to dockerd) or the first dockerd found. */
 function findDockerd(): string | null {
+  const chosen = process.env.VECTOR_TEST_DOCKERD;
+  if (chosen !== undefined) return existsSync(chosen) ? chosen : null;
   for (const candidate of ['/usr/sbin/dockerd', '/usr/bin/dockerd', '/usr/local/bin/dockerd']) if (existsSync(candidate)) return candidate;
   try {
     return execFileSync('/bin/sh', ['-c', 'command -v dockerd'], { encoding: 'utf8' }).trim() || null;
