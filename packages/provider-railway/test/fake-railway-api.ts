@@ -22,7 +22,9 @@ import { checkCommandLine, directoryAvailable, filesByPath, serveDirectory, type
  *   `serviceInstanceUpdate({source:{repo}})` is assumed to get one on `main` too (Railway does
  *   not document that case; the fake assumes the worst). `push({ repo, branch, sha })`
  *   deploys every service instance with a trigger on that branch;
- * - builds judged from a commit's files (`addCommit`) or an uploaded tarball: a build command
+ * - repositories and commits Railway's GitHub app can read: those given with `addRepo` /
+ *   `addCommit`, and, with the `gitHost` option, those of a (fake) GitHub, read on demand;
+ * - builds judged from a commit's files (`addCommit`, `gitHost`) or an uploaded tarball: a build command
  *   that cannot run ends FAILED, a start command that cannot run ends CRASHED, each with the
  *   tool's error as a log line;
  * - `railway up`: `POST /project/{projectId}/environment/{environmentId}/up?serviceId=` with a
@@ -157,6 +159,17 @@ const variableSchemas = {
 type Resolvers = { [Field in keyof typeof variableSchemas]: (variables: z.output<(typeof variableSchemas)[Field]>) => unknown };
 const mutations = new Set(['projectCreate', 'serviceCreate', 'serviceConnect', 'variableCollectionUpsert', 'serviceInstanceUpdate', 'serviceDomainCreate', 'serviceInstanceDeployV2', 'serviceDelete', 'deploymentTriggerCreate', 'deploymentTriggerDelete', 'deploymentCancel']);
 
+/**
+ * A git host the fake reads repositories and commits from when they were not given with
+ * `addRepo`/`addCommit`, e.g. a fake GitHub that something else pushes to.
+ */
+export interface FakeGitHost {
+  /** Whether `repo` (`owner/name`) exists and Railway's GitHub app can read it. */
+  hasRepository(repo: string): boolean;
+  /** The files of commit `sha` of `repo`, or null when the repository has no such commit. */
+  commitFiles(repo: string, sha: string): ReadonlyArray<{ path: string; content: string | Uint8Array }> | null;
+}
+
 /** A running fake with knobs to make Railway misbehave. */
 export interface FakeRailway {
   url: string;
@@ -203,7 +216,7 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 }
 
 /** Starts the fake on 127.0.0.1 with a random port. */
-export async function startFakeRailway(options: { token?: string } = {}): Promise<FakeRailway> {
+export async function startFakeRailway(options: { token?: string; gitHost?: FakeGitHost } = {}): Promise<FakeRailway> {
   const token = options.token ?? 'rw-test-token';
   const workspaceId = 'ws-fake';
   const projects = new Map<string, FakeProject>();
@@ -215,6 +228,11 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
   const triggers = new Map<string, FakeTrigger>();
   const uploads = new Map<string, FakeFiles>();
   const calls: string[] = [];
+  const knownRepo = (repo: string) => repos.has(repo) || (options.gitHost?.hasRepository(repo) ?? false);
+  const hostedFiles = (repo: string, sha: string) => {
+    const files = options.gitHost?.commitFiles(repo, sha);
+    return files ? filesByPath(files) : undefined;
+  };
   const knobs = { failNextBuild: false, slowPolls: 0, rateLimited: 0, retryAfter: 1, failing: 0, failStatus: 500, remaining: 1000 };
   let clock = Date.parse('2026-01-01T00:00:00.000Z');
   // Nanosecond timestamps like Railway's; `same` repeats the previous one (several lines per instant).
@@ -275,7 +293,7 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
   /** A new deployment of a service instance, its status script decided now. */
   function createDeployment(service: FakeService, environmentId: string, commitSha: string | null, files: FakeFiles | null): FakeDeployment {
     const building = ['BUILDING', ...Array.from({ length: knobs.slowPolls }, () => 'BUILDING')];
-    let failure = failureOf(service, files ?? (commitSha && service.repo ? commitFiles.get(`${service.repo}@${commitSha}`) : undefined), service.variables);
+    let failure = failureOf(service, files ?? (commitSha && service.repo ? (commitFiles.get(`${service.repo}@${commitSha}`) ?? hostedFiles(service.repo, commitSha)) : undefined), service.variables);
     if (knobs.failNextBuild) failure ??= { at: 'build', message: 'npm ERR! build script failed' };
     knobs.failNextBuild = false;
     const script =
@@ -355,7 +373,7 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
       const project = findProject(input.projectId);
       if (input.environmentId) checkEnvironment(project, input.environmentId);
       const repo = input.source?.repo ?? null;
-      if (repo && !repos.has(repo)) throw new GraphqlError(`Repository ${repo} not found or Railway's GitHub app has no access to it`);
+      if (repo && !knownRepo(repo)) throw new GraphqlError(`Repository ${repo} not found or Railway's GitHub app has no access to it`);
       const service: FakeService = { id: randomUUID(), name: input.name ?? 'service', projectId: project.id, repo, region: null, buildCommand: null, startCommand: null, variables: { ...input.variables }, domains: [] };
       services.set(service.id, service);
       // A repository with a branch is connected for auto-deploys on that branch.
@@ -365,7 +383,7 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
     serviceConnect: ({ id: serviceId, input }) => {
       const service = findService(serviceId);
       if (input.repo) {
-        if (!repos.has(input.repo)) throw new GraphqlError(`Repository ${input.repo} not found or Railway's GitHub app has no access to it`);
+        if (!knownRepo(input.repo)) throw new GraphqlError(`Repository ${input.repo} not found or Railway's GitHub app has no access to it`);
         service.repo = input.repo;
         if (input.branch) for (const environmentId of environmentsOf(service)) addTrigger(service, environmentId, input.repo, input.branch);
       }
@@ -389,7 +407,7 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
       const service = findService(v.serviceId);
       const repo = v.input.source?.repo;
       if (repo) {
-        if (!repos.has(repo)) throw new GraphqlError(`Repository ${repo} not found or Railway's GitHub app has no access to it`);
+        if (!knownRepo(repo)) throw new GraphqlError(`Repository ${repo} not found or Railway's GitHub app has no access to it`);
         // Undocumented whether this connects auto-deploys; assume the worst: a trigger on main.
         if (service.repo !== repo) for (const environmentId of v.environmentId ? [v.environmentId] : environmentsOf(service)) addTrigger(service, environmentId, repo, 'main');
         service.repo = repo;
@@ -410,7 +428,7 @@ export async function startFakeRailway(options: { token?: string } = {}): Promis
       const service = findService(v.serviceId);
       checkEnvironment(findProject(service.projectId), v.environmentId);
       if (!service.repo) throw new GraphqlError('Service has no source to deploy');
-      if (v.commitSha && !anyCommit.has(service.repo) && !repos.get(service.repo)?.has(v.commitSha)) throw new GraphqlError('Commit not found');
+      if (v.commitSha && !anyCommit.has(service.repo) && !repos.get(service.repo)?.has(v.commitSha) && !hostedFiles(service.repo, v.commitSha)) throw new GraphqlError('Commit not found');
       return createDeployment(service, v.environmentId, v.commitSha ?? 'HEAD', null).id;
     },
     deployment: (v) => {

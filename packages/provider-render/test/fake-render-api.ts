@@ -14,7 +14,9 @@ import { checkCommandLine, directoryAvailable, filesByPath, type PlatformFiles a
  * `push({ repo, branch, sha })`. Given a commit's files (`addCommit`), a deploy of that commit
  * fails as Render's would when the service's commands cannot work for them (a missing
  * script: `build_failed` or, for the start command, `update_failed`; a static site's publish
- * directory that nothing makes: `build_failed`), with the tool's error as a log line.
+ * directory that nothing makes: `build_failed`), with the tool's error as a log line. With
+ * the `gitHost` option it reads commits from a (fake) GitHub too, and a deploy of a commit the
+ * repository does not have fails to check out (`build_failed`).
  */
 
 type Json = Record<string, unknown>;
@@ -85,8 +87,14 @@ const repoKey = (repo: unknown) =>
     .replace(/\.git$/, '')
     .toLowerCase();
 
+/** A git host the fake reads commits from when they were not given with `addCommit`, e.g. a fake GitHub. */
+export interface FakeGitHost {
+  /** The files of commit `sha` of `repo` (`owner/name`), or null when the repository has no such commit. */
+  commitFiles(repo: string, sha: string): ReadonlyArray<{ path: string; content: string | Uint8Array }> | null;
+}
+
 /** Starts the fake on 127.0.0.1, port 0. */
-export async function startFakeRenderApi(options: { apiKey?: string; owners?: number } = {}) {
+export async function startFakeRenderApi(options: { apiKey?: string; owners?: number; gitHost?: FakeGitHost } = {}) {
   const apiKey = options.apiKey ?? 'rnd_test_key';
   const owners = Array.from({ length: options.owners ?? 1 }, (_, index) => ({ id: `tea-fake${index}owner`, name: `Workspace ${index}`, email: 'ops@example.com', type: 'team' as const }));
   const services = new Map<string, ServiceState>();
@@ -145,9 +153,15 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
     if (status) setStatus(state, entry, status);
   }
 
-  /** Why a build of `commitId` with the service's settings fails, judged from the commit's files. */
-  function failureOf(state: ServiceState, commitId: string | null): DeployState['failure'] {
-    const files = commitId ? commits.get(`${repoKey(state.service.repo)}@${commitId}`) : undefined;
+  /**
+   * Why a build of `commitId` with the service's settings fails, judged from the commit's files.
+   * A new service's first deploy builds the branch head, which exists by definition.
+   */
+  function failureOf(state: ServiceState, commitId: string | null, branchHead: boolean): DeployState['failure'] {
+    const repo = repoKey(state.service.repo);
+    const hosted = commitId && options.gitHost && !branchHead ? options.gitHost.commitFiles(repo, commitId) : undefined;
+    if (hosted === null) return { at: 'build', message: `fatal: reference is not a tree: ${commitId}` };
+    const files = commitId ? (commits.get(`${repo}@${commitId}`) ?? (hosted ? filesByPath(hosted) : undefined)) : undefined;
     if (!files) return null;
     const details = state.service.serviceDetails;
     if (state.service.type === 'static_site') {
@@ -165,10 +179,10 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
     return startError ? { at: 'update', message: startError } : null;
   }
 
-  function createDeploy(state: ServiceState, commitId: string | null, trigger: string, autonomous = false): FakeDeploy {
+  function createDeploy(state: ServiceState, commitId: string | null, trigger: string, autonomous = false, branchHead = false): FakeDeploy {
     const now = stamp();
     const deploy: FakeDeploy = { id: newId('dep'), status: 'created', trigger, commit: commitId ? { id: commitId, message: 'commit', createdAt: now } : null, createdAt: now, updatedAt: now, startedAt: null, finishedAt: null };
-    let failure = failureOf(state, commitId);
+    let failure = failureOf(state, commitId, branchHead);
     if (knobs.failNextBuilds > 0) {
       knobs.failNextBuilds -= 1;
       failure ??= { at: 'build', message: 'npm ERR! missing script: build' };
@@ -291,7 +305,7 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
     // A git-backed service starts building its branch head right away.
     // It proceeds on its own (one step per request touching the service) and goes live
     // unless cancelled, replacing whatever else is live.
-    const deploy = createDeploy(state, randomBytes(20).toString('hex'), 'new_commit', true);
+    const deploy = createDeploy(state, randomBytes(20).toString('hex'), 'new_commit', true, true);
     return { service: created, deployId: deploy.id };
   }
 
