@@ -76,7 +76,7 @@ export async function deployVersion(input: {
 
   for (const image of context.baseImages) {
     try {
-      await client.json('GET', `/images/${image.split('/').map(encodeURIComponent).join('/')}/json`);
+      await client.json('GET', `/images/${encodeURIComponent(image)}/json`);
     } catch (error) {
       if ((error as { status?: number }).status !== 404) throw error;
       const message = `${messageOf(error)} (the Docker provider never pulls: load the image on the daemon first, e.g. docker pull ${image})`;

@@ -82,8 +82,6 @@ export function createDockerClient(input: { socketPath: string; provider?: strin
             else options.signal.addEventListener('abort', stop, { once: true });
             response.once('close', () => options.signal?.removeEventListener('abort', stop));
           }
-          resolve(response);
-          return;
         }
         resolve(response);
       });

@@ -54,14 +54,3 @@ export async function listInstanceResources(client: DockerClient, instance: stri
   ]);
   return { containers, images };
 }
-
-/** True when the daemon has this image (by name:tag or id). */
-export async function imageExists(client: DockerClient, image: string): Promise<boolean> {
-  try {
-    await client.json('GET', `/images/${encodeURIComponent(image)}/json`);
-    return true;
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw error;
-  }
-}
