@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { CancelledError, defineDeploymentProvider, ValidationError, type DeploymentLog, type DeploymentProvider, type ProviderDeploymentState } from '@vector/core';
+import { CancelledError, createLogBuffer, createSemaphore, defineDeploymentProvider, maskSecrets, ValidationError, type DeploymentLog, type DeploymentProvider, type LogBuffer, type ProviderDeploymentState } from '@vector/core';
 import { deployVersion, type DeploymentRun } from './deploy-version.js';
 import { readManifests, removeManifest, writeManifest, type DeploymentManifest } from './deployment-manifest.js';
 import { createDockerClient } from './docker-client.js';
@@ -11,7 +11,6 @@ import { followContainerLogs } from './follow-container-logs.js';
 import { cleanLine } from './build-image.js';
 import { planReconcile } from './reconcile-plan.js';
 import { describeExit } from './run-container.js';
-import { createSemaphore } from './semaphore.js';
 
 type LogEntry = Pick<DeploymentLog, 'timestamp' | 'level' | 'source' | 'message'>;
 
@@ -56,13 +55,9 @@ interface DockerDeployment {
   task: Promise<void> | null;
   /** The watch of the running container. */
   watching: Promise<void> | null;
-  logs: LogEntry[];
-  droppedLogs: number;
+  logs: LogBuffer;
   redact: (text: string) => string;
 }
-
-/** Log cursors name the process that wrote them: after a restart, counting starts again. */
-const epoch = randomBytes(4).toString('hex');
 
 /**
  * A {@link DeploymentProvider} that runs each version as a container through the Docker
@@ -104,12 +99,7 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
     }));
 
   const log = (deployment: DockerDeployment, level: LogEntry['level'], source: LogEntry['source'], message: string) => {
-    deployment.logs.push({ timestamp: new Date().toISOString(), level, source, message: deployment.redact(message) });
-    const excess = deployment.logs.length - settings.maxLogEntries;
-    if (excess > 0) {
-      deployment.logs.splice(0, excess);
-      deployment.droppedLogs += excess;
-    }
+    deployment.logs.append({ level, source, message: deployment.redact(message) });
   };
 
   const stateOf = (deployment: DockerDeployment): ProviderDeploymentState => ({
@@ -221,8 +211,7 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
       abort: new AbortController(),
       task: null,
       watching: null,
-      logs: [],
-      droppedLogs: 0,
+      logs: createLogBuffer({ maxEntries: settings.maxLogEntries }),
       redact: (text) => maskSecrets(text, secretValues),
     };
     deployments.set(manifest.id, deployment);
@@ -334,15 +323,7 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
       async getLogs({ providerDeploymentId, cursor }) {
         const deployment = deployments.get(providerDeploymentId);
         if (!deployment) return { entries: [], cursor };
-        let from = 0;
-        if (cursor !== null) {
-          const match = /^([0-9a-f]{8}):(\d+)$/.exec(cursor);
-          if (!match) throw new ValidationError({ message: `Invalid log cursor ${JSON.stringify(cursor)}` });
-          // A cursor from before a restart counts lines this process never had: start over.
-          from = match[1] === epoch ? Number(match[2]) : 0;
-        }
-        const start = Math.max(0, from - deployment.droppedLogs);
-        return { entries: deployment.logs.slice(start).map((entry) => ({ ...entry })), cursor: `${epoch}:${deployment.droppedLogs + deployment.logs.length}` };
+        return deployment.logs.page(cursor);
       },
 
       async getUrl({ providerDeploymentId }) {
@@ -385,9 +366,3 @@ function isDestroyed(deployment: { status: ProviderDeploymentState['status'] }):
   return deployment.status === 'destroyed';
 }
 
-/** Replaces every secret value (4 characters or more) in `text` with `[redacted]`. */
-function maskSecrets(text: string, secretValues: ReadonlyArray<string>): string {
-  let result = text;
-  for (const value of secretValues) if (value.length >= 4) result = result.split(value).join('[redacted]');
-  return result;
-}

@@ -5,7 +5,7 @@ import type { DockerClient } from './docker-client.js';
 import type { DockerProviderSettings } from './docker-provider-options.js';
 import { removeContainer, removeImage } from './docker-resources.js';
 import { freePort, startContainer, waitUntilAnswering } from './run-container.js';
-import type { Semaphore } from './semaphore.js';
+import type { Semaphore } from '@vector/core';
 
 type Level = 'info' | 'warn' | 'error';
 

@@ -1,9 +1,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CancelledError, type BuildChecker, type BuildCheckResult } from '@vector/core';
+import { CancelledError, createSemaphore, type BuildChecker, type BuildCheckResult } from '@vector/core';
 import { buildVersion } from './build-version.js';
 import { parseLocalBuildOptions, type LocalBuildOptions } from './local-build-options.js';
-import { createSemaphore } from './semaphore.js';
 import { createStepRunner } from './step-runner.js';
 import { prepareToolchain, sandboxEnv, type Toolchain } from './toolchain.js';
 

@@ -4,8 +4,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, parse } from 'node:path';
 import {
   CancelledError,
+  createLogBuffer,
+  createSemaphore,
   defineDeploymentProvider,
+  maskSecrets,
   ValidationError,
+  type LogBuffer,
   type DeploymentProvider,
   type DeploymentLog,
   type ProviderDeploymentState,
@@ -15,7 +19,6 @@ import { buildVersion } from './build-version.js';
 import { readManifests, writeManifest, type DeploymentManifest } from './deployment-manifest.js';
 import { parseLocalProviderOptions, type LocalProviderOptions } from './local-provider-options.js';
 import { createOutputCache } from './output-cache.js';
-import { createSemaphore } from './semaphore.js';
 import { startApp } from './start-app.js';
 import { serveOutput } from './serve-output.js';
 import { createStepRunner } from './step-runner.js';
@@ -51,13 +54,9 @@ interface LocalDeployment {
   process: RunningCommand | null;
   closeServer: (() => Promise<void>) | null;
   abort: AbortController;
-  logs: LogEntry[];
-  droppedLogs: number;
+  logs: LogBuffer;
   redact: (text: string) => string;
 }
-
-/** Log cursors name the process that wrote them: after a restart, counting starts again. */
-const epoch = randomBytes(4).toString('hex');
 
 /**
  * A {@link DeploymentProvider} that really builds and runs versions on this machine,
@@ -90,12 +89,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): LocalPr
   const tools = () => (toolchain ??= prepareToolchain(settings));
 
   const log = (deployment: LocalDeployment, level: LogEntry['level'], source: LogEntry['source'], message: string) => {
-    deployment.logs.push({ timestamp: new Date().toISOString(), level, source, message: deployment.redact(message) });
-    const excess = deployment.logs.length - settings.maxLogEntries;
-    if (excess > 0) {
-      deployment.logs.splice(0, excess);
-      deployment.droppedLogs += excess;
-    }
+    deployment.logs.append({ level, source, message: deployment.redact(message) });
   };
 
   const stateOf = (deployment: LocalDeployment): ProviderDeploymentState => ({
@@ -238,8 +232,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): LocalPr
       process: null,
       closeServer: null,
       abort: new AbortController(),
-      logs: [],
-      droppedLogs: 0,
+      logs: createLogBuffer({ maxEntries: settings.maxLogEntries }),
       redact: (text) => maskSecrets(text, secretValues),
     };
     deployments.set(manifest.id, deployment);
@@ -333,15 +326,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): LocalPr
       async getLogs({ providerDeploymentId, cursor }) {
         const deployment = deployments.get(providerDeploymentId);
         if (!deployment) return { entries: [], cursor };
-        let from = 0;
-        if (cursor !== null) {
-          const match = /^([0-9a-f]{8}):(\d+)$/.exec(cursor);
-          if (!match) throw new ValidationError({ message: `Invalid log cursor ${JSON.stringify(cursor)}` });
-          // A cursor from before a restart counts lines this process never had: start over.
-          from = match[1] === epoch ? Number(match[2]) : 0;
-        }
-        const start = Math.max(0, from - deployment.droppedLogs);
-        return { entries: deployment.logs.slice(start).map((entry) => ({ ...entry })), cursor: `${epoch}:${deployment.droppedLogs + deployment.logs.length}` };
+        return deployment.logs.page(cursor);
       },
 
       async getUrl({ providerDeploymentId }) {
@@ -398,9 +383,3 @@ function assertOutsideProjects(stateDir: string): void {
   }
 }
 
-/** Replaces every secret value (4 characters or more) in `text` with `[redacted]`. */
-function maskSecrets(text: string, secretValues: ReadonlyArray<string>): string {
-  let result = text;
-  for (const value of secretValues) if (value.length >= 4) result = result.split(value).join('[redacted]');
-  return result;
-}

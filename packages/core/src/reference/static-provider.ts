@@ -8,6 +8,7 @@ import { defineDeploymentProvider } from '../plugins/define-plugins.js';
 import type { DeploymentProvider, ProviderDeploymentState, ProviderLogPage } from '../plugins/deployment-provider.js';
 import type { DeploymentEnvironment, DeploymentLog, DeploymentStatus } from '../schemas/deployment.js';
 import type { SourceFile } from '../schemas/source-file.js';
+import { createLogBuffer, type LogBuffer } from '../helpers/create-log-buffer.js';
 import { startStaticFileServer, type StaticFileServer } from './static-file-server.js';
 
 /** Options of {@link createStaticProvider}. */
@@ -41,9 +42,7 @@ interface StaticDeployment {
   url: string | null;
   error?: { code: string; message: string };
   server: StaticFileServer | null;
-  logs: LogEntry[];
-  /** Entries dropped from the front of `logs`; cursors count from the very first entry. */
-  droppedLogs: number;
+  logs: LogBuffer;
 }
 
 /**
@@ -62,12 +61,7 @@ export function createStaticProvider(options: StaticProviderOptions = {}): Deplo
   let disposed = false;
 
   const log = (deployment: StaticDeployment, level: LogEntry['level'], source: LogEntry['source'], message: string) => {
-    deployment.logs.push({ timestamp: new Date().toISOString(), level, source, message });
-    const excess = deployment.logs.length - settings.maxLogEntries;
-    if (excess > 0) {
-      deployment.logs.splice(0, excess);
-      deployment.droppedLogs += excess;
-    }
+    deployment.logs.append({ level, source, message });
   };
 
   const stateOf = (deployment: StaticDeployment): ProviderDeploymentState => ({
@@ -160,8 +154,7 @@ export function createStaticProvider(options: StaticProviderOptions = {}): Deplo
         providerStatus: 'queued',
         url: null,
         server: null,
-        logs: [],
-        droppedLogs: 0,
+        logs: createLogBuffer({ maxEntries: settings.maxLogEntries }),
       };
       deployments.set(deployment.id, deployment);
       byIdempotencyKey.set(input.idempotencyKey, deployment.id);
@@ -193,11 +186,7 @@ export function createStaticProvider(options: StaticProviderOptions = {}): Deplo
     async getLogs({ providerDeploymentId, cursor }) {
       const deployment = deployments.get(providerDeploymentId);
       if (!deployment) return { entries: [], cursor: null };
-      const from = cursor === null ? 0 : Number(cursor);
-      if (!Number.isSafeInteger(from) || from < 0) throw new ValidationError({ message: `Invalid log cursor ${JSON.stringify(cursor)}` });
-      const start = Math.max(0, from - deployment.droppedLogs);
-      const entries: Array<Pick<DeploymentLog, 'timestamp' | 'level' | 'source' | 'message'>> = deployment.logs.slice(start).map((entry) => ({ ...entry }));
-      return { entries, cursor: String(deployment.droppedLogs + deployment.logs.length) };
+      return deployment.logs.page(cursor);
     },
 
     async getUrl({ providerDeploymentId }) {

@@ -1,10 +1,10 @@
-/** At most `limit` holders at once; the rest wait in arrival order. */
+/** At most `limit` tasks at once; see {@link createSemaphore}. */
 export interface Semaphore {
-  /** Runs `task` once a slot is free. */
+  /** Runs `task` once a slot is free; the rest wait in arrival order. */
   run<T>(task: () => Promise<T>): Promise<T>;
 }
 
-/** A {@link Semaphore} with `limit` slots. */
+/** A {@link Semaphore} with `limit` slots, e.g. to bound the builds a provider runs at once. */
 export function createSemaphore(limit: number): Semaphore {
   let active = 0;
   const waiting: Array<() => void> = [];
