@@ -20,6 +20,9 @@ const environmentSchema = z.object({
   VECTOR_STORAGE: z.enum(['internal', 'github']).default('internal'),
   GITHUB_TOKEN: z.string().min(1).optional(),
   GITHUB_OWNER: z.string().min(1).optional(),
+  VECTOR_SOURCE_MIRROR: z.enum(['off', 'github']).default('off'),
+  VECTOR_SOURCE_MIRROR_SCOPE: z.enum(['project', 'organization']).default('project'),
+  GITHUB_MIRROR_OWNER: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a GitHub organization or user name').optional(),
   RAILWAY_API_TOKEN: z.string().min(1).optional(),
   RENDER_API_KEY: z.string().min(1).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
@@ -68,6 +71,13 @@ export interface ServerConfig {
   role: 'api' | 'worker' | 'all';
   storage: 'internal' | 'github';
   github: { token: string; owner: string } | undefined;
+  /**
+   * Publishes versions of internal storage as commits of private GitHub repositories under
+   * `owner`, so Railway and Render (which build git commits only) can deploy them
+   * (`VECTOR_SOURCE_MIRROR=github`; off by default). `scope`: a repository per project or per
+   * organization.
+   */
+  sourceMirror: { type: 'github'; token: string; owner: string; scope: 'project' | 'organization' } | undefined;
   railwayApiToken: string | undefined;
   renderApiKey: string | undefined;
   model: { apiKey: string | undefined; baseURL: string | undefined; model: string | undefined } | undefined;
@@ -122,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (present.VECTOR_STORAGE === 'github' && (!present.GITHUB_TOKEN || !present.GITHUB_OWNER)) {
     issues.push({ path: [present.GITHUB_TOKEN ? 'GITHUB_OWNER' : 'GITHUB_TOKEN'], message: 'required when VECTOR_STORAGE=github' });
   }
+  issues.push(...sourceMirrorIssues(present, issues));
   if ((present.VECTOR_ROLE === 'api' || present.VECTOR_ROLE === 'worker') && !present.DATABASE_URL) {
     issues.push({ path: ['VECTOR_ROLE'], message: `running as "${present.VECTOR_ROLE}" alone needs a shared PostgreSQL DATABASE_URL` });
   }
@@ -153,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     role: value.VECTOR_ROLE,
     storage: value.VECTOR_STORAGE,
     github: value.GITHUB_TOKEN && value.GITHUB_OWNER ? { token: value.GITHUB_TOKEN, owner: value.GITHUB_OWNER } : undefined,
+    sourceMirror: sourceMirrorOf(value),
     railwayApiToken: value.RAILWAY_API_TOKEN,
     renderApiKey: value.RENDER_API_KEY,
     model: modelConfigured ? { apiKey: value.OPENAI_API_KEY, baseURL: value.VECTOR_MODEL_BASE_URL, model: value.VECTOR_MODEL } : undefined,
@@ -170,6 +182,34 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     previewHost: value.VECTOR_PREVIEW_HOST ?? value.HOST,
     previewBaseUrl: value.VECTOR_PREVIEW_BASE_URL ?? (value.VECTOR_PREVIEW_PORT === 0 ? undefined : `http://{id}.preview.localhost:${value.VECTOR_PREVIEW_PORT}/`),
   });
+}
+
+/**
+ * The source mirror is opt-in: it copies every deployed version's code into GitHub
+ * repositories it creates, which an operator decides, never ambient credentials (GitHub
+ * Actions sets `GITHUB_TOKEN` in every job). It needs a token and an owner; its own
+ * variables without it are reported, since whoever set them expects a mirror.
+ */
+function sourceMirrorIssues(present: Record<string, string | undefined>, earlier: ReadonlyArray<{ path: string[] }>): Array<{ path: string[]; message: string }> {
+  const issues: Array<{ path: string[]; message: string }> = [];
+  if (present.VECTOR_SOURCE_MIRROR !== 'github') {
+    for (const variable of ['VECTOR_SOURCE_MIRROR_SCOPE', 'GITHUB_MIRROR_OWNER']) {
+      if (present[variable] !== undefined) issues.push({ path: [variable], message: 'only used by the source mirror: set VECTOR_SOURCE_MIRROR=github to turn it on' });
+    }
+    return issues;
+  }
+  // Already reported for GitHub storage: once is enough.
+  if (!present.GITHUB_TOKEN && !earlier.some((issue) => issue.path[0] === 'GITHUB_TOKEN')) issues.push({ path: ['GITHUB_TOKEN'], message: 'required when VECTOR_SOURCE_MIRROR=github (a token that can create repositories under the mirror owner)' });
+  if (!present.GITHUB_MIRROR_OWNER && !present.GITHUB_OWNER) {
+    issues.push({ path: ['GITHUB_MIRROR_OWNER'], message: 'required when VECTOR_SOURCE_MIRROR=github (the GitHub organization that owns the mirror repositories; GITHUB_OWNER is used when unset)' });
+  }
+  return issues;
+}
+
+function sourceMirrorOf(value: z.output<typeof environmentSchema>): ServerConfig['sourceMirror'] {
+  const owner = value.GITHUB_MIRROR_OWNER ?? value.GITHUB_OWNER;
+  if (value.VECTOR_SOURCE_MIRROR !== 'github' || !value.GITHUB_TOKEN || !owner) return undefined;
+  return { type: 'github', token: value.GITHUB_TOKEN, owner, scope: value.VECTOR_SOURCE_MIRROR_SCOPE };
 }
 
 /**
@@ -203,6 +243,7 @@ function redacted(config: ServerConfig): Record<string, unknown> {
     ...config,
     databaseUrl,
     github: config.github ? { owner: config.github.owner, token: hidden } : undefined,
+    sourceMirror: config.sourceMirror ? { ...config.sourceMirror, token: hidden } : undefined,
     railwayApiToken: secret(config.railwayApiToken),
     renderApiKey: secret(config.renderApiKey),
     model: config.model ? { ...config.model, apiKey: secret(config.model.apiKey) } : undefined,

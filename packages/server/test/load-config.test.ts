@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       role: 'all',
       storage: 'internal',
       github: undefined,
+      sourceMirror: undefined,
       model: undefined,
       corsOrigins: [],
       rateLimit: { max: 600, windowMs: 60_000 },
@@ -79,6 +80,7 @@ describe('loadConfig', () => {
     ['VECTOR_PREVIEW_BASE_URL', 'http://{id}.preview.localhost/app/'],
     ['VECTOR_PREVIEW_BASE_URL', 'ftp://{id}.preview.localhost/'],
     ['VECTOR_PREVIEW_BASE_URL', '{id}.preview.localhost'],
+    ['VECTOR_SOURCE_MIRROR', 'gitlab'],
   ])('names %s in the message when it is invalid (%s)', (variable, value) => {
     const error = failure({ [variable]: value });
     expect(error.message).toMatch(new RegExp(`^Invalid environment: .*\\b${variable}: `));
@@ -139,6 +141,47 @@ describe('loadConfig', () => {
     expect(failure({ VECTOR_STORAGE: 'github', GITHUB_TOKEN: 'ghp_x' }).message).toContain('GITHUB_OWNER: required');
   });
 
+  describe('the GitHub source mirror', () => {
+    const mirror = { VECTOR_SOURCE_MIRROR: 'github', GITHUB_TOKEN: 'ghp_x' };
+
+    it('is off unless VECTOR_SOURCE_MIRROR=github, even with GitHub credentials and a hosted provider', () => {
+      expect(loadConfig({ GITHUB_TOKEN: 'ghp_x', GITHUB_OWNER: 'acme', RAILWAY_API_TOKEN: 'rw', RENDER_API_KEY: 'rnd' }).sourceMirror).toBeUndefined();
+      expect(loadConfig({ VECTOR_SOURCE_MIRROR: 'off', GITHUB_TOKEN: 'ghp_x', GITHUB_OWNER: 'acme' }).sourceMirror).toBeUndefined();
+    });
+
+    it('takes GITHUB_MIRROR_OWNER, else GITHUB_OWNER, and a scope (a repository per project by default)', () => {
+      expect(loadConfig({ ...mirror, GITHUB_OWNER: 'acme' }).sourceMirror).toEqual({ type: 'github', token: 'ghp_x', owner: 'acme', scope: 'project' });
+      expect(loadConfig({ ...mirror, GITHUB_OWNER: 'acme', GITHUB_MIRROR_OWNER: 'acme-mirrors', VECTOR_SOURCE_MIRROR_SCOPE: 'organization' }).sourceMirror).toEqual({
+        type: 'github',
+        token: 'ghp_x',
+        owner: 'acme-mirrors',
+        scope: 'organization',
+      });
+      // The mirror owner alone is enough; GitHub storage still needs GITHUB_OWNER.
+      expect(loadConfig({ ...mirror, GITHUB_MIRROR_OWNER: 'acme-mirrors' })).toMatchObject({ github: undefined, sourceMirror: { owner: 'acme-mirrors' } });
+    });
+
+    it('names the missing token and owner', () => {
+      const missing = failure({ VECTOR_SOURCE_MIRROR: 'github' });
+      expect(missing.message).toContain('GITHUB_TOKEN: required when VECTOR_SOURCE_MIRROR=github');
+      expect(missing.message).toContain('GITHUB_MIRROR_OWNER: required when VECTOR_SOURCE_MIRROR=github');
+      expect(missing.issues?.map((issue) => issue.path[0])).toEqual(['GITHUB_TOKEN', 'GITHUB_MIRROR_OWNER']);
+      expect(failure({ ...mirror }).message).toMatch(/GITHUB_MIRROR_OWNER: .*GITHUB_OWNER is used when unset/);
+      expect(failure({ VECTOR_SOURCE_MIRROR: 'github', GITHUB_OWNER: 'acme' }).issues?.map((issue) => issue.path[0])).toEqual(['GITHUB_TOKEN']);
+      // Needed by GitHub storage and the mirror alike: reported once.
+      expect(failure({ VECTOR_SOURCE_MIRROR: 'github', VECTOR_STORAGE: 'github', GITHUB_OWNER: 'acme' }).issues?.map((issue) => issue.path[0])).toEqual(['GITHUB_TOKEN']);
+    });
+
+    it('rejects a bad scope or owner name, and mirror settings without the mirror', () => {
+      expect(failure({ ...mirror, GITHUB_OWNER: 'acme', VECTOR_SOURCE_MIRROR_SCOPE: 'team' }).message).toMatch(/VECTOR_SOURCE_MIRROR_SCOPE: /);
+      expect(failure({ ...mirror, GITHUB_MIRROR_OWNER: 'acme mirrors' }).message).toMatch(/GITHUB_MIRROR_OWNER: a GitHub organization or user name/);
+      for (const variable of ['VECTOR_SOURCE_MIRROR_SCOPE', 'GITHUB_MIRROR_OWNER']) {
+        const value = variable === 'VECTOR_SOURCE_MIRROR_SCOPE' ? 'organization' : 'acme-mirrors';
+        expect(failure({ [variable]: value, GITHUB_TOKEN: 'ghp_x' }).message).toContain(`${variable}: only used by the source mirror: set VECTOR_SOURCE_MIRROR=github to turn it on`);
+      }
+    });
+  });
+
   it('never echoes a secret value in a validation message', () => {
     const error = failure({ DATABASE_URL: 'mysql://admin:hunter2-secret@db/vector', VECTOR_BOOTSTRAP_TOKEN: 'tok-secret' });
     expect(error.message).not.toContain('hunter2-secret');
@@ -155,19 +198,22 @@ describe('loadConfig', () => {
       GITHUB_TOKEN: 'ghp_github_secret',
       GITHUB_OWNER: 'acme',
       VECTOR_STORAGE: 'github',
+      VECTOR_SOURCE_MIRROR: 'github',
       VECTOR_BOOTSTRAP_TOKEN: 'bootstrap-token-secret',
     };
     const config = loadConfig(secrets);
     expect(config.databaseUrl).toBe(secrets.DATABASE_URL);
     expect(config.model?.apiKey).toBe('sk-openai-secret');
     expect(config.bootstrapToken).toBe('bootstrap-token-secret');
+    expect(config.sourceMirror?.token).toBe('ghp_github_secret');
     for (const form of [JSON.stringify(config), String(config), `${config}`, inspect(config, { depth: 5 })]) {
       expect(form).not.toMatch(/secret/);
       expect(form).toContain('[redacted]');
       expect(form).toContain('db.internal');
       expect(form).toContain('acme');
     }
-    const json = JSON.parse(JSON.stringify(config)) as { databaseUrl: string; model: { apiKey: string } };
+    const json = JSON.parse(JSON.stringify(config)) as { databaseUrl: string; model: { apiKey: string }; sourceMirror: unknown };
+    expect(json.sourceMirror).toEqual({ type: 'github', owner: 'acme', scope: 'project', token: '[redacted]' });
     expect(json.databaseUrl).toMatch(/^postgres:\/\/vector:%5Bredacted%5D@db\.internal:5432\/vector\?password=%5Bredacted%5D$/);
     expect(json.model.apiKey).toBe('[redacted]');
   });

@@ -10,6 +10,7 @@ import {
   createVector,
   type DeploymentProvider,
   type JobQueue,
+  type SourceMirror,
   type StorageBackend,
   type Vector,
   type VectorDatabaseConnection,
@@ -54,7 +55,8 @@ export interface CreateRuntimeOptions {
  * channel `vector_events`, or `<DATABASE_SCHEMA>_pgboss` / `<DATABASE_SCHEMA>_events`). Adapters are imported
  * only when configured, so an embedded start loads no SaaS client. With `localBuilds`, deployments
  * are built and run on this machine (`@vector/provider-local`) and the codegen agent checks its
- * output with the same build.
+ * output with the same build. With `sourceMirror`, versions of internal storage deployed to
+ * Railway or Render are published as GitHub commits first (`@vector/storage-github`).
  *
  * @throws ValidationError when `localBuilds` is on and the role is not `all`.
  */
@@ -87,6 +89,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
   const providers: DeploymentProvider[] = [];
   if (config.railwayApiToken) providers.push((await import('@vector/provider-railway')).createRailwayProvider({ token: config.railwayApiToken }));
   if (config.renderApiKey) providers.push((await import('@vector/provider-render')).createRenderProvider({ apiKey: config.renderApiKey }));
+  const sourceMirror = await sourceMirrorFor(config, providers, warn);
   // Hosted providers come first when configured (the first is the default); local builds are
   // the default otherwise, and the in-memory `static` provider stays available by name.
   let localProvider: LocalProvider | undefined;
@@ -128,7 +131,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
     await bridge.start();
   }
   const roles: Array<'api' | 'worker'> = config.role === 'all' ? ['api', 'worker'] : [config.role];
-  const vector = createVector({ database, storage, providers, agents, roles, ...(queue ? { queue } : {}), ...(bridge ? { events: bridge.events } : {}) });
+  const vector = createVector({ database, storage, providers, agents, roles, ...(sourceMirror ? { sourceMirror } : {}), ...(queue ? { queue } : {}), ...(bridge ? { events: bridge.events } : {}) });
   bridge?.attach(vector);
   vector.events.on('warning', (warning) => warn(`${warning.code}: ${warning.message}`));
 
@@ -155,4 +158,31 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
       if (failures.length > 0) throw failures[0];
     },
   };
+}
+
+/**
+ * The GitHub source mirror when configured (imported only then), and a warning when the
+ * configuration cannot work as meant: Railway or Render with internal storage and no mirror
+ * (their deployments would fail `UNSUPPORTED`), or a mirror nothing will ever call.
+ */
+async function sourceMirrorFor(config: ServerConfig, providers: readonly DeploymentProvider[], warn: (message: string) => void): Promise<SourceMirror | undefined> {
+  // Providers that cannot take files build the storage's git commit, or the mirror's.
+  const gitOnly = providers.filter((provider) => !provider.capabilities.sources.includes('files')).map((provider) => provider.name);
+  const mirrorable = config.storage === 'internal' && gitOnly.length > 0;
+  if (!config.sourceMirror) {
+    if (mirrorable) {
+      warn(
+        `Deployment providers ${gitOnly.join(', ')} build git commits only: deployments of internal storage to them fail (UNSUPPORTED) ` +
+          'unless VECTOR_SOURCE_MIRROR=github publishes each deployed version to a private GitHub repository (with GITHUB_TOKEN and GITHUB_MIRROR_OWNER or GITHUB_OWNER)',
+      );
+    }
+    return undefined;
+  }
+  if (!mirrorable) {
+    warn(
+      `The GitHub source mirror (VECTOR_SOURCE_MIRROR=github) is never used: ${config.storage === 'github' ? 'VECTOR_STORAGE=github versions are git commits already' : 'it serves Railway and Render only, and neither is configured (RAILWAY_API_TOKEN or RENDER_API_KEY)'}`,
+    );
+  }
+  const { createGitHubSourceMirror } = await import('@vector/storage-github');
+  return createGitHubSourceMirror({ auth: { token: config.sourceMirror.token }, owner: config.sourceMirror.owner, scope: config.sourceMirror.scope });
 }
