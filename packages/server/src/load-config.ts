@@ -77,7 +77,7 @@ export interface ServerConfig {
    * (`VECTOR_SOURCE_MIRROR=github`; off by default). `scope`: a repository per project or per
    * organization.
    */
-  sourceMirror: { type: 'github'; token: string; owner: string; scope: 'project' | 'organization' } | undefined;
+  sourceMirror?: { type: 'github'; token: string; owner: string; scope: 'project' | 'organization' } | undefined;
   railwayApiToken: string | undefined;
   renderApiKey: string | undefined;
   model: { apiKey: string | undefined; baseURL: string | undefined; model: string | undefined } | undefined;
