@@ -96,39 +96,7 @@ export async function leftovers(client: DockerClient, instances: Iterable<string
   return found;
 }
 
-let counter = 0;
-
-/** Deploys `files` straight through the provider (no engine). */
-export async function deployFiles(provider: DeploymentProvider, files: SourceFile[], extra: { env?: Record<string, string>; secrets?: Record<string, string>; environment?: 'preview' | 'production' } = {}): Promise<ProviderDeploymentState> {
-  counter += 1;
-  return provider.deploy({
-    deploymentId: `deployment-${process.pid}-${counter}`,
-    idempotencyKey: `key-${process.pid}-${Date.now()}-${counter}`,
-    project: { id: 'project-1', organizationId: 'organization-1', name: 'Test app' },
-    version: { id: `version-${counter}`, number: counter, storageRef: `ref-${counter}` },
-    environment: extra.environment ?? 'preview',
-    source: { git: null, getFiles: async () => files },
-    env: extra.env ?? {},
-    secrets: extra.secrets ?? {},
-  });
-}
-
-/** Polls until the deployment leaves pending/building. */
-export async function settle(provider: DeploymentProvider, providerDeploymentId: string, timeoutMs = 240_000): Promise<ProviderDeploymentState> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await provider.getStatus({ providerDeploymentId });
-    if (state.status !== 'pending' && state.status !== 'building') return state;
-    if (Date.now() > deadline) throw new Error(`deployment ${providerDeploymentId} still ${state.status} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Every log line of a deployment, as text. */
-export async function logText(provider: DeploymentProvider, providerDeploymentId: string): Promise<string> {
-  const page = await provider.getLogs({ providerDeploymentId, cursor: null });
-  return page.entries.map((entry) => `${entry.level} ${entry.source} ${entry.message}`).join('\n');
-}
+export { deployFiles, logText, settle } from '../../../test-support/provider-fixture.js';
 
 /** A container's state, or null when the daemon has no such container. */
 export async function inspectContainer(client: DockerClient, container: string): Promise<Record<string, unknown> | null> {

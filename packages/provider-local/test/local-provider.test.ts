@@ -174,10 +174,11 @@ describe('local provider', () => {
     const local = await provider();
     const files = sourceFiles({
       'package.json': JSON.stringify({ name: 'x', private: true, scripts: { start: 'node server.js' } }),
-      'server.js': "require('node:http').createServer((q, s) => { s.end('bye'); setTimeout(() => process.exit(3), 50); }).listen(process.env.PORT, process.env.HOST);\n",
+      'server.js': "require('node:http').createServer((q, s) => { s.end('bye'); if (q.url === '/exit') setTimeout(() => process.exit(3), 50); }).listen(process.env.PORT, process.env.HOST);\n",
     });
     const live = await settle(local, (await deployFiles(local, files)).providerDeploymentId);
     expect(live.status).toBe('live');
+    await get(`${live.url}exit`);
     await expect.poll(async () => (await local.getStatus({ providerDeploymentId: live.providerDeploymentId })).status, { timeout: 10_000 }).toBe('failed');
     expect((await local.getStatus({ providerDeploymentId: live.providerDeploymentId })).error?.code).toBe('APP_EXITED');
   }, 60_000);
