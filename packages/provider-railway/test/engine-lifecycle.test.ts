@@ -24,15 +24,15 @@ const files = (marker: string) => [
   { path: 'server.js', content: `require('http').createServer((q, s) => s.end(${JSON.stringify(marker)})).listen(process.env.PORT);\n` },
 ];
 
-let fake: FakeRailway;
-beforeAll(async () => {
-  fake = await startFakeRailway();
-});
-afterAll(async () => {
-  await fake.close();
-});
-
 describeEachDatabase('railway provider through the engine', (database) => {
+  // One fake per database run: tests count the services of the workspace.
+  let fake: FakeRailway;
+  beforeAll(async () => {
+    fake = await startFakeRailway();
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
   let vector: Vector;
   let scope: VectorScope;
   let connection: Awaited<ReturnType<typeof database.create>>;

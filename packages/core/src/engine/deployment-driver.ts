@@ -270,6 +270,15 @@ export function createDeploymentDriver(engine: EngineContext) {
     });
   }
 
+  /**
+   * Waits for a refresh of this deployment that is under way (by the monitor or another
+   * caller), so a caller that sees it settled also sees what settling does: the replaced
+   * production retired, the last log lines stored.
+   */
+  async function idle(deploymentId: string): Promise<void> {
+    await inFlight.get(deploymentId)?.catch(() => undefined);
+  }
+
   /** Hands a new deployment to its provider, retrying retryable failures a few times. */
   async function start(row: DeploymentRow, secrets: Record<string, string>): Promise<Deployment> {
     const provider = providerOf(row);
@@ -393,7 +402,7 @@ export function createDeploymentDriver(engine: EngineContext) {
     return destroyed;
   }
 
-  return { start, refresh, destroy, tick, reap, reconcile };
+  return { start, refresh, idle, destroy, tick, reap, reconcile };
 }
 
 /** The deployment driver of one engine. */

@@ -185,7 +185,11 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
       const deadline = Date.now() + timeoutMs;
       let row = await loadDeployment(deploymentId);
       for (;;) {
-        if (settled.has(row.status)) return toDeployment(row);
+        if (settled.has(row.status)) {
+          // The refresh that settled it may still be retiring the replaced production.
+          await driver.idle(row.id);
+          return toDeployment(await loadDeployment(deploymentId));
+        }
         if (Date.now() >= deadline) throw new LimitExceededError({ limit: 'wait_timeout', message: `Deployment ${row.id} did not settle within ${timeoutMs} ms (status ${row.status})` });
         await driver.refresh(row);
         row = await loadDeployment(deploymentId);
