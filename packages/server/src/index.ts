@@ -5,6 +5,7 @@
 export { buildServer, type BuildServerOptions } from './build-server.js';
 export { loadConfig, type ServerConfig } from './load-config.js';
 export { createPreviewGateway, type PreviewGatewayOptions, type PreviewSource, type PreviewUpstream } from './previews/create-preview-gateway.js';
+export { combinePreviewSources } from './previews/combine-preview-sources.js';
 export type { Authenticate, Principal } from './auth/principal.js';
 export type { ApiKey, ApiKeyStore } from './auth/api-key-store.js';
 export { createApiKeyStore } from './auth/api-key-store.js';

@@ -43,6 +43,9 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   VECTOR_DOCS: booleanish.default(true),
   VECTOR_LOCAL_BUILDS: booleanish.default(true),
+  VECTOR_DOCKER: booleanish.default(false),
+  VECTOR_DOCKER_SOCKET: z.string().min(1).regex(/^(unix:\/\/)?\//, 'a unix socket path, e.g. /var/run/docker.sock').optional(),
+  VECTOR_DOCKER_BASE_IMAGE: z.string().min(1).regex(/^\S+$/, 'an image reference without spaces').optional(),
   VECTOR_BUILDS_DIR: z.string().min(1).optional(),
   VECTOR_PREVIEW_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
   VECTOR_PREVIEW_HOST: z.string().min(1).optional(),
@@ -98,6 +101,12 @@ export interface ServerConfig {
    */
   localBuilds: boolean;
   /**
+   * Deploy in containers through a Docker daemon (`@vector/provider-docker`, `VECTOR_DOCKER=true`):
+   * then the default provider unless Railway or Render is configured. Its previews are served
+   * by the same gateway. Needs `role: 'all'`.
+   */
+  docker?: { socketPath: string | undefined; baseImage: string | undefined } | undefined;
+  /**
    * Root of the local builds: `deployments/` (each deployment's files, dependencies, output)
    * and `cache/` (the shared dependency cache). Outside any Node project. Default
    * `~/.cache/vector/servers/<hash of the data directory's absolute path>`, so two servers
@@ -145,7 +154,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         'To run separate api and worker processes, set VECTOR_LOCAL_BUILDS=false and deploy to a hosted provider (RAILWAY_API_TOKEN or RENDER_API_KEY)',
     });
   }
-  if (localBuilds && result.success && result.data.PORT !== 0 && result.data.PORT === result.data.VECTOR_PREVIEW_PORT) {
+  const docker = present.VECTOR_DOCKER === 'true' || present.VECTOR_DOCKER === '1';
+  if (docker && (present.VECTOR_ROLE === 'api' || present.VECTOR_ROLE === 'worker')) {
+    issues.push({ path: ['VECTOR_ROLE'], message: 'the Docker provider (VECTOR_DOCKER) needs VECTOR_ROLE=all: its deployments are watched by the process that runs them' });
+  }
+  for (const variable of ['VECTOR_DOCKER_SOCKET', 'VECTOR_DOCKER_BASE_IMAGE']) {
+    if (!docker && present[variable] !== undefined) issues.push({ path: [variable], message: 'only used by the Docker provider: set VECTOR_DOCKER=true to turn it on' });
+  }
+  if ((localBuilds || docker) && result.success && result.data.PORT !== 0 && result.data.PORT === result.data.VECTOR_PREVIEW_PORT) {
     issues.push({ path: ['VECTOR_PREVIEW_PORT'], message: `the preview gateway needs a port of its own (PORT is ${result.data.PORT} too)` });
   }
   if (!result.success || issues.length > 0) {
@@ -177,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: value.LOG_LEVEL,
     docs: value.VECTOR_DOCS,
     localBuilds: value.VECTOR_LOCAL_BUILDS,
+    docker: value.VECTOR_DOCKER ? { socketPath: value.VECTOR_DOCKER_SOCKET?.replace(/^unix:\/\//, ''), baseImage: value.VECTOR_DOCKER_BASE_IMAGE } : undefined,
     buildsDir: resolve(value.VECTOR_BUILDS_DIR ?? defaultBuildsDir(value.VECTOR_DATA_DIR)),
     previewPort: value.VECTOR_PREVIEW_PORT,
     previewHost: value.VECTOR_PREVIEW_HOST ?? value.HOST,

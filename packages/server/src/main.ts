@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import type { AddressInfo } from 'node:net';
-import type { LocalProvider } from '@vector/provider-local';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './build-server.js';
 import { loadConfig, type ServerConfig } from './load-config.js';
-import { createPreviewGateway } from './previews/create-preview-gateway.js';
+import { createPreviewGateway, type PreviewSource } from './previews/create-preview-gateway.js';
+import { combinePreviewSources } from './previews/combine-preview-sources.js';
 import { createRuntime } from './runtime/create-runtime.js';
 
 /**
@@ -36,16 +36,13 @@ async function main(): Promise<void> {
   // The preview gateway listens first: with VECTOR_PREVIEW_PORT=0 its port, and with it the
   // URLs the local provider hands out, is known only then. Until the runtime exists, previews
   // answer "building".
-  let localProvider: LocalProvider | undefined;
+  let previewSources: PreviewSource[] = [];
   let previews: FastifyInstance | null = null;
   let previewBaseUrl = config.previewBaseUrl;
-  if (config.localBuilds) {
+  if (config.localBuilds || config.docker) {
     previews = createPreviewGateway({
       baseUrl: previewBaseUrl ?? 'http://{id}.preview.localhost/',
-      source: {
-        resolveUpstream: (id) => localProvider?.resolveUpstream(id) ?? null,
-        getStatus: async (input) => (localProvider ? localProvider.getStatus(input) : { status: 'pending' }),
-      },
+      source: combinePreviewSources(() => previewSources),
       logger: { level: config.logLevel },
     });
     const address = await previews.listen({ port: config.previewPort, host: config.previewHost });
@@ -59,7 +56,7 @@ async function main(): Promise<void> {
     await previews?.close();
     throw error;
   }
-  localProvider = runtime.localProvider;
+  previewSources = runtime.previewSources;
   if (!config.bootstrapToken) warn('VECTOR_BOOTSTRAP_TOKEN is not set: anyone who can reach this server may create an organization (fine for local development only)');
   const app = buildServer({
     vector: runtime.vector,

@@ -217,4 +217,22 @@ describe('loadConfig', () => {
     expect(json.databaseUrl).toMatch(/^postgres:\/\/vector:%5Bredacted%5D@db\.internal:5432\/vector\?password=%5Bredacted%5D$/);
     expect(json.model.apiKey).toBe('[redacted]');
   });
+
+  it('turns the Docker provider on with VECTOR_DOCKER, and names the variable of every misuse', () => {
+    expect(loadConfig({}).docker).toBeUndefined();
+    expect(loadConfig({ VECTOR_DOCKER: 'true', VECTOR_DOCKER_SOCKET: 'unix:///run/user/docker.sock', VECTOR_DOCKER_BASE_IMAGE: 'node:24-slim' }).docker).toEqual({ socketPath: '/run/user/docker.sock', baseImage: 'node:24-slim' });
+    expect(loadConfig({ VECTOR_DOCKER: '1' }).docker).toEqual({ socketPath: undefined, baseImage: undefined });
+    const issuesOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        if (ValidationError.isInstance(error)) return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+        throw error;
+      }
+      return [];
+    };
+    expect(issuesOf({ VECTOR_DOCKER_SOCKET: '/var/run/docker.sock' })).toEqual(['VECTOR_DOCKER_SOCKET: only used by the Docker provider: set VECTOR_DOCKER=true to turn it on']);
+    expect(issuesOf({ VECTOR_DOCKER: 'true', VECTOR_DOCKER_SOCKET: 'tcp://10.0.0.1:2375' })[0]).toMatch(/^VECTOR_DOCKER_SOCKET: a unix socket path/);
+    expect(issuesOf({ VECTOR_DOCKER: 'true', VECTOR_LOCAL_BUILDS: 'false', VECTOR_ROLE: 'worker', DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toEqual(['VECTOR_ROLE: the Docker provider (VECTOR_DOCKER) needs VECTOR_ROLE=all: its deployments are watched by the process that runs them']);
+  });
 });

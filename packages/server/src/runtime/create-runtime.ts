@@ -18,6 +18,7 @@ import {
 } from '@vector/core';
 import type { LocalProvider } from '@vector/provider-local';
 import type { ServerConfig } from '../load-config.js';
+import type { PreviewSource } from '../previews/create-preview-gateway.js';
 import { createPgBossQueue } from './create-pg-boss-queue.js';
 import type { EventFeed } from '../sse/event-feed.js';
 import { createPostgresEventBridge, type PostgresEventBridge } from './create-postgres-event-bridge.js';
@@ -30,6 +31,11 @@ export interface Runtime {
   eventFeed: EventFeed | undefined;
   /** The local provider when `localBuilds` is on: pass it to `createPreviewGateway({ source })`. */
   localProvider: LocalProvider | undefined;
+  /**
+   * Every provider whose previews the gateway serves (Docker, local), each answering for its
+   * own ids: combine them with `combinePreviewSources`.
+   */
+  previewSources: PreviewSource[];
   /** Stops the engine, the queue and the bridge, disposes plugins and closes the database. */
   close(): Promise<void>;
 }
@@ -94,6 +100,20 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
   // the default otherwise, and the in-memory `static` provider stays available by name.
   let localProvider: LocalProvider | undefined;
   let buildChecker: BuildChecker | undefined;
+  const previewSources: PreviewSource[] = [];
+  if (config.docker) {
+    // Isolated builds and runs: the default provider when turned on (after hosted ones).
+    const { createDockerProvider } = await import('@vector/provider-docker');
+    const publicUrl = options.previewBaseUrl ?? config.previewBaseUrl;
+    const dockerProvider = createDockerProvider({
+      stateDir: join(config.buildsDir, 'docker'),
+      ...(config.docker.socketPath ? { socketPath: config.docker.socketPath } : {}),
+      ...(config.docker.baseImage ? { baseImage: config.docker.baseImage } : {}),
+      ...(publicUrl ? { publicUrl } : {}),
+    });
+    providers.push(dockerProvider);
+    previewSources.push(dockerProvider);
+  }
   if (config.localBuilds) {
     const { createLocalProvider, createLocalBuildChecker } = await import('@vector/provider-local');
     const cacheDir = join(config.buildsDir, 'cache');
@@ -101,6 +121,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
     localProvider = createLocalProvider({ stateDir: join(config.buildsDir, 'deployments'), cacheDir, ...(publicUrl ? { publicUrl } : {}) });
     buildChecker = createLocalBuildChecker({ cacheDir });
     providers.push(localProvider);
+    previewSources.push(localProvider);
   }
   providers.push(createStaticProvider());
 
@@ -140,6 +161,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
     database,
     eventFeed: bridge ?? undefined,
     localProvider,
+    previewSources,
     async close() {
       // Every step runs even when an earlier one fails (a queue that never connected must not
       // keep the bridge and the database open); the first failure is reported afterwards.
@@ -186,3 +208,4 @@ async function sourceMirrorFor(config: ServerConfig, providers: readonly Deploym
   const { createGitHubSourceMirror } = await import('@vector/storage-github');
   return createGitHubSourceMirror({ auth: { token: config.sourceMirror.token }, owner: config.sourceMirror.owner, scope: config.sourceMirror.scope });
 }
+
