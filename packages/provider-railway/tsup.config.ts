@@ -3,7 +3,8 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: ["src/index.ts"],
   format: ['esm'],
-  dts: true,
+  // `pnpm start` builds without declaration files (VECTOR_BUILD_JS_ONLY): running needs none.
+  dts: !process.env.VECTOR_BUILD_JS_ONLY,
   clean: true,
   sourcemap: true,
   target: 'node22',
