@@ -6,8 +6,8 @@ import type { DeploymentProvider } from '../plugins/deployment-provider.js';
 import type { SourceMirror } from '../plugins/source-mirror.js';
 import type { StorageBackend } from '../plugins/storage-backend.js';
 import type { JobBudget } from '../schemas/agent-job.js';
-import type { CoreDatabase } from './database-schema.js';
-import type { JobQueue } from './job-queue.js';
+import type { CoreDatabase } from './store/database-schema.js';
+import type { JobQueue } from './jobs/job-queue.js';
 import type { VectorEventBus } from './vector-events.js';
 
 /** Settings the engine runs with, after defaults. */

@@ -4,9 +4,9 @@ import { NotFoundError } from '../errors/not-found-error.js';
 import { InternalError } from '../errors/internal-error.js';
 import type { StorageBackend, StorageProject } from '../plugins/storage-backend.js';
 import { type Actor, idSchema } from '../schemas/common.js';
-import type { CoreDatabase } from './database-schema.js';
+import type { CoreDatabase } from './store/database-schema.js';
 import type { EngineContext } from './engine-context.js';
-import { fromJson } from './json-column.js';
+import { fromJson } from './store/json-column.js';
 
 /** A scoped call's context: the engine plus the organization and actor it is confined to. */
 export interface ScopeContext {

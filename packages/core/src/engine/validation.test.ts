@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../testing/test-databases.js';
 import type { Actor } from '../schemas/common.js';
-import { sampleFiles, useEngine } from './test-fixture.js';
+import { sampleFiles, useEngine } from '../testing/engine-fixture.js';
 
 describeEachDatabase('input validation', (database) => {
   const engine = useEngine(database);

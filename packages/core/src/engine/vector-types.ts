@@ -15,7 +15,7 @@ import type { Deployment, DeploymentEnvironment, DeploymentLog, DeploymentStatus
 import type { MemberRole, Membership, Organization, User } from '../schemas/organization.js';
 import type { Project } from '../schemas/project.js';
 import type { FileDiff, FileEntry, FileInput, SourceFile } from '../schemas/source-file.js';
-import type { JobQueue } from './job-queue.js';
+import type { JobQueue } from './jobs/job-queue.js';
 import type { VectorEventBus } from './vector-events.js';
 
 /** A file write or delete as callers pass it to `versions.create`. */

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach } from 'vitest';
 import type { VectorDatabaseConnection } from '../db/create-database.js';
 import { createMemoryStorage, createScriptedAgent, createStaticProvider } from '../reference/index.js';
-import type { TestDatabase } from '../testing/test-databases.js';
+import type { TestDatabase } from './test-databases.js';
 import type { Agent } from '../plugins/agent.js';
 import type { DeploymentProvider } from '../plugins/deployment-provider.js';
 import type { Actor } from '../schemas/common.js';
-import { createVector, type VectorOptions } from './create-vector.js';
-import type { Vector, VectorScope } from './vector-types.js';
+import { createVector, type VectorOptions } from '../engine/create-vector.js';
+import type { Vector, VectorScope } from '../engine/vector-types.js';
 
 /** A started engine on a fresh database with one organization, torn down after each test. */
 export interface EngineFixture {

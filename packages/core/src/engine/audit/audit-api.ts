@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { parseInput } from '../errors/from-zod.js';
-import { idSchema, timestampSchema } from '../schemas/common.js';
-import { afterCreatedCursor, readPage, toPage } from './pagination.js';
-import { toAuditLog } from './row-mappers.js';
-import type { ScopeContext } from './scope-context.js';
-import type { AuditApi } from './vector-types.js';
+import { parseInput } from '../../errors/from-zod.js';
+import { idSchema, timestampSchema } from '../../schemas/common.js';
+import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
+import { toAuditLog } from '../store/row-mappers.js';
+import type { ScopeContext } from '../scope-context.js';
+import type { AuditApi } from '../vector-types.js';
 
 const filterSchema = z.object({
   projectId: idSchema.optional(),

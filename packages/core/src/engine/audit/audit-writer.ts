@@ -1,10 +1,10 @@
 import type { Transaction } from 'kysely';
-import type { AuditLog } from '../schemas/audit-log.js';
-import type { Actor } from '../schemas/common.js';
-import type { CoreDatabase } from './database-schema.js';
-import type { EngineContext } from './engine-context.js';
-import { toJson } from './json-column.js';
-import { toAuditLog } from './row-mappers.js';
+import type { AuditLog } from '../../schemas/audit-log.js';
+import type { Actor } from '../../schemas/common.js';
+import type { CoreDatabase } from '../store/database-schema.js';
+import type { EngineContext } from '../engine-context.js';
+import { toJson } from '../store/json-column.js';
+import { toAuditLog } from '../store/row-mappers.js';
 
 /** What one audited mutation records. */
 export interface AuditInput {

@@ -1,19 +1,19 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { ConflictError } from '../errors/conflict-error.js';
-import { parseInput } from '../errors/from-zod.js';
-import { NotFoundError } from '../errors/not-found-error.js';
-import { ValidationError } from '../errors/validation-error.js';
-import { idSchema } from '../schemas/common.js';
-import { dataColumnSchema, type DataColumn } from '../schemas/data-table.js';
-import { writeAudit } from './audit-writer.js';
+import { ConflictError } from '../../errors/conflict-error.js';
+import { parseInput } from '../../errors/from-zod.js';
+import { NotFoundError } from '../../errors/not-found-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
+import { idSchema } from '../../schemas/common.js';
+import { dataColumnSchema, type DataColumn } from '../../schemas/data-table.js';
+import { writeAudit } from '../audit/audit-writer.js';
 import { rowSchemaFor } from './data-row-validator.js';
-import { lockRow } from './lock-row.js';
-import { fromJson, toJson } from './json-column.js';
-import { afterCreatedCursor, readPage, toPage } from './pagination.js';
-import { toDataRow, toDataTable } from './row-mappers.js';
-import { loadProject, type ScopeContext } from './scope-context.js';
-import type { DataApi } from './vector-types.js';
+import { lockRow } from '../store/lock-row.js';
+import { fromJson, toJson } from '../store/json-column.js';
+import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
+import { toDataRow, toDataTable } from '../store/row-mappers.js';
+import { loadProject, type ScopeContext } from '../scope-context.js';
+import type { DataApi } from '../vector-types.js';
 
 const tableSchema = z.object({
   projectId: idSchema,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DataColumn } from '../schemas/data-table.js';
+import type { DataColumn } from '../../schemas/data-table.js';
 
 const columnSchemas: Record<DataColumn['type'], z.ZodType> = {
   string: z.string().max(1_000_000),

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { describeEachDatabase } from '../testing/test-databases.js';
-import { useEngine } from './test-fixture.js';
+import { describeEachDatabase } from '../../testing/test-databases.js';
+import { useEngine } from '../../testing/engine-fixture.js';
 
 describeEachDatabase('runtime data tables', (database) => {
   const engine = useEngine(database);

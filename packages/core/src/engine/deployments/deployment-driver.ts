@@ -1,21 +1,21 @@
 import type { Selectable } from 'kysely';
-import { InternalError } from '../errors/internal-error.js';
-import { NotFoundError } from '../errors/not-found-error.js';
-import { ProviderError } from '../errors/provider-error.js';
-import { UnsupportedError } from '../errors/unsupported-error.js';
-import { VectorError } from '../errors/vector-error.js';
-import type { DeploymentProvider, DeploymentSource, ProviderDeploymentState, ProviderLogPage } from '../plugins/deployment-provider.js';
-import { publishedGitSourceSchema } from '../plugins/source-mirror.js';
-import type { GitSource, StorageBackend, StorageProject } from '../plugins/storage-backend.js';
-import type { ErrorInfo } from '../schemas/agent-event.js';
-import type { Actor } from '../schemas/common.js';
-import type { Deployment } from '../schemas/deployment.js';
-import { writeAudit } from './audit-writer.js';
-import type { CoreDatabase } from './database-schema.js';
-import type { EngineContext } from './engine-context.js';
-import { fromJson, toJson } from './json-column.js';
-import { toDeployment, toDeploymentLog } from './row-mappers.js';
-import { storageFor, toStorageProject } from './scope-context.js';
+import { InternalError } from '../../errors/internal-error.js';
+import { NotFoundError } from '../../errors/not-found-error.js';
+import { ProviderError } from '../../errors/provider-error.js';
+import { UnsupportedError } from '../../errors/unsupported-error.js';
+import { VectorError } from '../../errors/vector-error.js';
+import type { DeploymentProvider, DeploymentSource, ProviderDeploymentState, ProviderLogPage } from '../../plugins/deployment-provider.js';
+import { publishedGitSourceSchema } from '../../plugins/source-mirror.js';
+import type { GitSource, StorageBackend, StorageProject } from '../../plugins/storage-backend.js';
+import type { ErrorInfo } from '../../schemas/agent-event.js';
+import type { Actor } from '../../schemas/common.js';
+import type { Deployment } from '../../schemas/deployment.js';
+import { writeAudit } from '../audit/audit-writer.js';
+import type { CoreDatabase } from '../store/database-schema.js';
+import type { EngineContext } from '../engine-context.js';
+import { fromJson, toJson } from '../store/json-column.js';
+import { toDeployment, toDeploymentLog } from '../store/row-mappers.js';
+import { storageFor, toStorageProject } from '../scope-context.js';
 
 /** A deployment row. */
 export type DeploymentRow = Selectable<CoreDatabase['vector_deployments']>;

@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { parseInput } from '../errors/from-zod.js';
-import { LimitExceededError } from '../errors/limit-exceeded-error.js';
-import { NotFoundError } from '../errors/not-found-error.js';
-import { ValidationError } from '../errors/validation-error.js';
-import { idSchema } from '../schemas/common.js';
-import { deploymentEnvironmentSchema, deploymentStatusSchema } from '../schemas/deployment.js';
-import { writeAudit } from './audit-writer.js';
+import { parseInput } from '../../errors/from-zod.js';
+import { LimitExceededError } from '../../errors/limit-exceeded-error.js';
+import { NotFoundError } from '../../errors/not-found-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
+import { idSchema } from '../../schemas/common.js';
+import { deploymentEnvironmentSchema, deploymentStatusSchema } from '../../schemas/deployment.js';
+import { writeAudit } from '../audit/audit-writer.js';
 import type { DeploymentDriver } from './deployment-driver.js';
-import { toJson } from './json-column.js';
-import { afterCreatedCursor, readPage, toPage } from './pagination.js';
-import { toDeployment, toDeploymentLog } from './row-mappers.js';
-import { loadProject, type ScopeContext } from './scope-context.js';
-import type { DeploymentsApi } from './vector-types.js';
+import { toJson } from '../store/json-column.js';
+import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
+import { toDeployment, toDeploymentLog } from '../store/row-mappers.js';
+import { loadProject, type ScopeContext } from '../scope-context.js';
+import type { DeploymentsApi } from '../vector-types.js';
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'environment variable names are letters, digits and _');
 const createSchema = z

@@ -1,11 +1,11 @@
 import { expect, it } from 'vitest';
-import { ProviderError } from '../errors/provider-error.js';
-import { defineDeploymentProvider } from '../plugins/define-plugins.js';
-import type { DeploymentProvider } from '../plugins/deployment-provider.js';
-import { createMemoryStorage, createStaticProvider } from '../reference/index.js';
-import { createVector } from './create-vector.js';
-import { describeEachDatabase } from '../testing/test-databases.js';
-import { sampleFiles, useEngine } from './test-fixture.js';
+import { ProviderError } from '../../errors/provider-error.js';
+import { defineDeploymentProvider } from '../../plugins/define-plugins.js';
+import type { DeploymentProvider } from '../../plugins/deployment-provider.js';
+import { createMemoryStorage, createStaticProvider } from '../../reference/index.js';
+import { createVector } from '../create-vector.js';
+import { describeEachDatabase } from '../../testing/test-databases.js';
+import { sampleFiles, useEngine } from '../../testing/engine-fixture.js';
 
 // A provider whose platform is down: every call fails with a retryable error.
 function createDownProvider(): DeploymentProvider {

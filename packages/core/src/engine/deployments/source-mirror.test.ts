@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../errors/provider-error.js';
-import { UnsupportedError } from '../errors/unsupported-error.js';
-import { ValidationError } from '../errors/validation-error.js';
-import { defineDeploymentProvider, defineSourceMirror } from '../plugins/define-plugins.js';
-import type { SourceMirror, SourceMirrorPublishInput } from '../plugins/source-mirror.js';
-import type { GitSource } from '../plugins/storage-backend.js';
-import { createMemoryStorage, createStaticProvider } from '../reference/index.js';
-import { decodeText } from '../files/index.js';
-import { describeEachDatabase } from '../testing/test-databases.js';
-import { createVector } from './create-vector.js';
-import { sampleFiles, useEngine } from './test-fixture.js';
+import { ProviderError } from '../../errors/provider-error.js';
+import { UnsupportedError } from '../../errors/unsupported-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
+import { defineDeploymentProvider, defineSourceMirror } from '../../plugins/define-plugins.js';
+import type { SourceMirror, SourceMirrorPublishInput } from '../../plugins/source-mirror.js';
+import type { GitSource } from '../../plugins/storage-backend.js';
+import { createMemoryStorage, createStaticProvider } from '../../reference/index.js';
+import { decodeText } from '../../files/index.js';
+import { describeEachDatabase } from '../../testing/test-databases.js';
+import { createVector } from '../create-vector.js';
+import { sampleFiles, useEngine } from '../../testing/engine-fixture.js';
 
 // An in-memory mirror: the commit SHA is a hash of the version id (same version, same
 // commit), and every call is recorded with the files it loaded.

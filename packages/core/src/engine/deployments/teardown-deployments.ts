@@ -1,4 +1,4 @@
-import type { EngineContext } from './engine-context.js';
+import type { EngineContext } from '../engine-context.js';
 
 /**
  * Destroys at their providers the deployments that still run for the given projects, before

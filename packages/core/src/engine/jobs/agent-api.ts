@@ -1,18 +1,18 @@
 import { z } from 'zod';
-import { parseInput } from '../errors/from-zod.js';
-import { LimitExceededError } from '../errors/limit-exceeded-error.js';
-import { NotFoundError } from '../errors/not-found-error.js';
-import { ValidationError } from '../errors/validation-error.js';
-import { agentJobStatusSchema, jobBudgetSchema } from '../schemas/agent-job.js';
-import type { AgentJob } from '../schemas/agent-job.js';
-import { idSchema, jsonObjectSchema } from '../schemas/common.js';
-import { writeAudit } from './audit-writer.js';
+import { parseInput } from '../../errors/from-zod.js';
+import { LimitExceededError } from '../../errors/limit-exceeded-error.js';
+import { NotFoundError } from '../../errors/not-found-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
+import { agentJobStatusSchema, jobBudgetSchema } from '../../schemas/agent-job.js';
+import type { AgentJob } from '../../schemas/agent-job.js';
+import { idSchema, jsonObjectSchema } from '../../schemas/common.js';
+import { writeAudit } from '../audit/audit-writer.js';
 import { appendJobEvent } from './job-events.js';
-import { toJson } from './json-column.js';
-import { afterCreatedCursor, readPage, toPage } from './pagination.js';
-import { toAgentJob, toChatMessage, toJobEvent, toSession } from './row-mappers.js';
-import { loadProject, type ScopeContext } from './scope-context.js';
-import type { AgentApi } from './vector-types.js';
+import { toJson } from '../store/json-column.js';
+import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
+import { toAgentJob, toChatMessage, toJobEvent, toSession } from '../store/row-mappers.js';
+import { loadProject, type ScopeContext } from '../scope-context.js';
+import type { AgentApi } from '../vector-types.js';
 
 const sessionSchema = z.object({
   projectId: idSchema,

@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
-import { decodeText } from '../files/content.js';
-import type { AgentEvent } from '../schemas/agent-event.js';
-import type { AgentRunContext } from '../plugins/agent.js';
-import { createScriptedAgent } from '../reference/index.js';
-import { describeEachDatabase } from '../testing/test-databases.js';
-import { sampleFiles, useEngine } from './test-fixture.js';
+import { decodeText } from '../../files/content.js';
+import type { AgentEvent } from '../../schemas/agent-event.js';
+import type { AgentRunContext } from '../../plugins/agent.js';
+import { createScriptedAgent } from '../../reference/index.js';
+import { describeEachDatabase } from '../../testing/test-databases.js';
+import { sampleFiles, useEngine } from '../../testing/engine-fixture.js';
 
 const usage = (tokens: number): AgentEvent => ({ type: 'usage', model: 'test', usage: { promptTokens: tokens, completionTokens: tokens, totalTokens: tokens * 2 } });
 

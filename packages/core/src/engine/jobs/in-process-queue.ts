@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseInput } from '../errors/from-zod.js';
+import { parseInput } from '../../errors/from-zod.js';
 import type { JobHandler, JobQueue } from './job-queue.js';
 
 const optionsSchema = z.object({ concurrency: z.number().int().min(1).max(64).default(2) });

@@ -1,8 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { AgentJobEvent, JobEventData } from '../schemas/agent-event.js';
-import type { CoreDatabase } from './database-schema.js';
-import type { EngineContext } from './engine-context.js';
-import { toJson } from './json-column.js';
+import type { AgentJobEvent, JobEventData } from '../../schemas/agent-event.js';
+import type { CoreDatabase } from '../store/database-schema.js';
+import type { EngineContext } from '../engine-context.js';
+import { toJson } from '../store/json-column.js';
 
 type Executor = Kysely<CoreDatabase> | Transaction<CoreDatabase>;
 

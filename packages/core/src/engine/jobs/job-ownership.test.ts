@@ -1,11 +1,11 @@
 import { expect, it } from 'vitest';
-import type { Agent, AgentRunContext } from '../plugins/agent.js';
-import { defineAgent } from '../plugins/define-plugins.js';
-import { createMemoryStorage, createScriptedAgent } from '../reference/index.js';
-import type { AgentEvent } from '../schemas/agent-event.js';
-import { describeEachDatabase } from '../testing/test-databases.js';
-import { createVector } from './create-vector.js';
-import { sampleFiles } from './test-fixture.js';
+import type { Agent, AgentRunContext } from '../../plugins/agent.js';
+import { defineAgent } from '../../plugins/define-plugins.js';
+import { createMemoryStorage, createScriptedAgent } from '../../reference/index.js';
+import type { AgentEvent } from '../../schemas/agent-event.js';
+import { describeEachDatabase } from '../../testing/test-databases.js';
+import { createVector } from '../create-vector.js';
+import { sampleFiles } from '../../testing/engine-fixture.js';
 
 const actor = { type: 'user' as const, id: 'u' };
 

@@ -1,7 +1,7 @@
-import type { EngineContext } from './engine-context.js';
+import type { EngineContext } from '../engine-context.js';
 import { appendJobEvent } from './job-events.js';
-import { toJson } from './json-column.js';
-import { toAgentJob } from './row-mappers.js';
+import { toJson } from '../store/json-column.js';
+import { toAgentJob } from '../store/row-mappers.js';
 
 /**
  * Returns jobs whose worker stopped heart-beating (a crash, a killed process) to the queue.

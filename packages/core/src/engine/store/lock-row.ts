@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { SqlDialectName } from '../db/create-database.js';
+import type { SqlDialectName } from '../../db/create-database.js';
 import type { CoreDatabase } from './database-schema.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
-import type { VectorDatabaseConnection } from '../db/create-database.js';
-import { runMigrations } from '../db/run-migrations.js';
-import { describeEachDatabase } from '../testing/test-databases.js';
+import type { VectorDatabaseConnection } from '../../db/create-database.js';
+import { runMigrations } from '../../db/run-migrations.js';
+import { describeEachDatabase } from '../../testing/test-databases.js';
 import type { CoreDatabase } from './database-schema.js';
 import { coreMigrations, migrateCoreTables } from './migrations.js';
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import type { VectorDatabaseConnection } from '../db/create-database.js';
-import { runMigrations } from '../db/run-migrations.js';
+import type { VectorDatabaseConnection } from '../../db/create-database.js';
+import { runMigrations } from '../../db/run-migrations.js';
 
 // Migrations are code, not files on disk, so they ship inside the bundle. Never edit a
 // released migration: add a new one.

@@ -1,7 +1,7 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
-import { ValidationError } from '../errors/validation-error.js';
-import { type Page, type PageInput, pageInputSchema } from '../schemas/common.js';
-import { parseInput } from '../errors/from-zod.js';
+import { ValidationError } from '../../errors/validation-error.js';
+import { type Page, type PageInput, pageInputSchema } from '../../schemas/common.js';
+import { parseInput } from '../../errors/from-zod.js';
 
 /** A decoded keyset cursor: the sort value and id of the last item of the previous page. */
 export interface Cursor {

@@ -1,14 +1,14 @@
 import type { Selectable } from 'kysely';
-import type { AgentJobEvent, ErrorInfo, JobEventData } from '../schemas/agent-event.js';
-import type { AgentJob, AgentJobStatus } from '../schemas/agent-job.js';
-import type { AgentSession, ChatMessage } from '../schemas/agent-session.js';
-import type { AuditLog } from '../schemas/audit-log.js';
-import type { CodeVersion, GenerationStatus, ValidationCheck, ValidationStatus, VersionSource } from '../schemas/code-version.js';
-import type { Actor } from '../schemas/common.js';
-import type { DataColumn, DataRow, DataTable } from '../schemas/data-table.js';
-import type { Deployment, DeploymentEnvironment, DeploymentLog, DeploymentStatus } from '../schemas/deployment.js';
-import type { MemberRole, Membership, Organization, User } from '../schemas/organization.js';
-import type { Project } from '../schemas/project.js';
+import type { AgentJobEvent, ErrorInfo, JobEventData } from '../../schemas/agent-event.js';
+import type { AgentJob, AgentJobStatus } from '../../schemas/agent-job.js';
+import type { AgentSession, ChatMessage } from '../../schemas/agent-session.js';
+import type { AuditLog } from '../../schemas/audit-log.js';
+import type { CodeVersion, GenerationStatus, ValidationCheck, ValidationStatus, VersionSource } from '../../schemas/code-version.js';
+import type { Actor } from '../../schemas/common.js';
+import type { DataColumn, DataRow, DataTable } from '../../schemas/data-table.js';
+import type { Deployment, DeploymentEnvironment, DeploymentLog, DeploymentStatus } from '../../schemas/deployment.js';
+import type { MemberRole, Membership, Organization, User } from '../../schemas/organization.js';
+import type { Project } from '../../schemas/project.js';
 import type { CoreDatabase } from './database-schema.js';
 import { fromJson } from './json-column.js';
 

@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { ConflictError } from '../errors/conflict-error.js';
-import { parseInput } from '../errors/from-zod.js';
-import { NotFoundError } from '../errors/not-found-error.js';
-import { actorSchema, idSchema } from '../schemas/common.js';
-import { writeAudit } from './audit-writer.js';
-import type { EngineContext } from './engine-context.js';
-import { afterCreatedCursor, readPage, toPage } from './pagination.js';
-import { toOrganization } from './row-mappers.js';
-import { toStorageProject } from './scope-context.js';
-import { teardownDeployments } from './teardown-deployments.js';
-import type { OrganizationsApi } from './vector-types.js';
+import { ConflictError } from '../../errors/conflict-error.js';
+import { parseInput } from '../../errors/from-zod.js';
+import { NotFoundError } from '../../errors/not-found-error.js';
+import { actorSchema, idSchema } from '../../schemas/common.js';
+import { writeAudit } from '../audit/audit-writer.js';
+import type { EngineContext } from '../engine-context.js';
+import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
+import { toOrganization } from '../store/row-mappers.js';
+import { toStorageProject } from '../scope-context.js';
+import { teardownDeployments } from '../deployments/teardown-deployments.js';
+import type { OrganizationsApi } from '../vector-types.js';
 
 const createSchema = z.object({
   name: z.string().trim().min(1).max(200),

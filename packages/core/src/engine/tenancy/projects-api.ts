@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { parseInput } from '../errors/from-zod.js';
-import { NotFoundError } from '../errors/not-found-error.js';
-import { ValidationError } from '../errors/validation-error.js';
-import { jsonObjectSchema } from '../schemas/common.js';
-import { writeAudit } from './audit-writer.js';
-import { toJson } from './json-column.js';
-import { afterCreatedCursor, readPage, toPage } from './pagination.js';
-import { toProject } from './row-mappers.js';
-import { teardownDeployments } from './teardown-deployments.js';
-import { loadProject, type ScopeContext, storageFor, toStorageProject } from './scope-context.js';
-import type { ProjectsApi } from './vector-types.js';
+import { parseInput } from '../../errors/from-zod.js';
+import { NotFoundError } from '../../errors/not-found-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
+import { jsonObjectSchema } from '../../schemas/common.js';
+import { writeAudit } from '../audit/audit-writer.js';
+import { toJson } from '../store/json-column.js';
+import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
+import { toProject } from '../store/row-mappers.js';
+import { teardownDeployments } from '../deployments/teardown-deployments.js';
+import { loadProject, type ScopeContext, storageFor, toStorageProject } from '../scope-context.js';
+import type { ProjectsApi } from '../vector-types.js';
 
 const createSchema = z.object({
   name: z.string().trim().min(1).max(200),

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { describeEachDatabase } from '../testing/test-databases.js';
-import { sampleFiles, useEngine } from './test-fixture.js';
+import { describeEachDatabase } from '../../testing/test-databases.js';
+import { sampleFiles, useEngine } from '../../testing/engine-fixture.js';
 
 describeEachDatabase('tenancy', (database) => {
   const engine = useEngine(database);

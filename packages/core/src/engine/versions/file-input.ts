@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ValidationError } from '../errors/validation-error.js';
-import { normalizeFilePath } from '../files/path-rules.js';
-import { encodeText } from '../files/content.js';
-import type { FileChange } from '../schemas/source-file.js';
+import { ValidationError } from '../../errors/validation-error.js';
+import { normalizeFilePath } from '../../files/path-rules.js';
+import { encodeText } from '../../files/content.js';
+import type { FileChange } from '../../schemas/source-file.js';
 
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 

@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
-import type { StorageBackend } from '../plugins/storage-backend.js';
-import { createMemoryStorage } from '../reference/index.js';
-import { describeEachDatabase } from '../testing/test-databases.js';
-import { createVector } from './create-vector.js';
-import { sampleFiles } from './test-fixture.js';
+import type { StorageBackend } from '../../plugins/storage-backend.js';
+import { createMemoryStorage } from '../../reference/index.js';
+import { describeEachDatabase } from '../../testing/test-databases.js';
+import { createVector } from '../create-vector.js';
+import { sampleFiles } from '../../testing/engine-fixture.js';
 
 describeEachDatabase('two-phase storage', (database) => {
   it('finalizes after recording, and publishes again on start what a crash left unpublished', async () => {

@@ -1,5 +1,5 @@
-import type { EngineContext } from './engine-context.js';
-import { storageFor, toStorageProject } from './scope-context.js';
+import type { EngineContext } from '../engine-context.js';
+import { storageFor, toStorageProject } from '../scope-context.js';
 
 /** Projects changed longer ago than this were finalized by a later save or a previous start. */
 const RECENT_MS = 24 * 60 * 60 * 1000;

@@ -1,14 +1,14 @@
 import type { Transaction } from 'kysely';
-import { ConflictError } from '../errors/conflict-error.js';
-import { NotFoundError } from '../errors/not-found-error.js';
-import type { CodeVersion, GenerationStatus, ValidationCheck, ValidationStatus, VersionSource } from '../schemas/code-version.js';
-import type { Actor } from '../schemas/common.js';
-import type { FileChange } from '../schemas/source-file.js';
-import { writeAudit } from './audit-writer.js';
-import type { CoreDatabase } from './database-schema.js';
-import type { EngineContext } from './engine-context.js';
-import { toCodeVersion } from './row-mappers.js';
-import { type ProjectRow, storageFor, toStorageProject } from './scope-context.js';
+import { ConflictError } from '../../errors/conflict-error.js';
+import { NotFoundError } from '../../errors/not-found-error.js';
+import type { CodeVersion, GenerationStatus, ValidationCheck, ValidationStatus, VersionSource } from '../../schemas/code-version.js';
+import type { Actor } from '../../schemas/common.js';
+import type { FileChange } from '../../schemas/source-file.js';
+import { writeAudit } from '../audit/audit-writer.js';
+import type { CoreDatabase } from '../store/database-schema.js';
+import type { EngineContext } from '../engine-context.js';
+import { toCodeVersion } from '../store/row-mappers.js';
+import { type ProjectRow, storageFor, toStorageProject } from '../scope-context.js';
 
 /** Everything needed to record one new version. */
 export interface WriteVersionInput {

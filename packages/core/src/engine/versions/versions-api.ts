@@ -1,18 +1,18 @@
 import { z } from 'zod';
-import { parseInput } from '../errors/from-zod.js';
-import { NotFoundError } from '../errors/not-found-error.js';
-import { ValidationError } from '../errors/validation-error.js';
-import { ConflictError } from '../errors/conflict-error.js';
-import { normalizeFilePath } from '../files/path-rules.js';
-import type { ValidationCheck, ValidationStatus } from '../schemas/code-version.js';
-import { idSchema } from '../schemas/common.js';
-import type { FileChange } from '../schemas/source-file.js';
-import { writeAudit } from './audit-writer.js';
+import { parseInput } from '../../errors/from-zod.js';
+import { NotFoundError } from '../../errors/not-found-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
+import { ConflictError } from '../../errors/conflict-error.js';
+import { normalizeFilePath } from '../../files/path-rules.js';
+import type { ValidationCheck, ValidationStatus } from '../../schemas/code-version.js';
+import { idSchema } from '../../schemas/common.js';
+import type { FileChange } from '../../schemas/source-file.js';
+import { writeAudit } from '../audit/audit-writer.js';
 import { changeListSchema, fileListSchema, snapshotToChanges, toFileChanges } from './file-input.js';
-import { readPage, toPage } from './pagination.js';
-import { toCodeVersion, toProject } from './row-mappers.js';
-import { loadProject, type ScopeContext, storageFor, toStorageProject } from './scope-context.js';
-import type { DeploymentsApi, VersionsApi } from './vector-types.js';
+import { readPage, toPage } from '../store/pagination.js';
+import { toCodeVersion, toProject } from '../store/row-mappers.js';
+import { loadProject, type ScopeContext, storageFor, toStorageProject } from '../scope-context.js';
+import type { DeploymentsApi, VersionsApi } from '../vector-types.js';
 import { writeVersion } from './version-writer.js';
 
 const createSchema = z

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { ConflictError } from '../errors/conflict-error.js';
-import { decodeText } from '../files/content.js';
-import { describeEachDatabase } from '../testing/test-databases.js';
-import { sampleFiles, useEngine } from './test-fixture.js';
+import { ConflictError } from '../../errors/conflict-error.js';
+import { decodeText } from '../../files/content.js';
+import { describeEachDatabase } from '../../testing/test-databases.js';
+import { sampleFiles, useEngine } from '../../testing/engine-fixture.js';
 
 describeEachDatabase('versions', (database) => {
   const engine = useEngine(database);
