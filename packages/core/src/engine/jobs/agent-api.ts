@@ -7,12 +7,12 @@ import { agentJobStatusSchema, jobBudgetSchema } from '../../schemas/agent-job.j
 import type { AgentJob } from '../../schemas/agent-job.js';
 import { idSchema, jsonObjectSchema } from '../../schemas/common.js';
 import { writeAudit } from '../audit/audit-writer.js';
-import { appendJobEvent } from './job-events.js';
 import { toJson } from '../store/json-column.js';
 import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
 import { toAgentJob, toChatMessage, toJobEvent, toSession } from '../store/row-mappers.js';
 import { loadProject, type ScopeContext } from '../scope-context.js';
 import type { AgentApi } from '../vector-types.js';
+import { appendChatMessage, cancelJob, insertJob, insertSession, type JobRow } from './job-store.js';
 
 const sessionSchema = z.object({
   projectId: idSchema,
@@ -75,7 +75,7 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
         updated_at: now,
       };
       return engine.transaction(async (trx, afterCommit) => {
-        await trx.insertInto('vector_agent_sessions').values(row).execute();
+        await insertSession(trx, row);
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: project.id, actor, action: 'session.create', entityType: 'session', entityId: row.id, afterId: row.id, data: { agentType } });
         return toSession(row);
       });
@@ -104,29 +104,19 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
         maxTokens: Math.min(parsed.budget?.maxTokens ?? ceiling.maxTokens, ceiling.maxTokens),
       };
       const result = await engine.transaction(async (trx, afterCommit) => {
-        const now = engine.nowIso();
-        const counter = await trx
-          .updateTable('vector_agent_sessions')
-          .set((eb) => ({ message_counter: eb('message_counter', '+', 1), updated_at: now }))
-          .where('id', '=', session.id)
-          .returning(['message_counter'])
-          .executeTakeFirstOrThrow();
         const jobId = engine.newId();
-        const messageRow = {
-          id: engine.newId(),
+        const messageRow = await appendChatMessage(engine, trx, {
           session_id: session.id,
           project_id: project.id,
           organization_id: organizationId,
-          position: Number(counter.message_counter),
           role: 'user',
           content: parsed.content,
           job_id: jobId,
           version_id: null,
           created_by: actorName,
-          created_at: now,
-        };
-        await trx.insertInto('vector_chat_messages').values(messageRow).execute();
-        const jobRow = {
+        });
+        const now = messageRow.created_at;
+        const jobRow: JobRow = {
           id: jobId,
           project_id: project.id,
           organization_id: organizationId,
@@ -154,8 +144,7 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
           started_at: null,
           finished_at: null,
         };
-        await trx.insertInto('vector_agent_jobs').values(jobRow).execute();
-        await appendJobEvent(engine, trx, afterCommit, jobRow, { type: 'status', status: 'queued', attempt: 1 });
+        await insertJob(engine, trx, afterCommit, jobRow);
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: project.id, actor, action: 'job.create', entityType: 'job', entityId: jobId, afterId: jobId, data: { sessionId: session.id, agentType: session.agent_type } });
         const job = toAgentJob(jobRow);
         afterCommit(() => engine.events.emit('job.updated', { organizationId, projectId: project.id, job }));
@@ -206,23 +195,10 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
     async cancelJob(jobId) {
       const job = await loadJob(jobId);
       if (terminal.has(job.status)) return toAgentJob(job);
-      const now = engine.nowIso();
       const updated = await engine.transaction(async (trx, afterCommit) => {
         // A queued job is cancelled outright; a running one is flagged and its worker stops it.
-        const cancelledQueued = await trx
-          .updateTable('vector_agent_jobs')
-          .set({ status: 'cancelled', finished_at: now, cancel_requested_at: now })
-          .where('id', '=', job.id)
-          .where('status', '=', 'queued')
-          .returningAll()
-          .executeTakeFirst();
-        if (cancelledQueued) {
-          await appendJobEvent(engine, trx, afterCommit, job, { type: 'cancelled', reason: `cancelled by ${actorName} before it started` });
-        } else {
-          await trx.updateTable('vector_agent_jobs').set({ cancel_requested_at: now }).where('id', '=', job.id).where('status', '=', 'running').execute();
-        }
+        const row = await cancelJob(engine, trx, afterCommit, job, `cancelled by ${actorName} before it started`);
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: job.project_id, actor, action: 'job.cancel', entityType: 'job', entityId: job.id });
-        const row = await trx.selectFrom('vector_agent_jobs').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
         const next = toAgentJob(row);
         afterCommit(() => engine.events.emit('job.updated', { organizationId, projectId: job.project_id, job: next }));
         return next;

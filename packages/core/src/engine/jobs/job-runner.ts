@@ -1,4 +1,3 @@
-import { type Selectable, sql, type Transaction } from 'kysely';
 import { CancelledError } from '../../errors/cancelled-error.js';
 import { LimitExceededError } from '../../errors/limit-exceeded-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
@@ -8,15 +7,13 @@ import { normalizeFilePath } from '../../files/path-rules.js';
 import type { AgentProjectFiles, AgentRunContext } from '../../plugins/agent.js';
 import { agentEventSchema, type ErrorInfo, type ParsedAgentEvent } from '../../schemas/agent-event.js';
 import type { FileChange, FileEntry } from '../../schemas/source-file.js';
-import type { CoreDatabase } from '../store/database-schema.js';
 import type { EngineContext } from '../engine-context.js';
-import { appendJobEvent } from './job-events.js';
 import { fromJson, toJson } from '../store/json-column.js';
-import { toAgentJob } from '../store/row-mappers.js';
+import { toAgentJob, toJobCounters } from '../store/row-mappers.js';
 import { storageFor, toStorageProject } from '../scope-context.js';
 import { writeVersion } from '../versions/version-writer.js';
+import { appendChatMessage, appendJobEvent, claimJob, finishJob, heartbeatJob, type JobOutcome, type JobRow, recordJobProgress, requeueJob } from './job-store.js';
 
-type JobRow = Selectable<CoreDatabase['vector_agent_jobs']>;
 type ResultEvent = Extract<ParsedAgentEvent, { type: 'result' }>;
 
 /** Why a run stopped early. `lost`: another worker took the job over (this one stalled). */
@@ -30,23 +27,8 @@ class OwnershipLost extends Error {}
  * twice): only the caller whose UPDATE moves the row from `queued` to `running` proceeds.
  */
 export async function runJob(engine: EngineContext, jobId: string): Promise<void> {
-  const now = engine.nowIso();
-  const claimed = await engine.db
-    .updateTable('vector_agent_jobs')
-    .set((eb) => ({
-      status: 'running',
-      attempts: eb('attempts', '+', 1),
-      started_at: sql<string>`coalesce(started_at, ${now})`,
-      heartbeat_at: now,
-      worker_id: engine.workerId,
-    }))
-    .where('id', '=', jobId)
-    .where('status', '=', 'queued')
-    .where('cancel_requested_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst();
+  const claimed = await claimJob(engine, jobId);
   if (!claimed) return;
-  await appendJobEvent(engine, engine.db, null, claimed, { type: 'status', status: 'running', attempt: Number(claimed.attempts) });
   announce(engine, claimed);
 
   const controller = new AbortController();
@@ -68,13 +50,7 @@ export async function runJob(engine: EngineContext, jobId: string): Promise<void
 
 async function beat(engine: EngineContext, job: JobRow, local: { controller: AbortController; reason: StopReason }): Promise<void> {
   try {
-    const row = await engine.db
-      .updateTable('vector_agent_jobs')
-      .set({ heartbeat_at: engine.nowIso() })
-      .where('id', '=', job.id)
-      .where('worker_id', '=', engine.workerId)
-      .returning(['cancel_requested_at', 'status'])
-      .executeTakeFirst();
+    const row = await heartbeatJob(engine, job.id);
     if (!row) {
       // Another worker recovered the job while this one stalled, or the project was deleted:
       // stop at once and write nothing more.
@@ -101,17 +77,17 @@ function announce(engine: EngineContext, row: JobRow): void {
 
 async function execute(engine: EngineContext, job: JobRow, local: { controller: AbortController; reason: StopReason }): Promise<void> {
   const agent = engine.agents.get(job.agent_type);
-  const usage = { promptTokens: Number(job.prompt_tokens), completionTokens: Number(job.completion_tokens), totalTokens: Number(job.total_tokens) };
-  let steps = Number(job.steps);
+  const counters = toJobCounters(job);
+  const usage = { ...counters.usage };
+  let steps = counters.steps;
   let result: ResultEvent | null = null;
   let failure: unknown = null;
   // Writes by the runner only land while this worker still owns the running job.
   const owned = async (event: Parameters<typeof appendJobEvent>[4]) => {
     if ((await appendJobEvent(engine, engine.db, null, job, event, engine.workerId)) === null) throw new OwnershipLost();
   };
-  const ownedUpdate = async (patch: Partial<JobRow>) => {
-    const updated = await engine.db.updateTable('vector_agent_jobs').set(patch).where('id', '=', job.id).where('worker_id', '=', engine.workerId).where('status', '=', 'running').executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) throw new OwnershipLost();
+  const ownedUpdate = async (patch: Parameters<typeof recordJobProgress>[2]) => {
+    if (!(await recordJobProgress(engine, job.id, patch))) throw new OwnershipLost();
   };
   let iterator: AsyncIterator<unknown> | null = null;
   try {
@@ -152,7 +128,7 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
         usage.completionTokens += event.usage.completionTokens;
         usage.totalTokens += event.usage.totalTokens;
         await ownedUpdate({ steps, prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens });
-        const over = steps > Number(job.max_steps) ? 'job_steps' : usage.totalTokens > Number(job.max_tokens) ? 'job_tokens' : null;
+        const over = steps > counters.budget.maxSteps ? 'job_steps' : usage.totalTokens > counters.budget.maxTokens ? 'job_tokens' : null;
         if (over) {
           local.reason = 'budget';
           local.controller.abort(new Error(over));
@@ -243,11 +219,8 @@ async function buildRunContext(engine: EngineContext, job: JobRow, signal: Abort
   return {
     job: {
       id: job.id,
-      budget: { maxSteps: Number(job.max_steps), maxTokens: Number(job.max_tokens) },
+      ...toJobCounters(job),
       baseVersionId: job.base_version_id,
-      attempts: Number(job.attempts),
-      steps: Number(job.steps),
-      usage: { promptTokens: Number(job.prompt_tokens), completionTokens: Number(job.completion_tokens), totalTokens: Number(job.total_tokens) },
     },
     project: { id: project.id, organizationId: project.organization_id, name: project.name },
     session: { id: session.id, settings: fromJson(session.settings) },
@@ -258,28 +231,17 @@ async function buildRunContext(engine: EngineContext, job: JobRow, signal: Abort
   };
 }
 
-/** Moves a running job this worker still owns to a new state; undefined when it does not. */
-function transitionOwned(engine: EngineContext, trx: Transaction<CoreDatabase>, jobId: string, patch: Partial<JobRow>, options: { unlessCancelRequested?: boolean } = {}) {
-  let update = trx.updateTable('vector_agent_jobs').set(patch).where('id', '=', jobId).where('status', '=', 'running').where('worker_id', '=', engine.workerId);
-  if (options.unlessCancelRequested) update = update.where('cancel_requested_at', 'is', null);
-  return update.returningAll().executeTakeFirst();
-}
-
-async function finishWith(engine: EngineContext, job: JobRow, status: 'failed' | 'cancelled', error: ErrorInfo | null, event: Parameters<typeof appendJobEvent>[4]): Promise<void> {
-  const row = await engine.transaction(async (trx, afterCommit) => {
-    const updated = await transitionOwned(engine, trx, job.id, { status, error: error === null ? null : toJson(error), finished_at: engine.nowIso(), worker_id: null });
-    if (updated) await appendJobEvent(engine, trx, afterCommit, job, event);
-    return updated;
-  });
+async function finishWith(engine: EngineContext, job: JobRow, outcome: Exclude<JobOutcome, { status: 'complete' }>): Promise<void> {
+  const row = await engine.transaction((trx, afterCommit) => finishJob(engine, trx, afterCommit, job, outcome));
   if (row) announce(engine, row);
 }
 
 function finishFailed(engine: EngineContext, job: JobRow, error: ErrorInfo): Promise<void> {
-  return finishWith(engine, job, 'failed', error, { type: 'failed', error });
+  return finishWith(engine, job, { status: 'failed', error });
 }
 
 function finishCancelled(engine: EngineContext, job: JobRow, reason: string): Promise<void> {
-  return finishWith(engine, job, 'cancelled', null, { type: 'cancelled', reason });
+  return finishWith(engine, job, { status: 'cancelled', reason });
 }
 
 /**
@@ -290,11 +252,7 @@ function finishCancelled(engine: EngineContext, job: JobRow, reason: string): Pr
 async function requeue(engine: EngineContext, job: JobRow): Promise<void> {
   const current = await engine.db.selectFrom('vector_agent_jobs').select('cancel_requested_at').where('id', '=', job.id).executeTakeFirst();
   if (current?.cancel_requested_at) return finishCancelled(engine, job, 'cancelled while running');
-  const row = await engine.transaction(async (trx, afterCommit) => {
-    const updated = await transitionOwned(engine, trx, job.id, { status: 'queued', worker_id: null, heartbeat_at: null }, { unlessCancelRequested: true });
-    if (updated) await appendJobEvent(engine, trx, afterCommit, job, { type: 'status', status: 'queued', attempt: Number(updated.attempts) + 1 });
-    return updated;
-  });
+  const row = await engine.transaction((trx, afterCommit) => requeueJob(engine, trx, afterCommit, job));
   if (!row) return;
   announce(engine, row);
   await engine.queue.enqueue(job.id);
@@ -307,31 +265,17 @@ async function finishComplete(engine: EngineContext, job: JobRow, result: Result
 
   // Everything that marks the job done is committed with the version (or alone, for answers).
   const complete = async (trx: Parameters<NonNullable<Parameters<typeof writeVersion>[1]['alsoInTransaction']>>[0], afterCommit: (callback: () => void) => void, versionId: string | null) => {
-    const now = engine.nowIso();
-    const counter = await trx
-      .updateTable('vector_agent_sessions')
-      .set((eb) => ({ message_counter: eb('message_counter', '+', 1), updated_at: now }))
-      .where('id', '=', job.session_id)
-      .returning(['message_counter'])
-      .executeTakeFirstOrThrow();
-    const messageId = engine.newId();
-    await trx
-      .insertInto('vector_chat_messages')
-      .values({
-        id: messageId,
-        session_id: job.session_id,
-        project_id: job.project_id,
-        organization_id: job.organization_id,
-        position: Number(counter.message_counter),
-        role: 'assistant',
-        content: result.summary,
-        job_id: job.id,
-        version_id: versionId,
-        created_by: `agent:${job.agent_type}`,
-        created_at: now,
-      })
-      .execute();
-    const updated = await transitionOwned(engine, trx, job.id, { status: 'complete', result_version_id: versionId, finished_at: now, worker_id: null }, { unlessCancelRequested: true });
+    const message = await appendChatMessage(engine, trx, {
+      session_id: job.session_id,
+      project_id: job.project_id,
+      organization_id: job.organization_id,
+      role: 'assistant',
+      content: result.summary,
+      job_id: job.id,
+      version_id: versionId,
+      created_by: `agent:${job.agent_type}`,
+    });
+    const updated = await finishJob(engine, trx, afterCommit, job, { status: 'complete', resultVersionId: versionId, messageId: message.id, usage, steps });
     if (!updated) {
       // Roll the version back with everything else: the job was cancelled at the last
       // moment, or another worker took it over while this one stalled.
@@ -339,7 +283,6 @@ async function finishComplete(engine: EngineContext, job: JobRow, result: Result
       if (now && now.worker_id === engine.workerId && now.cancel_requested_at !== null) throw new CancelledError({ message: 'The job was cancelled before its result was saved' });
       throw new OwnershipLost();
     }
-    await appendJobEvent(engine, trx, afterCommit, job, { type: 'done', versionId, messageId, usage, steps });
     afterCommit(() => announce(engine, updated));
   };
 

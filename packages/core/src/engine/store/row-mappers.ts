@@ -88,6 +88,14 @@ export const toChatMessage = (row: Row<'vector_chat_messages'>): ChatMessage => 
   createdAt: row.created_at,
 });
 
+/** A job's budget and counters as plain numbers, whatever numeric type the database driver returned. */
+export const toJobCounters = (row: Pick<Row<'vector_agent_jobs'>, 'max_steps' | 'max_tokens' | 'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'steps' | 'attempts'>): Pick<AgentJob, 'budget' | 'usage' | 'steps' | 'attempts'> => ({
+  budget: { maxSteps: Number(row.max_steps), maxTokens: Number(row.max_tokens) },
+  usage: { promptTokens: Number(row.prompt_tokens), completionTokens: Number(row.completion_tokens), totalTokens: Number(row.total_tokens) },
+  steps: Number(row.steps),
+  attempts: Number(row.attempts),
+});
+
 export const toAgentJob = (row: Row<'vector_agent_jobs'>): AgentJob => ({
   id: row.id,
   projectId: row.project_id,
@@ -100,10 +108,7 @@ export const toAgentJob = (row: Row<'vector_agent_jobs'>): AgentJob => ({
   resultVersionId: row.result_version_id,
   plan: row.plan === null ? null : fromJson<string[]>(row.plan),
   error: row.error === null ? null : fromJson<ErrorInfo>(row.error),
-  budget: { maxSteps: Number(row.max_steps), maxTokens: Number(row.max_tokens) },
-  usage: { promptTokens: Number(row.prompt_tokens), completionTokens: Number(row.completion_tokens), totalTokens: Number(row.total_tokens) },
-  steps: Number(row.steps),
-  attempts: Number(row.attempts),
+  ...toJobCounters(row),
   createdBy: row.created_by,
   createdAt: row.created_at,
   startedAt: row.started_at,

@@ -1,0 +1,233 @@
+import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import type { AgentJobEvent, ErrorInfo, JobEventData } from '../../schemas/agent-event.js';
+import type { EngineContext } from '../engine-context.js';
+import type { CoreDatabase } from '../store/database-schema.js';
+import { toJson } from '../store/json-column.js';
+import { toJobCounters } from '../store/row-mappers.js';
+
+/**
+ * The one module that changes the state of agent sessions and jobs: it owns
+ * `vector_agent_sessions`, `vector_chat_messages`, `vector_agent_jobs` and
+ * `vector_agent_job_events`. The agent API, the job runner and the stale-job recovery call
+ * these functions; none of them writes those tables itself.
+ *
+ * Guarantees: a job's events are numbered 1, 2, 3… with no gaps; a worker's writes to a
+ * running job land only while that worker still owns it (`worker_id`); every status change
+ * appends its event in the same transaction.
+ */
+
+type Executor = Kysely<CoreDatabase> | Transaction<CoreDatabase>;
+type AfterCommit = (callback: () => void) => void;
+
+/** A row of `vector_agent_jobs`. */
+export type JobRow = Selectable<CoreDatabase['vector_agent_jobs']>;
+/** A row of `vector_chat_messages`. */
+export type ChatMessageRow = Selectable<CoreDatabase['vector_chat_messages']>;
+/** The columns of a job the store needs to append to its log. */
+type JobKey = Pick<JobRow, 'id' | 'organization_id' | 'project_id'>;
+
+/** Inserts a new agent session. */
+export async function insertSession(trx: Executor, row: Insertable<CoreDatabase['vector_agent_sessions']>): Promise<void> {
+  await trx.insertInto('vector_agent_sessions').values(row).execute();
+}
+
+/** Appends a message to a session at the session's next position (its counter is bumped in the same statement). */
+export async function appendChatMessage(
+  engine: EngineContext,
+  trx: Transaction<CoreDatabase>,
+  message: Pick<ChatMessageRow, 'session_id' | 'project_id' | 'organization_id' | 'role' | 'content' | 'job_id' | 'version_id' | 'created_by'> & { id?: string },
+): Promise<ChatMessageRow> {
+  const now = engine.nowIso();
+  const counter = await trx
+    .updateTable('vector_agent_sessions')
+    .set((eb) => ({ message_counter: eb('message_counter', '+', 1), updated_at: now }))
+    .where('id', '=', message.session_id)
+    .returning(['message_counter'])
+    .executeTakeFirstOrThrow();
+  const row: ChatMessageRow = { ...message, id: message.id ?? engine.newId(), position: Number(counter.message_counter), created_at: now };
+  await trx.insertInto('vector_chat_messages').values(row).execute();
+  return row;
+}
+
+/** Inserts a queued job and its first event (`status: queued`). */
+export async function insertJob(engine: EngineContext, trx: Transaction<CoreDatabase>, afterCommit: AfterCommit, row: JobRow): Promise<void> {
+  await trx.insertInto('vector_agent_jobs').values(row).execute();
+  await appendJobEvent(engine, trx, afterCommit, row, { type: 'status', status: 'queued', attempt: 1 });
+}
+
+/**
+ * Appends one event to a job's log. The job row's counter hands out the next sequence in
+ * the same statement that bumps it, so sequences are 1, 2, 3… with no gaps even when the
+ * engine, a canceller and a recovering worker append at once. Announced after commit.
+ */
+export async function appendJobEvent(
+  engine: EngineContext,
+  executor: Executor,
+  afterCommit: AfterCommit | null,
+  job: JobKey,
+  data: JobEventData,
+  /** When given, only append while this worker still owns the job; null otherwise. */
+  owner?: string,
+): Promise<AgentJobEvent | null> {
+  const write = async (trx: Executor) => {
+    let bump = trx
+      .updateTable('vector_agent_jobs')
+      .set((eb) => ({ event_counter: eb('event_counter', '+', 1) }))
+      .where('id', '=', job.id);
+    if (owner !== undefined) bump = bump.where('worker_id', '=', owner).where('status', '=', 'running');
+    const bumped = await bump.returning(['event_counter']).executeTakeFirst();
+    if (!bumped) return null;
+    const event: AgentJobEvent = { jobId: job.id, sequence: Number(bumped.event_counter), createdAt: engine.nowIso(), data };
+    await trx.insertInto('vector_agent_job_events').values({ job_id: job.id, sequence: event.sequence, data: toJson(data), created_at: event.createdAt }).execute();
+    return event;
+  };
+  const announce = (event: AgentJobEvent) => engine.events.emit('job.event', { organizationId: job.organization_id, projectId: job.project_id, jobId: job.id, event });
+  if (afterCommit) {
+    const event = await write(executor);
+    if (event) afterCommit(() => announce(event));
+    return event;
+  }
+  const event = await engine.db.transaction().execute((trx) => write(trx));
+  if (event) announce(event);
+  return event;
+}
+
+/**
+ * Claims a queued job for this worker (`queued` → `running`, one more attempt) and appends
+ * its `running` event. Undefined when another caller claimed it first or it was cancelled.
+ */
+export async function claimJob(engine: EngineContext, jobId: string): Promise<JobRow | undefined> {
+  const now = engine.nowIso();
+  const claimed = await engine.db
+    .updateTable('vector_agent_jobs')
+    .set((eb) => ({
+      status: 'running',
+      attempts: eb('attempts', '+', 1),
+      started_at: sql<string>`coalesce(started_at, ${now})`,
+      heartbeat_at: now,
+      worker_id: engine.workerId,
+    }))
+    .where('id', '=', jobId)
+    .where('status', '=', 'queued')
+    .where('cancel_requested_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  if (!claimed) return undefined;
+  await appendJobEvent(engine, engine.db, null, claimed, { type: 'status', status: 'running', attempt: toJobCounters(claimed).attempts });
+  return claimed;
+}
+
+/** Records this worker's heartbeat; undefined when the worker no longer owns the job. */
+export function heartbeatJob(engine: EngineContext, jobId: string): Promise<Pick<JobRow, 'cancel_requested_at' | 'status'> | undefined> {
+  return engine.db
+    .updateTable('vector_agent_jobs')
+    .set({ heartbeat_at: engine.nowIso() })
+    .where('id', '=', jobId)
+    .where('worker_id', '=', engine.workerId)
+    .returning(['cancel_requested_at', 'status'])
+    .executeTakeFirst();
+}
+
+/** Records a running job's progress (plan, steps, usage); false when this worker no longer owns it. */
+export async function recordJobProgress(engine: EngineContext, jobId: string, patch: Partial<Pick<JobRow, 'plan' | 'steps' | 'prompt_tokens' | 'completion_tokens' | 'total_tokens'>>): Promise<boolean> {
+  const updated = await engine.db.updateTable('vector_agent_jobs').set(patch).where('id', '=', jobId).where('worker_id', '=', engine.workerId).where('status', '=', 'running').executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
+/** Moves a running job this worker still owns to a new state; undefined when it does not. */
+function transitionOwned(engine: EngineContext, trx: Transaction<CoreDatabase>, jobId: string, patch: Partial<JobRow>, unlessCancelRequested: boolean) {
+  let update = trx.updateTable('vector_agent_jobs').set(patch).where('id', '=', jobId).where('status', '=', 'running').where('worker_id', '=', engine.workerId);
+  if (unlessCancelRequested) update = update.where('cancel_requested_at', 'is', null);
+  return update.returningAll().executeTakeFirst();
+}
+
+/** How a job this worker runs ends. */
+export type JobOutcome =
+  | { status: 'failed'; error: ErrorInfo }
+  | { status: 'cancelled'; reason: string }
+  | { status: 'complete'; resultVersionId: string | null; messageId: string; usage: { promptTokens: number; completionTokens: number; totalTokens: number }; steps: number };
+
+/**
+ * Finishes a running job this worker owns and appends its final event. A `complete` outcome
+ * does not land once a cancellation was requested. Undefined when nothing was written.
+ */
+export async function finishJob(engine: EngineContext, trx: Transaction<CoreDatabase>, afterCommit: AfterCommit, job: JobKey, outcome: JobOutcome): Promise<JobRow | undefined> {
+  const finishedAt = engine.nowIso();
+  if (outcome.status === 'complete') {
+    const updated = await transitionOwned(engine, trx, job.id, { status: 'complete', result_version_id: outcome.resultVersionId, finished_at: finishedAt, worker_id: null }, true);
+    if (updated) await appendJobEvent(engine, trx, afterCommit, job, { type: 'done', versionId: outcome.resultVersionId, messageId: outcome.messageId, usage: outcome.usage, steps: outcome.steps });
+    return updated;
+  }
+  const error = outcome.status === 'failed' ? outcome.error : null;
+  const updated = await transitionOwned(engine, trx, job.id, { status: outcome.status, error: error === null ? null : toJson(error), finished_at: finishedAt, worker_id: null }, false);
+  if (updated) await appendJobEvent(engine, trx, afterCommit, job, outcome.status === 'failed' ? { type: 'failed', error: outcome.error } : { type: 'cancelled', reason: outcome.reason });
+  return updated;
+}
+
+/**
+ * Hands a running job this worker owns back to the queue, as if it had never started.
+ * Undefined when the worker no longer owns it or its cancellation was requested.
+ */
+export async function requeueJob(engine: EngineContext, trx: Transaction<CoreDatabase>, afterCommit: AfterCommit, job: JobKey): Promise<JobRow | undefined> {
+  const updated = await transitionOwned(engine, trx, job.id, { status: 'queued', worker_id: null, heartbeat_at: null }, true);
+  if (updated) await appendJobEvent(engine, trx, afterCommit, job, { type: 'status', status: 'queued', attempt: toJobCounters(updated).attempts + 1 });
+  return updated;
+}
+
+/**
+ * Takes a running job from a worker that stopped heart-beating: back to the queue, or, when
+ * its cancellation was requested or its attempts are used up, to its final state. Only lands
+ * when the row is still the one that was found stale (same heartbeat); undefined otherwise.
+ */
+export async function releaseStaleJob(engine: EngineContext, trx: Transaction<CoreDatabase>, afterCommit: AfterCommit, job: JobRow, outcome: 'requeue' | 'cancel' | 'give-up'): Promise<JobRow | undefined> {
+  const attempts = toJobCounters(job).attempts;
+  const givingUp: ErrorInfo = { code: 'INTERNAL', message: `The job's worker stopped ${attempts} times; giving up` };
+  const row = await trx
+    .updateTable('vector_agent_jobs')
+    .set(
+      outcome === 'cancel'
+        ? { status: 'cancelled', worker_id: null, finished_at: engine.nowIso() }
+        : outcome === 'give-up'
+          ? { status: 'failed', worker_id: null, finished_at: engine.nowIso(), error: toJson(givingUp) }
+          : { status: 'queued', worker_id: null, heartbeat_at: null },
+    )
+    .where('id', '=', job.id)
+    .where('status', '=', 'running')
+    .where('heartbeat_at', job.heartbeat_at === null ? 'is' : '=', job.heartbeat_at)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) return undefined;
+  await appendJobEvent(
+    engine,
+    trx,
+    afterCommit,
+    job,
+    outcome === 'cancel'
+      ? { type: 'cancelled', reason: 'cancelled while its worker was unreachable' }
+      : outcome === 'give-up'
+        ? { type: 'failed', error: givingUp }
+        : { type: 'status', status: 'queued', attempt: attempts + 1 },
+  );
+  return row;
+}
+
+/**
+ * Cancels a job: a queued one outright (with its `cancelled` event), a running one by
+ * flagging it so its worker stops it. Returns the row as it now stands.
+ */
+export async function cancelJob(engine: EngineContext, trx: Transaction<CoreDatabase>, afterCommit: AfterCommit, job: JobKey, reason: string): Promise<JobRow> {
+  const now = engine.nowIso();
+  const cancelledQueued = await trx
+    .updateTable('vector_agent_jobs')
+    .set({ status: 'cancelled', finished_at: now, cancel_requested_at: now })
+    .where('id', '=', job.id)
+    .where('status', '=', 'queued')
+    .returningAll()
+    .executeTakeFirst();
+  if (cancelledQueued) {
+    await appendJobEvent(engine, trx, afterCommit, job, { type: 'cancelled', reason });
+  } else {
+    await trx.updateTable('vector_agent_jobs').set({ cancel_requested_at: now }).where('id', '=', job.id).where('status', '=', 'running').execute();
+  }
+  return trx.selectFrom('vector_agent_jobs').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
+}
