@@ -1,4 +1,4 @@
-import { CancelledError, ProviderError, type SourceFile } from '@vector/core';
+import { fetchWithRetry, ProviderError, retryAfterMs, type SourceFile } from '@vector/core';
 import { Header, Pack, ReadEntry } from 'tar';
 
 /** What `railway up` never uploads (its archive walker skips these directories). */
@@ -57,38 +57,34 @@ export async function uploadTarball(input: TarballUpload): Promise<{ deploymentI
   const url = new URL(`/project/${encodeURIComponent(input.projectId)}/environment/${encodeURIComponent(input.environmentId)}/up`, input.origin);
   url.searchParams.set('serviceId', input.serviceId);
   if (input.message) url.searchParams.set('message', input.message);
-  const timeout = AbortSignal.timeout(input.requestTimeoutMs);
-  let response: Response;
-  let text: string;
-  try {
-    response = await input.fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${input.token}`, 'content-type': 'application/gzip' },
-      body: input.body,
-      signal: input.signal ? AbortSignal.any([input.signal, timeout]) : timeout,
-    });
-    text = await response.text();
-  } catch (error) {
-    if (input.signal?.aborted) throw new CancelledError({ message: 'The Railway upload was cancelled', cause: error });
-    const reason = timeout.aborted ? `no answer within ${input.requestTimeoutMs} ms` : error instanceof Error ? error.message : String(error);
-    throw new ProviderError({ provider: input.provider, isRetryable: true, message: `Uploading the files to Railway failed: ${reason}`, cause: error, details: { reason: timeout.aborted ? 'timeout' : 'network' } });
-  }
+  const answer = await fetchWithRetry({
+    fetch: input.fetch,
+    url,
+    init: { method: 'POST', headers: { authorization: `Bearer ${input.token}`, 'content-type': 'application/gzip' }, body: input.body },
+    signal: input.signal,
+    timeoutMs: input.requestTimeoutMs,
+    retry: { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 0 },
+    idempotent: false,
+    name: 'Uploading the files to Railway',
+    provider: input.provider,
+  });
+  const { status, ok, text } = answer;
   let body: { deploymentId?: unknown; message?: unknown } = {};
   try {
     body = JSON.parse(text) as typeof body;
   } catch {
     // Not JSON (a 413 from a proxy answers text): described below by status.
   }
-  if (response.ok && typeof body.deploymentId === 'string') return { deploymentId: body.deploymentId };
+  if (ok && typeof body.deploymentId === 'string') return { deploymentId: body.deploymentId };
   const detail = typeof body.message === 'string' ? body.message : text.slice(0, 200);
-  if (response.status === 413) throw new ProviderError({ provider: input.provider, status: 413, isRetryable: false, message: `Railway refused the upload as too large (${input.body.byteLength} bytes): ${detail}` });
-  if (response.status === 401 || response.status === 403) throw new ProviderError({ provider: input.provider, status: response.status, isRetryable: false, message: `Railway rejected the credentials for the upload: ${detail}`, details: { reason: 'unauthorized' } });
-  const retryAfter = Number(response.headers.get('retry-after'));
+  if (status === 413) throw new ProviderError({ provider: input.provider, status: 413, isRetryable: false, message: `Railway refused the upload as too large (${input.body.byteLength} bytes): ${detail}` });
+  if (status === 401 || status === 403) throw new ProviderError({ provider: input.provider, status, isRetryable: false, message: `Railway rejected the credentials for the upload: ${detail}`, details: { reason: 'unauthorized' } });
+  const retryAfter = retryAfterMs(answer.headers);
   throw new ProviderError({
     provider: input.provider,
-    status: response.status,
-    isRetryable: response.status === 429 || response.status >= 500 || response.ok,
-    ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
-    message: response.ok ? 'Railway accepted the upload but named no deployment' : `Railway answered the upload with HTTP ${response.status}: ${detail}`,
+    status,
+    isRetryable: status === 429 || status >= 500 || ok,
+    ...(retryAfter !== undefined && retryAfter > 0 ? { retryAfterMs: retryAfter } : {}),
+    message: ok ? 'Railway accepted the upload but named no deployment' : `Railway answered the upload with HTTP ${status}: ${detail}`,
   });
 }

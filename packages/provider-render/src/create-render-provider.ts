@@ -1,4 +1,4 @@
-import { defineDeploymentProvider, type DeploymentProvider, type GitSource, type ProviderDeploymentState, ProviderError, redactSecretValues, UnsupportedError, ValidationError } from '@vector/core';
+import { defineDeploymentProvider, type DeploymentProvider, type GitSource, type ProviderDeploymentState, ProviderError, redactSecretValues, UnsupportedError, untilAborted, ValidationError } from '@vector/core';
 import { fetchRenderLogs } from './fetch-render-logs.js';
 import { isFinishedDeployStatus, mapDeployStatus } from './map-deploy-status.js';
 import { decodeDeploymentRef, encodeDeploymentRef, isDeploymentRef, type RenderDeploymentRef } from './provider-deployment-id.js';
@@ -10,7 +10,6 @@ import { mapBuildPlan, type RenderServiceSettings } from './map-build-plan.js';
 import { planSource } from './plan-source.js';
 import { createServiceBody, syncServiceSettings } from './service-settings.js';
 import { deploymentMarkerKey, serviceName } from './service-naming.js';
-import { untilAborted } from './until-aborted.js';
 
 /**
  * Env var Vector sets on every service it deploys: `<key hash>:<newest deploy id before ours>`.
@@ -87,7 +86,7 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
   }
 
   async function findOrCreateService(scoped: RenderApi, input: DeployInput, git: GitSource, settings: RenderServiceSettings): Promise<RenderService> {
-    const owner = await untilAborted(ownerId(), input.signal);
+    const owner = await untilAborted(ownerId(), input.signal, 'The Render deploy was cancelled');
     const name = serviceName({ prefix: options.serviceNamePrefix, environment: input.environment, type: settings.type, project: input.project, idempotencyKey: input.idempotencyKey });
     const existing = await scoped.findServiceByName(owner, name);
     if (existing) {

@@ -1,4 +1,4 @@
-import type { DeploymentStatus } from '@vector/core';
+import { type DeploymentStatus, isSettledDeploymentStatus } from '@vector/core';
 
 const statuses: Record<string, DeploymentStatus> = {
   created: 'pending',
@@ -26,5 +26,5 @@ export function mapDeployStatus(status: string): DeploymentStatus {
 /** True when Render will not change the deploy's status any more. */
 export function isFinishedDeployStatus(status: string): boolean {
   const mapped = statuses[status];
-  return mapped === 'live' || mapped === 'failed' || mapped === 'destroyed';
+  return mapped !== undefined && isSettledDeploymentStatus(mapped);
 }

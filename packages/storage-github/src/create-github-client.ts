@@ -2,6 +2,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { type ThrottlingOptions, throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import { withRequestTimeout } from '@vector/core';
 import type { ResolvedGitHubConnection } from './resolve-connection-options.js';
 
 type WriteGroup = NonNullable<Extract<ThrottlingOptions, { onRateLimit: unknown }>['write']>;
@@ -30,19 +31,6 @@ function createWriteGroup(minIntervalMs: number): WriteGroup {
   return { key: () => limiter } as unknown as WriteGroup;
 }
 
-/**
- * `fetch` with a deadline per HTTP attempt (each retry gets a fresh one), combined with the
- * caller's signal, so a stalled connection fails as a retryable error instead of hanging a
- * save forever.
- */
-function fetchWithTimeout(base: typeof fetch, timeoutMs: number): typeof fetch {
-  return (input, init) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return base(input, { ...init, signal });
-  };
-}
-
 /** Builds the octokit client: auth (token or App installation), retry, throttling and request timeouts. */
 export function createGitHubClient(options: ResolvedGitHubConnection): Octokit {
   if (options.octokit) return options.octokit;
@@ -57,7 +45,7 @@ export function createGitHubClient(options: ResolvedGitHubConnection): Octokit {
     userAgent: 'vector-storage-github',
     ...(auth && 'token' in auth ? { auth: auth.token } : {}),
     ...(auth && 'appId' in auth ? { authStrategy: createAppAuth, auth: { appId: auth.appId, privateKey: auth.privateKey, installationId: auth.installationId } } : {}),
-    request: { fetch: fetchWithTimeout(options.fetch ?? globalThis.fetch, options.requestTimeoutMs) },
+    request: { fetch: withRequestTimeout(options.fetch ?? globalThis.fetch, options.requestTimeoutMs) },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     throttle: throttle.enabled
       ? { onRateLimit: shouldRetry, onSecondaryRateLimit: shouldRetry, retryAfterBaseValue: throttle.retryAfterBaseMs, ...writeGroup }

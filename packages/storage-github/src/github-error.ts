@@ -1,4 +1,4 @@
-import { ProviderError, VectorError } from '@vector/core';
+import { errorMessage, ProviderError, retryAfterMs, VectorError } from '@vector/core';
 
 /** The fields of an `@octokit/request-error` RequestError this package reads. */
 interface RequestErrorLike {
@@ -27,13 +27,9 @@ export function githubMessageOf(error: unknown): string {
 
 function retryAfterMsOf(error: RequestErrorLike): number | undefined {
   const headers = error.response?.headers ?? {};
-  const retryAfter = Number(headers['retry-after']);
-  if (Number.isFinite(retryAfter) && retryAfter > 0) return retryAfter * 1000;
-  if (String(headers['x-ratelimit-remaining']) === '0') {
-    const reset = Number(headers['x-ratelimit-reset']);
-    if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - Date.now());
-  }
-  return undefined;
+  // The primary limit's reset (epoch seconds) applies only once it is used up.
+  const hint = retryAfterMs(headers, { resetHeaders: String(headers['x-ratelimit-remaining']) === '0' ? ['x-ratelimit-reset'] : [] });
+  return hint === 0 ? undefined : hint;
 }
 
 function isRateLimited(error: RequestErrorLike): boolean {
@@ -51,7 +47,7 @@ function isRateLimited(error: RequestErrorLike): boolean {
 export function toVectorError(error: unknown, action: string): VectorError {
   if (VectorError.isInstance(error)) return error;
   if (!isRequestError(error)) {
-    return new ProviderError({ provider: 'github', message: `GitHub ${action} failed: ${error instanceof Error ? error.message : String(error)}`, isRetryable: true, cause: error });
+    return new ProviderError({ provider: 'github', message: `GitHub ${action} failed: ${errorMessage(error)}`, isRetryable: true, cause: error });
   }
   const limited = isRateLimited(error);
   const retryAfterMs = limited ? retryAfterMsOf(error) : undefined;

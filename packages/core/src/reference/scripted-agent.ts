@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CancelledError } from '../errors/cancelled-error.js';
 import { parseInput } from '../errors/from-zod.js';
+import { untilAborted } from '../helpers/until-aborted.js';
 import { defineAgent } from '../plugins/define-plugins.js';
 import type { Agent, AgentCapabilities, AgentRunContext } from '../plugins/agent.js';
 import type { AgentEvent } from '../schemas/agent-event.js';
@@ -52,12 +53,12 @@ async function* play(input: { context: AgentRunContext; script: AgentScript; del
   const { signal } = input.context;
   const cancelled = () => new CancelledError({ message: 'The agent run was cancelled', cause: signal.reason });
   if (signal.aborted) throw cancelled();
-  const output = await untilAborted(Promise.resolve(input.script(input.context)), signal);
+  const output = await untilAborted(Promise.resolve(input.script(input.context)), signal, 'The agent run was cancelled');
   const iterator = toAsyncIterator(output);
   let first = true;
   try {
     while (true) {
-      const step = await untilAborted(Promise.resolve(iterator.next()), signal);
+      const step = await untilAborted(Promise.resolve(iterator.next()), signal, 'The agent run was cancelled');
       if (step.done) return;
       if (!first && input.delayMs > 0) await sleep(input.delayMs, signal);
       if (signal.aborted) throw cancelled();
@@ -73,25 +74,6 @@ async function* play(input: { context: AgentRunContext; script: AgentScript; del
 function toAsyncIterator(output: AgentScriptOutput): AsyncIterator<AgentEvent> | Iterator<AgentEvent> {
   if (Symbol.asyncIterator in output) return output[Symbol.asyncIterator]();
   return output[Symbol.iterator]();
-}
-
-/** Resolves like `promise`, or rejects with `CancelledError` as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new CancelledError({ message: 'The agent run was cancelled', cause: signal.reason }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new CancelledError({ message: 'The agent run was cancelled', cause: signal.reason }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** Waits `ms`, or rejects with `CancelledError` (clearing the timer) once `signal` aborts. */
