@@ -166,7 +166,7 @@ export function createVector(options: VectorOptions): Vector {
     db: engine.db,
     dialect: engine.dialect,
     events: engine.events,
-    organizations: ready(createOrganizationsApi(engine)),
+    organizations: ready(createOrganizationsApi(engine, driver)),
     users: ready(createUsersApi(engine)),
     plugins: { storage, providers, agents, sourceMirror },
     getStorageBackend(project) {
@@ -190,7 +190,7 @@ export function createVector(options: VectorOptions): Vector {
       const scope: VectorScope = {
         organizationId,
         actor,
-        projects: ready(createProjectsApi(context)),
+        projects: ready(createProjectsApi(context, driver)),
         versions: ready(createVersionsApi(context, getDeployments)),
         agent: ready(createAgentApi(context)),
         get deployments() {

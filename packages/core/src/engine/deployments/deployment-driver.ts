@@ -16,12 +16,11 @@ import type { EngineContext } from '../engine-context.js';
 import { fromJson, toJson } from '../store/json-column.js';
 import { toDeployment, toDeploymentLog } from '../store/row-mappers.js';
 import { storageFor, toStorageProject } from '../scope-context.js';
+import { appendDeploymentLogs, type DeploymentRow, markDestroyed, recordMirroredSource, recordProviderDeploymentId, type SourceMirrorRow, updateDeployment } from './deployment-store.js';
 
-/** A deployment row. */
-export type DeploymentRow = Selectable<CoreDatabase['vector_deployments']>;
+export type { DeploymentRow } from './deployment-store.js';
 type ProjectRow = Selectable<CoreDatabase['vector_projects']>;
 type VersionRow = Selectable<CoreDatabase['vector_code_versions']>;
-type SourceMirrorRow = Selectable<CoreDatabase['vector_source_mirrors']>;
 
 const systemActor: Actor = { type: 'system', id: 'vector' };
 /** A deployment the provider never acknowledged is given up after this long. */
@@ -55,12 +54,8 @@ export function createDeploymentDriver(engine: EngineContext) {
     return deployment;
   }
 
-  async function update(row: DeploymentRow, patch: Partial<DeploymentRow>): Promise<DeploymentRow> {
-    const next = { ...patch, updated_at: engine.nowIso() };
-    // Never resurrect a destroyed deployment: a late poll must not overwrite `destroyed`.
-    const updated = await db.updateTable('vector_deployments').set(next).where('id', '=', row.id).where('status', '!=', 'destroyed').returningAll().executeTakeFirst();
-    return updated ?? (await db.selectFrom('vector_deployments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow());
-  }
+  // Never resurrects a destroyed deployment: a late poll must not overwrite `destroyed`.
+  const update = (row: DeploymentRow, patch: Partial<DeploymentRow>): Promise<DeploymentRow> => updateDeployment(engine, row.id, patch);
 
   /**
    * Backoff: a deployment is polled at a quarter of its age (so a slow build is asked less
@@ -95,7 +90,7 @@ export function createDeploymentDriver(engine: EngineContext) {
       // Destroyed while the provider was still creating it: tear down what it created, and
       // keep its id so the row says what existed.
       await providerOf(row).destroy({ providerDeploymentId: state.providerDeploymentId });
-      await db.updateTable('vector_deployments').set({ provider_deployment_id: state.providerDeploymentId }).where('id', '=', row.id).execute();
+      await recordProviderDeploymentId(engine, row.id, state.providerDeploymentId);
     }
     if (updated.status === 'live' && row.status !== 'live' && updated.environment === 'production') await retireSupersededProduction(updated.project_id);
     return updated;
@@ -144,20 +139,7 @@ export function createDeploymentDriver(engine: EngineContext) {
 
   /** Stores one page unless a concurrent refresher already did (compare-and-set on the cursor). */
   async function storeLogPage(row: DeploymentRow, cursor: string | null, page: { entries: ProviderLogPage['entries']; cursor: string | null }): Promise<number | null> {
-    const stored = await engine.transaction(async (trx) => {
-      const claimed = await trx
-        .updateTable('vector_deployments')
-        .set((eb) => ({ log_cursor: page.cursor, log_counter: eb('log_counter', '+', page.entries.length) }))
-        .where('id', '=', row.id)
-        .where('log_cursor', cursor === null ? 'is' : '=', cursor)
-        .returning(['log_counter'])
-        .executeTakeFirst();
-      if (!claimed) return null;
-      const first = Number(claimed.log_counter) - page.entries.length + 1;
-      const rows = page.entries.map((entry, index) => ({ deployment_id: row.id, sequence: first + index, timestamp: entry.timestamp, level: entry.level, source: entry.source, message: entry.message }));
-      if (rows.length > 0) await trx.insertInto('vector_deployment_logs').values(rows).execute();
-      return rows;
-    });
+    const stored = await appendDeploymentLogs(engine, row.id, cursor, page);
     if (stored === null) return null;
     for (const log of stored) engine.events.emit('deployment.log', { organizationId: row.organization_id, projectId: row.project_id, deploymentId: row.id, log: toDeploymentLog(log) });
     return stored.length;
@@ -236,11 +218,7 @@ export function createDeploymentDriver(engine: EngineContext) {
       throw new InternalError({ message: `Source mirror ${mirror.name} returned an invalid git source: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`, details: { plugin: mirror.name, kind: 'Source mirror' } });
     }
     const git = parsed.data;
-    await db
-      .insertInto('vector_source_mirrors')
-      .values({ version_id: version.id, mirror: mirror.name, project_id: project.id, organization_id: project.organization_id, repository_url: git.repositoryUrl, owner: git.owner, repository: git.repository, branch: git.branch, commit_sha: git.commitSha, created_at: engine.nowIso() })
-      .onConflict((conflict) => conflict.columns(['version_id', 'mirror']).doNothing())
-      .execute();
+    await recordMirroredSource(engine, { version_id: version.id, mirror: mirror.name, project_id: project.id, organization_id: project.organization_id, repository_url: git.repositoryUrl, owner: git.owner, repository: git.repository, branch: git.branch, commit_sha: git.commitSha, created_at: engine.nowIso() });
     const row = await stored();
     return row ? toGitSource(row) : git;
   }
@@ -319,17 +297,16 @@ export function createDeploymentDriver(engine: EngineContext) {
     return emit(await update(row, { status: 'failed', error: toJson(errorInfo(lastError)) }));
   }
 
+  /**
+   * The one way to destroy a deployment: at its provider first, then the row marked
+   * `destroyed` with its audit row, and `deployment.updated` announced after commit.
+   * `action` names why (`deployment.destroy`, `.replace`, `.expire`, `.teardown`).
+   */
   async function destroy(row: DeploymentRow, actor: Actor, action = 'deployment.destroy'): Promise<Deployment> {
     if (row.status === 'destroyed') return toDeployment(row);
     if (row.provider_deployment_id) await providerOf(row).destroy({ providerDeploymentId: row.provider_deployment_id });
-    const now = engine.nowIso();
     return engine.transaction(async (trx, afterCommit) => {
-      const updated = await trx
-        .updateTable('vector_deployments')
-        .set({ status: 'destroyed', destroyed_at: now, updated_at: now })
-        .where('id', '=', row.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const updated = await markDestroyed(engine, trx, row.id);
       await writeAudit(engine, trx, afterCommit, { organizationId: row.organization_id, projectId: row.project_id, actor, action, entityType: 'deployment', entityId: row.id, beforeId: row.id, data: { environment: row.environment, provider: row.provider } });
       const deployment = toDeployment(updated);
       afterCommit(() => engine.events.emit('deployment.updated', { organizationId: row.organization_id, projectId: row.project_id, deployment }));

@@ -7,6 +7,7 @@ import { idSchema } from '../../schemas/common.js';
 import { deploymentEnvironmentSchema, deploymentStatusSchema } from '../../schemas/deployment.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import type { DeploymentDriver } from './deployment-driver.js';
+import { extendPreview, insertDeployment } from './deployment-store.js';
 import { toJson } from '../store/json-column.js';
 import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
 import { toDeployment, toDeploymentLog } from '../store/row-mappers.js';
@@ -87,7 +88,7 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
           .executeTakeFirst();
         if (reusable && (await sameEnvironment(reusable))) {
           const extended = expiresAt && reusable.expires_at && reusable.expires_at > expiresAt ? reusable.expires_at : expiresAt;
-          const updated = await db.updateTable('vector_deployments').set({ expires_at: extended, updated_at: now.toISOString() }).where('id', '=', reusable.id).returningAll().executeTakeFirstOrThrow();
+          const updated = await extendPreview(engine, reusable.id, extended);
           return toDeployment(updated);
         }
       }
@@ -120,7 +121,7 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
       };
       try {
         await engine.transaction(async (trx, afterCommit) => {
-          await trx.insertInto('vector_deployments').values(row).execute();
+          await insertDeployment(trx, row);
           await writeAudit(engine, trx, afterCommit, {
             organizationId,
             projectId: project.id,

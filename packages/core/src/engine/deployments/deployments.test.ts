@@ -255,6 +255,21 @@ describeEachDatabase('deployments', (database) => {
     await vector.organizations.delete(organizationId, actor);
     expect(recording.control.destroyed).toEqual(['rec-1']);
   });
+
+  it('tears down a deleted project\'s deployments through the one destroy path: marked destroyed, audited and announced', async () => {
+    const { scope, vector } = engine();
+    const { project, v1 } = await projectWithVersions();
+    const deployment = await scope.deployments.create({ projectId: project.id, versionId: v1.id, environment: 'production', provider: 'recording' });
+    const announced: string[] = [];
+    vector.events.on('deployment.updated', (payload) => {
+      if (payload.deployment.id === deployment.id) announced.push(payload.deployment.status);
+    });
+    await scope.projects.delete(project.id);
+    expect(recording.control.destroyed).toEqual(['rec-1']);
+    expect(announced).toEqual(['destroyed']);
+    const audit = await scope.audit.list({ action: 'deployment.teardown' });
+    expect(audit.items.map((entry) => entry.entityId)).toEqual([deployment.id]);
+  });
 });
 
 describeEachDatabase('deployments after a restart', (database) => {

@@ -1,11 +1,16 @@
+import type { Actor } from '../../schemas/common.js';
 import type { EngineContext } from '../engine-context.js';
+import type { DeploymentDriver } from './deployment-driver.js';
 
 /**
- * Destroys at their providers the deployments that still run for the given projects, before
- * the rows that track them are deleted (a deleted row can never be reaped). Errors become
- * warnings: a provider outage must not block deleting a project or an organization.
+ * Destroys the deployments that still run for the given projects, before the rows that
+ * track them are deleted (a deleted row can never be reaped). Each goes through the driver's
+ * one destroy path, so it is marked `destroyed`, audited (`deployment.teardown`) and
+ * announced like any other. Errors become warnings: a provider outage must not block
+ * deleting a project or an organization.
  */
-export async function teardownDeployments(engine: EngineContext, projectIds: ReadonlyArray<string>): Promise<void> {
+export async function teardownDeployments(input: { engine: EngineContext; driver: DeploymentDriver; projectIds: ReadonlyArray<string>; actor: Actor }): Promise<void> {
+  const { engine, driver, projectIds, actor } = input;
   if (projectIds.length === 0) return;
   const rows = await engine.db
     .selectFrom('vector_deployments')
@@ -16,7 +21,7 @@ export async function teardownDeployments(engine: EngineContext, projectIds: Rea
     .execute();
   for (const row of rows) {
     try {
-      await engine.providers.get(row.provider)?.destroy({ providerDeploymentId: row.provider_deployment_id as string });
+      await driver.destroy(row, actor, 'deployment.teardown');
     } catch (error) {
       engine.events.emit('warning', {
         organizationId: row.organization_id,

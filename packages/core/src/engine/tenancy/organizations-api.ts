@@ -10,6 +10,7 @@ import { toOrganization } from '../store/row-mappers.js';
 import { toStorageProject } from '../scope-context.js';
 import { teardownDeployments } from '../deployments/teardown-deployments.js';
 import type { OrganizationsApi } from '../vector-types.js';
+import type { DeploymentDriver } from '../deployments/deployment-driver.js';
 
 const createSchema = z.object({
   name: z.string().trim().min(1).max(200),
@@ -23,7 +24,7 @@ function slugify(name: string): string {
 }
 
 /** The tenant-level API. */
-export function createOrganizationsApi(context: EngineContext): OrganizationsApi {
+export function createOrganizationsApi(context: EngineContext, driver: DeploymentDriver): OrganizationsApi {
   const { db } = context;
 
   async function load(organizationId: string) {
@@ -79,7 +80,7 @@ export function createOrganizationsApi(context: EngineContext): OrganizationsApi
       const who = parseInput(actorSchema, actor, 'actor');
       const row = await load(organizationId);
       const projects = await db.selectFrom('vector_projects').selectAll().where('organization_id', '=', row.id).execute();
-      await teardownDeployments(context, projects.map((project) => project.id));
+      await teardownDeployments({ engine: context, driver, projectIds: projects.map((project) => project.id), actor: who });
       // Stored files live outside the metadata store; release them first (idempotent).
       for (const project of projects) {
         const backend = context.storage.get(project.storage_backend);

@@ -7,6 +7,7 @@ import { writeAudit } from '../audit/audit-writer.js';
 import { toJson } from '../store/json-column.js';
 import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
 import { toProject } from '../store/row-mappers.js';
+import type { DeploymentDriver } from '../deployments/deployment-driver.js';
 import { teardownDeployments } from '../deployments/teardown-deployments.js';
 import { loadProject, type ScopeContext, storageFor, toStorageProject } from '../scope-context.js';
 import type { ProjectsApi } from '../vector-types.js';
@@ -22,7 +23,7 @@ const updateSchema = z
   .strict();
 
 /** Projects of one organization. */
-export function createProjectsApi(scope: ScopeContext): ProjectsApi {
+export function createProjectsApi(scope: ScopeContext, driver: DeploymentDriver): ProjectsApi {
   const { engine, organizationId, actor } = scope;
   const { db } = engine;
 
@@ -93,7 +94,7 @@ export function createProjectsApi(scope: ScopeContext): ProjectsApi {
     async delete(projectId) {
       const row = await loadProject(scope, projectId);
       // Tear down what runs elsewhere before the rows that track it disappear.
-      await teardownDeployments(engine, [row.id]);
+      await teardownDeployments({ engine, driver, projectIds: [row.id], actor });
       await engine.transaction(async (trx, afterCommit) => {
         await trx.deleteFrom('vector_projects').where('id', '=', row.id).where('organization_id', '=', organizationId).execute();
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: row.id, actor, action: 'project.delete', entityType: 'project', entityId: row.id, beforeId: row.id });
