@@ -4,8 +4,8 @@ import { planSource } from './plan-source.js';
 import { createProductionLifecycle } from './production-lifecycle.js';
 import { createRailwayClient, isRailwayNotFound, isRailwayPlacementGone } from './railway-client.js';
 import { decodeDeploymentRef, encodeDeploymentRef, type RailwayDeploymentRef } from './railway-deployment-ref.js';
-import { createRailwayOperations, type RailwayDeployment, type RailwayOperations } from './railway-operations.js';
-import { resolveRailwayOptions, type RailwayProviderOptions } from './railway-provider-options.js';
+import { createRailwayApi, type RailwayDeployment, type RailwayApi } from './railway-api.js';
+import { resolveRailwayProviderOptions, type RailwayProviderOptions } from './railway-provider-options.js';
 import { mapRailwayStatus } from './map-railway-status.js';
 import { readRailwayLogs } from './read-railway-logs.js';
 import { applyServiceSettings } from './service-settings.js';
@@ -51,13 +51,13 @@ function gitHubRepo(source: GitSource | null): string | null {
  * ```
  */
 export function createRailwayProvider(options: RailwayProviderOptions = {}): RailwayProvider {
-  const settings = resolveRailwayOptions(options);
+  const settings = resolveRailwayProviderOptions(options);
   const provider = settings.name;
   const client = createRailwayClient({ provider, baseUrl: settings.baseUrl, token: settings.token, fetch: settings.fetch, retry: settings.retry, requestTimeoutMs: settings.requestTimeoutMs });
   // Per instance, never per module: each provider has its own cache and memory of removals.
   const placements = new Map<string, Promise<Placement>>();
   const destroyed = new Set<string>();
-  const production = createProductionLifecycle(() => createRailwayOperations(client));
+  const production = createProductionLifecycle(() => createRailwayApi(client));
 
   function codeSourceOf(input: DeployInput): CodeSource {
     const repo = gitHubRepo(input.source.git);
@@ -71,12 +71,12 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
     });
   }
 
-  async function findPlacement(operations: RailwayOperations, vectorProject: DeployInput['project']): Promise<Placement> {
+  async function findPlacement(api: RailwayApi, vectorProject: DeployInput['project']): Promise<Placement> {
     const name = `${settings.namePrefix}-${vectorProject.id}`;
     const project = settings.projectId
-      ? await operations.getProject(settings.projectId)
-      : ((await operations.listProjects(settings.workspaceId)).find((candidate) => candidate.name === name) ??
-        (await operations.createProject({ name, description: `Vector project ${vectorProject.name}`, workspaceId: settings.workspaceId, defaultEnvironmentName: settings.environmentName })));
+      ? await api.getProject(settings.projectId)
+      : ((await api.listProjects(settings.workspaceId)).find((candidate) => candidate.name === name) ??
+        (await api.createProject({ name, description: `Vector project ${vectorProject.name}`, workspaceId: settings.workspaceId, defaultEnvironmentName: settings.environmentName })));
     const environment = project.environments.edges.map((edge) => edge.node).find((node) => node.name === settings.environmentName);
     if (!environment) {
       throw new ProviderError({ provider, isRetryable: false, message: `Railway project ${project.id} has no environment named ${settings.environmentName}; create it or set the environmentName option` });
@@ -84,12 +84,12 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
     return { projectId: project.id, environmentId: environment.id };
   }
 
-  function placementFor(operations: RailwayOperations, vectorProject: DeployInput['project']): Promise<Placement> {
+  function placementFor(api: RailwayApi, vectorProject: DeployInput['project']): Promise<Placement> {
     const key = settings.projectId ?? vectorProject.id;
     let pending = placements.get(key);
     if (!pending) {
       // Concurrent deploys of one project share the lookup, so only one Railway project is created.
-      pending = findPlacement(operations, vectorProject);
+      pending = findPlacement(api, vectorProject);
       placements.set(key, pending);
       pending.catch(() => placements.delete(key));
     }
@@ -109,20 +109,20 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
     // A version the planner cannot build fails here, before anything is made on Railway.
     const { plan: buildPlan, files } = await planSource(input.source);
     const plan = mapBuildPlan(buildPlan);
-    const operations = createRailwayOperations(client, input.signal);
+    const api = createRailwayApi(client, input.signal);
     const key = settings.projectId ?? input.project.id;
     const cached = placements.get(key);
     try {
-      return await deployInto(input, code, plan, files, operations, await placementFor(operations, input.project));
+      return await deployInto(input, code, plan, files, api, await placementFor(api, input.project));
     } catch (error) {
       // The cached project or environment was deleted outside Vector: look it up (or create it) once more.
       if (!cached || !isRailwayPlacementGone(error) || placements.get(key) !== cached) throw error;
       placements.delete(key);
-      return deployInto(input, code, plan, files, operations, await placementFor(operations, input.project));
+      return deployInto(input, code, plan, files, api, await placementFor(api, input.project));
     }
   }
 
-  async function deployInto(input: DeployInput, code: CodeSource, plan: RailwayServiceSettings, files: SourceFile[], operations: RailwayOperations, { projectId, environmentId }: Placement): Promise<ProviderDeploymentState> {
+  async function deployInto(input: DeployInput, code: CodeSource, plan: RailwayServiceSettings, files: SourceFile[], api: RailwayApi, { projectId, environmentId }: Placement): Promise<ProviderDeploymentState> {
     const isProduction = input.environment === 'production';
     // Deterministic: production has one service per project; a retried preview deploy finds
     // the service (and its deployment) it made before.
@@ -130,35 +130,35 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
       ? `${settings.namePrefix}-production-${sha256Hex(`production\n${input.project.id}`).slice(0, 16)}`
       : `${settings.namePrefix}-preview-${sha256Hex(`${input.project.id}\n${input.idempotencyKey}`).slice(0, 16)}`;
     const marker = sha256Hex(`deploy\n${input.project.id}\n${input.idempotencyKey}`).slice(0, 16);
-    const existing = (await operations.listServices(projectId)).find((service) => service.name === serviceName);
+    const existing = (await api.listServices(projectId)).find((service) => service.name === serviceName);
     let domain: string | null = null;
     let serviceId: string;
     let baseline: string | null = null;
     const variablesWith = (previous: string | null) => ({ ...plan.variables, ...input.env, ...input.secrets, ...(isProduction ? { [RAILWAY_MARKER_VARIABLE]: `${marker}:${previous ?? 'none'}` } : {}) });
     if (existing) {
       serviceId = existing.id;
-      const instance = await operations.getServiceInstance({ serviceId, environmentId });
+      const instance = await api.getServiceInstance({ serviceId, environmentId });
       domain = instance.domains[0] ?? null;
       const refOf = (deploymentId: string): RailwayDeploymentRef => ({ projectId, environmentId, serviceId, deploymentId, domain, ...(isProduction ? { production: true } : {}) });
       if (!isProduction && instance.latestDeployment) return stateOf(refOf(instance.latestDeployment.id), instance.latestDeployment);
-      const current = (await operations.getVariables({ projectId, environmentId, serviceId }))[RAILWAY_MARKER_VARIABLE]?.split(':') ?? [];
+      const current = (await api.getVariables({ projectId, environmentId, serviceId }))[RAILWAY_MARKER_VARIABLE]?.split(':') ?? [];
       if (current[0] === marker) {
         // An earlier attempt of this deploy set the marker: its deployment is the first after the baseline.
         baseline = current[1] && current[1] !== 'none' ? current[1] : null;
-        const earlier = await production.firstDeploymentAfter(operations, { projectId, environmentId, serviceId }, baseline);
+        const earlier = await production.firstDeploymentAfter(api, { projectId, environmentId, serviceId }, baseline);
         if (earlier) return stateOf(refOf(earlier.id), earlier);
       } else {
         baseline = instance.latestDeployment?.id ?? null;
       }
-      await operations.upsertVariables({ projectId, environmentId, serviceId, variables: variablesWith(baseline) });
+      await api.upsertVariables({ projectId, environmentId, serviceId, variables: variablesWith(baseline) });
     } else {
-      serviceId = (await operations.createService({ projectId, environmentId, name: serviceName, variables: variablesWith(null) })).id;
+      serviceId = (await api.createService({ projectId, environmentId, name: serviceName, variables: variablesWith(null) })).id;
     }
-    await applyServiceSettings(operations, { projectId, environmentId, serviceId, repo: code.kind === 'git' ? code.repo : null, settings: plan, region: settings.region });
-    domain ??= await operations.createServiceDomain({ serviceId, environmentId, ...(settings.targetPort ? { targetPort: settings.targetPort } : {}) });
+    await applyServiceSettings(api, { projectId, environmentId, serviceId, repo: code.kind === 'git' ? code.repo : null, settings: plan, region: settings.region });
+    domain ??= await api.createServiceDomain({ serviceId, environmentId, ...(settings.targetPort ? { targetPort: settings.targetPort } : {}) });
     const deploymentId =
       code.kind === 'git'
-        ? await operations.deployCommit({ serviceId, environmentId, commitSha: code.commitSha })
+        ? await api.deployCommit({ serviceId, environmentId, commitSha: code.commitSha })
         : (
             await uploadTarball({
               provider,
@@ -188,7 +188,7 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
       return { providerDeploymentId: input.providerDeploymentId, status: 'failed', providerStatus: 'NOT_FOUND', url: null, error: { code: 'RAILWAY_NOT_FOUND', message: 'Not a Railway deployment id made by this provider' } };
     }
     try {
-      const state = stateOf(ref, await createRailwayOperations(client).getDeployment(ref.deploymentId));
+      const state = stateOf(ref, await createRailwayApi(client).getDeployment(ref.deploymentId));
       if (ref.production) await production.finishTeardown(ref);
       return state;
     } catch (error) {
@@ -219,7 +219,7 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
     async getLogs(input) {
       const ref = decodeDeploymentRef(input.providerDeploymentId);
       try {
-        return await readRailwayLogs({ operations: createRailwayOperations(client), deploymentId: ref.deploymentId, cursor: input.cursor, limit: settings.logPageSize, maxPages: settings.logMaxPagesPerRead });
+        return await readRailwayLogs({ api: createRailwayApi(client), deploymentId: ref.deploymentId, cursor: input.cursor, limit: settings.logPageSize, maxPages: settings.logMaxPagesPerRead });
       } catch (error) {
         // Logs of a deployment Railway no longer has: nothing more will come.
         if (isRailwayNotFound(error)) return { entries: [], cursor: input.cursor };
@@ -235,7 +235,7 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
         await production.destroy(ref);
       } else {
         try {
-          await createRailwayOperations(client).deleteService(ref.serviceId);
+          await createRailwayApi(client).deleteService(ref.serviceId);
         } catch (error) {
           if (!isRailwayNotFound(error)) throw error;
         }

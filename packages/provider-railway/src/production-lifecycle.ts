@@ -1,6 +1,6 @@
 import { isRailwayNotFound } from './railway-client.js';
 import type { RailwayDeploymentRef } from './railway-deployment-ref.js';
-import type { RailwayDeployment, RailwayOperations } from './railway-operations.js';
+import type { RailwayDeployment, RailwayApi } from './railway-api.js';
 
 /** Railway statuses of a deployment that has not settled yet. */
 const IN_PROGRESS = new Set(['QUEUED', 'WAITING', 'INITIALIZING', 'NEEDS_APPROVAL', 'BUILDING', 'DEPLOYING']);
@@ -18,13 +18,13 @@ type Instance = Pick<RailwayDeploymentRef, 'projectId' | 'environmentId' | 'serv
  * down by deleting the service. Core retires each superseded deployment once a newer one is
  * live, so destroying an older deployment never deletes the service that serves the new one.
  */
-export function createProductionLifecycle(operationsOf: () => RailwayOperations) {
+export function createProductionLifecycle(apiOf: () => RailwayApi) {
   /** Service id → the live deployment destroyed while a newer one was still being built. */
   const pendingTeardowns = new Map<string, RailwayDeploymentRef>();
 
   async function deleteService(serviceId: string): Promise<void> {
     try {
-      await operationsOf().deleteService(serviceId);
+      await apiOf().deleteService(serviceId);
     } catch (error) {
       if (!isRailwayNotFound(error)) throw error;
     }
@@ -32,8 +32,8 @@ export function createProductionLifecycle(operationsOf: () => RailwayOperations)
 
   return {
     /** The first deployment of the instance after `baseline` (all of them when null), or null. */
-    async firstDeploymentAfter(operations: RailwayOperations, instance: Instance, baseline: string | null): Promise<RailwayDeployment | null> {
-      const newestFirst = await operations.listDeployments(instance);
+    async firstDeploymentAfter(api: RailwayApi, instance: Instance, baseline: string | null): Promise<RailwayDeployment | null> {
+      const newestFirst = await api.listDeployments(instance);
       const cut = baseline === null ? newestFirst.length : newestFirst.findIndex((deployment) => deployment.id === baseline);
       // The baseline fell out of the listed page: too much happened since to tell which is ours.
       if (cut === -1) return null;
@@ -48,21 +48,21 @@ export function createProductionLifecycle(operationsOf: () => RailwayOperations)
      * down with its service.
      */
     async destroy(ref: RailwayDeploymentRef): Promise<void> {
-      const operations = operationsOf();
+      const api = apiOf();
       let deployment: RailwayDeployment;
       try {
-        deployment = await operations.getDeployment(ref.deploymentId);
+        deployment = await api.getDeployment(ref.deploymentId);
       } catch (error) {
         if (isRailwayNotFound(error)) return;
         throw error;
       }
       if (IN_PROGRESS.has(deployment.status)) {
         // It may have finished meanwhile; then there is nothing to cancel.
-        await operations.cancelDeployment(deployment.id).catch(() => undefined);
+        await api.cancelDeployment(deployment.id).catch(() => undefined);
         return;
       }
       if (!SERVING.has(deployment.status)) return;
-      const newer = (await operations.listDeployments(ref)).filter((other) => other.id !== deployment.id && Date.parse(other.createdAt) >= Date.parse(deployment.createdAt));
+      const newer = (await api.listDeployments(ref)).filter((other) => other.id !== deployment.id && Date.parse(other.createdAt) >= Date.parse(deployment.createdAt));
       if (newer.some((other) => SERVING.has(other.status))) return;
       if (newer.some((other) => IN_PROGRESS.has(other.status))) {
         pendingTeardowns.set(ref.serviceId, ref);
@@ -79,7 +79,7 @@ export function createProductionLifecycle(operationsOf: () => RailwayOperations)
     async finishTeardown(ref: Instance): Promise<void> {
       const pending = pendingTeardowns.get(ref.serviceId);
       if (!pending) return;
-      const recent = await operationsOf().listDeployments(pending);
+      const recent = await apiOf().listDeployments(pending);
       if (recent.some((deployment) => IN_PROGRESS.has(deployment.status))) return;
       const ours = recent.find((deployment) => deployment.id === pending.deploymentId);
       const replaced = recent.some((deployment) => deployment.id !== pending.deploymentId && SERVING.has(deployment.status));

@@ -79,10 +79,10 @@ export interface RailwayProviderOptions {
 }
 
 /** Options after defaults and env-var fallbacks. */
-export type ResolvedRailwayOptions = z.output<typeof optionsSchema> & { fetch: typeof fetch };
+export type ResolvedRailwayProviderOptions = z.output<typeof optionsSchema> & { fetch: typeof fetch };
 
 /** Validates the options, filling defaults and env-var fallbacks. */
-export function resolveRailwayOptions(options: RailwayProviderOptions, env: NodeJS.ProcessEnv = process.env): ResolvedRailwayOptions {
+export function resolveRailwayProviderOptions(options: RailwayProviderOptions, env: NodeJS.ProcessEnv = process.env): ResolvedRailwayProviderOptions {
   const { fetch: customFetch, ...rest } = options;
   const parsed = parseInput(
     optionsSchema,

@@ -1,6 +1,6 @@
 import type { ProviderLogPage } from '@vector/core';
 import { decodeLogCursor, encodeLogCursor, linesAfter, timestampKey, type RailwayLogCursor } from './railway-log-cursor.js';
-import type { RailwayLog, RailwayOperations } from './railway-operations.js';
+import type { RailwayLog, RailwayApi } from './railway-api.js';
 
 type Entry = ProviderLogPage['entries'][number];
 type Stream = 'buildLogs' | 'deploymentLogs';
@@ -28,13 +28,13 @@ interface StreamRead {
  * the boundary timestamp appear in two pages; per timestamp the larger group is kept, which
  * is right whether Railway's `endDate` is inclusive or not.
  */
-async function readStream(input: { operations: RailwayOperations; stream: Stream; deploymentId: string; limit: number; maxPages: number; position: RailwayLogCursor['build'] }): Promise<StreamRead> {
+async function readStream(input: { api: RailwayApi; stream: Stream; deploymentId: string; limit: number; maxPages: number; position: RailwayLogCursor['build'] }): Promise<StreamRead> {
   const startDate = input.position?.at ?? null;
   const groups = new Map<string, KeyedLog[]>();
   let endDate: string | null = null;
   let skipped = true;
   for (let page = 0; page < input.maxPages; page += 1) {
-    const raw = await input.operations.logs(input.stream, { deploymentId: input.deploymentId, limit: input.limit, startDate, endDate });
+    const raw = await input.api.logs(input.stream, { deploymentId: input.deploymentId, limit: input.limit, startDate, endDate });
     const byKey = new Map<string, KeyedLog[]>();
     for (const line of raw) {
       const key = timestampKey(line.timestamp);
@@ -59,7 +59,7 @@ async function readStream(input: { operations: RailwayOperations; stream: Stream
  * timestamp on; lines already returned at that exact timestamp are skipped. When more lines
  * arrived than `maxPages` pages hold, the oldest are skipped and a `warn` entry says so.
  */
-export async function readRailwayLogs(input: { operations: RailwayOperations; deploymentId: string; cursor: string | null; limit: number; maxPages: number }): Promise<ProviderLogPage> {
+export async function readRailwayLogs(input: { api: RailwayApi; deploymentId: string; cursor: string | null; limit: number; maxPages: number }): Promise<ProviderLogPage> {
   const cursor = decodeLogCursor(input.cursor);
   const read = (stream: Stream, position: RailwayLogCursor['build']) => readStream({ ...input, stream, position });
   const build = await read('buildLogs', cursor.build);

@@ -1,5 +1,5 @@
 import type { RailwayServiceSettings } from './map-build-plan.js';
-import type { RailwayOperations } from './railway-operations.js';
+import type { RailwayApi } from './railway-api.js';
 
 /**
  * Sets a service instance up for one version before it is deployed: the plan's build and
@@ -10,11 +10,11 @@ import type { RailwayOperations } from './railway-operations.js';
  * a branch; this makes sure, also for services changed in the dashboard).
  */
 export async function applyServiceSettings(
-  operations: RailwayOperations,
+  api: RailwayApi,
   input: { projectId: string; environmentId: string; serviceId: string; repo: string | null; settings: RailwayServiceSettings; region: string | undefined },
 ): Promise<void> {
   const { projectId, environmentId, serviceId, settings } = input;
-  await operations.updateServiceInstance({
+  await api.updateServiceInstance({
     serviceId,
     environmentId,
     settings: {
@@ -24,10 +24,10 @@ export async function applyServiceSettings(
       ...(input.region ? { region: input.region } : {}),
     },
   });
-  await removeDeployTriggers(operations, { projectId, environmentId, serviceId });
+  await removeDeployTriggers(api, { projectId, environmentId, serviceId });
 }
 
 /** Deletes every branch trigger of the service instance, so no push deploys it. */
-export async function removeDeployTriggers(operations: RailwayOperations, input: { projectId: string; environmentId: string; serviceId: string }): Promise<void> {
-  for (const trigger of await operations.listDeploymentTriggers(input)) await operations.deleteDeploymentTrigger(trigger.id);
+export async function removeDeployTriggers(api: RailwayApi, input: { projectId: string; environmentId: string; serviceId: string }): Promise<void> {
+  for (const trigger of await api.listDeploymentTriggers(input)) await api.deleteDeploymentTrigger(trigger.id);
 }

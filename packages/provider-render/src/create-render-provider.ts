@@ -1,7 +1,7 @@
 import { defineDeploymentProvider, type DeploymentProvider, type GitSource, type ProviderDeploymentState, ProviderError, redactSecretValues, UnsupportedError, untilAborted, ValidationError } from '@vector/core';
-import { fetchRenderLogs } from './fetch-render-logs.js';
-import { isFinishedDeployStatus, mapDeployStatus } from './map-deploy-status.js';
-import { decodeDeploymentRef, encodeDeploymentRef, isDeploymentRef, type RenderDeploymentRef } from './provider-deployment-id.js';
+import { readRenderLogs } from './read-render-logs.js';
+import { isSettledRenderStatus, mapRenderStatus } from './map-render-status.js';
+import { decodeDeploymentRef, encodeDeploymentRef, isDeploymentRef, type RenderDeploymentRef } from './render-deployment-ref.js';
 import { createRenderApi, type RenderApi } from './render-api.js';
 import { createRenderClient } from './render-client.js';
 import { resolveRenderProviderOptions, type RenderProviderOptions } from './render-provider-options.js';
@@ -25,7 +25,7 @@ export type RenderProvider = DeploymentProvider;
 
 function stateOf(ref: RenderDeploymentRef, service: RenderService, deploy: RenderDeploy, destroyed = false): ProviderDeploymentState {
   // A destroyed production deploy may serve until its replacement settles; it no longer counts.
-  const status = destroyed ? 'destroyed' : mapDeployStatus(deploy.status);
+  const status = destroyed ? 'destroyed' : mapRenderStatus(deploy.status);
   return {
     providerDeploymentId: encodeDeploymentRef(ref),
     status,
@@ -47,10 +47,10 @@ function stateOf(ref: RenderDeploymentRef, service: RenderService, deploy: Rende
  * const vector = createVector({ database, storage: [github], providers: [render] });
  * ```
  */
-export function createRenderProvider(settings: RenderProviderOptions = {}): RenderProvider {
-  const options = resolveRenderProviderOptions(settings);
-  const provider = options.name;
-  const client = createRenderClient({ apiKey: options.apiKey, baseUrl: options.baseUrl, fetch: options.fetch ?? globalThis.fetch, provider, retry: options.retry, requestTimeoutMs: options.requestTimeoutMs });
+export function createRenderProvider(options: RenderProviderOptions = {}): RenderProvider {
+  const settings = resolveRenderProviderOptions(options);
+  const provider = settings.name;
+  const client = createRenderClient({ apiKey: settings.apiKey, baseUrl: settings.baseUrl, fetch: settings.fetch ?? globalThis.fetch, provider, retry: settings.retry, requestTimeoutMs: settings.requestTimeoutMs });
   const api: RenderApi = createRenderApi(client);
   // Ids this instance deleted: Render forgets a deleted service, so only we know it was us.
   const destroyedIds = new Set<string>();
@@ -60,7 +60,7 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
 
   function ownerId(): Promise<string> {
     ownerPromise ??= (async () => {
-      if (options.ownerId) return options.ownerId;
+      if (settings.ownerId) return settings.ownerId;
       const owners = await api.listOwners();
       if (owners.length === 1 && owners[0]) return owners[0].id;
       throw new ValidationError({
@@ -77,7 +77,7 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
   /** Cancels the deploys in progress that build something other than `commitSha` (the branch head a new service starts with). */
   async function cancelForeignDeploys(scoped: RenderApi, serviceId: string, commitSha: string): Promise<void> {
     for (const deploy of await scoped.listDeploysSince(serviceId, null, 20)) {
-      if (isFinishedDeployStatus(deploy.status) || deploy.commit?.id === commitSha) continue;
+      if (isSettledRenderStatus(deploy.status) || deploy.commit?.id === commitSha) continue;
       // A 409 means it finished meanwhile; nothing to stop.
       await scoped.cancelDeploy(serviceId, deploy.id).catch((error: unknown) => {
         if (!(error instanceof ProviderError && error.status === 409)) throw error;
@@ -85,18 +85,18 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
     }
   }
 
-  async function findOrCreateService(scoped: RenderApi, input: DeployInput, git: GitSource, settings: RenderServiceSettings): Promise<RenderService> {
+  async function findOrCreateService(scoped: RenderApi, input: DeployInput, git: GitSource, plan: RenderServiceSettings): Promise<RenderService> {
     const owner = await untilAborted(ownerId(), input.signal, 'The Render deploy was cancelled');
-    const name = serviceName({ prefix: options.serviceNamePrefix, environment: input.environment, type: settings.type, project: input.project, idempotencyKey: input.idempotencyKey });
+    const name = serviceName({ prefix: settings.serviceNamePrefix, environment: input.environment, type: plan.type, project: input.project, idempotencyKey: input.idempotencyKey });
     const existing = await scoped.findServiceByName(owner, name);
     if (existing) {
-      await syncServiceSettings(scoped, existing, settings);
+      await syncServiceSettings(scoped, existing, plan);
       return existing;
     }
     let created;
     try {
       // Never repeated blindly: a lost answer may have created the service (and its first deploy).
-      created = await scoped.createService(createServiceBody(options, { name, ownerId: owner, git, environment: input.environment, settings }));
+      created = await scoped.createService(createServiceBody(settings, { name, ownerId: owner, git, environment: input.environment, settings: plan }));
     } catch (error) {
       // Lost answer, 5xx, or a concurrent/earlier attempt created it between our lookup and our create.
       const ambiguous = error instanceof ProviderError && (error.status === undefined || error.status >= 500 || error.status === 409);
@@ -104,7 +104,7 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
       if (!found) throw error;
       // Creating a service starts a deploy of the branch head that would replace our version.
       await cancelForeignDeploys(scoped, found.id, git.commitSha);
-      await syncServiceSettings(scoped, found, settings);
+      await syncServiceSettings(scoped, found, plan);
       return found;
     }
     // Creating a service builds the branch head; we build the version's exact commit instead.
@@ -121,8 +121,8 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
     // Every call of this deploy honours the caller's signal.
     const api = createRenderApi(client, input.signal);
     const findOurDeploy = (serviceId: string, baseline: string | null, commitSha: string) => findOurDeployIn(api, serviceId, baseline, commitSha);
-    const settings = mapBuildPlan((await planSource(input.source)).plan, options);
-    const service = await findOrCreateService(api, input, git, settings);
+    const plan = mapBuildPlan((await planSource(input.source)).plan, settings);
+    const service = await findOrCreateService(api, input, git, plan);
     const marker = deploymentMarkerKey(input);
     const current = (await api.getEnvVar(service.id, RENDER_MARKER_ENV))?.split(':') ?? [];
     let baseline: string | null;
@@ -132,7 +132,7 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
       if (earlier) return stateOf({ environment: input.environment, serviceId: service.id, deployId: earlier.id }, service, earlier);
     } else {
       baseline = (await api.newestDeploy(service.id))?.id ?? null;
-      const vars = [...Object.entries({ ...settings.env, ...input.env }), ...Object.entries(input.secrets)].map(([key, value]) => ({ key, value }));
+      const vars = [...Object.entries({ ...plan.env, ...input.env }), ...Object.entries(input.secrets)].map(([key, value]) => ({ key, value }));
       await api.replaceEnvVars(service.id, [...vars, { key: RENDER_MARKER_ENV, value: `${marker}:${baseline ?? 'none'}` }]);
     }
     let deploy: RenderDeploy | null;
@@ -178,7 +178,7 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
     const deployId = pendingTeardowns.get(serviceId);
     if (!deployId) return;
     const recent = await api.listDeploysSince(serviceId, null, 20);
-    if (recent.some((other) => !isFinishedDeployStatus(other.status))) return;
+    if (recent.some((other) => !isSettledRenderStatus(other.status))) return;
     if (recent.find((other) => other.id === deployId)?.status === 'live') await api.deleteService(serviceId);
     pendingTeardowns.delete(serviceId);
   }
@@ -187,10 +187,10 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
   async function destroyProduction(ref: RenderDeploymentRef): Promise<void> {
     const deploy = await api.getDeploy(ref.serviceId, ref.deployId);
     if (!deploy) return;
-    if (!isFinishedDeployStatus(deploy.status)) await api.cancelDeploy(ref.serviceId, ref.deployId).catch(() => undefined);
+    if (!isSettledRenderStatus(deploy.status)) await api.cancelDeploy(ref.serviceId, ref.deployId).catch(() => undefined);
     else if (deploy.status !== 'live') return; // superseded or failed: nothing of ours is running
     const recent = await api.listDeploysSince(ref.serviceId, null, 20);
-    const othersRunning = recent.some((other) => other.id !== deploy.id && (other.status === 'live' || !isFinishedDeployStatus(other.status)));
+    const othersRunning = recent.some((other) => other.id !== deploy.id && (other.status === 'live' || !isSettledRenderStatus(other.status)));
     if (!othersRunning) {
       await api.deleteService(ref.serviceId);
       return;
@@ -203,11 +203,11 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
   return defineDeploymentProvider({
     specificationVersion: 'v1',
     name: provider,
-    capabilities: { environments: options.environments, sources: ['git'], logs: true },
+    capabilities: { environments: settings.environments, sources: ['git'], logs: true },
 
     async deploy(input) {
-      if (!options.environments.includes(input.environment)) {
-        throw new UnsupportedError({ message: `This Render provider is configured for ${options.environments.join(' and ')} only`, details: { provider, environment: input.environment } });
+      if (!settings.environments.includes(input.environment)) {
+        throw new UnsupportedError({ message: `This Render provider is configured for ${settings.environments.join(' and ')} only`, details: { provider, environment: input.environment } });
       }
       const git = input.source.git;
       if (!git) {
@@ -230,7 +230,7 @@ export function createRenderProvider(settings: RenderProviderOptions = {}): Rend
       const ref = decodeDeploymentRef(input.providerDeploymentId);
       const deploy = await api.getDeploy(ref.serviceId, ref.deployId);
       if (!deploy) return { entries: [], cursor: input.cursor };
-      return fetchRenderLogs({ client, ownerId: await ownerId(), serviceId: ref.serviceId, deploy, cursor: input.cursor, now: new Date() });
+      return readRenderLogs({ client, ownerId: await ownerId(), serviceId: ref.serviceId, deploy, cursor: input.cursor, now: new Date() });
     },
 
     async getUrl(input) {

@@ -19,12 +19,12 @@ const statuses: Record<string, DeploymentStatus> = {
  * Maps Render's deploy status onto Vector's. An unknown value (Render added one) counts as
  * `building`, so the engine keeps polling rather than declaring an outcome it cannot know.
  */
-export function mapDeployStatus(status: string): DeploymentStatus {
+export function mapRenderStatus(status: string): DeploymentStatus {
   return statuses[status] ?? 'building';
 }
 
 /** True when Render will not change the deploy's status any more. */
-export function isFinishedDeployStatus(status: string): boolean {
+export function isSettledRenderStatus(status: string): boolean {
   const mapped = statuses[status];
   return mapped !== undefined && isSettledDeploymentStatus(mapped);
 }

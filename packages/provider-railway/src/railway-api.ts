@@ -38,8 +38,8 @@ export interface RailwayLog {
 
 const PROJECT_FIELDS = 'id name environments { edges { node { id name } } }';
 
-/** The Railway GraphQL operations the provider uses, each a typed function. */
-export function createRailwayOperations(request: RailwayClient, signal?: AbortSignal) {
+/** The Railway GraphQL operations the provider uses, each a typed function (as `render-api.ts` for Render). */
+export function createRailwayApi(request: RailwayClient, signal?: AbortSignal) {
   const query = <T>(text: string, variables: Record<string, unknown>) => request<T>({ query: text, variables, mutation: false, signal });
   const mutate = <T>(text: string, variables: Record<string, unknown>) => request<T>({ query: text, variables, mutation: true, signal });
 
@@ -175,5 +175,5 @@ export function createRailwayOperations(request: RailwayClient, signal?: AbortSi
   };
 }
 
-/** The typed operations. */
-export type RailwayOperations = ReturnType<typeof createRailwayOperations>;
+/** The typed Railway API. */
+export type RailwayApi = ReturnType<typeof createRailwayApi>;

@@ -48,7 +48,7 @@ function toEntry(log: RenderLog): LogEntry {
  * we read the service's logs over the deploy's time window, forward, continuing from the
  * cursor's timestamp and skipping ids already returned at that exact timestamp.
  */
-export async function fetchRenderLogs(input: { client: RenderClient; ownerId: string; serviceId: string; deploy: RenderDeploy; cursor: string | null; now: Date }): Promise<ProviderLogPage> {
+export async function readRenderLogs(input: { client: RenderClient; ownerId: string; serviceId: string; deploy: RenderDeploy; cursor: string | null; now: Date }): Promise<ProviderLogPage> {
   const previous = decodeCursor(input.cursor);
   const seen = new Set(previous?.ids ?? []);
   let startTime = previous?.t ?? input.deploy.createdAt;
