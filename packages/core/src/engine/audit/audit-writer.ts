@@ -48,3 +48,8 @@ export async function writeAudit(
   afterCommit(() => context.events.emit('audit.created', { organizationId: input.organizationId, entry }));
   return entry;
 }
+
+/** Deletes an organization's audit trail, in the transaction that deletes the organization. */
+export async function deleteAuditTrail(trx: Transaction<CoreDatabase>, organizationId: string): Promise<void> {
+  await trx.deleteFrom('vector_audit_logs').where('organization_id', '=', organizationId).execute();
+}

@@ -11,7 +11,7 @@ import type { EngineContext } from '../engine-context.js';
 import { fromJson, toJson } from '../store/json-column.js';
 import { toAgentJob, toJobCounters } from '../store/row-mappers.js';
 import { storageFor, toStorageProject } from '../scope-context.js';
-import { writeVersion } from '../versions/version-writer.js';
+import { writeVersion } from '../versions/version-store.js';
 import { appendChatMessage, appendJobEvent, claimJob, finishJob, heartbeatJob, type JobOutcome, type JobRow, recordJobProgress, requeueJob } from './job-store.js';
 
 type ResultEvent = Extract<ParsedAgentEvent, { type: 'result' }>;

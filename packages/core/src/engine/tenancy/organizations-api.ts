@@ -3,7 +3,7 @@ import { ConflictError } from '../../errors/conflict-error.js';
 import { parseInput } from '../../errors/from-zod.js';
 import { NotFoundError } from '../../errors/not-found-error.js';
 import { actorSchema, idSchema } from '../../schemas/common.js';
-import { writeAudit } from '../audit/audit-writer.js';
+import { deleteAuditTrail, writeAudit } from '../audit/audit-writer.js';
 import type { EngineContext } from '../engine-context.js';
 import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
 import { toOrganization } from '../store/row-mappers.js';
@@ -88,7 +88,7 @@ export function createOrganizationsApi(context: EngineContext, driver: Deploymen
       }
       await context.transaction(async (trx, afterCommit) => {
         await trx.deleteFrom('vector_organizations').where('id', '=', row.id).execute();
-        await trx.deleteFrom('vector_audit_logs').where('organization_id', '=', row.id).execute();
+        await deleteAuditTrail(trx, row.id);
         afterCommit(() => context.events.emit('warning', { organizationId: row.id, code: 'ORGANIZATION_DELETED', message: `organization ${row.id} deleted by ${who.type}:${who.id}` }));
       });
     },

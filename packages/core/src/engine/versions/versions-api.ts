@@ -13,7 +13,7 @@ import { readPage, toPage } from '../store/pagination.js';
 import { toCodeVersion, toProject } from '../store/row-mappers.js';
 import { loadProject, type ScopeContext, storageFor, toStorageProject } from '../scope-context.js';
 import type { DeploymentsApi, VersionsApi } from '../vector-types.js';
-import { writeVersion } from './version-writer.js';
+import { publishVersion, writeVersion } from './version-store.js';
 
 const createSchema = z
   .object({
@@ -163,7 +163,7 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
       if (version.row.project_id !== project.id) throw new NotFoundError({ entity: 'version', id: parsed.versionId });
       const updated = await engine.transaction(async (trx, afterCommit) => {
         const now = engine.nowIso();
-        await trx.updateTable('vector_projects').set({ published_version_id: version.row.id, updated_at: now }).where('id', '=', project.id).execute();
+        await publishVersion(trx, { projectId: project.id, versionId: version.row.id, now });
         await writeAudit(engine, trx, afterCommit, {
           organizationId,
           projectId: project.id,

@@ -10,6 +10,13 @@ import type { EngineContext } from '../engine-context.js';
 import { toCodeVersion } from '../store/row-mappers.js';
 import { type ProjectRow, storageFor, toStorageProject } from '../scope-context.js';
 
+/**
+ * The one module that changes a project's versions: it owns `vector_code_versions` and the
+ * version pointers on the project row (`version_counter`, `current_version_id`,
+ * `published_version_id`). The versions API and the job runner call it; neither writes
+ * those tables itself.
+ */
+
 /** Everything needed to record one new version. */
 export interface WriteVersionInput {
   project: ProjectRow;
@@ -137,4 +144,12 @@ export async function writeVersion(engine: EngineContext, input: WriteVersionInp
     }
   }
   return version;
+}
+
+/**
+ * Marks a version as the project's published one, in the caller's transaction (with its
+ * audit row). The caller has checked that the version belongs to the project.
+ */
+export async function publishVersion(trx: Transaction<CoreDatabase>, input: { projectId: string; versionId: string; now: string }): Promise<void> {
+  await trx.updateTable('vector_projects').set({ published_version_id: input.versionId, updated_at: input.now }).where('id', '=', input.projectId).execute();
 }
