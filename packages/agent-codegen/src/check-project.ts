@@ -44,7 +44,7 @@ export async function checkProject(input: { copy: WorkingCopy; buildChecker?: Bu
       return await runBuildCheck(copy, buildChecker, signal);
     } catch (error) {
       if (signal.aborted) throw new CancelledError({ cause: signal.reason });
-      if (error instanceof CancelledError) throw error;
+      if (CancelledError.isInstance(error)) throw error;
       warning = `The build check (${buildChecker.name}) could not run, so the code was only bundled: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1_000);
     }
   }

@@ -80,7 +80,7 @@ export function createRenderProvider(options: RenderProviderOptions = {}): Rende
       if (isSettledRenderStatus(deploy.status) || deploy.commit?.id === commitSha) continue;
       // A 409 means it finished meanwhile; nothing to stop.
       await scoped.cancelDeploy(serviceId, deploy.id).catch((error: unknown) => {
-        if (!(error instanceof ProviderError && error.status === 409)) throw error;
+        if (!(ProviderError.isInstance(error) && error.status === 409)) throw error;
       });
     }
   }
@@ -99,7 +99,7 @@ export function createRenderProvider(options: RenderProviderOptions = {}): Rende
       created = await scoped.createService(createServiceBody(settings, { name, ownerId: owner, git, environment: input.environment, settings: plan }));
     } catch (error) {
       // Lost answer, 5xx, or a concurrent/earlier attempt created it between our lookup and our create.
-      const ambiguous = error instanceof ProviderError && (error.status === undefined || error.status >= 500 || error.status === 409);
+      const ambiguous = ProviderError.isInstance(error) && (error.status === undefined || error.status >= 500 || error.status === 409);
       const found = ambiguous ? await scoped.findServiceByName(owner, name) : null;
       if (!found) throw error;
       // Creating a service starts a deploy of the branch head that would replace our version.
@@ -140,7 +140,7 @@ export function createRenderProvider(options: RenderProviderOptions = {}): Rende
       deploy = await api.triggerDeploy(service.id, { commitId: git.commitSha, clearCache: 'do_not_clear' });
     } catch (error) {
       // A 5xx or lost answer may still have created the deploy: look before anyone retries.
-      const ambiguous = error instanceof ProviderError && (error.status === undefined || error.status >= 500);
+      const ambiguous = ProviderError.isInstance(error) && (error.status === undefined || error.status >= 500);
       deploy = ambiguous ? await findOurDeploy(service.id, baseline, git.commitSha) : null;
       if (!deploy) throw error;
     }

@@ -6,7 +6,7 @@ import type { RenderDeploy, RenderOwner, RenderService, RenderServiceAndDeploy }
 type Wrapped<K extends string, T> = Array<{ [key in K]: T } & { cursor: string }>;
 
 function isNotFound(error: unknown): boolean {
-  return error instanceof ProviderError && error.status === 404;
+  return ProviderError.isInstance(error) && error.status === 404;
 }
 
 /** The Render operations this provider uses, each one typed call, all bound to `signal`. */

@@ -10,3 +10,4 @@ export { LimitExceededError } from './limit-exceeded-error.js';
 export { CancelledError } from './cancelled-error.js';
 export { InternalError } from './internal-error.js';
 export { parseInput } from './from-zod.js';
+export { WARNING_CODES, type WarningCode } from './warning-code.js';

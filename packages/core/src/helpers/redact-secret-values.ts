@@ -18,12 +18,12 @@ export function redactSecretValues(error: unknown, options: { provider: string; 
   if (!leaks(error.message) && !leaks(details)) return error;
   let message = error.message;
   for (const value of values) message = message.split(value).join('[redacted]');
-  const provider = error instanceof ProviderError ? error.provider : options.provider;
+  const provider = ProviderError.isInstance(error) ? error.provider : options.provider;
   return new ProviderError({
     provider,
     message,
-    ...(error instanceof ProviderError && error.status !== undefined ? { status: error.status } : {}),
+    ...(ProviderError.isInstance(error) && error.status !== undefined ? { status: error.status } : {}),
     isRetryable: VectorError.isInstance(error) ? error.isRetryable : false,
-    ...(error instanceof ProviderError && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    ...(ProviderError.isInstance(error) && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
   });
 }
