@@ -18,7 +18,6 @@ import { toDeployment, toDeploymentLog } from '../store/row-mappers.js';
 import { storageFor, toStorageProject } from '../scope-context.js';
 import { appendDeploymentLogs, type DeploymentRow, markDestroyed, recordMirroredSource, recordProviderDeploymentId, type SourceMirrorRow, updateDeployment } from './deployment-store.js';
 
-export type { DeploymentRow } from './deployment-store.js';
 type ProjectRow = Selectable<CoreDatabase['vector_projects']>;
 type VersionRow = Selectable<CoreDatabase['vector_code_versions']>;
 

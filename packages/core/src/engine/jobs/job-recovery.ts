@@ -1,6 +1,6 @@
 import type { EngineContext } from '../engine-context.js';
 import { toAgentJob, toJobCounters } from '../store/row-mappers.js';
-import { releaseStaleJob } from './job-store.js';
+import { findStaleJobs, releaseStaleJob } from './job-store.js';
 
 /**
  * Returns jobs whose worker stopped heart-beating (a crash, a killed process) to the queue.
@@ -9,12 +9,7 @@ import { releaseStaleJob } from './job-store.js';
  */
 export async function recoverStaleJobs(engine: EngineContext, maxAttempts: number): Promise<number> {
   const cutoff = new Date(engine.now().getTime() - engine.settings.jobStaleAfterMs).toISOString();
-  const stale = await engine.db
-    .selectFrom('vector_agent_jobs')
-    .selectAll()
-    .where('status', '=', 'running')
-    .where((eb) => eb.or([eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', cutoff)]))
-    .execute();
+  const stale = await findStaleJobs(engine, cutoff);
   let recovered = 0;
   for (const job of stale) {
     const outcome = job.cancel_requested_at !== null ? 'cancel' : toJobCounters(job).attempts >= maxAttempts ? 'give-up' : 'requeue';

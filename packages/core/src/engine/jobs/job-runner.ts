@@ -12,7 +12,7 @@ import { fromJson, toJson } from '../store/json-column.js';
 import { toAgentJob, toJobCounters } from '../store/row-mappers.js';
 import { storageFor, toStorageProject } from '../scope-context.js';
 import { writeVersion } from '../versions/version-store.js';
-import { appendChatMessage, appendJobEvent, claimJob, finishJob, heartbeatJob, type JobOutcome, type JobRow, recordJobProgress, requeueJob } from './job-store.js';
+import { appendChatMessage, appendJobEvent, claimJob, finishJob, heartbeatJob, type JobOutcome, type JobRow, readJobOwnership, recordJobProgress, requeueJob } from './job-store.js';
 
 type ResultEvent = Extract<ParsedAgentEvent, { type: 'result' }>;
 
@@ -250,7 +250,7 @@ function finishCancelled(engine: EngineContext, job: JobRow, reason: string): Pr
  * cancellation was requested meanwhile is finished as cancelled instead.
  */
 async function requeue(engine: EngineContext, job: JobRow): Promise<void> {
-  const current = await engine.db.selectFrom('vector_agent_jobs').select('cancel_requested_at').where('id', '=', job.id).executeTakeFirst();
+  const current = await readJobOwnership(engine.db, job.id);
   if (current?.cancel_requested_at) return finishCancelled(engine, job, 'cancelled while running');
   const row = await engine.transaction((trx, afterCommit) => requeueJob(engine, trx, afterCommit, job));
   if (!row) return;
@@ -279,8 +279,8 @@ async function finishComplete(engine: EngineContext, job: JobRow, result: Result
     if (!updated) {
       // Roll the version back with everything else: the job was cancelled at the last
       // moment, or another worker took it over while this one stalled.
-      const now = await trx.selectFrom('vector_agent_jobs').select(['worker_id', 'cancel_requested_at']).where('id', '=', job.id).executeTakeFirst();
-      if (now && now.worker_id === engine.workerId && now.cancel_requested_at !== null) throw new CancelledError({ message: 'The job was cancelled before its result was saved' });
+      const state = await readJobOwnership(trx, job.id);
+      if (state && state.worker_id === engine.workerId && state.cancel_requested_at !== null) throw new CancelledError({ message: 'The job was cancelled before its result was saved' });
       throw new OwnershipLost();
     }
     afterCommit(() => announce(engine, updated));

@@ -117,6 +117,21 @@ export async function claimJob(engine: EngineContext, jobId: string): Promise<Jo
   return claimed;
 }
 
+/** Who runs a job and whether its cancellation was requested, as the executor (a transaction, say) sees it now. */
+export function readJobOwnership(executor: Executor, jobId: string): Promise<Pick<JobRow, 'worker_id' | 'cancel_requested_at'> | undefined> {
+  return executor.selectFrom('vector_agent_jobs').select(['worker_id', 'cancel_requested_at']).where('id', '=', jobId).executeTakeFirst();
+}
+
+/** Running jobs whose worker has not heart-beaten since `cutoff` (an ISO timestamp), or never did. */
+export function findStaleJobs(engine: EngineContext, cutoff: string): Promise<JobRow[]> {
+  return engine.db
+    .selectFrom('vector_agent_jobs')
+    .selectAll()
+    .where('status', '=', 'running')
+    .where((eb) => eb.or([eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', cutoff)]))
+    .execute();
+}
+
 /** Records this worker's heartbeat; undefined when the worker no longer owns the job. */
 export function heartbeatJob(engine: EngineContext, jobId: string): Promise<Pick<JobRow, 'cancel_requested_at' | 'status'> | undefined> {
   return engine.db
