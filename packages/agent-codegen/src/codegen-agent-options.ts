@@ -8,12 +8,14 @@ export interface CodegenAgentOptions {
   /** API key of the endpoint. Default: env `OPENAI_API_KEY`. Never read from session settings. */
   apiKey?: string;
   /** OpenAI-compatible base URL, e.g. `https://openrouter.ai/api/v1`. Default: env `OPENAI_BASE_URL`, else OpenAI. */
+  baseUrl?: string;
+  /** @deprecated Spelled `baseUrl`, as in every Vector adapter; still accepted. */
   baseURL?: string;
   /** Model for planning and the tool loop. Default: env `VECTOR_AGENT_MODEL`, else `gpt-4.1-mini`. */
   model?: string;
   /** Cheaper model for the intent classification call. Default: `model`. */
   intentModel?: string;
-  /** A ready `openai` client (tests, proxies, custom fetch). When set, `apiKey` and `baseURL` are ignored. */
+  /** A ready `openai` client (tests, proxies, custom fetch). When set, `apiKey` and `baseUrl` are ignored. */
   client?: OpenAI;
   /** Replacement texts for shipped prompts, keyed by prompt name. */
   prompts?: Partial<Record<CodegenPromptName, string>>;
@@ -24,10 +26,12 @@ export interface CodegenAgentOptions {
   /** Retries of a model call on 429, 5xx and dropped connections, with exponential backoff. Default `{ maxRetries: 3, baseDelayMs: 500 }`. */
   retry?: { maxRetries?: number; baseDelayMs?: number };
   /**
-   * Base URLs a session's `settings.baseURL` may select. The configured API key is sent to
+   * Base URLs a session's `settings.baseUrl` may select. The configured API key is sent to
    * that URL, so an open override would hand the key to whoever edits session settings.
-   * Default: none (a session `baseURL` fails the job); `'*'` allows any.
+   * Default: none (a session `baseUrl` fails the job); `'*'` allows any.
    */
+  allowedBaseUrls?: string[] | '*';
+  /** @deprecated Spelled `allowedBaseUrls`; still accepted. */
   allowedBaseURLs?: string[] | '*';
   /**
    * Checks the model's output the way a deployment would build it (install, type check,
@@ -44,6 +48,7 @@ export interface CodegenAgentOptions {
 
 const optionsSchema = z.object({
   apiKey: z.string().min(1).optional(),
+  baseUrl: z.url().optional(),
   baseURL: z.url().optional(),
   model: z.string().min(1).optional(),
   intentModel: z.string().min(1).optional(),
@@ -52,7 +57,8 @@ const optionsSchema = z.object({
   maxFixRounds: z.number().int().min(0).max(10).default(2),
   contextTokenBudget: z.number().int().min(2_000).max(2_000_000).default(24_000),
   retry: z.object({ maxRetries: z.number().int().min(0).max(10).default(3), baseDelayMs: z.number().int().min(0).max(60_000).default(500) }).default({ maxRetries: 3, baseDelayMs: 500 }),
-  allowedBaseURLs: z.union([z.literal('*'), z.array(z.url())]).default([]),
+  allowedBaseUrls: z.union([z.literal('*'), z.array(z.url())]).optional(),
+  allowedBaseURLs: z.union([z.literal('*'), z.array(z.url())]).optional(),
   buildChecker: z
     .custom<BuildChecker>(
       (value) => typeof value === 'object' && value !== null && (value as { specificationVersion?: unknown }).specificationVersion === 'v1' && typeof (value as { check?: unknown }).check === 'function',
@@ -63,17 +69,24 @@ const optionsSchema = z.object({
 });
 
 /** Options after defaults and environment fallbacks. */
-export type ResolvedCodegenAgentOptions = z.output<typeof optionsSchema> & { model: string; intentModel: string };
+export type ResolvedCodegenAgentOptions = Omit<z.output<typeof optionsSchema>, 'baseURL' | 'allowedBaseURLs'> & {
+  model: string;
+  intentModel: string;
+  allowedBaseUrls: string[] | '*';
+};
 
 /** Validates options and fills defaults from the environment. */
 export function resolveCodegenAgentOptions(options: CodegenAgentOptions, env: NodeJS.ProcessEnv = process.env): ResolvedCodegenAgentOptions {
   const parsed = parseInput(optionsSchema, options, 'codegen agent options');
-  const model = parsed.model ?? env.VECTOR_AGENT_MODEL ?? 'gpt-4.1-mini';
+  const { baseURL, allowedBaseURLs, ...rest } = parsed;
+  const model = rest.model ?? env.VECTOR_AGENT_MODEL ?? 'gpt-4.1-mini';
   return {
-    ...parsed,
-    apiKey: parsed.apiKey ?? (env.OPENAI_API_KEY || undefined),
-    baseURL: parsed.baseURL ?? (env.OPENAI_BASE_URL || undefined),
+    ...rest,
+    apiKey: rest.apiKey ?? (env.OPENAI_API_KEY || undefined),
+    // The deprecated spellings still count when the new ones are not given.
+    baseUrl: rest.baseUrl ?? baseURL ?? (env.OPENAI_BASE_URL || undefined),
+    allowedBaseUrls: rest.allowedBaseUrls ?? allowedBaseURLs ?? [],
     model,
-    intentModel: parsed.intentModel ?? model,
+    intentModel: rest.intentModel ?? model,
   };
 }

@@ -13,7 +13,8 @@ import { runCodegen } from './run-codegen.js';
  *
  * Works with any OpenAI-compatible chat-completions endpoint that streams tool calls.
  * A session's `settings.model`, `settings.intentModel` and (when allowed by
- * `allowedBaseURLs`) `settings.baseURL` override the agent's for that session.
+ * `allowedBaseUrls`) `settings.baseUrl` override the agent's for that session (the
+ * deprecated `settings.baseURL` is still read).
  *
  * @throws ValidationError (`VALIDATION_FAILED`) for invalid options or a missing API key.
  */
@@ -32,7 +33,7 @@ export function createCodegenAgent(options: CodegenAgentOptions = {}): Agent {
   const baseClient = (): Promise<OpenAI> => {
     client ??= settings.client
       ? Promise.resolve(settings.client)
-      : import('openai').then(({ default: OpenAIClient }) => new OpenAIClient({ apiKey: settings.apiKey, baseURL: settings.baseURL ?? null, maxRetries: 0 }));
+      : import('openai').then(({ default: OpenAIClient }) => new OpenAIClient({ apiKey: settings.apiKey, baseURL: settings.baseUrl ?? null, maxRetries: 0 }));
     return client;
   };
   const loadPrompts = (): Promise<CodegenPrompts> => {
@@ -43,11 +44,12 @@ export function createCodegenAgent(options: CodegenAgentOptions = {}): Agent {
   async function* run(context: AgentRunContext): AsyncGenerator<AgentEvent> {
     const session = context.session.settings;
     const text = (key: string) => (typeof session[key] === 'string' && session[key] !== '' ? (session[key] as string) : undefined);
-    const baseURL = text('baseURL');
-    if (baseURL !== undefined && settings.allowedBaseURLs !== '*' && !settings.allowedBaseURLs.includes(baseURL)) {
+    const settingKey = text('baseUrl') === undefined && text('baseURL') !== undefined ? 'baseURL' : 'baseUrl';
+    const baseUrl = text(settingKey);
+    if (baseUrl !== undefined && settings.allowedBaseUrls !== '*' && !settings.allowedBaseUrls.includes(baseUrl)) {
       throw new ValidationError({
-        message: `Session setting baseURL ${JSON.stringify(baseURL.slice(0, 200))} is not in the agent's allowedBaseURLs; the embedder must allow it, because the API key is sent there`,
-        issues: [{ path: ['settings', 'baseURL'], message: 'not allowed' }],
+        message: `Session setting ${settingKey} ${JSON.stringify(baseUrl.slice(0, 200))} is not in the agent's allowedBaseUrls; the embedder must allow it, because the API key is sent there`,
+        issues: [{ path: ['settings', settingKey], message: 'not allowed' }],
       });
     }
     const [resolvedClient, resolvedPrompts] = await Promise.all([baseClient(), loadPrompts()]);
@@ -55,7 +57,7 @@ export function createCodegenAgent(options: CodegenAgentOptions = {}): Agent {
       {
         options: settings,
         prompts: resolvedPrompts,
-        client: baseURL === undefined ? resolvedClient : resolvedClient.withOptions({ baseURL }),
+        client: baseUrl === undefined ? resolvedClient : resolvedClient.withOptions({ baseURL: baseUrl }),
         model: text('model') ?? settings.model,
         intentModel: text('intentModel') ?? text('model') ?? settings.intentModel,
       },

@@ -2,6 +2,7 @@ import { CancelledError, LimitExceededError, ProviderError, ValidationError } fr
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { agentFor, collect, eventTypes, intentAndPlan, reactApp, runContext } from './agent-test-helpers.js';
 import { type FakeOpenAIServer, startFakeOpenAIServer } from './fake-openai-server.js';
+import { resolveCodegenAgentOptions } from '../src/codegen-agent-options.js';
 
 let fake: FakeOpenAIServer;
 beforeAll(async () => {
@@ -221,14 +222,22 @@ describe('codegen agent resilience', () => {
     expect(resultOf(events)?.changes).toHaveLength(1);
   });
 
-  it('uses session model settings and refuses a session baseURL that is not allowed', async () => {
+  it('uses session model settings and refuses a session baseUrl (or the deprecated baseURL) that is not allowed', async () => {
     fake.enqueue({ text: 'question' }, { text: 'Yes.' });
     const { error } = await collect(agentFor(fake).run(runContext({ files: reactApp(), message: 'ok?', settings: { model: 'session-model' } })));
     expect(error).toBeNull();
     expect(fake.requests.map((request) => request.body.model)).toEqual(['session-model', 'session-model']);
-    const refused = await collect(agentFor(fake).run(runContext({ message: 'hi', settings: { baseURL: 'https://evil.example/v1' } })));
+    const refused = await collect(agentFor(fake).run(runContext({ message: 'hi', settings: { baseUrl: 'https://evil.example/v1' } })));
     expect(refused.error).toBeInstanceOf(ValidationError);
+    const refusedOld = await collect(agentFor(fake).run(runContext({ message: 'hi', settings: { baseURL: 'https://evil.example/v1' } })));
+    expect(refusedOld.error).toMatchObject({ issues: [{ path: ['settings', 'baseURL'] }] });
     expect(fake.requests).toHaveLength(2);
+  });
+
+  it('accepts the deprecated baseURL and allowedBaseURLs options as baseUrl and allowedBaseUrls', () => {
+    const resolved = resolveCodegenAgentOptions({ apiKey: 'k', baseURL: 'https://old.example/v1', allowedBaseURLs: ['https://old.example/v1'] }, {});
+    expect(resolved).toMatchObject({ baseUrl: 'https://old.example/v1', allowedBaseUrls: ['https://old.example/v1'] });
+    expect(resolveCodegenAgentOptions({ apiKey: 'k', baseUrl: 'https://new.example/v1', baseURL: 'https://old.example/v1' }, {}).baseUrl).toBe('https://new.example/v1');
   });
 
   it('uses an overridden prompt', async () => {

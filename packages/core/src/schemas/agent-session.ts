@@ -9,7 +9,7 @@ export const agentSessionSchema = z.object({
   /** The registered agent type that answers in this session. */
   agentType: z.string().min(1),
   title: z.string().max(300),
-  /** Agent settings such as `model`, `baseURL`; never secrets. */
+  /** Agent settings such as `model`, `baseUrl`; never secrets. */
   settings: jsonObjectSchema,
   createdBy: z.string(),
   createdAt: timestampSchema,

@@ -35,7 +35,7 @@ export const agentConformanceTests: ReadonlyArray<string> = agentConformanceCase
  * ```ts
  * agentConformance({
  *   name: 'my agent',
- *   create: async (scenario) => ({ agent: createMyAgent({ baseURL: fakeModel.url(scenario) }) }),
+ *   create: async (scenario) => ({ agent: createMyAgent({ baseUrl: fakeModel.url(scenario) }) }),
  * });
  * ```
  */

@@ -34,7 +34,7 @@ export const deploymentProviderConformanceTests: ReadonlyArray<string> = deploym
  * ```ts
  * deploymentProviderConformance({
  *   name: 'my platform',
- *   create: async () => ({ provider: createMyProvider({ baseURL: fake.url, token: 'test' }) }),
+ *   create: async () => ({ provider: createMyProvider({ baseUrl: fake.url, token: 'test' }) }),
  *   pollIntervalMs: 10,
  * });
  * ```

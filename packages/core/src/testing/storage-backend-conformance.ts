@@ -30,7 +30,7 @@ export const storageBackendConformanceTests: ReadonlyArray<string> = storageConf
  * ```ts
  * storageBackendConformance({
  *   name: 'my storage',
- *   create: async () => ({ backend: createMyStorage({ baseURL: fake.url }) }),
+ *   create: async () => ({ backend: createMyStorage({ baseUrl: fake.url }) }),
  * });
  * ```
  */
