@@ -9,6 +9,7 @@ import type { JobBudget } from '../schemas/agent-job.js';
 import type { CoreDatabase } from './store/database-schema.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import type { VectorEventBus } from './vector-events.js';
+import { errorMessage } from '../helpers/error-message.js';
 
 /** Settings the engine runs with, after defaults. */
 export interface EngineSettings {
@@ -64,7 +65,7 @@ export function createEngineContext(input: Omit<EngineContext, 'nowIso' | 'newId
         callback();
       } catch (error) {
         try {
-          input.events.emit('warning', { code: 'EVENT_LISTENER_FAILED', message: error instanceof Error ? error.message : String(error) });
+          input.events.emit('warning', { code: 'EVENT_LISTENER_FAILED', message: errorMessage(error) });
         } catch {
           // a warning listener that throws as well is ignored
         }

@@ -2,12 +2,13 @@ import { CancelledError } from '../errors/cancelled-error.js';
 import { InternalError } from '../errors/internal-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import { VectorError } from '../errors/vector-error.js';
+import { errorMessage } from '../helpers/error-message.js';
 
 /** Turns anything a plugin throws into a Vector error, keeping the original as `cause`. */
 function mapPluginError(kind: string, name: string, error: unknown): unknown {
   if (VectorError.isInstance(error)) return error;
   if (error instanceof Error && error.name === 'AbortError') return new CancelledError({ message: `${kind} ${name} was cancelled`, cause: error });
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   return new InternalError({ message: `${kind} ${name} failed: ${detail}`, cause: error, details: { plugin: name, kind } });
 }
 

@@ -7,7 +7,6 @@ import { VectorError } from '../../errors/vector-error.js';
 import type { DeploymentProvider, DeploymentSource, ProviderDeploymentState, ProviderLogPage } from '../../plugins/deployment-provider.js';
 import { publishedGitSourceSchema } from '../../plugins/source-mirror.js';
 import type { GitSource, StorageBackend, StorageProject } from '../../plugins/storage-backend.js';
-import type { ErrorInfo } from '../../schemas/agent-event.js';
 import type { Actor } from '../../schemas/common.js';
 import type { Deployment } from '../../schemas/deployment.js';
 import { writeAudit } from '../audit/audit-writer.js';
@@ -17,6 +16,7 @@ import { fromJson, toJson } from '../store/json-column.js';
 import { toDeployment, toDeploymentLog } from '../store/row-mappers.js';
 import { storageFor, toStorageProject } from '../scope-context.js';
 import { appendDeploymentLogs, type DeploymentRow, markDestroyed, recordMirroredSource, recordProviderDeploymentId, type SourceMirrorRow, updateDeployment } from './deployment-store.js';
+import { errorInfo } from '../error-info.js';
 
 type ProjectRow = Selectable<CoreDatabase['vector_projects']>;
 type VersionRow = Selectable<CoreDatabase['vector_code_versions']>;
@@ -26,11 +26,6 @@ const systemActor: Actor = { type: 'system', id: 'vector' };
 const ORPHAN_AFTER_MS = 5 * 60_000;
 
 const toGitSource = (row: SourceMirrorRow): GitSource => ({ repositoryUrl: row.repository_url, owner: row.owner, repository: row.repository, branch: row.branch, commitSha: row.commit_sha });
-
-function errorInfo(error: unknown): ErrorInfo {
-  if (VectorError.isInstance(error)) return { code: error.code, message: error.message };
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
-}
 
 /**
  * Drives deployments through pending → building → live | failed → destroyed: the initial

@@ -1,6 +1,7 @@
 import type { Actor } from '../../schemas/common.js';
 import type { EngineContext } from '../engine-context.js';
 import type { DeploymentDriver } from './deployment-driver.js';
+import { errorMessage } from '../../helpers/error-message.js';
 
 /**
  * Destroys the deployments that still run for the given projects, before the rows that
@@ -27,7 +28,7 @@ export async function teardownDeployments(input: { engine: EngineContext; driver
         organizationId: row.organization_id,
         projectId: row.project_id,
         code: 'DEPLOYMENT_TEARDOWN_FAILED',
-        message: `Deployment ${row.id} at ${row.provider} could not be destroyed: ${error instanceof Error ? error.message : String(error)}`,
+        message: `Deployment ${row.id} at ${row.provider} could not be destroyed: ${errorMessage(error)}`,
       });
     }
   }

@@ -13,6 +13,7 @@ import { toAgentJob, toChatMessage, toJobEvent, toSession } from '../store/row-m
 import { loadProject, type ScopeContext } from '../scope-context.js';
 import type { AgentApi } from '../vector-types.js';
 import { appendChatMessage, cancelJob, insertJob, insertSession, type JobRow } from './job-store.js';
+import { isTerminalJobStatus } from '../../helpers/settled-statuses.js';
 
 const sessionSchema = z.object({
   projectId: idSchema,
@@ -27,8 +28,6 @@ const messageSchema = z.object({
 });
 const jobFilterSchema = z.object({ projectId: idSchema.optional(), sessionId: idSchema.optional(), status: agentJobStatusSchema.optional() });
 const eventsOptionsSchema = z.object({ afterSequence: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(1000) });
-
-const terminal = new Set(['complete', 'failed', 'cancelled']);
 
 /** Agent sessions, messages and jobs of one organization. */
 export function createAgentApi(scope: ScopeContext): AgentApi {
@@ -194,7 +193,7 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
 
     async cancelJob(jobId) {
       const job = await loadJob(jobId);
-      if (terminal.has(job.status)) return toAgentJob(job);
+      if (isTerminalJobStatus(job.status)) return toAgentJob(job);
       const updated = await engine.transaction(async (trx, afterCommit) => {
         // A queued job is cancelled outright; a running one is flagged and its worker stops it.
         const row = await cancelJob(engine, trx, afterCommit, job, `cancelled by ${actorName} before it started`);
@@ -217,7 +216,7 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const job = toAgentJob(await loadJob(id));
-        if (terminal.has(job.status)) return job;
+        if (isTerminalJobStatus(job.status)) return job;
         if (Date.now() >= deadline) throw new LimitExceededError({ limit: 'wait_timeout', message: `Job ${id} did not finish within ${timeoutMs} ms (status ${job.status})` });
         await waitForUpdate(engine.events, id, Math.min(250, deadline - Date.now()));
       }

@@ -1,7 +1,6 @@
 import { CancelledError } from '../../errors/cancelled-error.js';
 import { LimitExceededError } from '../../errors/limit-exceeded-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
-import { VectorError } from '../../errors/vector-error.js';
 import { decodeText, encodeText, isBinaryContent } from '../../files/content.js';
 import { normalizeFilePath } from '../../files/path-rules.js';
 import type { AgentProjectFiles, AgentRunContext } from '../../plugins/agent.js';
@@ -13,6 +12,8 @@ import { toAgentJob, toJobCounters } from '../store/row-mappers.js';
 import { storageFor, toStorageProject } from '../scope-context.js';
 import { writeVersion } from '../versions/version-store.js';
 import { appendChatMessage, appendJobEvent, claimJob, finishJob, heartbeatJob, type JobOutcome, type JobRow, readJobOwnership, recordJobProgress, requeueJob } from './job-store.js';
+import { errorMessage } from '../../helpers/error-message.js';
+import { errorInfo } from '../error-info.js';
 
 type ResultEvent = Extract<ParsedAgentEvent, { type: 'result' }>;
 
@@ -41,7 +42,7 @@ export async function runJob(engine: EngineContext, jobId: string): Promise<void
   } catch (error) {
     // Finalising itself failed (e.g. the database went away); the row stays `running`
     // and the stale-job recovery returns it to the queue.
-    engine.events.emit('warning', { organizationId: claimed.organization_id, projectId: claimed.project_id, code: 'JOB_FINALISE_FAILED', message: error instanceof Error ? error.message : String(error) });
+    engine.events.emit('warning', { organizationId: claimed.organization_id, projectId: claimed.project_id, code: 'JOB_FINALISE_FAILED', message: errorMessage(error) });
   } finally {
     clearInterval(heartbeat);
     engine.runningJobs.delete(jobId);
@@ -64,11 +65,6 @@ async function beat(engine: EngineContext, job: JobRow, local: { controller: Abo
   } catch {
     // A missed heartbeat is harmless; the next one retries.
   }
-}
-
-function errorInfo(error: unknown): ErrorInfo {
-  if (VectorError.isInstance(error)) return { code: error.code, message: error.message };
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }
 
 function announce(engine: EngineContext, row: JobRow): void {

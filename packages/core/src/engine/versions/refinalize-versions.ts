@@ -1,5 +1,6 @@
 import type { EngineContext } from '../engine-context.js';
 import { storageFor, toStorageProject } from '../scope-context.js';
+import { errorMessage } from '../../helpers/error-message.js';
 
 /** Projects changed longer ago than this were finalized by a later save or a previous start. */
 const RECENT_MS = 24 * 60 * 60 * 1000;
@@ -34,7 +35,7 @@ export async function refinalizeRecentVersions(engine: EngineContext): Promise<n
         organizationId: row.organization_id,
         projectId: row.id,
         code: 'STORAGE_FINALIZE_FAILED',
-        message: `Could not publish the current version of project ${row.id} on start: ${error instanceof Error ? error.message : String(error)}`,
+        message: `Could not publish the current version of project ${row.id} on start: ${errorMessage(error)}`,
       });
     }
   }

@@ -9,6 +9,7 @@ import type { CoreDatabase } from '../store/database-schema.js';
 import type { EngineContext } from '../engine-context.js';
 import { toCodeVersion } from '../store/row-mappers.js';
 import { type ProjectRow, storageFor, toStorageProject } from '../scope-context.js';
+import { errorMessage } from '../../helpers/error-message.js';
 
 /**
  * The one module that changes a project's versions: it owns `vector_code_versions` and the
@@ -139,7 +140,7 @@ export async function writeVersion(engine: EngineContext, input: WriteVersionInp
         organizationId: project.organization_id,
         projectId: project.id,
         code: 'STORAGE_FINALIZE_FAILED',
-        message: `Version ${version.number} is saved, but ${backend.name} could not publish it: ${error instanceof Error ? error.message : String(error)}`,
+        message: `Version ${version.number} is saved, but ${backend.name} could not publish it: ${errorMessage(error)}`,
       });
     }
   }
