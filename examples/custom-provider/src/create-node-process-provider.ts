@@ -14,6 +14,7 @@ import {
   type DeploymentStatus,
   type ProviderDeploymentState,
   type ProviderLogPage,
+  errorMessage,
 } from '@vector/core';
 import { findFreePort } from './find-free-port.js';
 import { runNodeProcess, type NodeProcess } from './run-node-process.js';
@@ -128,7 +129,7 @@ export function createNodeProcessProvider(options: NodeProcessProviderOptions = 
         await writeFile(target, file.content);
       }
     } catch (error) {
-      return fail(deployment, 'SOURCE_UNAVAILABLE', redact(`Could not write the version's files: ${error instanceof Error ? error.message : String(error)}`));
+      return fail(deployment, 'SOURCE_UNAVAILABLE', redact(`Could not write the version's files: ${errorMessage(error)}`));
     }
     if (deployment.status !== 'building' || disposed) return;
     const port = await findFreePort(settings.host);
@@ -192,7 +193,7 @@ export function createNodeProcessProvider(options: NodeProcessProviderOptions = 
       const secretValues = Object.values(input.secrets).filter((value) => value.length > 0);
       const redact = (text: string) => secretValues.reduce((result, value) => result.split(value).join('[redacted]'), text);
       const state = stateOf(deployment);
-      const starting = start(deployment, input, redact).catch((error: unknown) => fail(deployment, 'START_FAILED', redact(error instanceof Error ? error.message : String(error))));
+      const starting = start(deployment, input, redact).catch((error: unknown) => fail(deployment, 'START_FAILED', redact(errorMessage(error))));
       starts.add(starting);
       void starting.finally(() => starts.delete(starting));
       return state;

@@ -1,5 +1,5 @@
 import type { BuildChecker, SourceFile, ValidationCheck, ValidationStatus } from '@vector/core';
-import { CancelledError, encodeText } from '@vector/core';
+import { CancelledError, encodeText, errorMessage } from '@vector/core';
 import { z } from 'zod';
 import { validateProject } from './validate-project.js';
 import type { WorkingCopy } from './working-copy.js';
@@ -45,7 +45,7 @@ export async function checkProject(input: { copy: WorkingCopy; buildChecker?: Bu
     } catch (error) {
       if (signal.aborted) throw new CancelledError({ cause: signal.reason });
       if (CancelledError.isInstance(error)) throw error;
-      warning = `The build check (${buildChecker.name}) could not run, so the code was only bundled: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1_000);
+      warning = `The build check (${buildChecker.name}) could not run, so the code was only bundled: ${errorMessage(error)}`.slice(0, 1_000);
     }
   }
   const bundled = await validateProject(copy);

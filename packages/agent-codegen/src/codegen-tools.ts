@@ -1,4 +1,4 @@
-import { isValidFilePath, normalizeFilePath } from '@vector/core';
+import { isValidFilePath, normalizeFilePath, errorMessage } from '@vector/core';
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { applyEditBlocks } from './apply-edit-blocks.js';
@@ -90,7 +90,7 @@ export async function runCodegenTool(input: { name: string; arguments: string; c
   try {
     raw = input.arguments.trim() === '' ? {} : JSON.parse(input.arguments);
   } catch (error) {
-    return fail(`The arguments of ${input.name} are not valid JSON (${error instanceof Error ? error.message : String(error)}). Send a single JSON object.`);
+    return fail(`The arguments of ${input.name} are not valid JSON (${errorMessage(error)}). Send a single JSON object.`);
   }
   const name = input.name as CodegenToolName;
   const parsed = toolSchemas[name].safeParse(raw);

@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createContext, runInContext } from 'node:vm';
-import { CancelledError } from '@vector/core';
+import { CancelledError, errorMessage } from '@vector/core';
 import type { WorkingCopy } from './working-copy.js';
 
 /** Bounds on one `search_files` call, so a model-written pattern cannot freeze the worker. */
@@ -48,7 +48,7 @@ export async function searchProjectFiles(input: { copy: WorkingCopy; query: stri
       context = createContext({ source: input.query, lines: [] as string[], room: 0 });
       runInContext('var pattern = new RegExp(source)', context, { timeout: 100 });
     } catch (error) {
-      return { ok: false, error: `Invalid regular expression: ${error instanceof Error ? error.message : String(error)}` };
+      return { ok: false, error: `Invalid regular expression: ${errorMessage(error)}` };
     }
     test = (lines, room, timeoutMs) => {
       Object.assign(context, { lines, room });

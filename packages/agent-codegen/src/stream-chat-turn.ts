@@ -1,4 +1,4 @@
-import { abortableDelay, type AgentEvent, CancelledError, ProviderError, type TokenUsage } from '@vector/core';
+import { abortableDelay, type AgentEvent, CancelledError, ProviderError, type TokenUsage, errorMessage } from '@vector/core';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { estimateTokens } from './estimate-tokens.js';
@@ -112,7 +112,7 @@ function headerMs(headers: unknown): number | undefined {
 /** Maps an `openai` SDK or network error to a ProviderError, with secrets redacted. */
 export function toProviderError(error: unknown): ProviderError {
   const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : undefined;
-  const raw = error instanceof Error ? error.message : String(error);
+  const raw = errorMessage(error);
   const message = redact(raw).slice(0, 1000);
   if (status !== undefined) {
     const retryable = status === 408 || status === 409 || status === 429 || status >= 500;

@@ -1,3 +1,4 @@
+import { errorMessage } from '@vector/core';
 import { builtinModules } from 'node:module';
 import { posix } from 'node:path';
 import type { ValidationStatus } from '@vector/core';
@@ -45,7 +46,7 @@ export async function validateProject(copy: WorkingCopy): Promise<ProjectValidat
         if (value && typeof value === 'object') for (const name of Object.keys(value)) dependencies.add(name);
       }
     } catch (error) {
-      errors.push(`package.json: invalid JSON (${error instanceof Error ? error.message : String(error)})`);
+      errors.push(`package.json: invalid JSON (${errorMessage(error)})`);
       dependencies = new Set();
     }
   }

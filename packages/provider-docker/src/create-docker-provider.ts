@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { CancelledError, createLogBuffer, createSemaphore, defineDeploymentProvider, maskSecrets, ValidationError, type DeploymentLog, type DeploymentProvider, type LogBuffer, type ProviderDeploymentState } from '@vector/core';
+import { CancelledError, createLogBuffer, createSemaphore, defineDeploymentProvider, maskSecrets, ValidationError, type DeploymentLog, type DeploymentProvider, type LogBuffer, type ProviderDeploymentState, errorMessage } from '@vector/core';
 import { deployVersion, type DeploymentRun } from './deploy-version.js';
 import { readManifests, removeManifest, writeManifest, type DeploymentManifest } from './deployment-manifest.js';
 import { createDockerClient } from './docker-client.js';
@@ -129,7 +129,7 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
     const redacted = { code: error.code, message: deployment.redact(error.message) };
     log(deployment, 'error', 'deploy', redacted.message);
     // A failed deployment keeps nothing running and no image: removed before it reads failed.
-    await release(deployment).catch((releaseError: unknown) => log(deployment, 'warn', 'deploy', `could not remove the container or image: ${releaseError instanceof Error ? releaseError.message : String(releaseError)}`));
+    await release(deployment).catch((releaseError: unknown) => log(deployment, 'warn', 'deploy', `could not remove the container or image: ${errorMessage(releaseError)}`));
     // Destroyed meanwhile (`release` awaited the daemon): nothing left to report.
     if (isDestroyed(deployment)) return;
     deployment.status = 'failed';
@@ -303,7 +303,7 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
         const state = stateOf(deployment);
         deployment.status = 'building';
         deployment.task = launch(deployment, { files: () => input.source.getFiles(), env: { ...input.env }, secrets: { ...input.secrets } }).catch((error: unknown) =>
-          fail(deployment, { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }),
+          fail(deployment, { code: 'INTERNAL', message: errorMessage(error) }),
         );
         return state;
       },

@@ -1,4 +1,4 @@
-import { VectorError, type SourceFile } from '@vector/core';
+import { errorMessage, type SourceFile } from '@vector/core';
 import { createBuildContext, type BuildContext } from './build-context.js';
 import { buildImage } from './build-image.js';
 import type { DockerClient } from './docker-client.js';
@@ -143,5 +143,5 @@ export async function deployVersion(input: {
 }
 
 function messageOf(error: unknown): string {
-  return VectorError.isInstance(error) || error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

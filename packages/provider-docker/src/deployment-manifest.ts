@@ -1,3 +1,4 @@
+import { errorMessage } from '@vector/core';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -51,7 +52,7 @@ export async function readManifests(stateDir: string): Promise<{ manifests: Depl
     try {
       manifests.push(deploymentManifestSchema.parse(JSON.parse(await readFile(path, 'utf8'))));
     } catch (error) {
-      problems.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+      problems.push(`${path}: ${errorMessage(error)}`);
     }
   }
   return { manifests, problems };

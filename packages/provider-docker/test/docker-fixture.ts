@@ -1,3 +1,4 @@
+import { errorMessage } from '@vector/core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,7 @@ export async function dockerTestEnvironment(): Promise<DockerTestEnvironment | n
     try {
       baseImage = await ensureTestBaseImage(daemon.client);
     } catch (error) {
-      reason = `could not make the test base image: ${error instanceof Error ? error.message : String(error)}`;
+      reason = `could not make the test base image: ${errorMessage(error)}`;
     }
   }
   const instances = new Set<string>();

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { planBuild, VectorError, type BuildDiagnostic, type BuildPlan, type SourceFile } from '@vector/core';
+import { planBuild, type BuildDiagnostic, type BuildPlan, type SourceFile, errorMessage } from '@vector/core';
 import { installDependencies, type InstallOutcome } from './install-dependencies.js';
 import type { OutputCache } from './output-cache.js';
 import { formatDiagnostic, parseDiagnostics } from './parse-diagnostics.js';
@@ -40,7 +40,7 @@ export async function buildVersion(input: {
     else if (input.files) plan = planBuild(input.files);
     else throw new Error('buildVersion needs files or a plan');
   } catch (error) {
-    const message = VectorError.isInstance(error) || error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     run.log('error', message);
     run.record({ name: 'plan', status: 'failed', durationMs: Date.now() - started }, { name: 'plan', command: '', description: message });
     return { ok: false, plan: null, error: { code: errorCodes.plan, message }, diagnostics: [] };
@@ -84,7 +84,7 @@ export async function buildVersion(input: {
       return { ok: false, plan, error: { code: errorCodes.build, message }, diagnostics: [] };
     }
   }
-  if (cacheKey && plan.outputDirectory) await input.outputCache?.store(cacheKey, join(appDir, plan.outputDirectory)).catch((error: unknown) => run.log('warn', `could not keep the build output in the cache: ${error instanceof Error ? error.message : String(error)}`));
+  if (cacheKey && plan.outputDirectory) await input.outputCache?.store(cacheKey, join(appDir, plan.outputDirectory)).catch((error: unknown) => run.log('warn', `could not keep the build output in the cache: ${errorMessage(error)}`));
   return { ok: true, plan, appDir, install };
 }
 

@@ -14,6 +14,7 @@ import {
   type DeploymentLog,
   type ProviderDeploymentState,
   type SourceFile,
+  errorMessage,
 } from '@vector/core';
 import { buildVersion } from './build-version.js';
 import { readManifests, writeManifest, type DeploymentManifest } from './deployment-manifest.js';
@@ -140,7 +141,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): LocalPr
         try {
           files = await input.files();
         } catch (error) {
-          return fail(deployment, { code: 'SOURCE_UNAVAILABLE', message: `Could not load the version's files: ${error instanceof Error ? error.message : String(error)}` });
+          return fail(deployment, { code: 'SOURCE_UNAVAILABLE', message: `Could not load the version's files: ${errorMessage(error)}` });
         }
       }
       const built = await slots.run(async () => {
@@ -216,7 +217,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): LocalPr
   };
 
   const track = (deployment: LocalDeployment, promise: Promise<void>) => {
-    const guarded = promise.catch((error: unknown) => fail(deployment, { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }));
+    const guarded = promise.catch((error: unknown) => fail(deployment, { code: 'INTERNAL', message: errorMessage(error) }));
     tasks.add(guarded);
     void guarded.finally(() => tasks.delete(guarded));
   };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildPlanSchema, type BuildPlan } from '@vector/core';
+import { buildPlanSchema, type BuildPlan, errorMessage } from '@vector/core';
 import { z } from 'zod';
 
 /** What the provider keeps on disk about a deployment, so a restart can bring it back. */
@@ -52,7 +52,7 @@ export async function readManifests(stateDir: string): Promise<{ manifests: Arra
     try {
       manifests.push({ dir, manifest: deploymentManifestSchema.parse(JSON.parse(await readFile(path, 'utf8'))) });
     } catch (error) {
-      problems.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+      problems.push(`${path}: ${errorMessage(error)}`);
     }
   }
   return { manifests, problems };

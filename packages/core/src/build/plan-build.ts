@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors/validation-error.js';
 import { BUILD_CONFIG_FILE, buildConfigSchema, type BuildConfig, type BuildKind, type BuildPlan, type PackageManager } from './build-plan.js';
 import { readOutputDirectory } from './read-output-directory.js';
+import { errorMessage } from '../helpers/error-message.js';
 
 /** A file as `planBuild` reads it: bytes (UTF-8 for text) or a string. */
 export interface PlanInputFile {
@@ -175,7 +176,7 @@ function readConfig(content: string | null): BuildConfig {
   try {
     json = JSON.parse(content);
   } catch (error) {
-    const message = `not valid JSON (${error instanceof Error ? error.message : String(error)})`;
+    const message = `not valid JSON (${errorMessage(error)})`;
     throw new ValidationError({ message: `Invalid ${BUILD_CONFIG_FILE}: ${message}`, issues: [{ path: [BUILD_CONFIG_FILE], message }] });
   }
   const result = buildConfigSchema.safeParse(json);
@@ -195,7 +196,7 @@ function readManifest(content: string): PackageManifest {
   try {
     json = JSON.parse(content);
   } catch (error) {
-    const message = `not valid JSON (${error instanceof Error ? error.message : String(error)})`;
+    const message = `not valid JSON (${errorMessage(error)})`;
     throw new ValidationError({ message: `Cannot build this version: package.json is ${message}`, issues: [{ path: ['package.json'], message }] });
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) {

@@ -10,6 +10,7 @@ import type { DeploymentEnvironment, DeploymentLog, DeploymentStatus } from '../
 import type { SourceFile } from '../schemas/source-file.js';
 import { createLogBuffer, type LogBuffer } from '../helpers/create-log-buffer.js';
 import { startStaticFileServer, type StaticFileServer } from './static-file-server.js';
+import { errorMessage } from '../helpers/error-message.js';
 
 /** Options of {@link createStaticProvider}. */
 export interface StaticProviderOptions {
@@ -88,7 +89,7 @@ export function createStaticProvider(options: StaticProviderOptions = {}): Deplo
     try {
       files = (await loadFiles()).map((file) => ({ path: normalizeFilePath(file.path), content: file.content }));
     } catch (error) {
-      fail(deployment, 'SOURCE_UNAVAILABLE', redact(`Could not load the version's files: ${error instanceof Error ? error.message : String(error)}`));
+      fail(deployment, 'SOURCE_UNAVAILABLE', redact(`Could not load the version's files: ${errorMessage(error)}`));
       return;
     }
     if (files.length === 0) {
@@ -105,7 +106,7 @@ export function createStaticProvider(options: StaticProviderOptions = {}): Deplo
       host: settings.host,
       onRequest: ({ method, path, status }) => log(deployment, status >= 400 ? 'warn' : 'info', 'runtime', `${method} ${path} ${status}`),
     }).catch((error: unknown) => {
-      fail(deployment, 'LISTEN_FAILED', `Could not start the server: ${error instanceof Error ? error.message : String(error)}`);
+      fail(deployment, 'LISTEN_FAILED', `Could not start the server: ${errorMessage(error)}`);
       return null;
     });
     if (!server) return;
