@@ -45,28 +45,28 @@ const joinCommands = (...commands: Array<string | null>) => commands.filter((com
  *   rewrite `/*` → `/index.html`;
  * - `server` becomes a `web_service` on the configured runtime with build command =
  *   install && build and the plan's start command.
- * Commands given in the options override the plan's; the `docker` runtime builds the
+ * Commands given in the settings override the plan's; the `docker` runtime builds the
  * repository's Dockerfile and ignores the plan. A plan whose server reads another port
  * variable than `PORT` gets it set to Render's port.
  */
-export function mapBuildPlan(plan: BuildPlan, options: Pick<ResolvedRenderProviderOptions, 'runtime' | 'buildCommand' | 'startCommand'>): RenderServiceSettings {
-  if (options.runtime !== 'docker' && (plan.kind === 'static' || plan.kind === 'spa')) {
+export function mapBuildPlan(plan: BuildPlan, settings: Pick<ResolvedRenderProviderOptions, 'runtime' | 'buildCommand' | 'startCommand'>): RenderServiceSettings {
+  if (settings.runtime !== 'docker' && (plan.kind === 'static' || plan.kind === 'spa')) {
     const outputDirectory = plan.outputDirectory ?? '.';
     return {
       type: 'static_site',
-      buildCommand: options.buildCommand ?? joinCommands(plan.installCommand, plan.buildCommand) ?? NO_BUILD_COMMAND,
+      buildCommand: settings.buildCommand ?? joinCommands(plan.installCommand, plan.buildCommand) ?? NO_BUILD_COMMAND,
       publishPath: outputDirectory === '.' ? './' : outputDirectory,
       routes: plan.spaFallback ? [SPA_FALLBACK_ROUTE] : [],
       env: {},
     };
   }
   const env: Record<string, string> = plan.kind === 'server' && plan.portVariable !== 'PORT' ? { PORT: RENDER_DEFAULT_PORT, [plan.portVariable]: RENDER_DEFAULT_PORT } : {};
-  if (options.runtime === 'docker') return { type: 'web_service', runtime: 'docker', buildCommand: null, startCommand: null, env };
+  if (settings.runtime === 'docker') return { type: 'web_service', runtime: 'docker', buildCommand: null, startCommand: null, env };
   return {
     type: 'web_service',
-    runtime: options.runtime,
-    buildCommand: options.buildCommand ?? joinCommands(plan.installCommand, plan.buildCommand) ?? NO_BUILD_COMMAND,
-    startCommand: options.startCommand ?? plan.startCommand,
+    runtime: settings.runtime,
+    buildCommand: settings.buildCommand ?? joinCommands(plan.installCommand, plan.buildCommand) ?? NO_BUILD_COMMAND,
+    startCommand: settings.startCommand ?? plan.startCommand,
     env,
   };
 }

@@ -9,7 +9,7 @@ import type { RenderService } from './render-types.js';
  * has `autoDeploy: 'no'`: Render's default is to deploy every push to the branch, and a push
  * must never replace a version Vector deployed (deploys name their commit instead).
  */
-export function createServiceBody(options: ResolvedRenderProviderOptions, input: { name: string; ownerId: string; git: GitSource; environment: 'preview' | 'production'; settings: RenderServiceSettings }): Record<string, unknown> {
+export function createServiceBody(providerSettings: ResolvedRenderProviderOptions, input: { name: string; ownerId: string; git: GitSource; environment: 'preview' | 'production'; settings: RenderServiceSettings }): Record<string, unknown> {
   const { settings } = input;
   const common = {
     type: settings.type,
@@ -18,20 +18,20 @@ export function createServiceBody(options: ResolvedRenderProviderOptions, input:
     repo: input.git.repositoryUrl,
     branch: input.git.branch,
     autoDeploy: 'no',
-    ...(options.rootDir ? { rootDir: options.rootDir } : {}),
+    ...(providerSettings.rootDir ? { rootDir: providerSettings.rootDir } : {}),
   };
   if (settings.type === 'static_site') {
     return { ...common, serviceDetails: { buildCommand: settings.buildCommand, publishPath: settings.publishPath, ...(settings.routes.length > 0 ? { routes: settings.routes } : {}) } };
   }
-  const envSpecificDetails = settings.runtime === 'docker' ? { dockerfilePath: options.dockerfilePath, dockerContext: '.' } : { buildCommand: settings.buildCommand, startCommand: settings.startCommand };
+  const envSpecificDetails = settings.runtime === 'docker' ? { dockerfilePath: providerSettings.dockerfilePath, dockerContext: '.' } : { buildCommand: settings.buildCommand, startCommand: settings.startCommand };
   return {
     ...common,
     serviceDetails: {
       runtime: settings.runtime,
-      plan: input.environment === 'preview' ? (options.previewPlan ?? options.plan) : options.plan,
-      region: options.region,
+      plan: input.environment === 'preview' ? (providerSettings.previewPlan ?? providerSettings.plan) : providerSettings.plan,
+      region: providerSettings.region,
       envSpecificDetails,
-      ...(options.healthCheckPath ? { healthCheckPath: options.healthCheckPath } : {}),
+      ...(providerSettings.healthCheckPath ? { healthCheckPath: providerSettings.healthCheckPath } : {}),
     },
   };
 }
