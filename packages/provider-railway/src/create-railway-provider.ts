@@ -1,6 +1,5 @@
-import { defineDeploymentProvider, type DeploymentProviderV1, type GitSource, NotFoundError, type ProviderDeploymentState, ProviderError, redactSecretValues, sha256Hex, type SourceFile, UnsupportedError } from '@vector/core';
+import { defineDeploymentProvider, type DeploymentProviderV1, type GitSource, NotFoundError, planSource, type ProviderDeploymentState, ProviderError, redactSecretValues, sha256Hex, type SourceFile, UnsupportedError } from '@vector/core';
 import { mapBuildPlan, type RailwayServiceSettings } from './map-build-plan.js';
-import { planSource } from './plan-source.js';
 import { createProductionLifecycle } from './production-lifecycle.js';
 import { createRailwayClient, isRailwayNotFound, isRailwayPlacementGone } from './railway-client.js';
 import { decodeDeploymentRef, encodeDeploymentRef, type RailwayDeploymentRef } from './railway-deployment-ref.js';

@@ -1,4 +1,4 @@
-import { defineDeploymentProvider, type DeploymentProvider, type GitSource, type ProviderDeploymentState, ProviderError, redactSecretValues, UnsupportedError, untilAborted, ValidationError } from '@vector/core';
+import { defineDeploymentProvider, type DeploymentProvider, type GitSource, planSource, type ProviderDeploymentState, ProviderError, redactSecretValues, UnsupportedError, untilAborted, ValidationError } from '@vector/core';
 import { readRenderLogs } from './read-render-logs.js';
 import { isSettledRenderStatus, mapRenderStatus } from './map-render-status.js';
 import { decodeDeploymentRef, encodeDeploymentRef, isDeploymentRef, type RenderDeploymentRef } from './render-deployment-ref.js';
@@ -7,7 +7,6 @@ import { createRenderClient } from './render-client.js';
 import { resolveRenderProviderOptions, type RenderProviderOptions } from './render-provider-options.js';
 import type { RenderDeploy, RenderService } from './render-types.js';
 import { mapBuildPlan, type RenderServiceSettings } from './map-build-plan.js';
-import { planSource } from './plan-source.js';
 import { createServiceBody, syncServiceSettings } from './service-settings.js';
 import { deploymentMarkerKey, serviceName } from './service-naming.js';
 

@@ -10,3 +10,4 @@ export {
   type PackageManager,
 } from './build-plan.js';
 export { planBuild, type PlanInputFile } from './plan-build.js';
+export { planSource } from './plan-source.js';
