@@ -1,6 +1,7 @@
 import { isRailwayNotFound } from './railway-client.js';
 import type { RailwayDeploymentRef } from './railway-deployment-ref.js';
-import type { RailwayDeployment, RailwayApi } from './railway-api.js';
+import type { RailwayApi } from './railway-api.js';
+import type { RailwayDeployment } from './railway-types.js';
 
 /** Railway statuses of a deployment that has not settled yet. */
 const IN_PROGRESS = new Set(['QUEUED', 'WAITING', 'INITIALIZING', 'NEEDS_APPROVAL', 'BUILDING', 'DEPLOYING']);

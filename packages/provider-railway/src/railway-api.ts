@@ -1,40 +1,5 @@
 import type { RailwayClient } from './railway-client.js';
-
-/** A Relay connection as Railway returns it. */
-interface Connection<T> {
-  edges: Array<{ node: T }>;
-  pageInfo?: { hasNextPage: boolean; endCursor: string | null };
-}
-
-/** A Railway project with the ids the provider needs. */
-export interface RailwayProject {
-  id: string;
-  name: string;
-  environments: Connection<{ id: string; name: string }>;
-}
-
-/** A Railway deployment's fields the provider reads. */
-export interface RailwayDeployment {
-  id: string;
-  status: string;
-  serviceId: string | null;
-  staticUrl: string | null;
-  createdAt: string;
-}
-
-/** A branch trigger: Railway deploys the service on every push to `branch` of `repository`. */
-export interface RailwayDeploymentTrigger {
-  id: string;
-  repository: string;
-  branch: string;
-}
-
-/** A Railway log line. */
-export interface RailwayLog {
-  timestamp: string;
-  message: string;
-  severity: string | null;
-}
+import type { RailwayConnection, RailwayDeployment, RailwayDeploymentTrigger, RailwayLog, RailwayProject } from './railway-types.js';
 
 const PROJECT_FIELDS = 'id name environments { edges { node { id name } } }';
 
@@ -48,7 +13,7 @@ export function createRailwayApi(request: RailwayClient, signal?: AbortSignal) {
       const projects: RailwayProject[] = [];
       let after: string | null = null;
       for (;;) {
-        const data: { projects: Connection<RailwayProject> } = await query(
+        const data: { projects: RailwayConnection<RailwayProject> } = await query(
           `query VectorProjects($workspaceId: String, $first: Int, $after: String) { projects(workspaceId: $workspaceId, first: $first, after: $after) { edges { node { ${PROJECT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
           { workspaceId: workspaceId ?? null, first: 100, after },
         );
@@ -71,7 +36,7 @@ export function createRailwayApi(request: RailwayClient, signal?: AbortSignal) {
     },
 
     async listServices(projectId: string): Promise<Array<{ id: string; name: string }>> {
-      const data = await query<{ project: { services: Connection<{ id: string; name: string }> } }>(
+      const data = await query<{ project: { services: RailwayConnection<{ id: string; name: string }> } }>(
         'query VectorServices($id: String!) { project(id: $id) { services { edges { node { id name } } } } }',
         { id: projectId },
       );
@@ -125,7 +90,7 @@ export function createRailwayApi(request: RailwayClient, signal?: AbortSignal) {
 
     /** The service instance's recent deployments, newest first (sorted here: the order Railway answers in is not documented). */
     async listDeployments(input: { projectId: string; environmentId: string; serviceId: string }, first = 20): Promise<RailwayDeployment[]> {
-      const data = await query<{ deployments: Connection<RailwayDeployment> }>(
+      const data = await query<{ deployments: RailwayConnection<RailwayDeployment> }>(
         'query VectorDeployments($input: DeploymentListInput!, $first: Int) { deployments(input: $input, first: $first) { edges { node { id status serviceId staticUrl createdAt } } } }',
         { input: { projectId: input.projectId, environmentId: input.environmentId, serviceId: input.serviceId }, first },
       );
@@ -148,7 +113,7 @@ export function createRailwayApi(request: RailwayClient, signal?: AbortSignal) {
 
     /** The branch triggers of a service instance (at most one per service and environment). */
     async listDeploymentTriggers(input: { projectId: string; environmentId: string; serviceId: string }): Promise<RailwayDeploymentTrigger[]> {
-      const data = await query<{ deploymentTriggers: Connection<RailwayDeploymentTrigger> }>(
+      const data = await query<{ deploymentTriggers: RailwayConnection<RailwayDeploymentTrigger> }>(
         'query VectorTriggers($projectId: String!, $environmentId: String!, $serviceId: String!) { deploymentTriggers(projectId: $projectId, environmentId: $environmentId, serviceId: $serviceId) { edges { node { id repository branch } } } }',
         { projectId: input.projectId, environmentId: input.environmentId, serviceId: input.serviceId },
       );

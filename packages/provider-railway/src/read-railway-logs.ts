@@ -1,6 +1,7 @@
 import type { ProviderLogPage } from '@vector/core';
 import { decodeLogCursor, encodeLogCursor, linesAfter, timestampKey, type RailwayLogCursor } from './railway-log-cursor.js';
-import type { RailwayLog, RailwayApi } from './railway-api.js';
+import type { RailwayApi } from './railway-api.js';
+import type { RailwayLog } from './railway-types.js';
 
 type Entry = ProviderLogPage['entries'][number];
 type Stream = 'buildLogs' | 'deploymentLogs';
