@@ -2,24 +2,9 @@ import type { ProviderDeploymentState } from '@vector/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRailwayProvider, type RailwayProvider } from '../src/index.js';
 import { startFakeRailway, type FakeRailway } from './fake-railway-api.js';
+import { json, nodeServer, staticSite, viteApp, type Files } from '../../../test-support/build-plan-apps.js';
 
-type Files = Record<string, string>;
 const encode = (text: string) => new TextEncoder().encode(text);
-const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-
-const staticSite: Files = { 'index.html': '<!doctype html><h1>Hello</h1><script src="app.js"></script>\n', 'app.js': 'console.log("hi");\n' };
-const viteApp: Files = {
-  'package.json': json({ name: 'spa', private: true, scripts: { dev: 'vite', build: 'vite build' }, devDependencies: { vite: '^7.0.0' } }),
-  'package-lock.json': '{}\n',
-  'index.html': '<!doctype html><div id="root"></div><script type="module" src="/src/main.js"></script>\n',
-  'src/main.js': 'document.getElementById("root").textContent = "spa";\n',
-};
-const nodeServer: Files = {
-  'package.json': json({ name: 'api', scripts: { build: 'tsc', start: 'node dist/server.js' }, dependencies: { fastify: '^5.0.0' }, devDependencies: { typescript: '^5.9.0' } }),
-  'package-lock.json': '{}\n',
-  'tsconfig.json': '{}\n',
-  'src/server.ts': 'export {};\n',
-};
 
 let fake: FakeRailway;
 let provider: RailwayProvider;
