@@ -64,7 +64,7 @@ export interface FetchWithRetryInput {
 const defaultIsRetryable = (answer: { status: number }) => answer.status === 429 || answer.status >= 500;
 
 /** Exponential back-off with equal jitter: between half and all of `base * 2^attempt`, capped. */
-export function backoffDelay(retry: RetryOptions, attempt: number): number {
+function backoffDelay(retry: RetryOptions, attempt: number): number {
   const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }

@@ -8,4 +8,4 @@ export { untilAborted } from './until-aborted.js';
 export { SETTLED_DEPLOYMENT_STATUSES, TERMINAL_JOB_STATUSES, isSettledDeploymentStatus, isTerminalJobStatus } from './settled-statuses.js';
 export { retryAfterMs, type HeaderSource, type RetryAfterOptions } from './retry-after-ms.js';
 export { withRequestTimeout } from './with-request-timeout.js';
-export { fetchWithRetry, backoffDelay, type FetchWithRetryInput, type HttpAnswer, type RetryOptions } from './fetch-with-retry.js';
+export { fetchWithRetry, type FetchWithRetryInput, type HttpAnswer, type RetryOptions } from './fetch-with-retry.js';
