@@ -1,3 +1,4 @@
+import type { WarningCode } from '../errors/warning-code.js';
 import type { Emitter } from 'mitt';
 import type { AgentJobEvent } from '../schemas/agent-event.js';
 import type { AgentJob } from '../schemas/agent-job.js';
@@ -28,7 +29,7 @@ export type VectorEvents = {
   'deployment.log': VectorEventScope & { deploymentId: string; log: DeploymentLog };
   'audit.created': { organizationId: string; entry: AuditLog };
   /** A non-fatal problem (e.g. a provider call that will be retried). */
-  warning: { organizationId?: string; projectId?: string; code: string; message: string };
+  warning: { organizationId?: string; projectId?: string; code: WarningCode; message: string };
 };
 
 /** The engine's typed event bus (a mitt emitter). */

@@ -7,8 +7,8 @@ export const WARNING_CODES = [
   'EVENT_LISTENER_FAILED',
   'JOB_FINALIZE_FAILED',
   /**
-   * @deprecated The old spelling of `JOB_FINALIZE_FAILED`, emitted until the job runner
-   * switches to the new one; match both meanwhile.
+   * @deprecated The old spelling of `JOB_FINALIZE_FAILED`; no longer emitted, kept so existing
+   * handlers compile.
    */
   'JOB_FINALISE_FAILED',
   'DEPLOYMENT_POLL_FAILED',

@@ -131,7 +131,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
     agents.push(
       createCodegenAgent({
         ...(config.model.apiKey ? { apiKey: config.model.apiKey } : {}),
-        ...(config.model.baseURL ? { baseURL: config.model.baseURL, allowedBaseURLs: [config.model.baseURL] } : {}),
+        ...(config.model.baseURL ? { baseUrl: config.model.baseURL, allowedBaseUrls: [config.model.baseURL] } : {}),
         ...(config.model.model ? { model: config.model.model } : {}),
         ...(buildChecker ? { buildChecker } : {}),
       }),

@@ -155,7 +155,7 @@ export function createDeploymentDriver(engine: EngineContext) {
     } catch (error) {
       const gone = VectorError.isInstance(error) && error.code === 'NOT_FOUND';
       const failures = Number(row.poll_failures) + 1;
-      const retryable = !gone && (error instanceof ProviderError ? error.isRetryable : VectorError.isInstance(error) ? error.isRetryable : true);
+      const retryable = !gone && (ProviderError.isInstance(error) ? error.isRetryable : VectorError.isInstance(error) ? error.isRetryable : true);
       if (!retryable || failures >= engine.settings.deploymentMaxPollFailures) {
         const info = gone ? { code: 'NOT_FOUND', message: 'The provider no longer knows this deployment' } : errorInfo(error);
         return emit(await update(row, { status: 'failed', error: toJson(info), poll_failures: failures }));
@@ -283,7 +283,7 @@ export function createDeploymentDriver(engine: EngineContext) {
         lastError = explainUnsupported(error, provider, source);
         const retryable = VectorError.isInstance(error) && error.isRetryable;
         if (!retryable) break;
-        const hinted = error instanceof ProviderError ? error.retryAfterMs : undefined;
+        const hinted = ProviderError.isInstance(error) ? error.retryAfterMs : undefined;
         await new Promise((resolve) => setTimeout(resolve, Math.min(hinted ?? engine.settings.deploymentPollIntervalMs * 2 ** attempt, 10_000)));
       }
     }

@@ -1,3 +1,4 @@
+import { SETTLED_DEPLOYMENT_STATUSES } from '../../helpers/settled-statuses.js';
 import { z } from 'zod';
 import { parseInput } from '../../errors/from-zod.js';
 import { LimitExceededError } from '../../errors/limit-exceeded-error.js';
@@ -30,7 +31,7 @@ const createSchema = z
 const filterSchema = z.object({ projectId: idSchema.optional(), environment: deploymentEnvironmentSchema.optional(), status: deploymentStatusSchema.optional() });
 const logOptionsSchema = z.object({ afterSequence: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(1000) });
 
-const settled = new Set(['live', 'failed', 'destroyed']);
+const settled: ReadonlySet<string> = new Set(SETTLED_DEPLOYMENT_STATUSES);
 
 /** Deployments of one organization's projects. */
 export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriver): DeploymentsApi {

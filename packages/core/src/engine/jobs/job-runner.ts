@@ -42,7 +42,7 @@ export async function runJob(engine: EngineContext, jobId: string): Promise<void
   } catch (error) {
     // Finalising itself failed (e.g. the database went away); the row stays `running`
     // and the stale-job recovery returns it to the queue.
-    engine.events.emit('warning', { organizationId: claimed.organization_id, projectId: claimed.project_id, code: 'JOB_FINALISE_FAILED', message: errorMessage(error) });
+    engine.events.emit('warning', { organizationId: claimed.organization_id, projectId: claimed.project_id, code: 'JOB_FINALIZE_FAILED', message: errorMessage(error) });
   } finally {
     clearInterval(heartbeat);
     engine.runningJobs.delete(jobId);
@@ -306,7 +306,7 @@ async function finishComplete(engine: EngineContext, job: JobRow, result: Result
     });
   } catch (error) {
     if (error instanceof OwnershipLost) return;
-    if (error instanceof CancelledError) return finishCancelled(engine, job, 'cancelled before its result was saved');
+    if (CancelledError.isInstance(error)) return finishCancelled(engine, job, 'cancelled before its result was saved');
     return finishFailed(engine, job, errorInfo(error));
   }
 }
