@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { CancelledError, createLogBuffer, createSemaphore, defineDeploymentProvider, maskSecrets, ValidationError, type DeploymentLog, type DeploymentProvider, type LogBuffer, type ProviderDeploymentState, errorMessage } from '@vector/core';
+import { CancelledError, createLogBuffer, createSemaphore, defineDeploymentProvider, environmentNames, lostDeploymentState, maskSecrets, ValidationError, type DeploymentLog, type DeploymentProvider, type LogBuffer, type ProviderDeploymentState, errorMessage } from '@vector/core';
 import { deployVersion, type DeploymentRun } from './deploy-version.js';
 import { readManifests, removeManifest, writeManifest, type DeploymentManifest } from './deployment-manifest.js';
 import { createDockerClient } from './docker-client.js';
@@ -298,7 +298,7 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
         await writeManifest(settings.stateDir, manifest);
         const deployment = register(manifest, Object.values(input.secrets));
         log(deployment, 'info', 'build', `deploying version ${input.version.number} of ${input.project.name} to ${input.environment}`);
-        const names = [...Object.keys(input.env).sort(), ...Object.keys(input.secrets).sort().map((name) => `${name} (secret)`)];
+        const names = environmentNames(input.env, input.secrets);
         if (names.length > 0) log(deployment, 'info', 'build', `environment: ${names.join(', ')}`);
         const state = stateOf(deployment);
         deployment.status = 'building';
@@ -311,13 +311,7 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
       async getStatus({ providerDeploymentId }) {
         const deployment = deployments.get(providerDeploymentId);
         if (deployment) return stateOf(deployment);
-        return {
-          providerDeploymentId,
-          status: 'failed',
-          providerStatus: 'unknown',
-          url: null,
-          error: { code: 'DEPLOYMENT_NOT_FOUND', message: `The ${settings.name} provider has no deployment ${providerDeploymentId}` },
-        };
+        return lostDeploymentState(providerDeploymentId, `The ${settings.name} provider has no deployment ${providerDeploymentId}`);
       },
 
       async getLogs({ providerDeploymentId, cursor }) {

@@ -7,6 +7,8 @@ import {
   createLogBuffer,
   createSemaphore,
   defineDeploymentProvider,
+  environmentNames,
+  lostDeploymentState,
   maskSecrets,
   ValidationError,
   type LogBuffer,
@@ -304,7 +306,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): LocalPr
         await writeManifest(dir, manifest);
         const deployment = register(manifest, dir, Object.values(input.secrets));
         log(deployment, 'info', 'build', `deploying version ${input.version.number} of ${input.project.name} to ${input.environment}`);
-        const names = [...Object.keys(input.env).sort(), ...manifest.secretNames.map((name) => `${name} (secret)`)];
+        const names = environmentNames(input.env, input.secrets);
         if (names.length > 0) log(deployment, 'info', 'build', `environment: ${names.join(', ')}`);
         const state = stateOf(deployment);
         deployment.status = 'building';
@@ -315,13 +317,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): LocalPr
       async getStatus({ providerDeploymentId }) {
         const deployment = deployments.get(providerDeploymentId);
         if (deployment) return stateOf(deployment);
-        return {
-          providerDeploymentId,
-          status: 'failed',
-          providerStatus: 'unknown',
-          url: null,
-          error: { code: 'DEPLOYMENT_NOT_FOUND', message: `The ${settings.name} provider has no deployment ${providerDeploymentId} (its directory under ${settings.stateDir} is gone)` },
-        };
+        return lostDeploymentState(providerDeploymentId, `The ${settings.name} provider has no deployment ${providerDeploymentId} (its directory under ${settings.stateDir} is gone)`);
       },
 
       async getLogs({ providerDeploymentId, cursor }) {

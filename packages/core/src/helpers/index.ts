@@ -9,3 +9,4 @@ export { SETTLED_DEPLOYMENT_STATUSES, TERMINAL_JOB_STATUSES, isSettledDeployment
 export { retryAfterMs, type HeaderSource, type RetryAfterOptions } from './retry-after-ms.js';
 export { withRequestTimeout } from './with-request-timeout.js';
 export { fetchWithRetry, type FetchWithRetryInput, type HttpAnswer, type RetryOptions } from './fetch-with-retry.js';
+export { environmentNames, lostDeploymentState } from './lost-deployment-state.js';

@@ -9,6 +9,7 @@ import type { DeploymentProvider, ProviderDeploymentState, ProviderLogPage } fro
 import type { DeploymentEnvironment, DeploymentLog, DeploymentStatus } from '../schemas/deployment.js';
 import type { SourceFile } from '../schemas/source-file.js';
 import { createLogBuffer, type LogBuffer } from '../helpers/create-log-buffer.js';
+import { environmentNames, lostDeploymentState } from '../helpers/lost-deployment-state.js';
 import { startStaticFileServer, type StaticFileServer } from './static-file-server.js';
 import { errorMessage } from '../helpers/error-message.js';
 
@@ -159,11 +160,10 @@ export function createStaticProvider(options: StaticProviderOptions = {}): Deplo
       };
       deployments.set(deployment.id, deployment);
       byIdempotencyKey.set(input.idempotencyKey, deployment.id);
-      const envNames = Object.keys(input.env).sort();
-      const secretNames = Object.keys(input.secrets).sort();
+      const names = environmentNames(input.env, input.secrets);
       log(deployment, 'info', 'build', `deploying version ${input.version.number} of ${input.project.name} to ${input.environment}`);
       // Names only: values (secrets above all) never reach logs.
-      if (envNames.length + secretNames.length > 0) log(deployment, 'info', 'build', `environment: ${[...envNames, ...secretNames.map((name) => `${name} (secret)`)].join(', ')}`);
+      if (names.length > 0) log(deployment, 'info', 'build', `environment: ${names.join(', ')}`);
       const secretValues = Object.values(input.secrets).filter((value) => value.length > 0);
       const redact = (text: string) => secretValues.reduce((result, value) => result.split(value).join('[redacted]'), text);
       const state = stateOf(deployment);
@@ -175,13 +175,7 @@ export function createStaticProvider(options: StaticProviderOptions = {}): Deplo
       const deployment = deployments.get(providerDeploymentId);
       if (deployment) return stateOf(deployment);
       // The contract: a deployment the platform lost (e.g. after a restart) is reported failed.
-      return {
-        providerDeploymentId,
-        status: 'failed',
-        providerStatus: 'unknown',
-        url: null,
-        error: { code: 'DEPLOYMENT_NOT_FOUND', message: `The ${settings.name} provider has no deployment ${providerDeploymentId}; it may have been lost on restart` },
-      };
+      return lostDeploymentState(providerDeploymentId, `The ${settings.name} provider has no deployment ${providerDeploymentId}; it may have been lost on restart`);
     },
 
     async getLogs({ providerDeploymentId, cursor }) {
