@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { CancelledError, createLogBuffer, createSemaphore, defineDeploymentProvider, environmentNames, lostDeploymentState, maskSecrets, ValidationError, type DeploymentLog, type DeploymentProvider, type LogBuffer, type ProviderDeploymentState, errorMessage } from '@vector/core';
+import { assertCanDeploy, createLogBuffer, createSemaphore, defineDeploymentProvider, environmentNames, lostDeploymentState, maskSecrets, type DeploymentLog, type DeploymentProvider, type LogBuffer, type ProviderDeploymentState, errorMessage } from '@vector/core';
 import { deployVersion, type DeploymentRun } from './deploy-version.js';
 import { readManifests, removeManifest, writeManifest, type DeploymentManifest } from './deployment-manifest.js';
 import { createDockerClient } from './docker-client.js';
@@ -268,11 +268,7 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
       },
 
       async deploy(input) {
-        if (input.signal?.aborted) throw new CancelledError({ message: 'deploy was cancelled', cause: input.signal.reason });
-        if (disposed) throw new ValidationError({ message: `The ${settings.name} provider has been disposed` });
-        if (!settings.environments.includes(input.environment)) {
-          throw new ValidationError({ message: `The ${settings.name} provider does not offer the ${input.environment} environment` });
-        }
+        assertCanDeploy({ provider: settings.name, disposed, environments: settings.environments, environment: input.environment, signal: input.signal });
         const existingId = byIdempotencyKey.get(input.idempotencyKey);
         const existing = existingId === undefined ? undefined : deployments.get(existingId);
         if (existing) return stateOf(existing);

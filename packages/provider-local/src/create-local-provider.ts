@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, parse } from 'node:path';
 import {
-  CancelledError,
+  assertCanDeploy,
   createLogBuffer,
   createSemaphore,
   defineDeploymentProvider,
@@ -274,18 +274,13 @@ export function createLocalProvider(options: LocalProviderOptions = {}): LocalPr
       },
 
       async deploy(input) {
-        if (input.signal?.aborted) throw new CancelledError({ message: 'deploy was cancelled', cause: input.signal.reason });
-        if (disposed) throw new ValidationError({ message: `The ${settings.name} provider has been disposed` });
-        if (!settings.environments.includes(input.environment)) {
-          throw new ValidationError({ message: `The ${settings.name} provider does not offer the ${input.environment} environment` });
-        }
+        assertCanDeploy({ provider: settings.name, disposed, environments: settings.environments, environment: input.environment, signal: input.signal });
         const existingId = byIdempotencyKey.get(input.idempotencyKey);
         const existing = existingId === undefined ? undefined : deployments.get(existingId);
         if (existing) return stateOf(existing);
 
         const id = `l${randomBytes(10).toString('hex')}`;
         const dir = join(settings.stateDir, id);
-        assertOutsideProjects(settings.stateDir);
         await mkdir(dir, { recursive: true });
         const manifest: DeploymentManifest = {
           id,

@@ -10,3 +10,4 @@ export { retryAfterMs, type HeaderSource, type RetryAfterOptions } from './retry
 export { withRequestTimeout } from './with-request-timeout.js';
 export { fetchWithRetry, type FetchWithRetryInput, type HttpAnswer, type RetryOptions } from './fetch-with-retry.js';
 export { environmentNames, lostDeploymentState } from './lost-deployment-state.js';
+export { assertCanDeploy } from './assert-can-deploy.js';

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { CancelledError } from '../errors/cancelled-error.js';
 import { parseInput } from '../errors/from-zod.js';
-import { ValidationError } from '../errors/validation-error.js';
 import { normalizeFilePath } from '../files/path-rules.js';
 import { defineDeploymentProvider } from '../plugins/define-plugins.js';
 import type { DeploymentProvider, ProviderDeploymentState, ProviderLogPage } from '../plugins/deployment-provider.js';
 import type { DeploymentEnvironment, DeploymentLog, DeploymentStatus } from '../schemas/deployment.js';
 import type { SourceFile } from '../schemas/source-file.js';
 import { createLogBuffer, type LogBuffer } from '../helpers/create-log-buffer.js';
+import { assertCanDeploy } from '../helpers/assert-can-deploy.js';
 import { environmentNames, lostDeploymentState } from '../helpers/lost-deployment-state.js';
 import { startStaticFileServer, type StaticFileServer } from './static-file-server.js';
 import { errorMessage } from '../helpers/error-message.js';
@@ -141,11 +140,7 @@ export function createStaticProvider(options: StaticProviderOptions = {}): Deplo
     },
 
     async deploy(input) {
-      if (input.signal?.aborted) throw new CancelledError({ message: 'deploy was cancelled', cause: input.signal.reason });
-      if (disposed) throw new ValidationError({ message: `The ${settings.name} provider has been disposed` });
-      if (!settings.environments.includes(input.environment)) {
-        throw new ValidationError({ message: `The ${settings.name} provider does not offer the ${input.environment} environment` });
-      }
+      assertCanDeploy({ provider: settings.name, disposed, environments: settings.environments, environment: input.environment, signal: input.signal });
       const existingId = byIdempotencyKey.get(input.idempotencyKey);
       const existing = existingId === undefined ? undefined : deployments.get(existingId);
       if (existing) return stateOf(existing);
