@@ -1,14 +1,4 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/main.ts'],
-  format: ['esm'],
-  // `pnpm start` builds without declaration files (VECTOR_BUILD_JS_ONLY): running needs none.
-  dts: process.env.VECTOR_BUILD_JS_ONLY ? false : { entry: 'src/index.ts' },
-  clean: true,
-  sourcemap: true,
-  target: 'node22',
-  tsconfig: 'tsconfig.build.json',
-  // Keep `node:` specifiers: built-ins like node:sqlite exist only under the prefix.
-  removeNodeProtocol: false,
-});
+// Declaration files for the library entry only: src/main.ts is the server's command.
+export default packageBuild(['src/index.ts', 'src/main.ts'], { dtsEntry: 'src/index.ts' });

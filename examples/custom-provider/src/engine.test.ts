@@ -1,17 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createMemoryStorage, createSqliteDatabase, createVector } from '@vector/core';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { startInOrganization } from '../../../test-support/engine-in-organization.js';
+import { useTemporaryDirectories } from '../../../test-support/temporary-directories.js';
 import { createNodeProcessProvider } from './index.js';
 
-let workDirectory: string | undefined;
-afterEach(async () => {
-  if (workDirectory) await rm(workDirectory, { recursive: true, force: true });
-});
+const temporaryDirectory = useTemporaryDirectories();
 
 it('deploys a version through the engine and tears it down on destroy', async () => {
-  workDirectory = await mkdtemp(join(tmpdir(), 'vector-node-engine-'));
+  const workDirectory = await temporaryDirectory('vector-node-engine-');
   const database = createSqliteDatabase({ path: ':memory:' });
   const vector = createVector({
     database,
@@ -19,11 +15,8 @@ it('deploys a version through the engine and tears it down on destroy', async ()
     providers: [createNodeProcessProvider({ workDirectory })],
     deploymentPollIntervalMs: 20,
   });
+  const { scope: acme, stop } = await startInOrganization(vector, database, { type: 'user', id: 'alice' });
   try {
-    await vector.start();
-    const actor = { type: 'user', id: 'alice' } as const;
-    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
-    const acme = vector.scope({ organizationId: organization.id, actor });
     const project = await acme.projects.create({ name: 'Site' });
     await acme.versions.create({ projectId: project.id, parentVersionId: null, message: 'one', files: [{ path: 'index.html', content: '<h1>from a node process</h1>' }] });
 
@@ -38,7 +31,6 @@ it('deploys a version through the engine and tears it down on destroy', async ()
     expect(destroyed.status).toBe('destroyed');
     await expect(fetch(live.url as string)).rejects.toThrow();
   } finally {
-    await vector.dispose();
-    await database.destroy();
+    await stop();
   }
 });

@@ -1,24 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createSqliteDatabase, createVector, decodeText } from '@vector/core';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { startInOrganization } from '../../../test-support/engine-in-organization.js';
+import { useTemporaryDirectories } from '../../../test-support/temporary-directories.js';
 import { createFilesystemStorage } from './index.js';
 
-let root: string | undefined;
-afterEach(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-});
+const temporaryDirectory = useTemporaryDirectories();
 
 it('works as the storage of an engine: versions, rollback, diff', async () => {
-  root = await mkdtemp(join(tmpdir(), 'vector-fs-engine-'));
+  const root = await temporaryDirectory('vector-fs-engine-');
   const database = createSqliteDatabase({ path: ':memory:' });
   const vector = createVector({ database, storage: [createFilesystemStorage({ root })] });
+  const { scope: acme, stop } = await startInOrganization(vector, database, { type: 'user', id: 'alice' });
   try {
-    await vector.start();
-    const actor = { type: 'user', id: 'alice' } as const;
-    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
-    const acme = vector.scope({ organizationId: organization.id, actor });
     const project = await acme.projects.create({ name: 'Site' });
     expect(project.storageBackend).toBe('filesystem');
     const v1 = await acme.versions.create({ projectId: project.id, parentVersionId: null, message: 'one', files: [{ path: 'index.html', content: 'one' }] });
@@ -28,7 +21,6 @@ it('works as the storage of an engine: versions, rollback, diff', async () => {
     expect(decodeText((await acme.versions.getFile(v3.id, 'index.html')).content)).toBe('one');
     expect((await acme.versions.diff({ fromVersionId: v2.id, toVersionId: v3.id })).map((file) => file.status)).toEqual(['modified']);
   } finally {
-    await vector.dispose();
-    await database.destroy();
+    await stop();
   }
 });

@@ -1,17 +1,11 @@
 import { type AgentEvent, type BuildChecker, CancelledError, ProviderError, ValidationError } from '@vector/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { formatBuildErrors } from '../src/check-project.js';
 import { loadCodegenPrompts } from '../src/index.js';
 import { agentFor, collect, intentAndPlan, markerBuildChecker, runContext, viteApp } from './agent-test-helpers.js';
-import { type FakeOpenAIServer, startFakeOpenAIServer } from './fake-openai-server.js';
+import { useFakeOpenAIServer } from './fake-openai-server.js';
 
-let fake: FakeOpenAIServer;
-beforeAll(async () => {
-  fake = await startFakeOpenAIServer();
-});
-afterAll(async () => {
-  await fake.close();
-});
+const fake = useFakeOpenAIServer();
 beforeEach(() => {
   fake.reset();
 });

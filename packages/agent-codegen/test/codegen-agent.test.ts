@@ -1,16 +1,10 @@
 import { CancelledError, LimitExceededError, ProviderError, ValidationError } from '@vector/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { agentFor, collect, eventTypes, intentAndPlan, reactApp, runContext } from './agent-test-helpers.js';
-import { type FakeOpenAIServer, startFakeOpenAIServer } from './fake-openai-server.js';
+import { useFakeOpenAIServer } from './fake-openai-server.js';
 import { resolveCodegenAgentOptions } from '../src/codegen-agent-options.js';
 
-let fake: FakeOpenAIServer;
-beforeAll(async () => {
-  fake = await startFakeOpenAIServer();
-});
-afterAll(async () => {
-  await fake.close();
-});
+const fake = useFakeOpenAIServer();
 beforeEach(() => {
   fake.requests.length = 0;
   expect(fake.pending()).toBe(0);

@@ -1,43 +1,31 @@
-import { type Actor, createVector, decodeText, type Vector, type VectorDatabaseConnection, type VectorScope } from '@vector/core';
+import { createVector, decodeText, type VectorScope } from '@vector/core';
 import { createMemoryStorage, createStaticProvider, describeEachDatabase } from '@vector/core/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { startInOrganization } from '../../../test-support/engine-in-organization.js';
 import { agentFor, intentAndPlan, markerBuildChecker, reactApp, viteApp } from './agent-test-helpers.js';
-import { type FakeOpenAIServer, startFakeOpenAIServer } from './fake-openai-server.js';
+import { expectEveryTurnUsed, useFakeOpenAIServer } from './fake-openai-server.js';
 
-let fake: FakeOpenAIServer;
-beforeAll(async () => {
-  fake = await startFakeOpenAIServer();
-});
-afterAll(async () => {
-  await fake.close();
-});
+const fake = useFakeOpenAIServer();
 
 describeEachDatabase('codegen agent through the engine', (database) => {
-  let connection: VectorDatabaseConnection;
-  let vector: Vector;
   let scope: VectorScope;
+  let stop: () => Promise<void>;
 
   beforeEach(async () => {
     fake.requests.length = 0;
-    connection = await database.create();
-    vector = createVector({
+    const connection = await database.create();
+    const vector = createVector({
       database: connection,
       storage: [createMemoryStorage()],
       providers: [createStaticProvider()],
       agents: [agentFor(fake), agentFor(fake, { type: 'codegen-build', buildChecker: markerBuildChecker(), maxFixRounds: 1 })],
       jobHeartbeatMs: 50,
     });
-    await vector.start();
-    const actor: Actor = { type: 'user', id: 'user-1' };
-    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
-    scope = vector.scope({ organizationId: organization.id, actor });
+    ({ scope, stop } = await startInOrganization(vector, connection));
   });
   afterEach(async () => {
-    await vector.dispose();
-    await connection.destroy();
-    const unused = fake.pending();
-    fake.reset();
-    expect(unused, 'every scripted turn was used').toBe(0);
+    await stop();
+    expectEveryTurnUsed(fake);
   });
 
   async function post(content: string, options: { files?: Record<string, string>; budget?: { maxSteps?: number }; agentType?: string } = {}) {

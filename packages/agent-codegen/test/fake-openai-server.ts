@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 /** A tool call the fake streams; object arguments are JSON-encoded, strings sent as they are (malformed on purpose, if you like). */
 export interface FakeToolCall {
@@ -220,4 +221,45 @@ export async function startFakeOpenAIServer(options: { apiKey?: string } = {}): 
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/**
+ * The fake of a test file: started before its tests and closed after them. The handle returned
+ * at once stands for the fake the tests see.
+ */
+export function useFakeOpenAIServer(): FakeOpenAIServer {
+  let server: FakeOpenAIServer | undefined;
+  beforeAll(async () => {
+    server = await startFakeOpenAIServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  const started = () => {
+    if (!server) throw new Error('the fake OpenAI server is only running while the tests run');
+    return server;
+  };
+  return {
+    get baseURL() {
+      return started().baseURL;
+    },
+    get apiKey() {
+      return started().apiKey;
+    },
+    get requests() {
+      return started().requests;
+    },
+    enqueue: (...turns) => started().enqueue(...turns),
+    pending: () => started().pending(),
+    reset: () => started().reset(),
+    nextStreamStarted: () => started().nextStreamStarted(),
+    close: () => started().close(),
+  };
+}
+
+/** Fails the test when the fake has scripted turns left, which it drops first, with its recorded requests, for the next test. */
+export function expectEveryTurnUsed(fake: FakeOpenAIServer): void {
+  const unused = fake.pending();
+  fake.reset();
+  expect(unused, 'every scripted turn was used').toBe(0);
 }

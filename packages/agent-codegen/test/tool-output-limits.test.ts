@@ -1,12 +1,12 @@
 import { createAgentTestContext } from '@vector/core/testing';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCodegenTool } from '../src/codegen-tools.js';
 import { compactConversation } from '../src/conversation.js';
 import { estimateTokens } from '../src/estimate-tokens.js';
 import { WorkingCopy } from '../src/working-copy.js';
 import { agentFor, collect, intentAndPlan, runContext } from './agent-test-helpers.js';
-import { type FakeOpenAIServer, startFakeOpenAIServer } from './fake-openai-server.js';
+import { useFakeOpenAIServer } from './fake-openai-server.js';
 
 const copyOf = (files: Record<string, string>) => new WorkingCopy(createAgentTestContext({ message: 'x', files: Object.entries(files).map(([path, content]) => ({ path, content })) }).files);
 const limits = { maxOutputChars: 48_000 };
@@ -71,13 +71,7 @@ describe('tool output stays within its share of the context', () => {
 });
 
 describe('tool messages in the conversation', () => {
-  let fake: FakeOpenAIServer;
-  beforeAll(async () => {
-    fake = await startFakeOpenAIServer();
-  });
-  afterAll(async () => {
-    await fake.close();
-  });
+  const fake = useFakeOpenAIServer();
 
   it('caps each tool message when it is added, whatever the tool answered', async () => {
     fake.enqueue(

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createMemoryStorage, createVector, decodeText, type SourceFile, type Vector, type VectorScope } from '@vector/core';
 import { describeEachDatabase } from '@vector/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../../../test-support/chromium.js';
+import { clickCounter, inChromium, skipWithoutChromium } from '../../../test-support/chromium.js';
+import { startInOrganization } from '../../../test-support/engine-in-organization.js';
 import { sourceFiles, viteReactApp } from '../../provider-local/test/sample-apps.js';
 import type { DockerProvider } from '../src/index.js';
 import { dockerTestEnvironment, inspectContainer, leftovers } from './docker-fixture.js';
@@ -34,24 +35,14 @@ if (docker) {
       const provider = await docker.provider();
       let offset = 0;
       const vector = createVector({ database: connection, storage: [createMemoryStorage()], providers: [provider], deploymentPollIntervalMs: 50, now: () => new Date(Date.now() + offset) });
-      await vector.start();
-      cleanups.push(async () => {
-        await vector.dispose();
-        await connection.destroy();
-      });
-      const actor = { type: 'user', id: 'alice' } as const;
-      const organization = await vector.organizations.create({ name: 'Acme' }, actor);
-      const scope = vector.scope({ organizationId: organization.id, actor });
+      const { scope, stop } = await startInOrganization(vector, connection, { type: 'user', id: 'alice' });
+      cleanups.push(stop);
       const project = await scope.projects.create({ name: 'Docker app' });
       return { vector, provider, scope, projectId: project.id, advance: (ms) => (offset += ms) };
     };
 
     it('renders the Vite + React app in Chromium from a container, and a click changes the page', async () => {
-      if (!chromiumAvailable()) {
-        // CI installs Chromium: there, its absence is a failure, not a skip.
-        expect(process.env.CI, 'Chromium is required in CI (/usr/bin/chromium)').toBeFalsy();
-        return;
-      }
+      if (skipWithoutChromium()) return;
       const { scope, provider, projectId } = await start();
       const version = await scope.versions.create({ projectId, parentVersionId: null, message: 'Counter app', files: asFileInputs(viteReactApp()) });
       const created = await scope.deployments.create({ projectId, versionId: version.id, environment: 'preview' });
@@ -60,22 +51,13 @@ if (docker) {
       const logs = (await scope.deployments.listLogs(created.id)).map((log) => log.message);
       expect(logs).toEqual(expect.arrayContaining([expect.stringContaining('build plan: spa with pnpm'), expect.stringMatching(/RUN pnpm exec tsc --noEmit/), expect.stringMatching(/^image built in/)]));
 
-      const browser = await launchChromium();
-      try {
-        const page = await browser.newPage();
-        await page.goto(live.url as string);
-        await page.getByRole('heading', { name: 'Hello from Vector' }).waitFor({ timeout: 15_000 });
-        const button = page.getByRole('button');
-        expect(await button.textContent()).toBe('clicked 0 times');
-        await button.click();
-        await expect.poll(() => button.textContent()).toBe('clicked 1 times');
+      await inChromium(live.url as string, async (page) => {
+        await clickCounter(page, { fromZero: true });
         // A client-side route answers the app's index.html.
         const route = await page.goto(`${live.url}some/client/route`);
         expect(route?.status()).toBe(200);
         await page.getByRole('heading', { name: 'Hello from Vector' }).waitFor({ timeout: 15_000 });
-      } finally {
-        await browser.close();
-      }
+      });
       const containerId = provider.containerId(live.providerDeploymentId as string) as string;
       await scope.deployments.destroy(created.id);
       expect(await inspectContainer(docker.client, containerId)).toBeNull();

@@ -1,7 +1,8 @@
-import { createMemoryStorage, createVector, decodeText, type Vector } from '@vector/core';
+import { createMemoryStorage, createVector, decodeText, type Vector, type VectorScope } from '@vector/core';
 import { describeEachDatabase } from '@vector/core/testing';
 import { afterEach, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../../../test-support/chromium.js';
+import { clickCounter, inChromium, skipWithoutChromium } from '../../../test-support/chromium.js';
+import { startInOrganization } from '../../../test-support/engine-in-organization.js';
 import { createLocalProvider } from '../src/index.js';
 import { cacheDir, makeStateDir, processAlive } from './local-fixture.js';
 import { viteReactApp } from './sample-apps.js';
@@ -15,31 +16,21 @@ describeEachDatabase('local previews through the engine', (database) => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function start(): Promise<{ vector: Vector; local: ReturnType<typeof createLocalProvider>; advance: (ms: number) => void }> {
+  async function start(): Promise<{ vector: Vector; scope: VectorScope; local: ReturnType<typeof createLocalProvider>; advance: (ms: number) => void }> {
     const connection = await database.create();
     const { stateDir, remove } = await makeStateDir();
+    cleanups.push(remove);
     const local = createLocalProvider({ stateDir, cacheDir, maxCachedOutputs: 0 });
     let offset = 0;
     const vector = createVector({ database: connection, storage: [createMemoryStorage()], providers: [local], deploymentPollIntervalMs: 50, now: () => new Date(Date.now() + offset) });
-    await vector.start();
-    cleanups.push(async () => {
-      await vector.dispose();
-      await connection.destroy();
-      await remove();
-    });
-    return { vector, local, advance: (ms) => (offset += ms) };
+    const { scope, stop } = await startInOrganization(vector, connection, { type: 'user', id: 'alice' });
+    cleanups.push(stop);
+    return { vector, scope, local, advance: (ms) => (offset += ms) };
   }
 
   it('renders the app in Chromium, and a click changes the page', async () => {
-    if (!chromiumAvailable()) {
-      // CI installs Chromium: there, its absence is a failure, not a skip.
-      expect(process.env.CI, 'Chromium is required in CI (/usr/bin/chromium)').toBeFalsy();
-      return;
-    }
-    const { vector } = await start();
-    const actor = { type: 'user', id: 'alice' } as const;
-    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
-    const scope = vector.scope({ organizationId: organization.id, actor });
+    if (skipWithoutChromium()) return;
+    const { scope } = await start();
     const project = await scope.projects.create({ name: 'Counter' });
     const version = await scope.versions.create({ projectId: project.id, parentVersionId: null, message: 'Counter app', files: viteReactApp().map((file) => ({ path: file.path, content: decodeText(file.content) })) });
     const created = await scope.deployments.create({ projectId: project.id, versionId: version.id, environment: 'preview' });
@@ -48,25 +39,11 @@ describeEachDatabase('local previews through the engine', (database) => {
     const logs = await scope.deployments.listLogs(created.id);
     expect(logs.map((log) => log.message)).toEqual(expect.arrayContaining([expect.stringContaining('build plan: spa'), expect.stringMatching(/built in/)]));
 
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage();
-      await page.goto(live.url as string);
-      await page.getByRole('heading', { name: 'Hello from Vector' }).waitFor({ timeout: 15_000 });
-      const button = page.getByRole('button');
-      expect(await button.textContent()).toBe('clicked 0 times');
-      await button.click();
-      await expect.poll(() => button.textContent()).toBe('clicked 1 times');
-    } finally {
-      await browser.close();
-    }
+    await inChromium(live.url as string, (page) => clickCounter(page, { fromZero: true }));
   }, 300_000);
 
   it('expiry through the reaper stops the preview and leaves no process', async () => {
-    const { vector, local, advance } = await start();
-    const actor = { type: 'user', id: 'alice' } as const;
-    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
-    const scope = vector.scope({ organizationId: organization.id, actor });
+    const { vector, scope, local, advance } = await start();
     const project = await scope.projects.create({ name: 'Server' });
     const server = "require('node:http').createServer((q, s) => s.end('up')).listen(process.env.PORT, process.env.HOST);\n";
     const version = await scope.versions.create({

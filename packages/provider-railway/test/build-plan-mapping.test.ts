@@ -1,7 +1,8 @@
 import type { ProviderDeploymentState } from '@vector/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRailwayProvider, type RailwayProvider } from '../src/index.js';
+import type { RailwayProvider } from '../src/index.js';
 import { startFakeRailway, type FakeRailway } from './fake-railway-api.js';
+import { commitDeploy, fakeRailwayProvider, settle } from './railway-fixture.js';
 import { json, nodeServer, staticSite, viteApp, type Files } from '../../../test-support/build-plan-apps.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -12,7 +13,7 @@ let counter = 0;
 
 beforeAll(async () => {
   fake = await startFakeRailway();
-  provider = createRailwayProvider({ token: fake.token, baseUrl: fake.url, workspaceId: fake.workspaceId, retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 20 } });
+  provider = fakeRailwayProvider(fake);
 });
 afterAll(async () => {
   await fake.close();
@@ -24,22 +25,7 @@ function deployInput(files: Files): Parameters<RailwayProvider['deploy']>[0] {
   const commit = counter.toString(16).padStart(40, '9');
   const entries = Object.entries(files).map(([path, content]) => ({ path, content: encode(content) }));
   fake.addCommit({ repo: 'acme/site', sha: commit, files: entries });
-  return {
-    deploymentId: `dep-plan-${counter}`,
-    idempotencyKey: `plan-${counter}`,
-    project: { id: 'proj-plan', organizationId: 'org-1', name: 'Site' },
-    version: { id: `ver-plan-${counter}`, number: counter, storageRef: commit },
-    environment: 'preview',
-    source: { git: { repositoryUrl: 'https://github.com/acme/site', owner: 'acme', repository: 'site', branch: 'main', commitSha: commit }, getFiles: async () => entries },
-    env: {},
-    secrets: {},
-  };
-}
-
-async function settle(state: ProviderDeploymentState) {
-  let current = state;
-  for (let poll = 0; poll < 30 && !['live', 'failed', 'destroyed'].includes(current.status); poll += 1) current = await provider.getStatus({ providerDeploymentId: current.providerDeploymentId });
-  return current;
+  return commitDeploy('plan', counter, { commit, repository: 'site', project: { id: 'proj-plan', name: 'Site' }, files: entries, environment: 'preview' });
 }
 
 const serviceOf = (state: ProviderDeploymentState) => fake.services.get((JSON.parse(Buffer.from(state.providerDeploymentId.slice(4), 'base64url').toString('utf8')) as { serviceId: string }).serviceId);
@@ -49,19 +35,19 @@ describe('the build plan sets the service’s commands', () => {
   it('runs a server with the plan’s build (install && build) and start commands', async () => {
     const state = await provider.deploy(deployInput(nodeServer));
     expect(serviceOf(state)).toMatchObject({ buildCommand: 'npm ci && npm run build', startCommand: 'npm run start' });
-    expect((await settle(state)).status).toBe('live');
+    expect((await settle(provider, state)).status).toBe('live');
   });
 
   it('serves a single-page app’s output directory with serve -s after install && build', async () => {
     const state = await provider.deploy(deployInput(viteApp));
     expect(serviceOf(state)).toMatchObject({ buildCommand: 'npm ci && npm run build', startCommand: 'npx --yes serve@14 -s dist -l $PORT' });
-    expect((await settle(state)).status).toBe('live');
+    expect((await settle(provider, state)).status).toBe('live');
   });
 
   it('leaves a static site without package.json to Railpack’s static server, pointed at its directory', async () => {
     const state = await provider.deploy(deployInput(staticSite));
     expect(serviceOf(state)).toMatchObject({ buildCommand: null, startCommand: null, variables: { RAILPACK_STATIC_FILE_ROOT: '.' } });
-    expect((await settle(state)).status).toBe('live');
+    expect((await settle(provider, state)).status).toBe('live');
   });
 
   it('sets the plan’s port variable to the port Railway routes to', async () => {
@@ -73,13 +59,13 @@ describe('the build plan sets the service’s commands', () => {
 describe('the fake fails a deployment whose commands cannot work for the commit, as Railway would', () => {
   it('a start command naming a script package.json lacks: CRASHED with npm’s error', async () => {
     const state = await provider.deploy(deployInput({ ...nodeServer, 'vector.json': json({ startCommand: 'npm run serve' }) }));
-    expect(await settle(state)).toMatchObject({ status: 'failed', providerStatus: 'CRASHED', error: { code: 'RAILWAY_CRASHED' } });
+    expect(await settle(provider, state)).toMatchObject({ status: 'failed', providerStatus: 'CRASHED', error: { code: 'RAILWAY_CRASHED' } });
     expect(await logsOf(state)).toContainEqual(expect.objectContaining({ source: 'runtime', level: 'error', message: 'npm error Missing script: "serve"' }));
   });
 
   it('a build command naming a missing script: FAILED with npm’s error in the build log', async () => {
     const state = await provider.deploy(deployInput({ ...nodeServer, 'vector.json': json({ buildCommand: 'npm run compile' }) }));
-    expect(await settle(state)).toMatchObject({ status: 'failed', providerStatus: 'FAILED' });
+    expect(await settle(provider, state)).toMatchObject({ status: 'failed', providerStatus: 'FAILED' });
     expect(await logsOf(state)).toContainEqual(expect.objectContaining({ source: 'build', level: 'error', message: 'npm error Missing script: "compile"' }));
   });
 
@@ -87,12 +73,12 @@ describe('the fake fails a deployment whose commands cannot work for the commit,
     // vector.json says `out`, but `vite build` writes dist/.
     const state = await provider.deploy(deployInput({ ...viteApp, 'vector.json': json({ outputDirectory: 'out' }) }));
     expect(serviceOf(state)?.startCommand).toBe('npx --yes serve@14 -s out -l $PORT');
-    expect(await settle(state)).toMatchObject({ status: 'failed', providerStatus: 'CRASHED' });
+    expect(await settle(provider, state)).toMatchObject({ status: 'failed', providerStatus: 'CRASHED' });
     expect((await logsOf(state)).map((entry) => entry.message)).toContain("Error: ENOENT: no such file or directory, stat '/app/out'");
   });
 
   it('a static site whose directory has no index.html: FAILED', async () => {
     const state = await provider.deploy(deployInput({ ...staticSite, 'vector.json': json({ kind: 'static', outputDirectory: 'site' }) }));
-    expect(await settle(state)).toMatchObject({ status: 'failed', providerStatus: 'FAILED' });
+    expect(await settle(provider, state)).toMatchObject({ status: 'failed', providerStatus: 'FAILED' });
   });
 });

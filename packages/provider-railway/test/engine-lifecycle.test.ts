@@ -3,6 +3,7 @@ import { createMemoryStorage, describeEachDatabase } from '@vector/core/testing'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createRailwayProvider } from '../src/index.js';
 import { startFakeRailway, type FakeRailway } from './fake-railway-api.js';
+import { startInOrganization } from '../../../test-support/engine-in-organization.js';
 
 // Memory storage that presents each version as a commit of a GitHub repository, the way
 // @vector/storage-github does; the commit is "pushed" to the fake's repo when described.
@@ -50,11 +51,9 @@ describeEachDatabase('railway provider through the engine', (database) => {
       deploymentPollIntervalMs: 5,
       now: () => new Date(Date.now() + offset),
     });
-    await vector.start();
-    const actor = { type: 'user' as const, id: 'user-1' };
-    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
-    scope = vector.scope({ organizationId: organization.id, actor });
-    cleanup = [() => vector.dispose(), () => connection.destroy()];
+    const started = await startInOrganization(vector, connection);
+    scope = started.scope;
+    cleanup = [started.stop];
   });
   afterEach(async () => {
     for (const step of cleanup) await step();

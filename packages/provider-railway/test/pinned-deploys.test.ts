@@ -1,13 +1,8 @@
-import type { ProviderDeploymentState } from '@vector/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRailwayProvider, type RailwayProvider } from '../src/index.js';
+import type { RailwayProvider } from '../src/index.js';
 import { startFakeRailway, type FakeRailway } from './fake-railway-api.js';
+import { commitDeploy, fakeRailwayProvider, serverFiles, settle } from './railway-fixture.js';
 
-const encode = (text: string) => new TextEncoder().encode(text);
-const serverFiles = [
-  { path: 'package.json', content: encode('{"name":"app","scripts":{"start":"node server.js"}}\n') },
-  { path: 'server.js', content: encode('require("http").createServer((_, res) => res.end("ok")).listen(process.env.PORT);\n') },
-];
 const sha = (n: number) => n.toString(16).padStart(40, 'e');
 let fake: FakeRailway;
 let provider: RailwayProvider;
@@ -15,22 +10,7 @@ let counter = 0;
 
 function deployInput(environment: 'preview' | 'production', commit: string, projectId: string): Parameters<RailwayProvider['deploy']>[0] {
   counter += 1;
-  return {
-    deploymentId: `dep-pin-${counter}`,
-    idempotencyKey: `pin-${counter}`,
-    project: { id: projectId, organizationId: 'org-1', name: 'Pinned' },
-    version: { id: `ver-pin-${counter}`, number: counter, storageRef: commit },
-    environment,
-    source: { git: { repositoryUrl: 'https://github.com/acme/pinned', owner: 'acme', repository: 'pinned', branch: 'main', commitSha: commit }, getFiles: async () => serverFiles },
-    env: {},
-    secrets: {},
-  };
-}
-
-async function settle(state: ProviderDeploymentState) {
-  let current = state;
-  for (let poll = 0; poll < 30 && !['live', 'failed', 'destroyed'].includes(current.status); poll += 1) current = await provider.getStatus({ providerDeploymentId: current.providerDeploymentId });
-  return current;
+  return commitDeploy('pin', counter, { commit, repository: 'pinned', project: { id: projectId, name: 'Pinned' }, files: serverFiles, environment });
 }
 
 const refOf = (providerDeploymentId: string) => JSON.parse(Buffer.from(providerDeploymentId.slice(4), 'base64url').toString('utf8')) as { projectId: string; environmentId: string; serviceId: string; deploymentId: string };
@@ -45,7 +25,7 @@ async function graphql<T>(query: string, variables: Record<string, unknown>): Pr
 beforeAll(async () => {
   fake = await startFakeRailway();
   fake.addRepo('acme/pinned', 'any');
-  provider = createRailwayProvider({ token: fake.token, baseUrl: fake.url, workspaceId: fake.workspaceId, retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 20 } });
+  provider = fakeRailwayProvider(fake);
 });
 afterAll(async () => {
   await fake.close();
@@ -53,8 +33,8 @@ afterAll(async () => {
 
 describe('pinned deploys: a push to the branch never redeploys what Vector deployed', () => {
   it('leaves previews and production on their commits, while a service with a branch trigger deploys the push', async () => {
-    const preview = await settle(await provider.deploy(deployInput('preview', sha(1), 'proj-pin')));
-    const production = await settle(await provider.deploy(deployInput('production', sha(2), 'proj-pin')));
+    const preview = await settle(provider, await provider.deploy(deployInput('preview', sha(1), 'proj-pin')));
+    const production = await settle(provider, await provider.deploy(deployInput('production', sha(2), 'proj-pin')));
     expect([preview.status, production.status]).toEqual(['live', 'live']);
     const ours = [refOf(preview.providerDeploymentId), refOf(production.providerDeploymentId)];
     // Connecting the repository added a trigger in the fake (its worst-case assumption); the provider deleted it.
@@ -78,7 +58,7 @@ describe('pinned deploys: a push to the branch never redeploys what Vector deplo
   });
 
   it('deletes a trigger added to the production service in the dashboard on the next publish', async () => {
-    const first = await settle(await provider.deploy(deployInput('production', sha(3), 'proj-pin-trigger')));
+    const first = await settle(provider, await provider.deploy(deployInput('production', sha(3), 'proj-pin-trigger')));
     const ref = refOf(first.providerDeploymentId);
     await graphql('mutation ($input: DeploymentTriggerCreateInput!) { deploymentTriggerCreate(input: $input) { id } }', {
       input: { projectId: ref.projectId, environmentId: ref.environmentId, serviceId: ref.serviceId, repository: 'acme/pinned', branch: 'main', provider: 'github' },

@@ -1,21 +1,13 @@
 import type { ProviderDeploymentState } from '@vector/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createRailwayProvider, type RailwayProvider } from '../src/index.js';
+import type { RailwayProvider } from '../src/index.js';
 import { startFakeRailway, type FakeRailway } from './fake-railway-api.js';
+import { fakeRailwayProvider, losingFirstAnswerTo, serverFiles } from './railway-fixture.js';
 
-const encode = (text: string) => new TextEncoder().encode(text);
-const serverFiles = [
-  { path: 'package.json', content: encode('{"name":"app","scripts":{"start":"node server.js"}}\n') },
-  { path: 'server.js', content: encode('require("http").createServer((_, res) => res.end("ok")).listen(process.env.PORT);\n') },
-];
 const sha = (n: number) => n.toString(16).padStart(40, 'f');
 let fake: FakeRailway;
 let provider: RailwayProvider;
 let counter = 0;
-
-function makeProvider(overrides: Parameters<typeof createRailwayProvider>[0] = {}) {
-  return createRailwayProvider({ token: fake.token, baseUrl: fake.url, workspaceId: fake.workspaceId, retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 20 }, ...overrides });
-}
 
 function publish(projectId: string, commit: string, key = `prod-${(counter += 1)}`): Parameters<RailwayProvider['deploy']>[0] {
   return {
@@ -50,7 +42,7 @@ afterAll(async () => {
   await fake.close();
 });
 beforeEach(() => {
-  provider = makeProvider();
+  provider = fakeRailwayProvider(fake);
   fake.setSlowBuilds(0);
 });
 
@@ -86,21 +78,13 @@ describe('production: one Railway service per project, a stable URL', () => {
   });
 
   it('finds the deployment of a retried publish whose answer was lost, starting no second one', async () => {
-    let dropped = false;
-    const flaky: typeof fetch = async (url, init) => {
-      if (!dropped && String(init?.body).includes('serviceInstanceDeployV2')) {
-        dropped = true;
-        await fetch(url, init);
-        throw new TypeError('fetch failed');
-      }
-      return fetch(url, init);
-    };
+    const flaky = losingFirstAnswerTo('serviceInstanceDeployV2');
     const first = await settle(await provider.deploy(publish('proj-retry', sha(3))));
     const input = publish('proj-retry', sha(4));
-    const lossy = makeProvider({ fetch: flaky });
+    const lossy = fakeRailwayProvider(fake, { fetch: flaky });
     await expect(lossy.deploy(input)).rejects.toMatchObject({ isRetryable: true });
     const before = fake.deployments.size;
-    const again = await makeProvider().deploy(input);
+    const again = await fakeRailwayProvider(fake).deploy(input);
     expect(fake.deployments.size).toBe(before);
     expect(refOf(again).serviceId).toBe(refOf(first).serviceId);
     expect(fake.deployments.get(refOf(again).deploymentId)?.commitSha).toBe(sha(4));

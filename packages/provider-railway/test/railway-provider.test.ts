@@ -2,14 +2,10 @@ import { NotFoundError, ProviderError, UnsupportedError, ValidationError, type D
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRailwayProvider, mapRailwayStatus, RAILWAY_DEPLOYMENT_STATUSES, type RailwayProvider } from '../src/index.js';
 import { startFakeRailway, type FakeRailway } from './fake-railway-api.js';
+import { serverFiles } from './railway-fixture.js';
 
 const SHA_V1 = 'a'.repeat(40);
 const SHA_V2 = 'b'.repeat(40);
-// A Node server: the build plan gives its start command.
-const serverFiles = [
-  { path: 'package.json', content: new TextEncoder().encode('{"name":"app","scripts":{"start":"node server.js"}}\n') },
-  { path: 'server.js', content: new TextEncoder().encode('require("http").createServer((_, res) => res.end("ok")).listen(process.env.PORT);\n') },
-];
 
 function gitSource(commitSha = SHA_V1): DeploymentSource {
   return {

@@ -4,13 +4,9 @@ import { CancelledError, ProviderError, type DeploymentSource } from '@vector/co
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRailwayProvider, type RailwayProvider } from '../src/index.js';
 import { startFakeRailway, type FakeRailway } from './fake-railway-api.js';
+import { losingFirstAnswerTo, serverFiles } from './railway-fixture.js';
 
 const SHA = 'a'.repeat(40);
-// A Node server: the build plan gives its start command.
-const serverFiles = [
-  { path: 'package.json', content: new TextEncoder().encode('{"name":"app","scripts":{"start":"node server.js"}}\n') },
-  { path: 'server.js', content: new TextEncoder().encode('require("http").createServer((_, res) => res.end("ok")).listen(process.env.PORT);\n') },
-];
 let fake: FakeRailway;
 let silent: Server;
 let silentUrl: string;
@@ -105,15 +101,7 @@ describe('requests', () => {
   });
 
   it('marks a network failure of a mutation retryable without repeating the mutation', async () => {
-    let dropped = false;
-    const flaky: typeof fetch = async (url, init) => {
-      if (!dropped && String(init?.body).includes('serviceCreate')) {
-        dropped = true;
-        await fetch(url, init);
-        throw new TypeError('fetch failed');
-      }
-      return fetch(url, init);
-    };
+    const flaky = losingFirstAnswerTo('serviceCreate');
     const provider = makeProvider({ fetch: flaky });
     const input = deployInput();
     const creates = fake.calls.filter((call) => call === 'serviceCreate').length;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRailwayProvider, type RailwayProvider } from '../src/index.js';
 import { createTarball } from '../src/upload-tarball.js';
 import { startFakeRailway, type FakeRailway } from './fake-railway-api.js';
+import { fakeRailwayProvider, settle } from './railway-fixture.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const appFiles = [
@@ -17,7 +18,7 @@ let fake: FakeRailway;
 let counter = 0;
 
 function makeProvider(overrides: Parameters<typeof createRailwayProvider>[0] = {}) {
-  return createRailwayProvider({ token: fake.token, baseUrl: fake.url, workspaceId: fake.workspaceId, upload: 'tarball', retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 20 }, ...overrides });
+  return fakeRailwayProvider(fake, { upload: 'tarball', ...overrides });
 }
 
 function deployInput(source: DeploymentSource, environment: 'preview' | 'production' = 'preview'): Parameters<RailwayProvider['deploy']>[0] {
@@ -26,12 +27,6 @@ function deployInput(source: DeploymentSource, environment: 'preview' | 'product
 }
 
 const filesOnly = (files: typeof appFiles): DeploymentSource => ({ git: null, getFiles: async () => files });
-
-async function settle(provider: RailwayProvider, state: ProviderDeploymentState) {
-  let current = state;
-  for (let poll = 0; poll < 30 && !['live', 'failed', 'destroyed'].includes(current.status); poll += 1) current = await provider.getStatus({ providerDeploymentId: current.providerDeploymentId });
-  return current;
-}
 
 const deploymentIdOf = (state: ProviderDeploymentState) => (JSON.parse(Buffer.from(state.providerDeploymentId.slice(4), 'base64url').toString('utf8')) as { deploymentId: string }).deploymentId;
 

@@ -1,7 +1,6 @@
-import type { DeploymentProvider } from '@vector/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRenderProvider, type RenderProviderOptions } from '../src/index.js';
 import { startFakeRenderApi, type FakeRenderApi } from './fake-render-api.js';
+import { commitDeploy, fakeRenderProvider, settle } from './render-fixture.js';
 import { json, nodeServer, staticSite, viteApp, type Files } from '../../../test-support/build-plan-apps.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -17,41 +16,20 @@ afterAll(async () => {
   await fake.close();
 });
 
-function makeProvider(overrides: RenderProviderOptions = {}): DeploymentProvider {
-  return createRenderProvider({ apiKey: fake.apiKey, baseUrl: fake.baseUrl, retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 20 }, ...overrides });
-}
-
 /** A deploy of `files` as commit `commit`, which the fake also knows the files of. */
 function deployInput(files: Files, options: { environment?: 'preview' | 'production'; projectId?: string; commit?: string } = {}) {
   const commit = options.commit ?? sha();
   const entries = Object.entries(files).map(([path, content]) => ({ path, content: encode(content) }));
   fake.addCommit({ repo: 'https://github.com/acme/site', sha: commit, files: entries });
   counter += 1;
-  return {
-    deploymentId: `dep_plan_${counter}`,
-    idempotencyKey: `plan-${counter}`,
-    project: { id: options.projectId ?? `prj_plan_${counter}`, organizationId: 'org_1', name: 'Site' },
-    version: { id: `ver_plan_${counter}`, number: 1, storageRef: commit },
-    environment: options.environment ?? 'preview',
-    source: { git: { repositoryUrl: 'https://github.com/acme/site', owner: 'acme', repository: 'site', branch: 'main', commitSha: commit }, getFiles: async () => entries },
-    env: {},
-    secrets: {},
-  };
-}
-
-async function settle(provider: DeploymentProvider, providerDeploymentId: string) {
-  for (let poll = 0; poll < 30; poll += 1) {
-    const state = await provider.getStatus({ providerDeploymentId });
-    if (['live', 'failed', 'destroyed'].includes(state.status)) return state;
-  }
-  throw new Error('did not settle');
+  return commitDeploy('plan', counter, { commit, repository: 'site', project: { id: options.projectId ?? `prj_plan_${counter}`, name: 'Site' }, files: entries, environment: options.environment ?? 'preview', number: 1 });
 }
 
 const serviceOf = (providerDeploymentId: string) => fake.services.get(providerDeploymentId.split(':')[2] as string);
 
 describe('the build plan decides the Render service', () => {
   it('serves a plain static site as a static_site from the project root, without a rewrite', async () => {
-    const provider = makeProvider();
+    const provider = fakeRenderProvider(fake);
     const state = await provider.deploy(deployInput(staticSite));
     const service = serviceOf(state.providerDeploymentId);
     expect(service?.service).toMatchObject({ type: 'static_site', serviceDetails: { publishPath: './', buildCommand: "echo 'no build step'" } });
@@ -61,7 +39,7 @@ describe('the build plan decides the Render service', () => {
   });
 
   it('builds a single-page app as a static_site with install && build, its output directory and the /* → /index.html rewrite', async () => {
-    const provider = makeProvider();
+    const provider = fakeRenderProvider(fake);
     const state = await provider.deploy(deployInput(viteApp));
     const service = serviceOf(state.providerDeploymentId);
     expect(service?.service).toMatchObject({ type: 'static_site', autoDeploy: 'no', serviceDetails: { buildCommand: 'npm ci && npm run build', publishPath: 'dist' } });
@@ -70,21 +48,21 @@ describe('the build plan decides the Render service', () => {
   });
 
   it('runs a server as a web_service with the plan’s build and start commands', async () => {
-    const provider = makeProvider();
+    const provider = fakeRenderProvider(fake);
     const state = await provider.deploy(deployInput(nodeServer));
     expect(serviceOf(state.providerDeploymentId)?.service).toMatchObject({ type: 'web_service', serviceDetails: { runtime: 'node', envSpecificDetails: { buildCommand: 'npm ci && npm run build', startCommand: 'npm run start' } } });
     expect((await settle(provider, state.providerDeploymentId)).status).toBe('live');
   });
 
   it('sets the plan’s port variable to Render’s port', async () => {
-    const provider = makeProvider();
+    const provider = fakeRenderProvider(fake);
     const state = await provider.deploy(deployInput({ ...nodeServer, 'vector.json': json({ portVariable: 'HTTP_PORT' }) }));
     const service = serviceOf(state.providerDeploymentId);
     expect([service?.envVars.get('HTTP_PORT'), service?.envVars.get('PORT')]).toEqual(['10000', '10000']);
   });
 
   it('updates a production service’s commands when a new version plans them differently', async () => {
-    const provider = makeProvider();
+    const provider = fakeRenderProvider(fake);
     const projectId = `prj_plan_update_${Date.now()}`;
     const first = await provider.deploy(deployInput(nodeServer, { environment: 'production', projectId }));
     await settle(provider, first.providerDeploymentId);
@@ -99,7 +77,7 @@ describe('the build plan decides the Render service', () => {
   });
 
   it('moves production to a new service when the kind changes; retiring the old deployment deletes the old service', async () => {
-    const provider = makeProvider();
+    const provider = fakeRenderProvider(fake);
     const projectId = `prj_plan_kind_${Date.now()}`;
     const site = await provider.deploy(deployInput(staticSite, { environment: 'production', projectId }));
     const siteLive = await settle(provider, site.providerDeploymentId);
@@ -118,7 +96,7 @@ describe('the build plan decides the Render service', () => {
 
 describe('the fake fails a deploy whose commands cannot work for the commit, as Render would', () => {
   it('a start command whose script package.json lacks ends update_failed with npm’s error in the logs', async () => {
-    const provider = makeProvider({ startCommand: 'npm start' });
+    const provider = fakeRenderProvider(fake, { startCommand: 'npm start' });
     // A server by its `main` file, without a start script.
     const noStart = { 'package.json': json({ name: 'api', main: 'server.js' }), 'server.js': 'require("http").createServer().listen(process.env.PORT);\n' };
     const state = await provider.deploy(deployInput(noStart));
@@ -129,7 +107,7 @@ describe('the fake fails a deploy whose commands cannot work for the commit, as 
   });
 
   it('a build command whose script is missing ends build_failed', async () => {
-    const provider = makeProvider({ buildCommand: 'npm install && npm run compile' });
+    const provider = fakeRenderProvider(fake, { buildCommand: 'npm install && npm run compile' });
     const state = await provider.deploy(deployInput(nodeServer));
     const final = await settle(provider, state.providerDeploymentId);
     expect(final).toMatchObject({ status: 'failed', providerStatus: 'build_failed' });
@@ -138,7 +116,7 @@ describe('the fake fails a deploy whose commands cannot work for the commit, as 
   });
 
   it('a publish directory that the build does not make ends build_failed', async () => {
-    const provider = makeProvider();
+    const provider = fakeRenderProvider(fake);
     // vector.json says `out`, but `vite build` writes dist/.
     const state = await provider.deploy(deployInput({ ...viteApp, 'vector.json': json({ outputDirectory: 'out' }) }));
     expect(serviceOf(state.providerDeploymentId)?.service.serviceDetails).toMatchObject({ publishPath: 'out' });
@@ -149,7 +127,7 @@ describe('the fake fails a deploy whose commands cannot work for the commit, as 
   });
 
   it('a frozen install without its lockfile ends build_failed', async () => {
-    const provider = makeProvider({ buildCommand: 'npm ci' });
+    const provider = fakeRenderProvider(fake, { buildCommand: 'npm ci' });
     const { 'package-lock.json': _lock, ...unlocked } = nodeServer;
     const state = await provider.deploy(deployInput(unlocked));
     expect((await settle(provider, state.providerDeploymentId)).providerStatus).toBe('build_failed');

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createRenderProvider } from '../src/index.js';
 import { startFakeRenderApi, type FakeRenderApi } from './fake-render-api.js';
 import { createGitMemoryStorage } from './git-memory-storage.js';
+import { startInOrganization } from '../../../test-support/engine-in-organization.js';
 
 const files = (marker: string) => [
   { path: 'package.json', content: '{"name":"shop","scripts":{"start":"node server.js"}}\n' },
@@ -29,11 +30,9 @@ describeEachDatabase('Render provider through the engine', (database) => {
       deploymentMaxPollIntervalMs: 20,
       now: () => new Date(Date.now() + offset),
     });
-    await vector.start();
-    const actor = { type: 'user' as const, id: 'user-1' };
-    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
-    scope = vector.scope({ organizationId: organization.id, actor });
-    cleanup = [() => vector.dispose(), () => connection.destroy(), () => fake.close()];
+    const started = await startInOrganization(vector, connection);
+    scope = started.scope;
+    cleanup = [started.stop, () => fake.close()];
   });
   afterEach(async () => {
     for (const step of cleanup) await step();

@@ -9,39 +9,14 @@
  *   index.html at the root, like the suite's files): it becomes a free static site. Render
  *   cannot take files. The run deletes the services it made.
  */
-import type { DeploymentProvider } from '@vector/core';
-import { deploymentProviderConformance } from '@vector/core/testing';
 import { createRenderProvider } from '../src/index.js';
+import { liveDeploymentConformance, liveGitSource } from '../../../test-support/live-conformance.js';
 
 const env = process.env;
-const [owner = '', repository = ''] = (env.VECTOR_LIVE_GITHUB_REPO ?? '').split('/');
+const git = liveGitSource();
 
-/** The suite's deploys, with the live commit in place of its made-up one; remembers what it made. */
-function liveProvider(provider: DeploymentProvider, made: Set<string>): DeploymentProvider {
-  return {
-    ...provider,
-    async deploy(input) {
-      const git = { repositoryUrl: `https://github.com/${owner}/${repository}`, owner, repository, branch: env.VECTOR_LIVE_GITHUB_BRANCH ?? 'main', commitSha: env.VECTOR_LIVE_GITHUB_COMMIT ?? '' };
-      const state = await provider.deploy({ ...input, source: { git, getFiles: input.source.getFiles } });
-      made.add(state.providerDeploymentId);
-      return state;
-    },
-  };
-}
-
-deploymentProviderConformance({
-  name: `render (live API, ${owner}/${repository}@${(env.VECTOR_LIVE_GITHUB_COMMIT ?? '').slice(0, 7)})`,
-  create: async () => {
-    const made = new Set<string>();
-    const provider = createRenderProvider({ apiKey: env.RENDER_API_KEY, serviceNamePrefix: 'vector-live', plan: env.RENDER_LIVE_PLAN ?? 'starter' });
-    return {
-      provider: liveProvider(provider, made),
-      cleanup: async () => {
-        for (const providerDeploymentId of made) await provider.destroy({ providerDeploymentId }).catch(() => undefined);
-      },
-    };
-  },
-  timeoutMs: 15 * 60_000,
-  pollIntervalMs: 5000,
-  checkUrl: true,
+liveDeploymentConformance({
+  name: `render (live API, ${git.owner}/${git.repository}@${git.commitSha.slice(0, 7)})`,
+  createProvider: () => createRenderProvider({ apiKey: env.RENDER_API_KEY, serviceNamePrefix: 'vector-live', plan: env.RENDER_LIVE_PLAN ?? 'starter' }),
+  git,
 });

@@ -1,7 +1,7 @@
 import type { DeploymentProvider } from '@vector/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRenderProvider } from '../src/index.js';
 import { startFakeRenderApi, type FakeRenderApi } from './fake-render-api.js';
+import { commitDeploy, fakeRenderProvider, settle } from './render-fixture.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const serverFiles = [
@@ -13,24 +13,7 @@ let counter = 0;
 
 function deployInput(environment: 'preview' | 'production', commit: string, projectId: string) {
   counter += 1;
-  return {
-    deploymentId: `dep_pin_${counter}`,
-    idempotencyKey: `pin-${counter}`,
-    project: { id: projectId, organizationId: 'org_1', name: 'Pinned' },
-    version: { id: `ver_pin_${counter}`, number: counter, storageRef: commit },
-    environment,
-    source: { git: { repositoryUrl: 'https://github.com/acme/pinned', owner: 'acme', repository: 'pinned', branch: 'main', commitSha: commit }, getFiles: async () => serverFiles },
-    env: {},
-    secrets: {},
-  };
-}
-
-async function settle(provider: DeploymentProvider, providerDeploymentId: string) {
-  for (let poll = 0; poll < 30; poll += 1) {
-    const state = await provider.getStatus({ providerDeploymentId });
-    if (['live', 'failed', 'destroyed'].includes(state.status)) return state;
-  }
-  throw new Error('did not settle');
+  return commitDeploy('pin', counter, { commit, repository: 'pinned', project: { id: projectId, name: 'Pinned' }, files: serverFiles, environment, number: counter });
 }
 
 const serviceOf = (providerDeploymentId: string) => providerDeploymentId.split(':')[2] as string;
@@ -39,7 +22,7 @@ let fake: FakeRenderApi;
 let provider: DeploymentProvider;
 beforeAll(async () => {
   fake = await startFakeRenderApi();
-  provider = createRenderProvider({ apiKey: fake.apiKey, baseUrl: fake.baseUrl, retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 20 } });
+  provider = fakeRenderProvider(fake);
 });
 afterAll(async () => {
   await fake.close();

@@ -1,34 +1,28 @@
-import { type Actor, createVector, decodeText, type Vector, type VectorDatabaseConnection, type VectorScope } from '@vector/core';
+import { createVector, decodeText, type VectorScope } from '@vector/core';
 import { createMemoryStorage, describeEachDatabase } from '@vector/core/testing';
 import { createCodegenAgent } from '@vector/agent-codegen';
 import { createLocalBuildChecker, createLocalProvider } from '@vector/provider-local';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { type FakeOpenAIServer, startFakeOpenAIServer } from '../../agent-codegen/test/fake-openai-server.js';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expectEveryTurnUsed, useFakeOpenAIServer } from '../../agent-codegen/test/fake-openai-server.js';
 import { makeStateDir } from '../../provider-local/test/local-fixture.js';
 import { viteReactApp } from '../../provider-local/test/sample-apps.js';
-import { chromiumAvailable, launchChromium, testBuildCacheDir } from '../../../test-support/chromium.js';
+import { clickCounter, inChromium, skipWithoutChromium, testBuildCacheDir } from '../../../test-support/chromium.js';
+import { startInOrganization } from '../../../test-support/engine-in-organization.js';
 
 // The promise end to end: a message becomes a version, the version is checked by a real build
 // (install from the cache, tsc, vite build), the compiler's error goes back to the model, its
 // fix passes, and the version opens as a running app in a browser.
-let fake: FakeOpenAIServer;
-beforeAll(async () => {
-  fake = await startFakeOpenAIServer();
-});
-afterAll(async () => {
-  await fake.close();
-});
+const fake = useFakeOpenAIServer();
 
 describeEachDatabase('message to preview with a real build check', (database) => {
-  let connection: VectorDatabaseConnection;
-  let vector: Vector;
   let scope: VectorScope;
+  let stop: () => Promise<void>;
   let removeState: () => Promise<void>;
 
   beforeEach(async () => {
     fake.reset();
-    connection = await database.create();
+    const connection = await database.create();
     const state = await makeStateDir();
     removeState = state.remove;
     const agent = createCodegenAgent({
@@ -38,7 +32,7 @@ describeEachDatabase('message to preview with a real build check', (database) =>
       buildChecker: createLocalBuildChecker({ cacheDir: testBuildCacheDir }),
       maxFixRounds: 2,
     });
-    vector = createVector({
+    const vector = createVector({
       database: connection,
       storage: [createMemoryStorage()],
       providers: [createLocalProvider({ stateDir: state.stateDir, cacheDir: testBuildCacheDir })],
@@ -46,18 +40,12 @@ describeEachDatabase('message to preview with a real build check', (database) =>
       jobHeartbeatMs: 200,
       deploymentPollIntervalMs: 50,
     });
-    await vector.start();
-    const actor: Actor = { type: 'user', id: 'user-1' };
-    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
-    scope = vector.scope({ organizationId: organization.id, actor });
+    ({ scope, stop } = await startInOrganization(vector, connection));
   });
   afterEach(async () => {
-    await vector.dispose();
-    await connection.destroy();
+    await stop();
     await removeState();
-    const unused = fake.pending();
-    fake.reset();
-    expect(unused, 'every scripted turn was used').toBe(0);
+    expectEveryTurnUsed(fake);
   });
 
   it('sends the type error back to the model, saves the fixed version as passed by build, and it renders in Chromium', async () => {
@@ -95,19 +83,7 @@ describeEachDatabase('message to preview with a real build check', (database) =>
     const created = await scope.deployments.create({ projectId: project.id, versionId: version.id, environment: 'preview' });
     const live = await scope.deployments.waitForDeployment(created.id, { timeoutMs: 240_000 });
     expect(live.status, JSON.stringify(live.error)).toBe('live');
-    if (!chromiumAvailable()) {
-      expect(process.env.CI, 'Chromium is required in CI (/usr/bin/chromium)').toBeFalsy();
-      return;
-    }
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage();
-      await page.goto(live.url as string);
-      await page.getByRole('heading', { name: 'Hello from Vector' }).waitFor({ timeout: 15_000 });
-      await page.getByRole('button').click();
-      await expect.poll(() => page.getByRole('button').textContent()).toBe('clicked 1 times');
-    } finally {
-      await browser.close();
-    }
+    if (skipWithoutChromium()) return;
+    await inChromium(live.url as string, (page) => clickCounter(page));
   }, 400_000);
 });

@@ -1,4 +1,4 @@
-import { createVector, type Deployment, type Vector, type VectorDatabaseConnection, type VectorScope } from '@vector/core';
+import { createVector, type Deployment, type Vector, type VectorScope } from '@vector/core';
 import { describeEachDatabase } from '@vector/core/testing';
 import { createRailwayProvider } from '@vector/provider-railway';
 import { createRenderProvider } from '@vector/provider-render';
@@ -10,6 +10,7 @@ import { startFakeRenderApi, type FakeRenderApi } from '../../provider-render/te
 import { FakeGitHub, type FakeRepository } from '../../storage-github/test/fake-github/fake-github-server.js';
 import { loadConfig } from '../src/index.js';
 import { createRuntime } from '../src/runtime/create-runtime.js';
+import { startInOrganization } from '../../../test-support/engine-in-organization.js';
 
 /*
  * The engine's promise for code that is not on git: a version of internal storage (code in the
@@ -70,12 +71,12 @@ const providers: ProviderName[] = ['railway', 'render'];
 const writes = () => github.requests.filter((request) => request.method !== 'GET');
 
 describeEachDatabase('internal storage deployed to Railway and Render through the GitHub source mirror', (database) => {
-  let connection: VectorDatabaseConnection;
   let vector: Vector;
   let scope: VectorScope;
+  let stop: () => Promise<void>;
 
   beforeEach(async () => {
-    connection = await database.create();
+    const connection = await database.create();
     vector = createVector({
       database: connection,
       storage: [createInternalStorage({ database: connection })],
@@ -94,15 +95,9 @@ describeEachDatabase('internal storage deployed to Railway and Render through th
       deploymentPollIntervalMs: 5,
       deploymentMaxPollIntervalMs: 20,
     });
-    await vector.start();
-    const actor = { type: 'user' as const, id: 'user-1' };
-    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
-    scope = vector.scope({ organizationId: organization.id, actor });
+    ({ scope, stop } = await startInOrganization(vector, connection));
   });
-  afterEach(async () => {
-    await vector.dispose();
-    await connection.destroy();
-  });
+  afterEach(() => stop());
 
   async function projectWithVersions() {
     const project = await scope.projects.create({ name: 'Shop' });

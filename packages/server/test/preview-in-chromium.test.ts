@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../../../test-support/chromium.js';
+import { chromiumAvailable, inChromium } from '../../../test-support/chromium.js';
 import { viteReactApp } from '../../provider-local/test/sample-apps.js';
 import { type LocalPreviewStack, startLocalPreviewStack } from './local-preview-stack.js';
 
@@ -27,10 +27,7 @@ describe.skipIf(browserMissing)('a Vite + React preview in Chromium', () => {
     expect(url.hostname).toMatch(/^[a-z0-9-]+\.preview\.localhost$/);
     expect(Number(url.port)).toBe(stack.previewPort);
 
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage();
-      const response = await page.goto(live.url as string);
+    await inChromium(live.url as string, async (page, response) => {
       expect(response?.status()).toBe(200);
       await page.getByRole('heading', { name: 'Hello from Vector' }).waitFor({ timeout: 15_000 });
       await page.getByRole('button', { name: 'clicked 0 times' }).click();
@@ -38,8 +35,6 @@ describe.skipIf(browserMissing)('a Vite + React preview in Chromium', () => {
       // The SPA fallback: a deep link still opens the app.
       await page.goto(new URL('/some/route', live.url as string).href);
       await page.getByRole('heading', { name: 'Hello from Vector' }).waitFor({ timeout: 15_000 });
-    } finally {
-      await browser.close();
-    }
+    });
   }, 420_000);
 });

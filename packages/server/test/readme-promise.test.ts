@@ -6,28 +6,26 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { decodeText } from '@vector/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type FakeOpenAIServer, startFakeOpenAIServer } from '../../agent-codegen/test/fake-openai-server.js';
+import { useFakeOpenAIServer } from '../../agent-codegen/test/fake-openai-server.js';
 import { viteReactApp } from '../../provider-local/test/sample-apps.js';
-import { chromiumAvailable, launchChromium } from '../../../test-support/chromium.js';
+import { clickCounter, inChromium, skipWithoutChromium } from '../../../test-support/chromium.js';
 import { type CliProcess, startCli } from './cli-process.js';
 
 // The README's promise, as a user meets it: `pnpm start` (the built CLI, embedded defaults)
 // with an OpenAI-compatible model configured; a message over HTTP becomes a version that the
 // build check passed, and its preview opens in a browser at its *.preview.localhost URL.
 const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
-let fake: FakeOpenAIServer;
+const fake = useFakeOpenAIServer();
 let cli: CliProcess | null = null;
 const directories: string[] = [];
 
 beforeAll(async () => {
-  fake = await startFakeOpenAIServer();
   if (process.env.VECTOR_PACKAGES_BUILT === '1') return;
   await promisify(execFile)('pnpm', ['-r', '--filter', '@vector/server...', 'build'], { cwd: repositoryRoot, timeout: 240_000, maxBuffer: 32 * 1024 * 1024 });
 }, 300_000);
 
 afterAll(async () => {
   await cli?.stop();
-  await fake.close();
   for (const directory of directories) rmSync(directory, { recursive: true, force: true });
 });
 
@@ -75,18 +73,6 @@ it('message → version → preview in a browser, from `pnpm start` with a model
   expect(deployment.status, JSON.stringify(deployment.error)).toBe('live');
   expect(deployment.url).toBe(`http://${new URL(deployment.url).hostname}:${previewPort}/`);
 
-  if (!chromiumAvailable()) {
-    expect(process.env.CI, 'Chromium is required in CI (/usr/bin/chromium)').toBeFalsy();
-    return;
-  }
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage();
-    await page.goto(deployment.url);
-    await page.getByRole('heading', { name: 'Hello from Vector' }).waitFor({ timeout: 15_000 });
-    await page.getByRole('button').click();
-    await expect.poll(() => page.getByRole('button').textContent()).toBe('clicked 1 times');
-  } finally {
-    await browser.close();
-  }
+  if (skipWithoutChromium()) return;
+  await inChromium(deployment.url, (page) => clickCounter(page));
 }, 400_000);

@@ -1,15 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeText, encodeText, NotFoundError, ValidationError } from '@vector/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGitHubStorage } from '../src/index.js';
-import { FakeGitHub } from './fake-github/fake-github-server.js';
-import { fakeStorage, newProject } from './storage-fixture.js';
+import { author, fakeStorage, newProject, useFakeGitHub } from './storage-fixture.js';
 
-const fake = new FakeGitHub();
-beforeAll(() => fake.start());
-afterAll(() => fake.close());
-
-const author = { name: 'Test', email: 'test@example.com' };
+const fake = useFakeGitHub();
 
 describe('GitHub App installation auth', () => {
   it('mints an installation token with a signed JWT and uses it for every call', async () => {

@@ -1,11 +1,7 @@
 import { storageBackendConformance } from '@vector/core/testing';
-import { afterAll, beforeAll } from 'vitest';
-import { FakeGitHub } from './fake-github/fake-github-server.js';
-import { fakeStorage } from './storage-fixture.js';
+import { fakeStorage, useFakeGitHub } from './storage-fixture.js';
 
-const fake = new FakeGitHub();
-beforeAll(() => fake.start());
-afterAll(() => fake.close());
+const fake = useFakeGitHub();
 
 // The real limit (99 MiB) is too large for the kit's oversize test; 1 MiB exercises the same check.
 storageBackendConformance({

@@ -1,33 +1,24 @@
 import { ConflictError, createVector, decodeText, type Vector, type VectorScope } from '@vector/core';
 import { describeEachDatabase } from '@vector/core/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { FakeGitHub } from './fake-github/fake-github-server.js';
-import { fakeStorage } from './storage-fixture.js';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { startInOrganization } from '../../../test-support/engine-in-organization.js';
+import { fakeStorage, useFakeGitHub } from './storage-fixture.js';
 import type { GitHubStorage } from '../src/index.js';
 
-const fake = new FakeGitHub();
-beforeAll(() => fake.start());
-afterAll(() => fake.close());
+const fake = useFakeGitHub();
 
 describeEachDatabase('engine with GitHub storage', (database) => {
   let vector: Vector;
   let scope: VectorScope;
   let storage: GitHubStorage;
-  let destroy: () => Promise<void>;
+  let stop: () => Promise<void>;
   beforeEach(async () => {
     const connection = await database.create();
     storage = fakeStorage(fake);
     vector = createVector({ database: connection, storage: [storage] });
-    await vector.start();
-    const actor = { type: 'user' as const, id: 'u1' };
-    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
-    scope = vector.scope({ organizationId: organization.id, actor });
-    destroy = async () => {
-      await vector.dispose();
-      await connection.destroy();
-    };
+    ({ scope, stop } = await startInOrganization(vector, connection, { type: 'user', id: 'u1' }));
   });
-  afterEach(() => destroy());
+  afterEach(() => stop());
 
   it('keeps versions as commits, diffs them, and turns a push into a ConflictError', async () => {
     const project = await scope.projects.create({ name: 'Shop' });

@@ -1,14 +1,8 @@
-import { ConflictError, decodeText, encodeText } from '@vector/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGitHub } from './fake-github/fake-github-server.js';
-import { fakeStorage, newProject } from './storage-fixture.js';
+import { ConflictError, decodeText } from '@vector/core';
+import { describe, expect, it } from 'vitest';
+import { author, fakeStorage, newProject, useFakeGitHub, write } from './storage-fixture.js';
 
-const fake = new FakeGitHub();
-beforeAll(() => fake.start());
-afterAll(() => fake.close());
-
-const author = { name: 'Test', email: 'test@example.com' };
-const write = (path: string, content: string) => ({ type: 'write' as const, path, content: encodeText(content) });
+const fake = useFakeGitHub();
 
 describe('a first version (parent null) on a branch that already has a commit', () => {
   it('is a ConflictError on a repository holding someone else’s code, and writes nothing', async () => {

@@ -1,30 +1,26 @@
 import { ConflictError, encodeText, type FileChange, LimitExceededError, ProviderError, type StorageProject, ValidationError, VectorError, decodeText } from '@vector/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GITHUB_MAX_FILE_BYTES, type GitHubStorage, gitBlobSha } from '../src/index.js';
-import { FakeGitHub } from './fake-github/fake-github-server.js';
-import { fakeStorage, newProject } from './storage-fixture.js';
+import { author, fakeStorage, newProject, rejection, useFakeGitHub, write } from './storage-fixture.js';
 
-const fake = new FakeGitHub();
-beforeAll(() => fake.start());
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.requests.length = 0;
-  fake.injections.length = 0;
-  fake.beforeHandlers.length = 0;
-});
-
-const author = { name: 'Test', email: 'test@example.com' };
-const write = (path: string, content: string) => ({ type: 'write' as const, path, content: encodeText(content) });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => null, (error: unknown) => error);
-}
+const fake = useFakeGitHub({ clearEachTest: true });
 
 /** Both phases, as the engine runs them once the version is recorded. */
 async function publish(storage: GitHubStorage, input: { project: StorageProject; parentRef: string | null; changes: FileChange[]; message: string }): Promise<string> {
   const { ref } = await storage.saveVersion({ ...input, author });
   await storage.finalizeVersion({ project: input.project, ref, parentRef: input.parentRef });
   return ref;
+}
+
+/** A backend and a created project whose repository's main holds version 1 (a.txt), published. */
+async function withVersion1() {
+  const storage = fakeStorage(fake);
+  const project = newProject();
+  await storage.createProject?.({ project });
+  const v1 = await publish(storage, { project, parentRef: null, changes: [write('a.txt', 'a')], message: 'v1' });
+  const repo = fake.repository('acme', `my-app-${project.id}`);
+  if (!repo) throw new Error('no repo');
+  return { storage, project, v1, repo };
 }
 
 describe('createProject', () => {
@@ -139,12 +135,7 @@ describe('saveVersion', () => {
   });
 
   it('is a ConflictError when someone pushed after the last finalize, and the push survives', async () => {
-    const storage = fakeStorage(fake);
-    const project = newProject();
-    await storage.createProject?.({ project });
-    const v1 = await publish(storage, { project, parentRef: null, changes: [write('a.txt', 'a')], message: 'v1' });
-    const repo = fake.repository('acme', `my-app-${project.id}`);
-    if (!repo) throw new Error('no repo');
+    const { storage, project, v1, repo } = await withVersion1();
     const pushed = fake.commitFiles(repo, 'main', { 'theirs.txt': 'pushed' }, 'a push');
     const error = await rejection(storage.saveVersion({ project, parentRef: v1, changes: [write('a.txt', 'mine')], message: 'v2', author }));
     expect(error).toBeInstanceOf(ConflictError);
@@ -154,12 +145,7 @@ describe('saveVersion', () => {
   });
 
   it('finalize is a ConflictError when the branch moves between reading it and moving it (422 not a fast forward)', async () => {
-    const storage = fakeStorage(fake);
-    const project = newProject();
-    await storage.createProject?.({ project });
-    const v1 = await publish(storage, { project, parentRef: null, changes: [write('a.txt', 'a')], message: 'v1' });
-    const repo = fake.repository('acme', `my-app-${project.id}`);
-    if (!repo) throw new Error('no repo');
+    const { storage, project, v1, repo } = await withVersion1();
     let pushed = '';
     fake.beforeNext((method, path) => method === 'PATCH' && path.endsWith('/git/refs/heads/main'), () => {
       pushed = fake.commitFiles(repo, 'main', { 'race.txt': 'pushed' }, 'racing push');

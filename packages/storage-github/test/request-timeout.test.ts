@@ -1,13 +1,8 @@
 import { encodeText, ProviderError } from '@vector/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FakeGitHub } from './fake-github/fake-github-server.js';
-import { fakeStorage, newProject } from './storage-fixture.js';
+import { expect, it } from 'vitest';
+import { author, fakeStorage, newProject, useFakeGitHub } from './storage-fixture.js';
 
-const fake = new FakeGitHub();
-beforeAll(() => fake.start());
-afterAll(() => fake.close());
-
-const author = { name: 'Test', email: 'test@example.com' };
+const fake = useFakeGitHub();
 
 it('gives up on a stalled request with a retryable ProviderError, and retries it with a fresh deadline', async () => {
   const storage = fakeStorage(fake, { requestTimeoutMs: 300, retry: { retries: 1, retryAfterBaseMs: 1 } });

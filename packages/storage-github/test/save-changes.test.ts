@@ -1,18 +1,14 @@
 import { encodeText, type FileChange, ProviderError, ValidationError } from '@vector/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeGitHub } from './fake-github/fake-github-server.js';
-import { fakeStorage, newProject } from './storage-fixture.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { author, fakeStorage, newProject, useFakeGitHub } from './storage-fixture.js';
 
-const fake = new FakeGitHub();
-beforeAll(() => fake.start());
-afterAll(() => fake.close());
+const fake = useFakeGitHub();
 beforeEach(() => {
   fake.requests.length = 0;
   fake.treeFilesFilter = null;
   fake.treeWritesFirst = false;
 });
 
-const author = { name: 'Test', email: 'test@example.com' };
 const text = (path: string, content: string): FileChange => ({ type: 'write', path, content: encodeText(content) });
 // Binary content is uploaded as a blob, never sent inline in the tree request.
 const binary = (path: string): FileChange => ({ type: 'write', path, content: new Uint8Array([0, 1, 2, path.length]) });

@@ -1,52 +1,25 @@
-import { createMemoryStorage, createVector, defineDeploymentProvider, type GitSource, UnsupportedError, type Vector, type VectorScope } from '@vector/core';
+import { createMemoryStorage, createVector, type GitSource, type VectorScope } from '@vector/core';
 import { describeEachDatabase } from '@vector/core/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { FakeGitHub, type FakeRepository } from './fake-github/fake-github-server.js';
-import { fakeMirror } from './storage-fixture.js';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { startInOrganization } from '../../../test-support/engine-in-organization.js';
+import { createGitOnlyProvider } from '../../../test-support/git-only-provider.js';
+import type { FakeRepository } from './fake-github/fake-github-server.js';
+import { fakeMirror, useFakeGitHub } from './storage-fixture.js';
 
-const fake = new FakeGitHub();
-beforeAll(() => fake.start());
-afterAll(() => fake.close());
-
-// Builds git commits only, like Railway and Render; records what it was asked to build.
-function createGitOnlyProvider(built: GitSource[]) {
-  let counter = 0;
-  return defineDeploymentProvider({
-    specificationVersion: 'v1',
-    name: 'git-only',
-    capabilities: { environments: ['preview', 'production'], sources: ['git'], logs: false },
-    deploy: async ({ source }) => {
-      if (!source.git) throw new UnsupportedError({ message: 'git-only builds git commits only' });
-      built.push(source.git);
-      counter += 1;
-      return { providerDeploymentId: `git-${counter}`, status: 'live', providerStatus: 'LIVE', url: `https://git-${counter}.example` };
-    },
-    getStatus: async ({ providerDeploymentId }) => ({ providerDeploymentId, status: 'live', providerStatus: 'LIVE', url: `https://${providerDeploymentId}.example` }),
-    getLogs: async () => ({ entries: [], cursor: null }),
-    getUrl: async ({ providerDeploymentId }) => `https://${providerDeploymentId}.example`,
-    destroy: async () => undefined,
-  });
-}
+const fake = useFakeGitHub();
 
 describeEachDatabase('engine with the GitHub source mirror', (database) => {
-  let vector: Vector;
   let scope: VectorScope;
   let built: GitSource[];
-  let destroy: () => Promise<void>;
+  let stop: () => Promise<void>;
   beforeEach(async () => {
     const connection = await database.create();
-    built = [];
-    vector = createVector({ database: connection, storage: [createMemoryStorage()], providers: [createGitOnlyProvider(built)], sourceMirror: fakeMirror(fake, { scope: 'organization' }) });
-    await vector.start();
-    const actor = { type: 'user' as const, id: 'u1' };
-    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
-    scope = vector.scope({ organizationId: organization.id, actor });
-    destroy = async () => {
-      await vector.dispose();
-      await connection.destroy();
-    };
+    const git = createGitOnlyProvider();
+    built = git.built;
+    const vector = createVector({ database: connection, storage: [createMemoryStorage()], providers: [git.provider], sourceMirror: fakeMirror(fake, { scope: 'organization' }) });
+    ({ scope, stop } = await startInOrganization(vector, connection, { type: 'user', id: 'u1' }));
   });
-  afterEach(() => destroy());
+  afterEach(() => stop());
 
   it('deploys versions of memory storage from mirrored commits, publishing each version once', async () => {
     const project = await scope.projects.create({ name: 'Shop' });

@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { CancelledError, ConflictError, encodeText, type SourceFile, type SourceMirrorProject, type SourceMirrorVersion, ValidationError } from '@vector/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGitHubSourceMirror, type GitHubSourceMirror } from '../src/index.js';
-import { FakeGitHub, type FakeRepository } from './fake-github/fake-github-server.js';
-import { fakeMirror } from './storage-fixture.js';
+import type { FakeRepository } from './fake-github/fake-github-server.js';
+import { fakeMirror, rejection, useFakeGitHub } from './storage-fixture.js';
 
-const fake = new FakeGitHub();
-beforeAll(() => fake.start());
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.requests.length = 0;
-  fake.injections.length = 0;
-  fake.beforeHandlers.length = 0;
-});
+const fake = useFakeGitHub({ clearEachTest: true });
 
 function newProject(organizationId = randomUUID()): SourceMirrorProject {
   return { id: randomUUID(), organizationId, name: 'My App' };
@@ -44,10 +37,6 @@ function filesAt(repo: FakeRepository, commitSha: string): Record<string, string
 
 const writes = () => fake.requests.filter((request) => request.method !== 'GET');
 const tagOf = (version: SourceMirrorVersion) => `refs/tags/vector/versions/${version.id}`;
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => null, (error: unknown) => error);
-}
 
 describe('GitHub source mirror, one repository per project', () => {
   it('publishes a version as a commit on main of a new private repository, and the same version again as the same commit', async () => {

@@ -1,15 +1,9 @@
-import { encodeText, ForbiddenError, NotFoundError, type StorageProject } from '@vector/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ForbiddenError, NotFoundError, type StorageProject } from '@vector/core';
+import { describe, expect, it } from 'vitest';
 import type { RepositoryAuthorizationRequest } from '../src/index.js';
-import { FakeGitHub } from './fake-github/fake-github-server.js';
-import { fakeStorage, newProject } from './storage-fixture.js';
+import { author, fakeStorage, newProject, useFakeGitHub, write } from './storage-fixture.js';
 
-const fake = new FakeGitHub();
-beforeAll(() => fake.start());
-afterAll(() => fake.close());
-
-const author = { name: 'Test', email: 'test@example.com' };
-const write = (path: string, content: string) => ({ type: 'write' as const, path, content: encodeText(content) });
+const fake = useFakeGitHub();
 
 /** A project of organization 1 with one published version holding a secret. */
 async function victimWithSecret() {

@@ -1,23 +1,9 @@
 import { ConflictError, encodeText, NotFoundError } from '@vector/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeGitHub, type FakeRepository } from './fake-github/fake-github-server.js';
-import { fakeStorage, newProject } from './storage-fixture.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeRepository } from './fake-github/fake-github-server.js';
+import { author, fakeStorage, newProject, rejection, useFakeGitHub, write } from './storage-fixture.js';
 
-const fake = new FakeGitHub();
-beforeAll(() => fake.start());
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.requests.length = 0;
-  fake.injections.length = 0;
-  fake.beforeHandlers.length = 0;
-});
-
-const author = { name: 'Test', email: 'test@example.com' };
-const write = (path: string, content: string) => ({ type: 'write' as const, path, content: encodeText(content) });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => null, (error: unknown) => error);
-}
+const fake = useFakeGitHub({ clearEachTest: true });
 
 /** A backend, a created project and its repository in the fake. */
 async function setup(settings: Record<string, unknown> = {}) {

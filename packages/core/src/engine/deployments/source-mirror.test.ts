@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../errors/provider-error.js';
-import { UnsupportedError } from '../../errors/unsupported-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
-import { defineDeploymentProvider, defineSourceMirror } from '../../plugins/define-plugins.js';
+import { defineSourceMirror } from '../../plugins/define-plugins.js';
 import type { SourceMirror, SourceMirrorPublishInput } from '../../plugins/source-mirror.js';
 import type { GitSource } from '../../plugins/storage-backend.js';
 import { createMemoryStorage, createStaticProvider } from '../../reference/index.js';
@@ -11,6 +10,7 @@ import { decodeText } from '../../files/index.js';
 import { describeEachDatabase } from '../../testing/test-databases.js';
 import { createVector } from '../create-vector.js';
 import { sampleFiles, useEngine } from '../../testing/engine-fixture.js';
+import { createGitOnlyProvider } from '../../../../../test-support/git-only-provider.js';
 
 // An in-memory mirror: the commit SHA is a hash of the version id (same version, same
 // commit), and every call is recorded with the files it loaded.
@@ -37,29 +37,6 @@ function createTestMirror() {
     },
   });
   return { mirror, calls, control };
-}
-
-// A provider that, like Railway and Render, builds only git commits: it records the commit
-// it was given and refuses a version without one.
-function createGitOnlyProvider() {
-  const built: GitSource[] = [];
-  let counter = 0;
-  const provider = defineDeploymentProvider({
-    specificationVersion: 'v1',
-    name: 'git-only',
-    capabilities: { environments: ['preview', 'production'], sources: ['git'], logs: false },
-    deploy: async ({ source }) => {
-      if (!source.git) throw new UnsupportedError({ message: 'git-only builds git commits only; store the project in git', details: { provider: 'git-only' } });
-      built.push(source.git);
-      counter += 1;
-      return { providerDeploymentId: `git-${counter}`, status: 'live', providerStatus: 'LIVE', url: `https://git-${counter}.example` };
-    },
-    getStatus: async ({ providerDeploymentId }) => ({ providerDeploymentId, status: 'live', providerStatus: 'LIVE', url: `https://${providerDeploymentId}.example` }),
-    getLogs: async () => ({ entries: [], cursor: null }),
-    getUrl: async ({ providerDeploymentId }) => `https://${providerDeploymentId}.example`,
-    destroy: async () => undefined,
-  });
-  return { provider, built };
 }
 
 describeEachDatabase('deployments through a source mirror', (database) => {

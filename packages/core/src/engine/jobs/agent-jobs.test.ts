@@ -83,6 +83,17 @@ describeEachDatabase('agent jobs', (database) => {
     return { project, version };
   }
 
+  /** Posts `content` to the gated agent in a new project, and waits until the agent is running, held at its gate. */
+  async function runningGatedJob(content: string) {
+    const { running, release } = closeGate();
+    const { scope } = engine();
+    const { project, version } = await projectWithVersion();
+    const session = await scope.agent.createSession({ projectId: project.id, agentType: 'gated' });
+    const { job } = await scope.agent.postMessage({ sessionId: session.id, content });
+    await running;
+    return { project, version, job, release };
+  }
+
   it('runs a job to a new ai_generation version, persisting every event in order', async () => {
     gate.wait = null;
     const { scope } = engine();
@@ -144,12 +155,8 @@ describeEachDatabase('agent jobs', (database) => {
   });
 
   it('cancels a running job, stopping the agent and saving nothing', async () => {
-    const { running, release } = closeGate();
     const { scope } = engine();
-    const { project, version } = await projectWithVersion();
-    const session = await scope.agent.createSession({ projectId: project.id, agentType: 'gated' });
-    const { job } = await scope.agent.postMessage({ sessionId: session.id, content: 'slow' });
-    await running;
+    const { project, version, job, release } = await runningGatedJob('slow');
     await scope.agent.cancelJob(job.id);
     const finished = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
     release();
@@ -194,12 +201,8 @@ describeEachDatabase('agent jobs', (database) => {
   });
 
   it('fails with a conflict when a manual edit lands while the agent works', async () => {
-    const { running, release } = closeGate();
     const { scope } = engine();
-    const { project, version } = await projectWithVersion();
-    const session = await scope.agent.createSession({ projectId: project.id, agentType: 'gated' });
-    const { job } = await scope.agent.postMessage({ sessionId: session.id, content: 'race' });
-    await running;
+    const { project, version, job, release } = await runningGatedJob('race');
     const manual = await scope.versions.create({ projectId: project.id, parentVersionId: version.id, changes: [{ type: 'write', path: 'manual.txt', content: 'me' }], message: 'manual' });
     release();
     const finished = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
@@ -210,12 +213,8 @@ describeEachDatabase('agent jobs', (database) => {
   });
 
   it('hands a job interrupted by shutdown back to the queue and finishes it on restart', async () => {
-    const { running, release } = closeGate();
     const { scope, vector } = engine();
-    const { project } = await projectWithVersion();
-    const session = await scope.agent.createSession({ projectId: project.id, agentType: 'gated' });
-    const { job } = await scope.agent.postMessage({ sessionId: session.id, content: 'survive' });
-    await running;
+    const { job, release } = await runningGatedJob('survive');
     await vector.stop();
     expect((await scope.agent.getJob(job.id)).status).toBe('queued');
     gate.wait = null;

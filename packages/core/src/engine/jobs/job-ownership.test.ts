@@ -3,11 +3,51 @@ import type { Agent, AgentRunContext } from '../../plugins/agent.js';
 import { defineAgent } from '../../plugins/define-plugins.js';
 import { createMemoryStorage, createScriptedAgent } from '../../reference/index.js';
 import type { AgentEvent } from '../../schemas/agent-event.js';
-import { describeEachDatabase } from '../../testing/test-databases.js';
-import { createVector } from '../create-vector.js';
+import { describeEachDatabase, type TestDatabase } from '../../testing/test-databases.js';
+import { createVector, type VectorOptions } from '../create-vector.js';
+import type { Vector } from '../vector-types.js';
 import { sampleFiles } from '../../testing/engine-fixture.js';
 
 const actor = { type: 'user' as const, id: 'u' };
+
+/** A gate for an agent's run: the agent calls `reached` and waits for `opened`; the test awaits `atGate` and calls `open`. */
+function newGate() {
+  let open = () => undefined as void;
+  let reached = () => undefined as void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const atGate = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  return { open, opened, reached, atGate };
+}
+
+/** Engines A and B on one fresh database, sharing one storage; `dispose` disposes both, then the database. */
+async function twoEngines(database: TestDatabase, a: Omit<VectorOptions, 'database' | 'storage'>, b: Omit<VectorOptions, 'database' | 'storage'>) {
+  const connection = await database.create();
+  const storage = createMemoryStorage();
+  const engineA = createVector({ database: connection, storage: [storage], ...a });
+  const engineB = createVector({ database: connection, storage: [storage], ...b });
+  const dispose = async () => {
+    await engineA.dispose();
+    await engineB.dispose();
+    await connection.destroy();
+  };
+  return { a: engineA, b: engineB, dispose };
+}
+
+/** Starts `vector` and posts a message to a new session of a new project (with `files` as version 1, if given) in a new organization. */
+async function startAndPost(vector: Vector, files?: ReturnType<typeof sampleFiles>) {
+  await vector.start();
+  const organization = await vector.organizations.create({ name: 'Acme' }, actor);
+  const scope = vector.scope({ organizationId: organization.id, actor });
+  const project = await scope.projects.create({ name: 'App' });
+  if (files) await scope.versions.create({ projectId: project.id, parentVersionId: null, files, message: 'v1' });
+  const session = await scope.agent.createSession({ projectId: project.id });
+  const { job } = await scope.agent.postMessage({ sessionId: session.id, content: 'go' });
+  return { organization, scope, project, job };
+}
 
 function answer(marker: string, gate?: { opened: Promise<void>; reached: () => void }) {
   return createScriptedAgent({
@@ -26,27 +66,11 @@ function answer(marker: string, gate?: { opened: Promise<void>; reached: () => v
 
 describeEachDatabase('job ownership', (database) => {
   it('a stalled worker whose job was taken over writes nothing more', async () => {
-    const connection = await database.create();
-    let open = () => undefined as void;
-    let reached = () => undefined as void;
-    const opened = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const atGate = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
-    const storage = createMemoryStorage();
+    const { open, opened, reached, atGate } = newGate();
     // A never heart-beats during the test (a stalled process); B recovers its job.
-    const a = createVector({ database: connection, storage: [storage], agents: [answer('A', { opened, reached })], jobHeartbeatMs: 600_000 });
-    const b = createVector({ database: connection, storage: [storage], agents: [answer('B')], jobHeartbeatMs: 50 });
+    const { a, b, dispose } = await twoEngines(database, { agents: [answer('A', { opened, reached })], jobHeartbeatMs: 600_000 }, { agents: [answer('B')], jobHeartbeatMs: 50 });
     try {
-      await a.start();
-      const organization = await a.organizations.create({ name: 'Acme' }, actor);
-      const scopeA = a.scope({ organizationId: organization.id, actor });
-      const project = await scopeA.projects.create({ name: 'App' });
-      await scopeA.versions.create({ projectId: project.id, parentVersionId: null, files: sampleFiles(), message: 'v1' });
-      const session = await scopeA.agent.createSession({ projectId: project.id });
-      const { job } = await scopeA.agent.postMessage({ sessionId: session.id, content: 'go' });
+      const { organization, project, job } = await startAndPost(a, sampleFiles());
       await atGate;
       await a.db.updateTable('vector_agent_jobs').set({ heartbeat_at: '2000-01-01T00:00:00.000Z' }).where('id', '=', job.id).execute();
       await b.start(); // recovers the stale job and runs it
@@ -64,28 +88,15 @@ describeEachDatabase('job ownership', (database) => {
       expect(versions.items.map((version) => version.message)).toEqual(['by B', 'v1']);
     } finally {
       open();
-      await a.dispose();
-      await b.dispose();
-      await connection.destroy();
+      await dispose();
     }
   });
 
   it('a stopping worker hands back a job whose agent ignores the abort, and another worker finishes it', async () => {
-    const connection = await database.create();
-    let reached = () => undefined as void;
-    const atGate = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
-    const storage = createMemoryStorage();
-    const a = createVector({ database: connection, storage: [storage], agents: [answer('A', { opened: new Promise(() => undefined), reached })], jobHeartbeatMs: 50, jobCancelGraceMs: 100 });
-    const b = createVector({ database: connection, storage: [storage], agents: [answer('B')], jobHeartbeatMs: 50 });
+    const { reached, atGate } = newGate();
+    const { a, b, dispose } = await twoEngines(database, { agents: [answer('A', { opened: new Promise(() => undefined), reached })], jobHeartbeatMs: 50, jobCancelGraceMs: 100 }, { agents: [answer('B')], jobHeartbeatMs: 50 });
     try {
-      await a.start();
-      const organization = await a.organizations.create({ name: 'Acme' }, actor);
-      const scopeA = a.scope({ organizationId: organization.id, actor });
-      const project = await scopeA.projects.create({ name: 'App' });
-      const session = await scopeA.agent.createSession({ projectId: project.id });
-      const { job } = await scopeA.agent.postMessage({ sessionId: session.id, content: 'go' });
+      const { organization, job } = await startAndPost(a);
       await atGate;
       // B starts while A holds the job, so B's start-up sweep does not see it queued.
       await b.start();
@@ -99,18 +110,13 @@ describeEachDatabase('job ownership', (database) => {
       const done = await b.scope({ organizationId: organization.id, actor }).agent.waitForJob(job.id, { timeoutMs: 20_000 });
       expect(done).toMatchObject({ status: 'complete', attempts: 2 });
     } finally {
-      await a.dispose();
-      await b.dispose();
-      await connection.destroy();
+      await dispose();
     }
   });
 
   it('cancels a job even when its agent ignores the abort signal', async () => {
     const connection = await database.create();
-    let reached = () => undefined as void;
-    const atGate = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
+    const { reached, atGate } = newGate();
     // Not the scripted agent (which honours aborts by itself): a raw iterator that, after one
     // event, never answers again and never looks at the signal.
     const stuck: Agent = defineAgent({
@@ -133,12 +139,7 @@ describeEachDatabase('job ownership', (database) => {
     });
     const vector = createVector({ database: connection, storage: [createMemoryStorage()], agents: [stuck], jobHeartbeatMs: 50, jobCancelGraceMs: 100 });
     try {
-      await vector.start();
-      const organization = await vector.organizations.create({ name: 'Acme' }, actor);
-      const scope = vector.scope({ organizationId: organization.id, actor });
-      const project = await scope.projects.create({ name: 'App' });
-      const session = await scope.agent.createSession({ projectId: project.id });
-      const { job } = await scope.agent.postMessage({ sessionId: session.id, content: 'go' });
+      const { scope, job } = await startAndPost(vector);
       await atGate;
       await scope.agent.cancelJob(job.id);
       expect((await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 })).status).toBe('cancelled');

@@ -11,10 +11,16 @@ describeEachDatabase('versions', (database) => {
     return engine().scope.projects.create({ name: 'Shop' });
   }
 
+  /** A new project whose version 1 ('first') holds `files`. */
+  async function projectWithVersion1(files: Array<{ path: string; content: string }> = sampleFiles()) {
+    const project = await newProject();
+    const v1 = await engine().scope.versions.create({ projectId: project.id, parentVersionId: null, files, message: 'first' });
+    return { project, v1 };
+  }
+
   it('creates version 1 from files and reads them back', async () => {
     const { scope } = engine();
-    const project = await newProject();
-    const version = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: sampleFiles(), message: 'first' });
+    const { project, v1: version } = await projectWithVersion1();
     expect(version).toMatchObject({ number: 1, parentId: null, source: 'manual', fileCount: 3, projectId: project.id, validationStatus: 'not_run', validationCheck: null, generationStatus: 'not_applicable' });
     expect(await scope.versions.get(version.id)).toEqual(version);
     expect((await scope.projects.get(project.id)).currentVersionId).toBe(version.id);
@@ -28,8 +34,7 @@ describeEachDatabase('versions', (database) => {
 
   it('applies changes on top of the parent and replaces with a full file set', async () => {
     const { scope } = engine();
-    const project = await newProject();
-    const v1 = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: sampleFiles(), message: 'first' });
+    const { project, v1 } = await projectWithVersion1();
     const v2 = await scope.versions.create({
       projectId: project.id,
       parentVersionId: v1.id,
@@ -50,8 +55,7 @@ describeEachDatabase('versions', (database) => {
 
   it('rejects a write whose parent is no longer current as a conflict', async () => {
     const { scope } = engine();
-    const project = await newProject();
-    const v1 = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: sampleFiles(), message: 'first' });
+    const { project, v1 } = await projectWithVersion1();
     await scope.versions.create({ projectId: project.id, parentVersionId: v1.id, changes: [{ type: 'write', path: 'a.txt', content: 'a' }], message: 'manual edit' });
     const stale = scope.versions.create({ projectId: project.id, parentVersionId: v1.id, changes: [{ type: 'write', path: 'b.txt', content: 'b' }], message: 'racing agent' });
     await expect(stale).rejects.toBeInstanceOf(ConflictError);
@@ -90,8 +94,7 @@ describeEachDatabase('versions', (database) => {
 
   it('lets exactly one of several writers from the same parent win', async () => {
     const { scope } = engine();
-    const project = await newProject();
-    const v1 = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: sampleFiles(), message: 'first' });
+    const { project, v1 } = await projectWithVersion1();
     const results = await Promise.allSettled(
       Array.from({ length: 8 }, (_, index) => scope.versions.create({ projectId: project.id, parentVersionId: v1.id, changes: [{ type: 'write', path: 'x.txt', content: String(index) }], message: `w${index}` })),
     );
@@ -102,8 +105,7 @@ describeEachDatabase('versions', (database) => {
 
   it('diffs two versions with added, modified, deleted and renamed files', async () => {
     const { scope } = engine();
-    const project = await newProject();
-    const v1 = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: [...sampleFiles(), { path: 'old-name.txt', content: 'same content\n' }], message: 'first' });
+    const { project, v1 } = await projectWithVersion1([...sampleFiles(), { path: 'old-name.txt', content: 'same content\n' }]);
     const v2 = await scope.versions.create({
       projectId: project.id,
       parentVersionId: v1.id,
@@ -129,8 +131,7 @@ describeEachDatabase('versions', (database) => {
 
   it('rolls back by creating a new version equal to an old one, never rewriting history', async () => {
     const { scope } = engine();
-    const project = await newProject();
-    const v1 = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: sampleFiles('one'), message: 'first' });
+    const { project, v1 } = await projectWithVersion1(sampleFiles('one'));
     const v2 = await scope.versions.create({ projectId: project.id, parentVersionId: v1.id, files: [...sampleFiles('two'), { path: 'extra.txt', content: 'x' }], message: 'second' });
     await expect(scope.versions.rollback({ projectId: project.id, targetVersionId: v1.id, expectedCurrentVersionId: v1.id })).rejects.toBeInstanceOf(ConflictError);
     const v3 = await scope.versions.rollback({ projectId: project.id, targetVersionId: v1.id, expectedCurrentVersionId: v2.id });
@@ -142,8 +143,7 @@ describeEachDatabase('versions', (database) => {
 
   it('publishes a version of the project', async () => {
     const { scope } = engine();
-    const project = await newProject();
-    const v1 = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: sampleFiles(), message: 'first' });
+    const { project, v1 } = await projectWithVersion1();
     const { project: published, deployment } = await scope.versions.publish({ projectId: project.id, versionId: v1.id });
     expect(published.publishedVersionId).toBe(v1.id);
     expect(deployment).toBeNull();
