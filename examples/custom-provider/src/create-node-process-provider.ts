@@ -10,6 +10,7 @@ import {
   normalizeFilePath,
   parseInput,
   ValidationError,
+  type DeployInput,
   type DeploymentProvider,
   type DeploymentStatus,
   type ProviderDeploymentState,
@@ -113,7 +114,7 @@ export function createNodeProcessProvider(options: NodeProcessProviderOptions = 
     await rm(join(settings.workDirectory, deployment.id), { recursive: true, force: true });
   };
 
-  const start = async (deployment: Deployment, input: Parameters<DeploymentProvider['deploy']>[0], redact: (text: string) => string) => {
+  const start = async (deployment: Deployment, input: DeployInput, redact: (text: string) => string) => {
     deployment.status = 'building';
     deployment.providerStatus = 'writing-files';
     const directory = join(settings.workDirectory, deployment.id);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { assertCanDeploy, createLogBuffer, createSemaphore, defineDeploymentProvider, environmentNames, lostDeploymentState, maskSecrets, type DeploymentLog, type DeploymentProvider, type LogBuffer, type ProviderDeploymentState, errorMessage } from '@vector/core';
+import { assertCanDeploy, createLogBuffer, createSemaphore, defineDeploymentProvider, environmentNames, lostDeploymentState, maskSecrets, type DeployInput, type DeploymentLog, type DeploymentProvider, type DeploymentSource, type LogBuffer, type ProviderDeploymentState, errorMessage } from '@vector/core';
 import { deployVersion, type DeploymentRun } from './deploy-version.js';
 import { readManifests, removeManifest, writeManifest, type DeploymentManifest } from './deployment-manifest.js';
 import { createDockerClient } from './docker-client.js';
@@ -177,7 +177,7 @@ export function createDockerProvider(options: DockerProviderOptions = {}): Docke
     return { stopped: () => stopped, description: () => description, tail: () => [...tail] };
   };
 
-  const launch = async (deployment: DockerDeployment, input: { files: Parameters<typeof deployVersion>[0]['files']; env: Record<string, string>; secrets: Record<string, string> }) => {
+  const launch = async (deployment: DockerDeployment, input: Pick<DeployInput, 'env' | 'secrets'> & { files: DeploymentSource['getFiles'] }) => {
     const names = namesFor(deployment.manifest.id);
     const run: DeploymentRun = {
       id: deployment.manifest.id,

@@ -12,8 +12,10 @@ import {
   maskSecrets,
   ValidationError,
   type LogBuffer,
+  type DeployInput,
   type DeploymentProvider,
   type DeploymentLog,
+  type DeploymentSource,
   type ProviderDeploymentState,
   type SourceFile,
   errorMessage,
@@ -129,7 +131,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): LocalPr
   };
 
   /** Builds (unless built), then serves or starts the deployment. */
-  const launch = async (deployment: LocalDeployment, input: { files: (() => Promise<SourceFile[]>) | null; secrets: Readonly<Record<string, string>> }) => {
+  const launch = async (deployment: LocalDeployment, input: Pick<DeployInput, 'secrets'> & { files: DeploymentSource['getFiles'] | null }) => {
     const { signal } = deployment.abort;
     const home = join(deployment.dir, 'home');
     const tmp = join(deployment.dir, 'tmp');

@@ -1,4 +1,4 @@
-import { defineDeploymentProvider, type DeploymentProviderV1, type GitSource, NotFoundError, planSource, type ProviderDeploymentState, ProviderError, redactSecretValues, sha256Hex, type SourceFile, UnsupportedError } from '@vector/core';
+import { defineDeploymentProvider, type DeployInput, type DeploymentProviderV1, type GitSource, NotFoundError, planSource, type ProviderDeploymentInput, type ProviderDeploymentState, ProviderError, redactSecretValues, sha256Hex, type SourceFile, UnsupportedError } from '@vector/core';
 import { mapBuildPlan, type RailwayServiceSettings } from './map-build-plan.js';
 import { createProductionLifecycle } from './production-lifecycle.js';
 import { createRailwayClient, isRailwayNotFound, isRailwayPlacementGone } from './railway-client.js';
@@ -21,7 +21,6 @@ export type RailwayProvider = DeploymentProviderV1;
  */
 export const RAILWAY_MARKER_VARIABLE = 'VECTOR_DEPLOYMENT_MARKER';
 
-type DeployInput = Parameters<DeploymentProviderV1['deploy']>[0];
 interface Placement {
   projectId: string;
   environmentId: string;
@@ -178,7 +177,7 @@ export function createRailwayProvider(options: RailwayProviderOptions = {}): Rai
     return stateOf({ projectId, environmentId, serviceId, deploymentId, domain, ...(isProduction ? { production: true } : {}) }, { status: 'QUEUED' });
   }
 
-  async function getStatus(input: { providerDeploymentId: string }): Promise<ProviderDeploymentState> {
+  async function getStatus(input: ProviderDeploymentInput): Promise<ProviderDeploymentState> {
     let ref: RailwayDeploymentRef;
     try {
       ref = decodeDeploymentRef(input.providerDeploymentId);

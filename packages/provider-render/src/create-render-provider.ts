@@ -1,4 +1,4 @@
-import { defineDeploymentProvider, type DeploymentProvider, type GitSource, planSource, type ProviderDeploymentState, ProviderError, redactSecretValues, UnsupportedError, untilAborted, ValidationError } from '@vector/core';
+import { defineDeploymentProvider, type DeployInput, type DeploymentProvider, type GitSource, planSource, type ProviderDeploymentInput, type ProviderDeploymentState, ProviderError, redactSecretValues, UnsupportedError, untilAborted, ValidationError } from '@vector/core';
 import { readRenderLogs } from './read-render-logs.js';
 import { isSettledRenderStatus, mapRenderStatus } from './map-render-status.js';
 import { decodeDeploymentRef, encodeDeploymentRef, isDeploymentRef, type RenderDeploymentRef } from './render-deployment-ref.js';
@@ -16,8 +16,6 @@ import { deploymentMarkerKey, serviceName } from './service-naming.js';
  * triggered instead of triggering a second one.
  */
 export const RENDER_MARKER_ENV = 'VECTOR_DEPLOYMENT_MARKER';
-
-type DeployInput = Parameters<DeploymentProvider['deploy']>[0];
 
 /** A Vector deployment provider for Render. */
 export type RenderProvider = DeploymentProvider;
@@ -155,7 +153,7 @@ export function createRenderProvider(options: RenderProviderOptions = {}): Rende
     return { providerDeploymentId, status: 'failed', providerStatus: 'not_found', url: null, error: { code: 'RENDER_NOT_FOUND', message: `Render no longer has ${what} (deleted outside Vector?)` } };
   }
 
-  async function getStatus(input: { providerDeploymentId: string }): Promise<ProviderDeploymentState> {
+  async function getStatus(input: ProviderDeploymentInput): Promise<ProviderDeploymentState> {
     if (!isDeploymentRef(input.providerDeploymentId)) {
       return { providerDeploymentId: input.providerDeploymentId, status: 'failed', providerStatus: 'not_found', url: null, error: { code: 'RENDER_NOT_FOUND', message: 'This is not a deployment id of the Render provider' } };
     }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DeployInput } from '@vector/core';
 
 function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 10);
@@ -21,13 +22,13 @@ function slugify(name: string): string {
  * service's type): the web service keeps the name it always had, the static site gets
  * `-site-` in its name.
  */
-export function serviceName(input: { prefix: string; environment: 'preview' | 'production'; type: 'web_service' | 'static_site'; project: { id: string; name: string }; idempotencyKey: string }): string {
+export function serviceName(input: Pick<DeployInput, 'environment' | 'project' | 'idempotencyKey'> & { prefix: string; type: 'web_service' | 'static_site' }): string {
   const base = `${input.prefix}-${slugify(input.project.name)}`;
   if (input.environment === 'preview') return `${base}-pr-${shortHash(`preview:${input.project.id}:${input.idempotencyKey}`)}`;
   return input.type === 'static_site' ? `${base}-site-${shortHash(`production:${input.project.id}`)}` : `${base}-${shortHash(`production:${input.project.id}`)}`;
 }
 
 /** The value of the marker env var that ties a production deploy to one idempotency key. */
-export function deploymentMarkerKey(input: { project: { id: string }; idempotencyKey: string }): string {
+export function deploymentMarkerKey(input: Pick<DeployInput, 'project' | 'idempotencyKey'>): string {
   return shortHash(`deploy:${input.project.id}:${input.idempotencyKey}`);
 }

@@ -1,6 +1,8 @@
 import {
   CancelledError,
+  type DescribeGitSourceInput,
   type FileChange,
+  type FinalizeVersionInput,
   type GitSource,
   LimitExceededError,
   normalizeFilePath,
@@ -33,8 +35,8 @@ export interface GitHubStorage extends StorageBackendV1 {
    * recorded outside the engine, such as one from `importRepository`.
    * @throws ConflictError when the branch holds commits the version does not build on.
    */
-  finalizeVersion(input: { project: StorageProject; ref: string; parentRef: string | null }): Promise<void>;
-  describeGitSource(input: { project: StorageProject; ref: string }): Promise<GitSource>;
+  finalizeVersion(input: FinalizeVersionInput): Promise<void>;
+  describeGitSource(input: DescribeGitSourceInput): Promise<GitSource>;
   /**
    * Makes an existing repository's commit a project's first version: copies its files
    * into the project's repository (or, when that is the same repository, uses the commit

@@ -1,18 +1,10 @@
-import { NotFoundError } from '@vector/core';
+import { type FinalizeVersionInput, NotFoundError } from '@vector/core';
 import { branchMoved, readBranchHead } from './branch-head.js';
 import { readCommit } from './git-reader.js';
 import { commitShaSchema } from './github-names.js';
 import { githubMessageOf, statusOf, toVectorError } from './github-error.js';
 import { relateCommits } from './relate-commits.js';
 import { type RepositoryContext, repoParams } from './repository-context.js';
-
-/** Input of {@link finalizeVersion}. */
-export interface FinalizeVersionInput {
-  /** The commit `saveVersion` returned, now recorded by the engine. */
-  ref: string;
-  /** The commit it was saved on; only named in a conflict's details. */
-  parentRef: string | null;
-}
 
 /** Moves before giving up when the branch keeps changing between reading and moving it. */
 const MAX_ATTEMPTS = 3;
@@ -34,8 +26,9 @@ async function moveBranch(context: RepositoryContext, head: string | null, ref: 
  * commit (creating the branch when missing). Idempotent: a branch already at `ref`, or
  * already past it (a later version was published first), is left alone. A branch that moved
  * to history `ref` does not contain (someone pushed) is a `ConflictError`; the push is kept.
+ * `parentRef` is only named in a conflict's details.
  */
-export async function finalizeVersion(context: RepositoryContext, input: FinalizeVersionInput): Promise<void> {
+export async function finalizeVersion(context: RepositoryContext, input: Pick<FinalizeVersionInput, 'ref' | 'parentRef'>): Promise<void> {
   const { ref } = input;
   if (!commitShaSchema.safeParse(ref).success) throw new NotFoundError({ entity: 'version', id: ref.slice(0, 80) });
   let checked = false;

@@ -1,4 +1,4 @@
-import type { FileChange } from '@vector/core';
+import type { SaveVersionInput, SaveVersionResult } from '@vector/core';
 import { applyChanges } from './apply-changes.js';
 import { isAutoInitCommit } from './auto-init-commit.js';
 import { branchMoved, readBranchHead } from './branch-head.js';
@@ -12,13 +12,10 @@ import { writeTree } from './write-tree.js';
 /** Trailer on every commit this backend makes; tells a Vector version from a repository's own initial commit. */
 export const VECTOR_TRAILER = 'Vector-Project';
 
-/** Input of {@link saveVersion}; changes are already validated and normalised. */
-export interface SaveVersionInput {
+/** Input of {@link saveVersion}: the contract's save input, changes already validated and normalised. */
+export interface SaveCommitInput extends Pick<SaveVersionInput, 'parentRef' | 'changes' | 'message' | 'author'> {
+  /** The project's id, written in the commit's {@link VECTOR_TRAILER} trailer. */
   projectId: string;
-  parentRef: string | null;
-  changes: ReadonlyArray<FileChange>;
-  message: string;
-  author: { name: string; email: string };
 }
 
 /**
@@ -57,7 +54,7 @@ async function checkReplaceableRoot(context: RepositoryContext, root: CommitInfo
  * the engine has recorded it. A branch that holds commits `parentRef` lacks (someone pushed)
  * is a `ConflictError` before anything is written.
  */
-export async function saveVersion(context: RepositoryContext, input: SaveVersionInput): Promise<{ ref: string }> {
+export async function saveVersion(context: RepositoryContext, input: SaveCommitInput): Promise<SaveVersionResult> {
   const head = await readBranchHead(context);
   let parent: CommitInfo | null = null;
   let commitParents: string[] = [];

@@ -1,4 +1,4 @@
-import { ValidationError } from '@vector/core';
+import { type CollectGarbageInput, type CollectGarbageResult, ValidationError } from '@vector/core';
 import type { Kysely } from 'kysely';
 import { chunked, createObjectStore } from './object-store.js';
 import type { StorageContext } from './storage-context.js';
@@ -6,23 +6,17 @@ import type { StorageDatabase } from './storage-schema.js';
 
 const DELETE_CHUNK = 500;
 
-/** What a collection removed. */
-export interface GarbageCollectionResult {
-  /** Version records, trees and blobs deleted. */
-  removedObjects: number;
-  /** Stored (compressed) bytes of the deleted trees and blobs. */
-  freedBytes: number;
-}
-
 /**
  * Mark and sweep in one transaction, over the rows this backend (by name) wrote only. Roots are the versions in `liveRefs` plus every version
  * saved or re-saved at or after `startedBefore`; everything they reach is kept, and so is any
  * object written or re-written at or after `startedBefore` (saves bump `touched_at` even
  * on objects that already exist). Deletes re-check `touched_at`, so on PostgreSQL a save
  * that commits during the collection keeps what it touched. A missing tree aborts the whole
- * collection rather than deleting on partial knowledge.
+ * collection rather than deleting on partial knowledge. `removedObjects` counts the deleted
+ * version records, trees and blobs; `freedBytes` is the stored (compressed) size of the trees
+ * and blobs.
  */
-export async function collectGarbage(context: StorageContext, input: { liveRefs: ReadonlySet<string>; startedBefore: Date }): Promise<GarbageCollectionResult> {
+export async function collectGarbage(context: StorageContext, input: CollectGarbageInput): Promise<CollectGarbageResult> {
   const cutoff = input.startedBefore instanceof Date ? input.startedBefore.getTime() : Number.NaN;
   if (!Number.isFinite(cutoff)) throw new ValidationError({ message: 'collectGarbage needs startedBefore as a valid Date', issues: [{ path: ['startedBefore'], message: 'invalid date' }] });
   if (typeof input.liveRefs?.has !== 'function') throw new ValidationError({ message: 'collectGarbage needs liveRefs as a Set', issues: [{ path: ['liveRefs'], message: 'expected a Set' }] });

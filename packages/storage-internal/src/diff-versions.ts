@@ -1,4 +1,4 @@
-import { type DiffSide, diffFileSets, type FileDiff, type StorageProject } from '@vector/core';
+import { type DiffSide, diffFileSets, type DiffVersionsInput, type FileDiff } from '@vector/core';
 import { createObjectStore } from './object-store.js';
 import { resolveRoot, type StorageContext } from './storage-context.js';
 import { compareTrees, type WalkedFile } from './tree-walker.js';
@@ -8,7 +8,7 @@ import { compareTrees, type WalkedFile } from './tree-walker.js';
  * `diffFileSets` so every backend reports renames and patches alike. Subtrees with equal
  * hashes are skipped, and the changed blobs are read in one batch.
  */
-export async function diffVersions(context: StorageContext, input: { project: StorageProject; fromRef: string | null; toRef: string }): Promise<FileDiff[]> {
+export async function diffVersions(context: StorageContext, input: DiffVersionsInput): Promise<FileDiff[]> {
   const projectId = input.project.id;
   const [fromRoot, toRoot] = await Promise.all([input.fromRef === null ? null : resolveRoot(context.db, projectId, input.fromRef), resolveRoot(context.db, projectId, input.toRef)]);
   const store = createObjectStore(context.db, projectId, undefined, context.cache);

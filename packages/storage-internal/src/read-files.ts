@@ -1,10 +1,10 @@
-import { type FileEntry, normalizeFilePath, type SourceFile, type StorageProject } from '@vector/core';
+import { type FileEntry, type GetFileInput, type GetFilesInput, type ListFilesInput, normalizeFilePath, type SourceFile } from '@vector/core';
 import { createObjectStore } from './object-store.js';
 import { resolveRoot, type StorageContext } from './storage-context.js';
 import { compareTrees, filterForPaths } from './tree-walker.js';
 
 /** Paths, sizes and SHA-256 hashes at `ref`, sorted by path; reads trees only, no blobs. */
-export async function listFiles(context: StorageContext, input: { project: StorageProject; ref: string }): Promise<FileEntry[]> {
+export async function listFiles(context: StorageContext, input: ListFilesInput): Promise<FileEntry[]> {
   const root = await resolveRoot(context.db, input.project.id, input.ref);
   const { added } = await compareTrees({ store: createObjectStore(context.db, input.project.id, undefined, context.cache), from: null, to: root });
   return added.map((file) => ({ path: file.path, size: file.size, hash: file.hash }));
@@ -14,7 +14,7 @@ export async function listFiles(context: StorageContext, input: { project: Stora
  * Files at `ref`, sorted by path: all of them, or only `paths` (missing ones left out).
  * One query per directory level plus one per 500 distinct blobs.
  */
-export async function getFiles(context: StorageContext, input: { project: StorageProject; ref: string; paths?: ReadonlyArray<string> }): Promise<SourceFile[]> {
+export async function getFiles(context: StorageContext, input: GetFilesInput): Promise<SourceFile[]> {
   const filter = input.paths === undefined ? undefined : filterForPaths(input.paths.map((path) => normalizeFilePath(path)));
   const root = await resolveRoot(context.db, input.project.id, input.ref);
   const store = createObjectStore(context.db, input.project.id, undefined, context.cache);
@@ -31,7 +31,7 @@ export async function getFiles(context: StorageContext, input: { project: Storag
 }
 
 /** One file at `ref`, or null when the path does not exist there. */
-export async function getFile(context: StorageContext, input: { project: StorageProject; ref: string; path: string }): Promise<SourceFile | null> {
+export async function getFile(context: StorageContext, input: GetFileInput): Promise<SourceFile | null> {
   const [file] = await getFiles(context, { project: input.project, ref: input.ref, paths: [input.path] });
   return file ?? null;
 }

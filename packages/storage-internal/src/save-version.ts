@@ -1,18 +1,8 @@
-import { CancelledError, type FileChange, sha256Hex, type StorageProject } from '@vector/core';
+import { CancelledError, type SaveVersionInput, type SaveVersionResult, sha256Hex } from '@vector/core';
 import { createObjectStore, insertObjects, type NewObject, packObjects } from './object-store.js';
 import { resolveRoot, type StorageContext } from './storage-context.js';
 import { buildTree } from './tree-builder.js';
 import { validateChanges } from './validate-changes.js';
-
-/** Input of {@link saveVersion}; the contract's `saveVersion` input. */
-export interface SaveVersionInput {
-  project: StorageProject;
-  parentRef: string | null;
-  changes: ReadonlyArray<FileChange>;
-  message: string;
-  author: { name: string; email: string };
-  signal?: AbortSignal;
-}
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError({ message: 'Saving the version was cancelled', cause: signal.reason });
@@ -24,7 +14,7 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
  * so the cost is O(changed files), not O(project). The ref is the SHA-256 of the version's
  * project, parent, root tree, message and author: saving the same thing twice is idempotent.
  */
-export async function saveVersion(context: StorageContext, input: SaveVersionInput): Promise<{ ref: string; fileCount: number }> {
+export async function saveVersion(context: StorageContext, input: SaveVersionInput): Promise<Required<SaveVersionResult>> {
   throwIfAborted(input.signal);
   const projectId = input.project.id;
   const changes = validateChanges(input.changes, context.maxFileBytes);

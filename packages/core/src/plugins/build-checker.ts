@@ -27,6 +27,14 @@ export interface BuildCheckResult {
   output: string;
 }
 
+/** Input of {@link BuildCheckerV1.check}. */
+export interface BuildCheckInput {
+  /** The files to check, as a whole project; untrusted. */
+  files: ReadonlyArray<SourceFile>;
+  /** Aborts the check and stops every process it started. */
+  signal?: AbortSignal;
+}
+
 /**
  * Version 1 of the build-check contract: installs, type-checks and builds a set of files the
  * way a deployment would (following `planBuild`), without running the result. Agents use it
@@ -42,7 +50,7 @@ export interface BuildCheckerV1 {
   readonly specificationVersion: 'v1';
   /** Registry-style name, e.g. `local`. */
   readonly name: string;
-  check(input: { files: ReadonlyArray<SourceFile>; signal?: AbortSignal }): Promise<BuildCheckResult>;
+  check(input: BuildCheckInput): Promise<BuildCheckResult>;
   dispose?(): Promise<void>;
 }
 

@@ -44,6 +44,45 @@ export interface ProviderLogPage {
   cursor: string | null;
 }
 
+/** Input of {@link DeploymentProviderV1.deploy}. */
+export interface DeployInput {
+  /** Core's deployment id: stable across retries. */
+  deploymentId: string;
+  /** Same key, same deployment: a provider that has seen it returns that deployment and creates nothing. */
+  idempotencyKey: string;
+  /** The project the version belongs to. */
+  project: { id: string; organizationId: string; name: string };
+  /** The code version to deploy; `storageRef` is its ref in the project's storage. */
+  version: { id: string; number: number; storageRef: string };
+  /** Where it runs: one of the provider's `capabilities.environments`. */
+  environment: DeploymentEnvironment;
+  /** Where to get the code to build. */
+  source: DeploymentSource;
+  /** Environment variables to give the app. A name is never in both `env` and `secrets`. */
+  env: Readonly<Record<string, string>>;
+  /** Secret environment variables to give the app; never logged, returned or put in an error message. */
+  secrets: Readonly<Record<string, string>>;
+  /** Aborts the deploy call. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Input of {@link DeploymentProviderV1.getStatus}, {@link DeploymentProviderV1.getUrl} and
+ * {@link DeploymentProviderV1.destroy}: which deployment.
+ */
+export interface ProviderDeploymentInput {
+  /** The id the provider returned in {@link ProviderDeploymentState}. */
+  providerDeploymentId: string;
+}
+
+/** Input of {@link DeploymentProviderV1.getLogs}. */
+export interface GetLogsInput {
+  /** The id the provider returned in {@link ProviderDeploymentState}. */
+  providerDeploymentId: string;
+  /** The cursor of the previous page, for newer entries only; null: from the start. */
+  cursor: string | null;
+}
+
 /**
  * Version 1 of the deployment contract: runs a code version somewhere with a URL.
  *
@@ -63,22 +102,11 @@ export interface DeploymentProviderV1 {
   readonly capabilities: DeploymentProviderCapabilities;
   init?(): Promise<void>;
   dispose?(): Promise<void>;
-  deploy(input: {
-    /** Core's deployment id: stable across retries. */
-    deploymentId: string;
-    idempotencyKey: string;
-    project: { id: string; organizationId: string; name: string };
-    version: { id: string; number: number; storageRef: string };
-    environment: DeploymentEnvironment;
-    source: DeploymentSource;
-    env: Readonly<Record<string, string>>;
-    secrets: Readonly<Record<string, string>>;
-    signal?: AbortSignal;
-  }): Promise<ProviderDeploymentState>;
-  getStatus(input: { providerDeploymentId: string }): Promise<ProviderDeploymentState>;
-  getLogs(input: { providerDeploymentId: string; cursor: string | null }): Promise<ProviderLogPage>;
-  getUrl(input: { providerDeploymentId: string }): Promise<string | null>;
-  destroy(input: { providerDeploymentId: string }): Promise<void>;
+  deploy(input: DeployInput): Promise<ProviderDeploymentState>;
+  getStatus(input: ProviderDeploymentInput): Promise<ProviderDeploymentState>;
+  getLogs(input: GetLogsInput): Promise<ProviderLogPage>;
+  getUrl(input: ProviderDeploymentInput): Promise<string | null>;
+  destroy(input: ProviderDeploymentInput): Promise<void>;
 }
 
 /** The deployment contract. */

@@ -1,4 +1,21 @@
-export type { StorageBackend, StorageBackendV1, StorageCapabilities, StorageProject, GitSource } from './storage-backend.js';
+export type {
+  StorageBackend,
+  StorageBackendV1,
+  StorageCapabilities,
+  StorageProject,
+  GitSource,
+  StorageProjectInput,
+  SaveVersionInput,
+  SaveVersionResult,
+  FinalizeVersionInput,
+  GetFilesInput,
+  GetFileInput,
+  ListFilesInput,
+  DiffVersionsInput,
+  DescribeGitSourceInput,
+  CollectGarbageInput,
+  CollectGarbageResult,
+} from './storage-backend.js';
 export type {
   DeploymentProvider,
   DeploymentProviderV1,
@@ -6,8 +23,11 @@ export type {
   DeploymentSource,
   ProviderDeploymentState,
   ProviderLogPage,
+  DeployInput,
+  ProviderDeploymentInput,
+  GetLogsInput,
 } from './deployment-provider.js';
 export type { Agent, AgentV1, AgentCapabilities, AgentRunContext, AgentProjectFiles } from './agent.js';
-export type { BuildChecker, BuildCheckerV1, BuildCheckResult, BuildCheckStep, BuildDiagnostic } from './build-checker.js';
+export type { BuildChecker, BuildCheckerV1, BuildCheckInput, BuildCheckResult, BuildCheckStep, BuildDiagnostic } from './build-checker.js';
 export type { SourceMirror, SourceMirrorV1, SourceMirrorProject, SourceMirrorVersion, SourceMirrorPublishInput } from './source-mirror.js';
 export { defineStorageBackend, defineDeploymentProvider, defineAgent, defineSourceMirror } from './define-plugins.js';

@@ -31,6 +31,114 @@ export interface GitSource {
   commitSha: string;
 }
 
+/** Input of {@link StorageBackendV1.createProject} and {@link StorageBackendV1.deleteProject}. */
+export interface StorageProjectInput {
+  /** The project whose storage to prepare or remove. */
+  project: StorageProject;
+}
+
+/** Input of {@link StorageBackendV1.saveVersion}. */
+export interface SaveVersionInput {
+  /** The project the version belongs to. */
+  project: StorageProject;
+  /** The ref to save on top of; null: an empty tree. */
+  parentRef: string | null;
+  /** The writes and deletes to apply on top of `parentRef`. */
+  changes: ReadonlyArray<FileChange>;
+  /** The version's message. */
+  message: string;
+  /** Who made the version. */
+  author: { name: string; email: string };
+  /** Aborts the save. */
+  signal?: AbortSignal;
+}
+
+/** What {@link StorageBackendV1.saveVersion} returns. */
+export interface SaveVersionResult {
+  /** The new version's ref; immutable. */
+  ref: string;
+  /** Files in the saved version, when the backend knows it cheaply. */
+  fileCount?: number;
+}
+
+/** Input of {@link StorageBackendV1.finalizeVersion}. */
+export interface FinalizeVersionInput {
+  /** The project `ref` belongs to. */
+  project: StorageProject;
+  /** The ref `saveVersion` returned, now recorded by the engine. */
+  ref: string;
+  /** The ref it was saved on top of (the `parentRef` of that save). */
+  parentRef: string | null;
+}
+
+/** Input of {@link StorageBackendV1.getFiles}. */
+export interface GetFilesInput {
+  /** The project `ref` belongs to. */
+  project: StorageProject;
+  /** The version to read. */
+  ref: string;
+  /** Only these paths (missing ones are left out); all files when absent. */
+  paths?: ReadonlyArray<string>;
+}
+
+/** Input of {@link StorageBackendV1.getFile}. */
+export interface GetFileInput {
+  /** The project `ref` belongs to. */
+  project: StorageProject;
+  /** The version to read. */
+  ref: string;
+  /** The file's path. */
+  path: string;
+}
+
+/** Input of {@link StorageBackendV1.listFiles}. */
+export interface ListFilesInput {
+  /** The project `ref` belongs to. */
+  project: StorageProject;
+  /** The version to list. */
+  ref: string;
+}
+
+/** Input of {@link StorageBackendV1.diffVersions}. */
+export interface DiffVersionsInput {
+  /** The project both refs belong to. */
+  project: StorageProject;
+  /** The version to compare from; null: an empty tree. */
+  fromRef: string | null;
+  /** The version to compare to. */
+  toRef: string;
+}
+
+/** Input of {@link StorageBackendV1.describeGitSource}. */
+export interface DescribeGitSourceInput {
+  /** The project `ref` belongs to. */
+  project: StorageProject;
+  /** The version to build. */
+  ref: string;
+}
+
+/** Input of {@link StorageBackendV1.collectGarbage}. */
+export interface CollectGarbageInput {
+  /**
+   * Refs to keep, with everything they reach. Core passes every ref its CodeVersion rows
+   * hold, for backends that share a database.
+   */
+  liveRefs: ReadonlySet<string>;
+  /**
+   * Refs saved after this instant are kept too, live or not (core passes now minus a grace
+   * period, so saves whose versions are not recorded yet survive).
+   */
+  startedBefore: Date;
+}
+
+/** What {@link StorageBackendV1.collectGarbage} removed. */
+export interface CollectGarbageResult {
+  /** Stored objects deleted (what an object is is backend-defined: versions, trees, blobs…). */
+  removedObjects: number;
+  /** Stored bytes those objects took. */
+  freedBytes: number;
+}
+
 /**
  * Version 1 of the storage contract: where a project's code versions live.
  *
@@ -55,21 +163,14 @@ export interface StorageBackendV1 {
   /** Called once by core on shutdown. */
   dispose?(): Promise<void>;
   /** Prepares a new project's storage (e.g. creates a repository). Idempotent. */
-  createProject?(input: { project: StorageProject }): Promise<void>;
+  createProject?(input: StorageProjectInput): Promise<void>;
   /** Removes everything stored for a project. Idempotent. */
-  deleteProject?(input: { project: StorageProject }): Promise<void>;
+  deleteProject?(input: StorageProjectInput): Promise<void>;
   /**
    * Saves `changes` on top of `parentRef` (null: an empty tree) and returns the new ref.
    * A backend whose own head moved since `parentRef` (someone pushed) throws `ConflictError`.
    */
-  saveVersion(input: {
-    project: StorageProject;
-    parentRef: string | null;
-    changes: ReadonlyArray<FileChange>;
-    message: string;
-    author: { name: string; email: string };
-    signal?: AbortSignal;
-  }): Promise<{ ref: string; /** Files in the saved version, when the backend knows it cheaply. */ fileCount?: number }>;
+  saveVersion(input: SaveVersionInput): Promise<SaveVersionResult>;
   /**
    * Optional second phase of a save, called once the engine has recorded the version. A
    * backend whose saves are visible to others (a git branch) should move its public head
@@ -79,22 +180,19 @@ export interface StorageBackendV1 {
    * unfinalized ref has to succeed. A failure here does not undo the recorded version; the
    * engine reports it as a warning.
    */
-  finalizeVersion?(input: { project: StorageProject; ref: string; parentRef: string | null }): Promise<void>;
+  finalizeVersion?(input: FinalizeVersionInput): Promise<void>;
   /** Files at `ref`; all of them, or only `paths` (missing paths are left out). */
-  getFiles(input: { project: StorageProject; ref: string; paths?: ReadonlyArray<string> }): Promise<SourceFile[]>;
+  getFiles(input: GetFilesInput): Promise<SourceFile[]>;
   /** One file at `ref`, or null when the path does not exist there. */
-  getFile(input: { project: StorageProject; ref: string; path: string }): Promise<SourceFile | null>;
+  getFile(input: GetFileInput): Promise<SourceFile | null>;
   /** Paths, sizes and hashes at `ref`, sorted by path. */
-  listFiles(input: { project: StorageProject; ref: string }): Promise<FileEntry[]>;
+  listFiles(input: ListFilesInput): Promise<FileEntry[]>;
   /** How `toRef` differs from `fromRef` (null: from an empty tree), sorted by path. */
-  diffVersions(input: { project: StorageProject; fromRef: string | null; toRef: string }): Promise<FileDiff[]>;
+  diffVersions(input: DiffVersionsInput): Promise<FileDiff[]>;
   /** Where to build `ref` from with git; required when `capabilities.gitSource`. */
-  describeGitSource?(input: { project: StorageProject; ref: string }): Promise<GitSource>;
-  /**
-   * Deletes content no ref in `liveRefs` reaches. Core passes every ref its CodeVersion rows
-   * hold for backends that share a database; refs saved after `startedBefore` are kept.
-   */
-  collectGarbage?(input: { liveRefs: ReadonlySet<string>; startedBefore: Date }): Promise<{ removedObjects: number; freedBytes: number }>;
+  describeGitSource?(input: DescribeGitSourceInput): Promise<GitSource>;
+  /** Deletes content no ref in `liveRefs` reaches; refs saved after `startedBefore` are kept. */
+  collectGarbage?(input: CollectGarbageInput): Promise<CollectGarbageResult>;
 }
 
 /** The storage contract. A union so later versions can be added beside v1. */

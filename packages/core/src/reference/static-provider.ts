@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseInput } from '../errors/from-zod.js';
 import { normalizeFilePath } from '../files/path-rules.js';
 import { defineDeploymentProvider } from '../plugins/define-plugins.js';
-import type { DeploymentProvider, ProviderDeploymentState, ProviderLogPage } from '../plugins/deployment-provider.js';
+import type { DeploymentProvider, DeploymentSource, ProviderDeploymentState, ProviderLogPage } from '../plugins/deployment-provider.js';
 import type { DeploymentEnvironment, DeploymentLog, DeploymentStatus } from '../schemas/deployment.js';
 import type { SourceFile } from '../schemas/source-file.js';
 import { createLogBuffer, type LogBuffer } from '../helpers/create-log-buffer.js';
@@ -81,7 +81,7 @@ export function createStaticProvider(options: StaticProviderOptions = {}): Deplo
     log(deployment, 'error', 'build', message);
   };
 
-  const build = async (deployment: StaticDeployment, loadFiles: () => Promise<SourceFile[]>, redact: (text: string) => string) => {
+  const build = async (deployment: StaticDeployment, loadFiles: DeploymentSource['getFiles'], redact: (text: string) => string) => {
     deployment.status = 'building';
     deployment.providerStatus = 'building';
     log(deployment, 'info', 'build', 'loading files');
