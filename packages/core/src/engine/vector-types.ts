@@ -5,21 +5,40 @@ import type { DeploymentProvider } from '../plugins/deployment-provider.js';
 import type { SourceMirror } from '../plugins/source-mirror.js';
 import type { StorageBackend } from '../plugins/storage-backend.js';
 import type { AgentJobEvent } from '../schemas/agent-event.js';
-import type { AgentJob, AgentJobStatus, JobBudget } from '../schemas/agent-job.js';
+import type { AgentJob } from '../schemas/agent-job.js';
 import type { AgentSession, ChatMessage } from '../schemas/agent-session.js';
 import type { AuditLog } from '../schemas/audit-log.js';
-import type { CodeVersion, ValidationStatus, VersionSource } from '../schemas/code-version.js';
+import type { CodeVersion, ValidationStatus } from '../schemas/code-version.js';
 import type { Actor, Page, PageInput } from '../schemas/common.js';
-import type { DataColumn, DataRow, DataTable } from '../schemas/data-table.js';
-import type { Deployment, DeploymentEnvironment, DeploymentLog, DeploymentStatus } from '../schemas/deployment.js';
-import type { MemberRole, Membership, Organization, User } from '../schemas/organization.js';
+import type { DataRow, DataTable } from '../schemas/data-table.js';
+import type { Deployment, DeploymentLog } from '../schemas/deployment.js';
+import type {
+  AuditFilterInput,
+  CreateDataTableInput,
+  CreateDeploymentInput,
+  CreateOrganizationInput,
+  CreateProjectInput,
+  CreateSessionInput,
+  CreateUserInput,
+  CreateVersionInput,
+  DataRowQuery,
+  DeploymentFilterInput,
+  DeploymentLogsOptionsInput,
+  JobEventsOptionsInput,
+  JobFilterInput,
+  MembershipInput,
+  MembershipRefInput,
+  PostMessageInput,
+  PublishVersionInput,
+  RollbackVersionInput,
+  UpdateOrganizationInput,
+  UpdateProjectInput,
+} from '../schemas/inputs.js';
+import type { Membership, Organization, User } from '../schemas/organization.js';
 import type { Project } from '../schemas/project.js';
-import type { FileDiff, FileEntry, FileInput, SourceFile } from '../schemas/source-file.js';
+import type { FileDiff, FileEntry, SourceFile } from '../schemas/source-file.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import type { VectorEventBus } from './vector-events.js';
-
-/** A file write or delete as callers pass it to `versions.create`. */
-export type FileChangeInput = ({ type: 'write' } & FileInput) | { type: 'delete'; path: string };
 
 /** Who is acting, and in which organization. Every scoped call is confined to it. */
 export interface VectorScopeInput {
@@ -29,34 +48,34 @@ export interface VectorScopeInput {
 
 /** Organizations, users and memberships: the tenant level, above any one organization. */
 export interface OrganizationsApi {
-  create(input: { name: string; slug?: string }, actor: Actor): Promise<Organization>;
+  create(input: CreateOrganizationInput, actor: Actor): Promise<Organization>;
   get(organizationId: string): Promise<Organization>;
   getBySlug(slug: string): Promise<Organization>;
   list(page?: PageInput): Promise<Page<Organization>>;
-  update(organizationId: string, patch: { name?: string }, actor: Actor): Promise<Organization>;
+  update(organizationId: string, patch: UpdateOrganizationInput, actor: Actor): Promise<Organization>;
   /** Deletes the organization and everything in it. */
   delete(organizationId: string, actor: Actor): Promise<void>;
 }
 
 /** Users and their memberships. */
 export interface UsersApi {
-  create(input: { email: string; name: string }): Promise<User>;
+  create(input: CreateUserInput): Promise<User>;
   get(userId: string): Promise<User>;
   getByEmail(email: string): Promise<User | null>;
-  addMember(input: { organizationId: string; userId: string; role: MemberRole }, actor: Actor): Promise<Membership>;
-  updateMemberRole(input: { organizationId: string; userId: string; role: MemberRole }, actor: Actor): Promise<Membership>;
-  removeMember(input: { organizationId: string; userId: string }, actor: Actor): Promise<void>;
+  addMember(input: MembershipInput, actor: Actor): Promise<Membership>;
+  updateMemberRole(input: MembershipInput, actor: Actor): Promise<Membership>;
+  removeMember(input: MembershipRefInput, actor: Actor): Promise<void>;
   listMembers(organizationId: string): Promise<Array<Membership & { user: User }>>;
   listMemberships(userId: string): Promise<Membership[]>;
-  getMembership(input: { organizationId: string; userId: string }): Promise<Membership | null>;
+  getMembership(input: MembershipRefInput): Promise<Membership | null>;
 }
 
 /** Projects of the scope's organization. */
 export interface ProjectsApi {
-  create(input: { name: string; description?: string; storageBackend?: string; settings?: Record<string, unknown> }): Promise<Project>;
+  create(input: CreateProjectInput): Promise<Project>;
   list(page?: PageInput): Promise<Page<Project>>;
   get(projectId: string): Promise<Project>;
-  update(projectId: string, patch: { name?: string; description?: string; settings?: Record<string, unknown> }): Promise<Project>;
+  update(projectId: string, patch: UpdateProjectInput): Promise<Project>;
   /** Deletes the project, its versions' rows, sessions, jobs, data, and its stored files. */
   delete(projectId: string): Promise<void>;
 }
@@ -68,14 +87,7 @@ export interface VersionsApi {
    * the first version), else `ConflictError`. Give either `files` (the complete new file
    * set: absent paths are deleted) or `changes` (writes and deletes on top of the parent).
    */
-  create(input: {
-    projectId: string;
-    parentVersionId: string | null;
-    files?: FileInput[];
-    changes?: FileChangeInput[];
-    message: string;
-    source?: Exclude<VersionSource, 'rollback' | 'ai_generation'>;
-  }): Promise<CodeVersion>;
+  create(input: CreateVersionInput): Promise<CodeVersion>;
   list(projectId: string, page?: PageInput): Promise<Page<CodeVersion>>;
   get(versionId: string): Promise<CodeVersion>;
   listFiles(versionId: string): Promise<FileEntry[]>;
@@ -88,30 +100,26 @@ export interface VersionsApi {
    * A new version whose files equal `targetVersionId`'s, on top of the current version.
    * History is never rewritten. With `expectedCurrentVersionId`, a moved head is a conflict.
    */
-  rollback(input: { projectId: string; targetVersionId: string; expectedCurrentVersionId?: string; message?: string }): Promise<CodeVersion>;
+  rollback(input: RollbackVersionInput): Promise<CodeVersion>;
   /**
    * Marks a version as the project's published one. With `deploy`, also deploys it to
    * production (the previous production deployment stays up until the new one is live).
    */
-  publish(input: {
-    projectId: string;
-    versionId: string;
-    deploy?: { provider?: string; env?: Record<string, string>; secrets?: Record<string, string> };
-  }): Promise<{ project: Project; deployment: Deployment | null }>;
+  publish(input: PublishVersionInput): Promise<{ project: Project; deployment: Deployment | null }>;
 }
 
 /** Agent sessions, their messages and jobs. */
 export interface AgentApi {
-  createSession(input: { projectId: string; agentType?: string; title?: string; settings?: Record<string, unknown> }): Promise<AgentSession>;
+  createSession(input: CreateSessionInput): Promise<AgentSession>;
   listSessions(projectId: string, page?: PageInput): Promise<Page<AgentSession>>;
   getSession(sessionId: string): Promise<AgentSession>;
   /** Adds a user message and queues a job for the session's agent. */
-  postMessage(input: { sessionId: string; content: string; budget?: Partial<JobBudget> }): Promise<{ message: ChatMessage; job: AgentJob }>;
+  postMessage(input: PostMessageInput): Promise<{ message: ChatMessage; job: AgentJob }>;
   listMessages(sessionId: string, page?: PageInput): Promise<Page<ChatMessage>>;
   getJob(jobId: string): Promise<AgentJob>;
-  listJobs(filter: { projectId?: string; sessionId?: string; status?: AgentJobStatus }, page?: PageInput): Promise<Page<AgentJob>>;
+  listJobs(filter: JobFilterInput, page?: PageInput): Promise<Page<AgentJob>>;
   /** Persisted events with `sequence > afterSequence`, in order. */
-  listJobEvents(jobId: string, options?: { afterSequence?: number; limit?: number }): Promise<AgentJobEvent[]>;
+  listJobEvents(jobId: string, options?: JobEventsOptionsInput): Promise<AgentJobEvent[]>;
   /** Cancels a queued or running job; a finished job is returned unchanged. */
   cancelJob(jobId: string): Promise<AgentJob>;
   /** Resolves once the job is complete, failed or cancelled. */
@@ -125,36 +133,20 @@ export interface DeploymentsApi {
    * has a usable preview returns that one with its expiry extended; a repeated
    * `idempotencyKey` returns the deployment it created.
    */
-  create(input: {
-    projectId: string;
-    versionId?: string;
-    environment: DeploymentEnvironment;
-    provider?: string;
-    env?: Record<string, string>;
-    secrets?: Record<string, string>;
-    idempotencyKey?: string;
-    /** Preview lifetime; defaults to the engine's `previewTtlSeconds`. */
-    ttlSeconds?: number;
-  }): Promise<Deployment>;
+  create(input: CreateDeploymentInput): Promise<Deployment>;
   get(deploymentId: string): Promise<Deployment>;
-  list(filter: { projectId?: string; environment?: DeploymentEnvironment; status?: DeploymentStatus }, page?: PageInput): Promise<Page<Deployment>>;
+  list(filter: DeploymentFilterInput, page?: PageInput): Promise<Page<Deployment>>;
   /** Asks the provider for status and new logs now, and records both. */
   refresh(deploymentId: string): Promise<Deployment>;
-  listLogs(deploymentId: string, options?: { afterSequence?: number; limit?: number }): Promise<DeploymentLog[]>;
+  listLogs(deploymentId: string, options?: DeploymentLogsOptionsInput): Promise<DeploymentLog[]>;
   destroy(deploymentId: string): Promise<Deployment>;
   /** Resolves once the deployment is live, failed or destroyed. */
   waitForDeployment(deploymentId: string, options?: { timeoutMs?: number }): Promise<Deployment>;
 }
 
-/** Filters for runtime data rows: equality on declared columns. */
-export interface DataRowQuery {
-  where?: Record<string, string | number | boolean | null>;
-  orderBy?: { column: string; direction?: 'asc' | 'desc' };
-}
-
 /** Runtime data tables for generated apps. */
 export interface DataApi {
-  createTable(input: { projectId: string; name: string; columns: DataColumn[] }): Promise<DataTable>;
+  createTable(input: CreateDataTableInput): Promise<DataTable>;
   listTables(projectId: string): Promise<DataTable[]>;
   getTable(tableId: string): Promise<DataTable>;
   dropTable(tableId: string): Promise<void>;
@@ -167,7 +159,7 @@ export interface DataApi {
 
 /** The audit trail of the scope's organization. */
 export interface AuditApi {
-  list(filter?: { projectId?: string; actorId?: string; action?: string; since?: string; until?: string }, page?: PageInput): Promise<Page<AuditLog>>;
+  list(filter?: AuditFilterInput, page?: PageInput): Promise<Page<AuditLog>>;
 }
 
 /** Everything one organization's actor can do; nothing here reaches another organization. */

@@ -9,3 +9,4 @@ export * from './agent-job.js';
 export * from './deployment.js';
 export * from './audit-log.js';
 export * from './data-table.js';
+export * from './inputs.js';

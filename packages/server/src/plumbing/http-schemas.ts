@@ -1,3 +1,4 @@
+import { fileDeleteInputSchema, fileInputSchema } from '@vector/core';
 import { z } from 'zod';
 
 /** The error answer, as documented in OpenAPI. */
@@ -31,9 +32,20 @@ export function pageOf<Item extends z.ZodType>(item: Item) {
 /** An id in a path. */
 export const idParam = z.string().min(1).max(128);
 
-/** A file crossing the API: UTF-8 text, or base64 for binary content. */
-export const fileBodySchema = z.object({
-  path: z.string().min(1).max(1024),
-  content: z.string(),
-  encoding: z.enum(['utf8', 'base64']).default('utf8'),
-});
+/**
+ * A file crossing the API: core's {@link fileInputSchema} with text content only (JSON has no
+ * bytes), UTF-8 text or base64 for binary content.
+ */
+export const fileBodySchema = fileInputSchema.extend({ content: z.string() });
+
+/** A write (a {@link fileBodySchema} with `type: 'write'`) or a delete in a `changes` list. */
+export const fileChangeBodySchema = z.discriminatedUnion('type', [fileBodySchema.extend({ type: z.literal('write') }), fileDeleteInputSchema]);
+
+/** At most this many files or changes per upload over HTTP (core allows 100,000 to its callers). */
+export const maxFilesPerUpload = 10_000;
+
+/**
+ * A registered plugin's name (provider, storage backend, agent type) in a body. Core refuses
+ * names that are not registered; the HTTP API also caps their length.
+ */
+export const pluginNameBody = z.string().min(1).max(100);

@@ -1,8 +1,8 @@
-import { agentJobSchema, agentJobStatusSchema, agentSessionSchema, chatMessageSchema, jobBudgetSchema } from '@vector/core';
+import { agentJobSchema, agentSessionSchema, chatMessageSchema, createSessionInputSchema, jobFilterInputSchema, postMessageInputSchema } from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorResponses, idParam, pageOf, pageQuerySchema } from '../plumbing/http-schemas.js';
+import { errorResponses, idParam, pageOf, pageQuerySchema, pluginNameBody } from '../plumbing/http-schemas.js';
 import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
 import { lastEventIdOf } from '../sse/sse-hub.js';
 import { streamJobEvents } from '../sse/stream-job-events.js';
@@ -10,6 +10,9 @@ import { streamJobEvents } from '../sse/stream-job-events.js';
 const projectParams = z.object({ projectId: idParam });
 const sessionParams = z.object({ sessionId: idParam });
 const jobParams = z.object({ jobId: idParam });
+// Bodies are core's inputs without the id the path carries; the HTTP API caps the agent type's length (see `pluginNameBody`).
+const createSessionBody = createSessionInputSchema.omit({ projectId: true }).extend({ agentType: pluginNameBody.optional() });
+const postMessageBody = postMessageInputSchema.omit({ sessionId: true });
 const jobEventSchema = z.object({ jobId: z.string(), sequence: z.number().int(), createdAt: z.string(), data: z.record(z.string(), z.unknown()) });
 
 /** Agent sessions, chat messages and jobs, with a job's events as Server-Sent Events. */
@@ -21,7 +24,7 @@ export async function agentRoutes(fastify: FastifyInstance, { context }: RoutePl
       tags: ['agent'],
       summary: 'Start an agent session',
       params: projectParams,
-      body: z.object({ agentType: z.string().min(1).max(100).optional(), title: z.string().max(300).optional(), settings: z.record(z.string(), z.unknown()).optional() }),
+      body: createSessionBody,
       response: { 201: agentSessionSchema, ...errorResponses },
     },
     handler: async (request, reply) => reply.code(201).send(await scopeOf(context, request).agent.createSession({ projectId: request.params.projectId, ...request.body })),
@@ -42,7 +45,7 @@ export async function agentRoutes(fastify: FastifyInstance, { context }: RoutePl
       tags: ['agent'],
       summary: 'Post a message; queues a job for the agent',
       params: sessionParams,
-      body: z.object({ content: z.string().min(1).max(200_000), budget: jobBudgetSchema.partial().optional() }),
+      body: postMessageBody,
       response: { 202: z.object({ message: chatMessageSchema, job: agentJobSchema }), ...errorResponses },
     },
     handler: async (request, reply) => reply.code(202).send(await scopeOf(context, request).agent.postMessage({ sessionId: request.params.sessionId, ...request.body })),
@@ -58,7 +61,7 @@ export async function agentRoutes(fastify: FastifyInstance, { context }: RoutePl
       tags: ['agent'],
       summary: "List a project's jobs",
       params: projectParams,
-      querystring: pageQuerySchema.extend({ sessionId: idParam.optional(), status: agentJobStatusSchema.optional() }),
+      querystring: pageQuerySchema.extend(jobFilterInputSchema.omit({ projectId: true }).shape),
       response: { 200: pageOf(agentJobSchema), ...errorResponses },
     },
     handler: async (request) => {

@@ -1,8 +1,7 @@
-import { auditLogSchema } from '@vector/core';
+import { auditFilterInputSchema, auditLogSchema } from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { errorResponses, idParam, pageOf, pageQuerySchema } from '../plumbing/http-schemas.js';
+import { errorResponses, pageOf, pageQuerySchema } from '../plumbing/http-schemas.js';
 import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
 
 /** The organization's audit log, newest first, filterable by project, actor, action and time. */
@@ -13,13 +12,7 @@ export async function auditRoutes(fastify: FastifyInstance, { context }: RoutePl
     schema: {
       tags: ['audit'],
       summary: 'List audit entries',
-      querystring: pageQuerySchema.extend({
-        projectId: idParam.optional(),
-        actorId: z.string().min(1).max(200).optional(),
-        action: z.string().min(1).max(100).optional(),
-        since: z.string().datetime({ offset: true }).optional(),
-        until: z.string().datetime({ offset: true }).optional(),
-      }),
+      querystring: pageQuerySchema.extend(auditFilterInputSchema.shape),
       response: { 200: pageOf(auditLogSchema), ...errorResponses },
     },
     handler: async (request) => {

@@ -1,4 +1,4 @@
-import { dataColumnSchema, dataRowSchema, dataTableSchema, ValidationError } from '@vector/core';
+import { createDataTableInputSchema, dataRowSchema, dataRowValuesInputSchema, dataRowWhereInputSchema, dataTableSchema, ValidationError } from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -8,11 +8,11 @@ import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js'
 const projectParams = z.object({ projectId: idParam });
 const tableParams = z.object({ tableId: idParam });
 const rowParams = z.object({ rowId: idParam });
-const rowData = z.record(z.string(), z.unknown());
+const createTableBody = createDataTableInputSchema.omit({ projectId: true });
+const rowBody = z.object({ data: dataRowValuesInputSchema });
 const reservedKeys = new Set(['__proto__', 'constructor', 'prototype']);
-const whereSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
 
-function parseWhere(raw: string | undefined): z.infer<typeof whereSchema> | undefined {
+function parseWhere(raw: string | undefined): z.infer<typeof dataRowWhereInputSchema> | undefined {
   if (raw === undefined) return undefined;
   let value: unknown;
   try {
@@ -26,7 +26,7 @@ function parseWhere(raw: string | undefined): z.infer<typeof whereSchema> | unde
   if (reserved.length > 0) {
     throw new ValidationError({ message: `Invalid where: ${reserved.join(', ')} cannot be a column name`, issues: reserved.map((key) => ({ path: ['where', key], message: 'reserved name' })) });
   }
-  const result = whereSchema.safeParse(value);
+  const result = dataRowWhereInputSchema.safeParse(value);
   if (!result.success) throw new ValidationError({ message: 'Invalid where: values must be strings, numbers, booleans or null', issues: [{ path: ['where'], message: 'bad filter' }] });
   return result.data;
 }
@@ -40,7 +40,7 @@ export async function dataRoutes(fastify: FastifyInstance, { context }: RoutePlu
       tags: ['data'],
       summary: 'Create a table with a declared column schema',
       params: projectParams,
-      body: z.object({ name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/), columns: z.array(dataColumnSchema).min(1).max(200) }),
+      body: createTableBody,
       response: { 201: dataTableSchema, ...errorResponses },
     },
     handler: async (request, reply) => reply.code(201).send(await scopeOf(context, request).data.createTable({ projectId: request.params.projectId, ...request.body })),
@@ -65,7 +65,7 @@ export async function dataRoutes(fastify: FastifyInstance, { context }: RoutePlu
   });
 
   app.post('/v1/tables/:tableId/rows', {
-    schema: { tags: ['data'], summary: 'Insert a row (validated against the columns)', params: tableParams, body: z.object({ data: rowData }), response: { 201: dataRowSchema, ...errorResponses } },
+    schema: { tags: ['data'], summary: 'Insert a row (validated against the columns)', params: tableParams, body: rowBody, response: { 201: dataRowSchema, ...errorResponses } },
     handler: async (request, reply) => reply.code(201).send(await scopeOf(context, request).data.insertRow(request.params.tableId, request.body.data)),
   });
 
@@ -95,7 +95,7 @@ export async function dataRoutes(fastify: FastifyInstance, { context }: RoutePlu
   });
 
   app.patch('/v1/rows/:rowId', {
-    schema: { tags: ['data'], summary: 'Update some columns of a row', params: rowParams, body: z.object({ data: rowData }), response: { 200: dataRowSchema, ...errorResponses } },
+    schema: { tags: ['data'], summary: 'Update some columns of a row', params: rowParams, body: rowBody, response: { 200: dataRowSchema, ...errorResponses } },
     handler: async (request) => scopeOf(context, request).data.updateRow(request.params.rowId, request.body.data),
   });
 

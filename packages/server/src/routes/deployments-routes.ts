@@ -1,15 +1,24 @@
-import { deploymentEnvironmentSchema, deploymentLogSchema, deploymentSchema, deploymentStatusSchema } from '@vector/core';
+import { createDeploymentInputFieldsSchema, deploymentEnvironmentSchema, deploymentFilterInputSchema, deploymentLogSchema, deploymentSchema, requireDistinctEnvAndSecrets } from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorResponses, idParam, pageOf, pageQuerySchema } from '../plumbing/http-schemas.js';
+import { errorResponses, idParam, pageOf, pageQuerySchema, pluginNameBody } from '../plumbing/http-schemas.js';
 import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
 import { lastEventIdOf } from '../sse/sse-hub.js';
 import { streamDeploymentLogs } from '../sse/stream-deployment-logs.js';
 
 const projectParams = z.object({ projectId: idParam });
 const deploymentParams = z.object({ deploymentId: idParam });
-const envRecord = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(256), z.string().max(32_768));
+
+// Core's input without the project id the path carries.
+const createDeploymentBody = requireDistinctEnvAndSecrets(
+  createDeploymentInputFieldsSchema.omit({ projectId: true }).extend({
+    // Only the HTTP API has a default environment: a bare POST deploys a preview.
+    environment: deploymentEnvironmentSchema.default('preview'),
+    // The HTTP API caps the provider name's length (see `pluginNameBody`).
+    provider: pluginNameBody.optional(),
+  }),
+);
 
 /** Deployments: create preview or production, status, logs (JSON or SSE), destroy. */
 export async function deploymentsRoutes(fastify: FastifyInstance, { context }: RoutePluginOptions): Promise<void> {
@@ -21,15 +30,7 @@ export async function deploymentsRoutes(fastify: FastifyInstance, { context }: R
       summary: 'Deploy a version (default: the current one)',
       description: 'Answers 202 with the deployment in `pending`; follow it with GET or its logs stream. Secrets are passed to the provider and never stored.',
       params: projectParams,
-      body: z.object({
-        versionId: idParam.optional(),
-        environment: deploymentEnvironmentSchema.default('preview'),
-        provider: z.string().min(1).max(100).optional(),
-        env: envRecord.optional(),
-        secrets: envRecord.optional(),
-        idempotencyKey: z.string().min(1).max(200).optional(),
-        ttlSeconds: z.number().int().min(60).max(30 * 86_400).optional(),
-      }),
+      body: createDeploymentBody,
       response: { 202: deploymentSchema, ...errorResponses },
     },
     handler: async (request, reply) => {
@@ -48,7 +49,7 @@ export async function deploymentsRoutes(fastify: FastifyInstance, { context }: R
       tags: ['deployments'],
       summary: "List a project's deployments",
       params: projectParams,
-      querystring: pageQuerySchema.extend({ environment: deploymentEnvironmentSchema.optional(), status: deploymentStatusSchema.optional() }),
+      querystring: pageQuerySchema.extend(deploymentFilterInputSchema.omit({ projectId: true }).shape),
       response: { 200: pageOf(deploymentSchema), ...errorResponses },
     },
     handler: async (request) => {
@@ -79,6 +80,7 @@ export async function deploymentsRoutes(fastify: FastifyInstance, { context }: R
       tags: ['deployments'],
       summary: "A deployment's logs: JSON, or Server-Sent Events with `Accept: text/event-stream`",
       params: deploymentParams,
+      // Query strings are text, so these are coerced here; core checks the same bounds (`deploymentLogsOptionsInputSchema`).
       querystring: z.object({ afterSequence: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(10_000).optional() }),
       response: { 200: z.object({ items: z.array(deploymentLogSchema) }), ...errorResponses },
     },

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { ForbiddenError, memberRoleSchema, membershipSchema, organizationSchema, UnauthorizedError, userSchema } from '@vector/core';
+import { createOrganizationInputSchema, createUserInputSchema, ForbiddenError, membershipInputSchema, membershipSchema, organizationSchema, UnauthorizedError, userSchema } from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -11,6 +11,13 @@ import { apiKeyCreatedSchema } from './api-keys-routes.js';
 
 const memberSchema = membershipSchema.extend({ user: userSchema });
 const addedMemberSchema = membershipSchema.extend({ user: userSchema.pick({ id: true, email: true }) });
+// Bodies from core's inputs. Only the HTTP API creates an organization with its first owner.
+const createOrganizationBody = createOrganizationInputSchema.extend({ owner: createUserInputSchema.optional() });
+// Over HTTP a rename needs the name (core's patch has it optional).
+const renameOrganizationBody = createOrganizationInputSchema.pick({ name: true });
+const roleBody = membershipInputSchema.pick({ role: true });
+// The answer echoes the email as sent, so it is checked here but not trimmed or lower-cased (core does that when it stores it).
+const addMemberBody = createUserInputSchema.extend({ email: z.string().email().max(320), ...roleBody.shape });
 
 function sameSecret(presented: string, expected: string): boolean {
   const a = Buffer.from(presented);
@@ -32,11 +39,7 @@ export async function organizationsRoutes(fastify: FastifyInstance, { context }:
       tags: ['organizations'],
       summary: 'Create an organization and its first owner API key',
       description: 'Needs `Authorization: Bearer <VECTOR_BOOTSTRAP_TOKEN>` when the server has one; open otherwise (development).',
-      body: z.object({
-        name: z.string().trim().min(1).max(200),
-        slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
-        owner: z.object({ email: z.string().email().max(320), name: z.string().trim().min(1).max(200) }).optional(),
-      }),
+      body: createOrganizationBody,
       response: { 201: z.object({ organization: organizationSchema, apiKey: apiKeyCreatedSchema }), ...errorResponses },
     },
     handler: async (request, reply) => {
@@ -64,7 +67,7 @@ export async function organizationsRoutes(fastify: FastifyInstance, { context }:
 
   app.patch('/v1/organization', {
     config: { role: 'admin' },
-    schema: { tags: ['organizations'], summary: 'Rename the organization', body: z.object({ name: z.string().trim().min(1).max(200) }), response: { 200: organizationSchema, ...errorResponses } },
+    schema: { tags: ['organizations'], summary: 'Rename the organization', body: renameOrganizationBody, response: { 200: organizationSchema, ...errorResponses } },
     handler: async (request) => {
       const principal = principalOf(request);
       return vector.organizations.update(principal.organizationId, { name: request.body.name }, principal.actor);
@@ -94,7 +97,7 @@ export async function organizationsRoutes(fastify: FastifyInstance, { context }:
       summary: 'Add a member (the user is created when the email is new)',
       description:
         'Answers the membership and the email as sent. Users are shared across organizations, so the stored profile of an existing user (name, creation time) is not echoed; `name` is used only when the user is new.',
-      body: z.object({ email: z.string().email().max(320), name: z.string().trim().min(1).max(200), role: memberRoleSchema }),
+      body: addMemberBody,
       response: { 201: addedMemberSchema, ...errorResponses },
     },
     handler: async (request, reply) => {
@@ -110,7 +113,7 @@ export async function organizationsRoutes(fastify: FastifyInstance, { context }:
 
   app.patch('/v1/organization/members/:userId', {
     config: { role: 'admin' },
-    schema: { tags: ['members'], summary: "Change a member's role", params: z.object({ userId: idParam }), body: z.object({ role: memberRoleSchema }), response: { 200: membershipSchema, ...errorResponses } },
+    schema: { tags: ['members'], summary: "Change a member's role", params: z.object({ userId: idParam }), body: roleBody, response: { 200: membershipSchema, ...errorResponses } },
     handler: async (request) => {
       const principal = principalOf(request);
       const current = await vector.users.getMembership({ organizationId: principal.organizationId, userId: request.params.userId });

@@ -1,12 +1,13 @@
-import { projectSchema } from '@vector/core';
+import { createProjectInputSchema, projectSchema, updateProjectInputSchema } from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorResponses, idParam, pageOf, pageQuerySchema } from '../plumbing/http-schemas.js';
+import { errorResponses, idParam, pageOf, pageQuerySchema, pluginNameBody } from '../plumbing/http-schemas.js';
 import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
 
 const projectParams = z.object({ projectId: idParam });
-const settingsSchema = z.record(z.string(), z.unknown());
+// The HTTP API caps the storage backend name's length (see `pluginNameBody`).
+const createProjectBody = createProjectInputSchema.extend({ storageBackend: pluginNameBody.optional() });
 
 /** Projects of the caller's organization. */
 export async function projectsRoutes(fastify: FastifyInstance, { context }: RoutePluginOptions): Promise<void> {
@@ -21,7 +22,7 @@ export async function projectsRoutes(fastify: FastifyInstance, { context }: Rout
     schema: {
       tags: ['projects'],
       summary: 'Create a project',
-      body: z.object({ name: z.string().trim().min(1).max(200), description: z.string().max(5000).optional(), storageBackend: z.string().min(1).max(100).optional(), settings: settingsSchema.optional() }),
+      body: createProjectBody,
       response: { 201: projectSchema, ...errorResponses },
     },
     handler: async (request, reply) => reply.code(201).send(await scopeOf(context, request).projects.create(request.body)),
@@ -37,7 +38,7 @@ export async function projectsRoutes(fastify: FastifyInstance, { context }: Rout
       tags: ['projects'],
       summary: 'Update a project',
       params: projectParams,
-      body: z.object({ name: z.string().trim().min(1).max(200).optional(), description: z.string().max(5000).optional(), settings: settingsSchema.optional() }).strict(),
+      body: updateProjectInputSchema,
       response: { 200: projectSchema, ...errorResponses },
     },
     handler: async (request) => scopeOf(context, request).projects.update(request.params.projectId, request.body),

@@ -1,15 +1,42 @@
-import { codeVersionSchema, deploymentSchema, fileDiffSchema, fileEntrySchema, isBinaryContent, NotFoundError, projectSchema, type SourceFile } from '@vector/core';
+import {
+  codeVersionSchema,
+  createVersionInputFieldsSchema,
+  deploymentSchema,
+  fileDiffSchema,
+  fileEntrySchema,
+  isBinaryContent,
+  NotFoundError,
+  projectSchema,
+  publishDeployInputFieldsSchema,
+  publishVersionInputSchema,
+  requireDistinctEnvAndSecrets,
+  requireFilesOrChanges,
+  rollbackVersionInputSchema,
+  type SourceFile,
+} from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorResponses, fileBodySchema, idParam, pageOf, pageQuerySchema } from '../plumbing/http-schemas.js';
+import { errorResponses, fileBodySchema, fileChangeBodySchema, idParam, maxFilesPerUpload, pageOf, pageQuerySchema, pluginNameBody } from '../plumbing/http-schemas.js';
 import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
 
 const projectParams = z.object({ projectId: idParam });
 const versionParams = z.object({ versionId: idParam });
 const fileOutSchema = z.object({ path: z.string(), content: z.string(), encoding: z.enum(['utf8', 'base64']), size: z.number().int() });
-const changeSchema = z.discriminatedUnion('type', [fileBodySchema.extend({ type: z.literal('write') }), z.object({ type: z.literal('delete'), path: z.string().min(1).max(1024) })]);
-const envRecord = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(256), z.string().max(32_768));
+
+// The bodies are core's inputs without the id the path carries. Over HTTP, files are text
+// (binary as base64) and at most `maxFilesPerUpload` per upload.
+const createVersionBody = requireFilesOrChanges(
+  createVersionInputFieldsSchema.omit({ projectId: true }).extend({
+    files: z.array(fileBodySchema).max(maxFilesPerUpload).optional(),
+    changes: z.array(fileChangeBodySchema).max(maxFilesPerUpload).optional(),
+  }),
+);
+const rollbackBody = rollbackVersionInputSchema.omit({ projectId: true });
+const publishBody = publishVersionInputSchema.omit({ projectId: true, deploy: true }).extend({
+  // The HTTP API caps the provider name's length (see `pluginNameBody`); env and secrets are core's rules.
+  deploy: requireDistinctEnvAndSecrets(publishDeployInputFieldsSchema.extend({ provider: pluginNameBody.optional() })).optional(),
+});
 
 function toFileOut(file: SourceFile) {
   const binary = isBinaryContent(file.content);
@@ -32,15 +59,7 @@ export async function versionsRoutes(fastify: FastifyInstance, { context }: Rout
       summary: 'Create a version from an upload (manual edit or import)',
       description: '`parentVersionId` must be the current version (null for the first) or the answer is 409. Send `files` (the complete file set) or `changes`.',
       params: projectParams,
-      body: z
-        .object({
-          parentVersionId: idParam.nullable(),
-          files: z.array(fileBodySchema).max(10_000).optional(),
-          changes: z.array(changeSchema).max(10_000).optional(),
-          message: z.string().min(1).max(10_000),
-          source: z.enum(['manual', 'import']).default('manual'),
-        })
-        .refine((body) => (body.files === undefined) !== (body.changes === undefined), { message: 'send either files or changes', path: ['files'] }),
+      body: createVersionBody,
       response: { 201: codeVersionSchema, ...errorResponses },
     },
     handler: async (request, reply) => {
@@ -98,7 +117,7 @@ export async function versionsRoutes(fastify: FastifyInstance, { context }: Rout
       tags: ['versions'],
       summary: 'Create a new version restoring an earlier one',
       params: projectParams,
-      body: z.object({ targetVersionId: idParam, expectedCurrentVersionId: idParam.optional(), message: z.string().min(1).max(10_000).optional() }),
+      body: rollbackBody,
       response: { 201: codeVersionSchema, ...errorResponses },
     },
     handler: async (request, reply) => reply.code(201).send(await scopeOf(context, request).versions.rollback({ projectId: request.params.projectId, ...request.body })),
@@ -109,7 +128,7 @@ export async function versionsRoutes(fastify: FastifyInstance, { context }: Rout
       tags: ['versions'],
       summary: 'Publish a version, optionally deploying it to production',
       params: projectParams,
-      body: z.object({ versionId: idParam, deploy: z.object({ provider: z.string().min(1).max(100).optional(), env: envRecord.optional(), secrets: envRecord.optional() }).optional() }),
+      body: publishBody,
       response: { 200: z.object({ project: projectSchema, deployment: deploymentSchema.nullable() }), ...errorResponses },
     },
     handler: async (request) => {

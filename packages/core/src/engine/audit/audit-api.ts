@@ -1,25 +1,16 @@
-import { z } from 'zod';
 import { parseInput } from '../../errors/from-zod.js';
-import { idSchema, timestampSchema } from '../../schemas/common.js';
+import { auditFilterInputSchema } from '../../schemas/inputs.js';
 import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
 import { toAuditLog } from '../store/row-mappers.js';
 import type { ScopeContext } from '../scope-context.js';
 import type { AuditApi } from '../vector-types.js';
-
-const filterSchema = z.object({
-  projectId: idSchema.optional(),
-  actorId: z.string().min(1).max(200).optional(),
-  action: z.string().min(1).max(100).optional(),
-  since: timestampSchema.optional(),
-  until: timestampSchema.optional(),
-});
 
 /** The audit trail of one organization, newest first. */
 export function createAuditApi(scope: ScopeContext): AuditApi {
   const { engine, organizationId } = scope;
   return {
     async list(filter, page) {
-      const parsed = parseInput(filterSchema, filter ?? {}, 'audit filter');
+      const parsed = parseInput(auditFilterInputSchema, filter ?? {}, 'audit filter');
       const { limit, cursor } = readPage(page);
       let query = engine.db.selectFrom('vector_audit_logs').selectAll().where('organization_id', '=', organizationId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
       if (parsed.projectId) query = query.where('project_id', '=', parsed.projectId);

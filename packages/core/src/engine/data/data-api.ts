@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
-import { z } from 'zod';
 import { ConflictError } from '../../errors/conflict-error.js';
 import { parseInput } from '../../errors/from-zod.js';
 import { NotFoundError } from '../../errors/not-found-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
 import { idSchema } from '../../schemas/common.js';
-import { dataColumnSchema, type DataColumn } from '../../schemas/data-table.js';
+import type { DataColumn } from '../../schemas/data-table.js';
+import { createDataTableInputSchema, dataRowQueryInputSchema } from '../../schemas/inputs.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import { rowSchemaFor } from './data-row-validator.js';
 import { lockRow } from '../store/lock-row.js';
@@ -14,20 +14,6 @@ import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
 import { toDataRow, toDataTable } from '../store/row-mappers.js';
 import { loadProject, type ScopeContext } from '../scope-context.js';
 import type { DataApi } from '../vector-types.js';
-
-const tableSchema = z.object({
-  projectId: idSchema,
-  name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/, 'table names are identifiers: letters, digits, _'),
-  columns: z
-    .array(dataColumnSchema)
-    .min(1)
-    .max(200)
-    .refine((columns) => new Set(columns.map((column) => column.name)).size === columns.length, 'column names must be unique'),
-});
-const querySchema = z.object({
-  where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
-  orderBy: z.object({ column: z.string(), direction: z.enum(['asc', 'desc']).default('asc') }).optional(),
-});
 
 /** Runtime data tables of one organization's projects. */
 export function createDataApi(scope: ScopeContext): DataApi {
@@ -65,7 +51,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
 
   return {
     async createTable(input) {
-      const parsed = parseInput(tableSchema, input, 'table');
+      const parsed = parseInput(createDataTableInputSchema, input, 'table');
       const project = await loadProject(scope, parsed.projectId);
       const taken = await db.selectFrom('vector_data_tables').select('id').where('project_id', '=', project.id).where('name', '=', parsed.name).executeTakeFirst();
       if (taken) throw new ConflictError({ message: `Project ${project.id} already has a table named ${parsed.name}`, details: { name: parsed.name } });
@@ -109,7 +95,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
     },
     async listRows(tableId, query, page) {
       const { row: table, columns } = await loadTable(tableId);
-      const parsed = parseInput(querySchema, query ?? {}, 'row query');
+      const parsed = parseInput(dataRowQueryInputSchema, query ?? {}, 'row query');
       const known = new Set(columns.map((column) => column.name));
       for (const name of [...Object.keys(parsed.where ?? {}), ...(parsed.orderBy ? [parsed.orderBy.column] : [])]) {
         if (!known.has(name)) throw new ValidationError({ message: `Table ${table.name} has no column ${name}`, issues: [{ path: ['query', name], message: 'unknown column' }] });

@@ -5,7 +5,7 @@ import { LimitExceededError } from '../../errors/limit-exceeded-error.js';
 import { NotFoundError } from '../../errors/not-found-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
 import { idSchema } from '../../schemas/common.js';
-import { deploymentEnvironmentSchema, deploymentStatusSchema } from '../../schemas/deployment.js';
+import { createDeploymentInputSchema, deploymentFilterInputSchema, deploymentLogsOptionsInputSchema } from '../../schemas/inputs.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import type { DeploymentDriver } from './deployment-driver.js';
 import { extendPreview, insertDeployment } from './deployment-store.js';
@@ -14,22 +14,6 @@ import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
 import { toDeployment, toDeploymentLog } from '../store/row-mappers.js';
 import { loadProject, type ScopeContext } from '../scope-context.js';
 import type { DeploymentsApi } from '../vector-types.js';
-
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'environment variable names are letters, digits and _');
-const createSchema = z
-  .object({
-    projectId: idSchema,
-    versionId: idSchema.optional(),
-    environment: deploymentEnvironmentSchema,
-    provider: z.string().min(1).optional(),
-    env: z.record(envName, z.string().max(32_768)).default({}),
-    secrets: z.record(envName, z.string().max(32_768)).default({}),
-    idempotencyKey: z.string().min(1).max(200).optional(),
-    ttlSeconds: z.number().int().min(60).max(30 * 86_400).optional(),
-  })
-  .refine((input) => Object.keys(input.env).every((key) => !(key in input.secrets)), { message: 'a name cannot be both an env var and a secret', path: ['secrets'] });
-const filterSchema = z.object({ projectId: idSchema.optional(), environment: deploymentEnvironmentSchema.optional(), status: deploymentStatusSchema.optional() });
-const logOptionsSchema = z.object({ afterSequence: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(1000) });
 
 const settled: ReadonlySet<string> = new Set(SETTLED_DEPLOYMENT_STATUSES);
 
@@ -47,7 +31,7 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
 
   return {
     async create(input) {
-      const parsed = parseInput(createSchema, input, 'deployment');
+      const parsed = parseInput(createDeploymentInputSchema, input, 'deployment');
       const project = await loadProject(scope, parsed.projectId);
       const versionId = parsed.versionId ?? project.current_version_id;
       if (!versionId) throw new ValidationError({ message: `Project ${project.id} has no version to deploy yet`, issues: [{ path: ['versionId'], message: 'no version' }] });
@@ -150,7 +134,7 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
     },
 
     async list(filter, page) {
-      const parsed = parseInput(filterSchema, filter ?? {}, 'deployment filter');
+      const parsed = parseInput(deploymentFilterInputSchema, filter ?? {}, 'deployment filter');
       const { limit, cursor } = readPage(page);
       let query = db.selectFrom('vector_deployments').selectAll().where('organization_id', '=', organizationId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
       if (parsed.projectId) query = query.where('project_id', '=', parsed.projectId);
@@ -166,7 +150,7 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
 
     async listLogs(deploymentId, options) {
       const row = await loadDeployment(deploymentId);
-      const parsed = parseInput(logOptionsSchema, options ?? {}, 'log query');
+      const parsed = parseInput(deploymentLogsOptionsInputSchema, options ?? {}, 'log query');
       const rows = await db
         .selectFrom('vector_deployment_logs')
         .selectAll()

@@ -3,9 +3,9 @@ import { parseInput } from '../../errors/from-zod.js';
 import { LimitExceededError } from '../../errors/limit-exceeded-error.js';
 import { NotFoundError } from '../../errors/not-found-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
-import { agentJobStatusSchema, jobBudgetSchema } from '../../schemas/agent-job.js';
 import type { AgentJob } from '../../schemas/agent-job.js';
-import { idSchema, jsonObjectSchema } from '../../schemas/common.js';
+import { idSchema } from '../../schemas/common.js';
+import { createSessionInputSchema, jobEventsOptionsInputSchema, jobFilterInputSchema, postMessageInputSchema } from '../../schemas/inputs.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import { toJson } from '../store/json-column.js';
 import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
@@ -14,20 +14,6 @@ import { loadProject, type ScopeContext } from '../scope-context.js';
 import type { AgentApi } from '../vector-types.js';
 import { appendChatMessage, cancelJob, insertJob, insertSession, type JobRow } from './job-store.js';
 import { isTerminalJobStatus } from '../../helpers/settled-statuses.js';
-
-const sessionSchema = z.object({
-  projectId: idSchema,
-  agentType: z.string().min(1).optional(),
-  title: z.string().max(300).default(''),
-  settings: jsonObjectSchema.default({}),
-});
-const messageSchema = z.object({
-  sessionId: idSchema,
-  content: z.string().trim().min(1, 'the message is empty').max(200_000),
-  budget: jobBudgetSchema.partial().optional(),
-});
-const jobFilterSchema = z.object({ projectId: idSchema.optional(), sessionId: idSchema.optional(), status: agentJobStatusSchema.optional() });
-const eventsOptionsSchema = z.object({ afterSequence: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(1000) });
 
 /** Agent sessions, messages and jobs of one organization. */
 export function createAgentApi(scope: ScopeContext): AgentApi {
@@ -51,7 +37,7 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
 
   return {
     async createSession(input) {
-      const parsed = parseInput(sessionSchema, input, 'session');
+      const parsed = parseInput(createSessionInputSchema, input, 'session');
       const project = await loadProject(scope, parsed.projectId);
       const agentType = parsed.agentType ?? engine.defaultAgent;
       if (!agentType || !engine.agents.has(agentType)) {
@@ -93,7 +79,7 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
     },
 
     async postMessage(input) {
-      const parsed = parseInput(messageSchema, input, 'message');
+      const parsed = parseInput(postMessageInputSchema, input, 'message');
       const session = await loadSession(parsed.sessionId);
       const project = await loadProject(scope, session.project_id);
       // The engine's budget is a ceiling: callers may ask for less, never for more.
@@ -167,7 +153,7 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
     },
 
     async listJobs(filter, page) {
-      const parsed = parseInput(jobFilterSchema, filter ?? {}, 'job filter');
+      const parsed = parseInput(jobFilterInputSchema, filter ?? {}, 'job filter');
       const { limit, cursor } = readPage(page);
       let query = db.selectFrom('vector_agent_jobs').selectAll().where('organization_id', '=', organizationId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
       if (parsed.projectId) query = query.where('project_id', '=', parsed.projectId);
@@ -179,7 +165,7 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
 
     async listJobEvents(jobId, options) {
       const job = await loadJob(jobId);
-      const parsed = parseInput(eventsOptionsSchema, options ?? {}, 'event query');
+      const parsed = parseInput(jobEventsOptionsInputSchema, options ?? {}, 'event query');
       const rows = await db
         .selectFrom('vector_agent_job_events')
         .selectAll()

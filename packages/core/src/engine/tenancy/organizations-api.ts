@@ -3,6 +3,7 @@ import { ConflictError } from '../../errors/conflict-error.js';
 import { parseInput } from '../../errors/from-zod.js';
 import { NotFoundError } from '../../errors/not-found-error.js';
 import { actorSchema, idSchema } from '../../schemas/common.js';
+import { createOrganizationInputSchema, updateOrganizationInputSchema } from '../../schemas/inputs.js';
 import { deleteAuditTrail, writeAudit } from '../audit/audit-writer.js';
 import type { EngineContext } from '../engine-context.js';
 import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
@@ -11,12 +12,6 @@ import { toStorageProject } from '../scope-context.js';
 import { teardownDeployments } from '../deployments/teardown-deployments.js';
 import type { OrganizationsApi } from '../vector-types.js';
 import type { DeploymentDriver } from '../deployments/deployment-driver.js';
-
-const createSchema = z.object({
-  name: z.string().trim().min(1).max(200),
-  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'slugs are lower-case letters, digits and dashes').optional(),
-});
-const updateSchema = z.object({ name: z.string().trim().min(1).max(200).optional() }).strict();
 
 function slugify(name: string): string {
   const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48);
@@ -36,7 +31,7 @@ export function createOrganizationsApi(context: EngineContext, driver: Deploymen
 
   return {
     async create(input, actor) {
-      const parsed = parseInput(createSchema, input, 'organization');
+      const parsed = parseInput(createOrganizationInputSchema, input, 'organization');
       const who = parseInput(actorSchema, actor, 'actor');
       const id = context.newId();
       const slug = parsed.slug ?? `${slugify(parsed.name)}-${id.slice(0, 6)}`;
@@ -66,7 +61,7 @@ export function createOrganizationsApi(context: EngineContext, driver: Deploymen
       return toPage(await query.execute(), limit, toOrganization, (row) => ({ key: row.created_at, id: row.id }));
     },
     async update(organizationId, patch, actor) {
-      const parsed = parseInput(updateSchema, patch, 'organization update');
+      const parsed = parseInput(updateOrganizationInputSchema, patch, 'organization update');
       const who = parseInput(actorSchema, actor, 'actor');
       const row = await load(organizationId);
       const next = { ...row, ...(parsed.name === undefined ? {} : { name: parsed.name }), updated_at: context.nowIso() };

@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import { parseInput } from '../../errors/from-zod.js';
 import { NotFoundError } from '../../errors/not-found-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
-import { jsonObjectSchema } from '../../schemas/common.js';
+import { createProjectInputSchema, updateProjectInputSchema } from '../../schemas/inputs.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import { toJson } from '../store/json-column.js';
 import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
@@ -12,16 +11,6 @@ import { teardownDeployments } from '../deployments/teardown-deployments.js';
 import { loadProject, type ScopeContext, storageFor, toStorageProject } from '../scope-context.js';
 import type { ProjectsApi } from '../vector-types.js';
 
-const createSchema = z.object({
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(5000).default(''),
-  storageBackend: z.string().min(1).optional(),
-  settings: jsonObjectSchema.default({}),
-});
-const updateSchema = z
-  .object({ name: z.string().trim().min(1).max(200).optional(), description: z.string().max(5000).optional(), settings: jsonObjectSchema.optional() })
-  .strict();
-
 /** Projects of one organization. */
 export function createProjectsApi(scope: ScopeContext, driver: DeploymentDriver): ProjectsApi {
   const { engine, organizationId, actor } = scope;
@@ -29,7 +18,7 @@ export function createProjectsApi(scope: ScopeContext, driver: DeploymentDriver)
 
   return {
     async create(input) {
-      const parsed = parseInput(createSchema, input, 'project');
+      const parsed = parseInput(createProjectInputSchema, input, 'project');
       const storageName = parsed.storageBackend ?? engine.defaultStorage;
       const backend = engine.storage.get(storageName);
       if (!backend) {
@@ -75,7 +64,7 @@ export function createProjectsApi(scope: ScopeContext, driver: DeploymentDriver)
       return toProject(await loadProject(scope, projectId));
     },
     async update(projectId, patch) {
-      const parsed = parseInput(updateSchema, patch, 'project update');
+      const parsed = parseInput(updateProjectInputSchema, patch, 'project update');
       const row = await loadProject(scope, projectId);
       const next = {
         name: parsed.name ?? row.name,

@@ -5,17 +5,13 @@ import { parseInput } from '../../errors/from-zod.js';
 import { NotFoundError } from '../../errors/not-found-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
 import { actorSchema, idSchema } from '../../schemas/common.js';
-import { memberRoleSchema } from '../../schemas/organization.js';
+import { createUserInputSchema, membershipInputSchema, membershipRefInputSchema } from '../../schemas/inputs.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import type { CoreDatabase } from '../store/database-schema.js';
 import { lockRow } from '../store/lock-row.js';
 import type { EngineContext } from '../engine-context.js';
 import { toMembership, toUser } from '../store/row-mappers.js';
 import type { UsersApi } from '../vector-types.js';
-
-const createSchema = z.object({ email: z.string().trim().toLowerCase().email().max(320), name: z.string().trim().min(1).max(200) });
-const memberSchema = z.object({ organizationId: idSchema, userId: idSchema, role: memberRoleSchema });
-const memberRefSchema = z.object({ organizationId: idSchema, userId: idSchema });
 
 /** Users and memberships. An organization always keeps at least one owner. */
 export function createUsersApi(context: EngineContext): UsersApi {
@@ -50,7 +46,7 @@ export function createUsersApi(context: EngineContext): UsersApi {
 
   return {
     async create(input) {
-      const parsed = parseInput(createSchema, input, 'user');
+      const parsed = parseInput(createUserInputSchema, input, 'user');
       const existing = await db.selectFrom('vector_users').select('id').where('email', '=', parsed.email).executeTakeFirst();
       if (existing) throw new ConflictError({ message: `A user with email ${parsed.email} exists`, details: { email: parsed.email } });
       const row = { id: context.newId(), email: parsed.email, name: parsed.name, created_at: context.nowIso() };
@@ -69,7 +65,7 @@ export function createUsersApi(context: EngineContext): UsersApi {
       return row ? toUser(row) : null;
     },
     async addMember(input, actor) {
-      const parsed = parseInput(memberSchema, input, 'membership');
+      const parsed = parseInput(membershipInputSchema, input, 'membership');
       const who = parseInput(actorSchema, actor, 'actor');
       await requireOrganization(parsed.organizationId);
       await this.get(parsed.userId);
@@ -83,7 +79,7 @@ export function createUsersApi(context: EngineContext): UsersApi {
       });
     },
     async updateMemberRole(input, actor) {
-      const parsed = parseInput(memberSchema, input, 'membership');
+      const parsed = parseInput(membershipInputSchema, input, 'membership');
       const who = parseInput(actorSchema, actor, 'actor');
       return context.transaction(async (trx, afterCommit) => {
         const { membership: existing, owners } = await lockedMembership(trx, parsed.organizationId, parsed.userId);
@@ -96,7 +92,7 @@ export function createUsersApi(context: EngineContext): UsersApi {
       });
     },
     async removeMember(input, actor) {
-      const parsed = parseInput(memberRefSchema, input, 'membership');
+      const parsed = parseInput(membershipRefInputSchema, input, 'membership');
       const who = parseInput(actorSchema, actor, 'actor');
       await context.transaction(async (trx, afterCommit) => {
         const { owners } = await lockedMembership(trx, parsed.organizationId, parsed.userId);
@@ -128,7 +124,7 @@ export function createUsersApi(context: EngineContext): UsersApi {
       return rows.map(toMembership);
     },
     async getMembership(input) {
-      const parsed = parseInput(memberRefSchema, input, 'membership');
+      const parsed = parseInput(membershipRefInputSchema, input, 'membership');
       const row = await db.selectFrom('vector_memberships').selectAll().where('organization_id', '=', parsed.organizationId).where('user_id', '=', parsed.userId).executeTakeFirst();
       return row ? toMembership(row) : null;
     },
