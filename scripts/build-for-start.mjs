@@ -45,7 +45,8 @@ function stale({ directory, manifest }) {
   const outputs = ['dist/index.js', ...(manifest.name === '@vector/server' ? ['dist/main.js'] : [])].map((file) => join(directory, file));
   if (outputs.some((file) => !existsSync(file))) return true;
   const built = Math.min(...outputs.map((file) => statSync(file).mtimeMs));
-  const inputs = [join(directory, 'package.json'), join(directory, 'tsup.config.ts'), join(directory, 'tsconfig.build.json')].filter(existsSync);
+  // Every package's config builds on the root tsup.base.ts: a change there makes them all stale.
+  const inputs = [join(directory, 'package.json'), join(directory, 'tsup.config.ts'), join(directory, 'tsconfig.build.json'), join(root, 'tsup.base.ts')].filter(existsSync);
   return Math.max(newest(join(directory, 'src')), ...inputs.map((file) => statSync(file).mtimeMs)) > built;
 }
 

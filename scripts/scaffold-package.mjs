@@ -27,16 +27,8 @@ const manifest = {
   publishConfig: { access: 'public' },
 };
 if (!existsSync(`${dir}/package.json`)) writeFileSync(`${dir}/package.json`, JSON.stringify(manifest, null, 2) + '\n');
-writeFileSync(`${dir}/tsup.config.ts`, `import { defineConfig } from 'tsup';
+writeFileSync(`${dir}/tsup.config.ts`, `import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: ${JSON.stringify(testing === 'testing' ? ['src/index.ts', 'src/testing.ts'] : ['src/index.ts'])},
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node22',
-  tsconfig: 'tsconfig.build.json',
-});
+export default packageBuild(${JSON.stringify(testing === 'testing' ? ['src/index.ts', 'src/testing.ts'] : ['src/index.ts'])});
 `);
 writeFileSync(`${dir}/tsconfig.build.json`, JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { rootDir: 'src', outDir: 'dist' }, include: ['src'], exclude: ['src/**/*.test.ts', 'src/**/test/**', 'src/**/*.bench.ts'] }, null, 2) + '\n');

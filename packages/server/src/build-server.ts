@@ -32,6 +32,12 @@ export interface BuildServerOptions {
   vector: Vector;
   /** Replace API-key auth with your own (sessions, JWTs). Default: organization API keys. */
   authenticate?: Authenticate;
+  /**
+   * How long a verified API key is trusted from memory, in milliseconds (0: ask the database on
+   * every request). A revoke takes effect at once on the server that revoked it, and within
+   * this time on other server processes sharing the database. Default 5000.
+   */
+  apiKeyCacheMs?: number;
   /** When set, `POST /v1/organizations` needs `Authorization: Bearer <token>`. */
   bootstrapToken?: string;
   /** Allow anyone to create organizations when no bootstrap token is set. Default: true (development). */
@@ -95,7 +101,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   app.setSerializerCompiler(serializerCompiler);
 
   const db = options.vector.db as Kysely<ServerDatabase>;
-  const apiKeys = createApiKeyStore(db);
+  const apiKeys = createApiKeyStore(db, undefined, options.apiKeyCacheMs === undefined ? {} : { cacheMs: options.apiKeyCacheMs });
   const streams = createSseHub({ heartbeatMs: options.sseHeartbeatMs ?? 15_000 });
   const context: ServerContext = {
     vector: options.vector,

@@ -8,7 +8,7 @@ export { createPreviewGateway, type PreviewGatewayOptions, type PreviewSource, t
 export { combinePreviewSources } from './previews/combine-preview-sources.js';
 export type { Authenticate, Principal } from './auth/principal.js';
 export type { ApiKey, ApiKeyStore } from './auth/api-key-store.js';
-export { createApiKeyStore } from './auth/api-key-store.js';
+export { createApiKeyStore, DEFAULT_API_KEY_CACHE_MS, type ApiKeyStoreOptions } from './auth/api-key-store.js';
 export type { ServerDatabase } from './auth/server-migrations.js';
 export type { ErrorBody } from './plumbing/error-response.js';
 export type { RateLimitOptions } from './plumbing/rate-limits.js';

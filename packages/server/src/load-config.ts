@@ -38,6 +38,7 @@ const environmentSchema = z.object({
     .transform((value): boolean | number | string[] => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value.split(',').map((item) => item.trim()).filter(Boolean)))
     .default(false),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(512 * 1024 * 1024).default(20 * 1024 * 1024),
+  VECTOR_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
   VECTOR_BOOTSTRAP_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   VECTOR_PUBLIC_URL: z.string().url('expected an http(s) URL').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -90,6 +91,8 @@ export interface ServerConfig {
   /** Fastify's `trustProxy`: whose `X-Forwarded-For` to believe for the client IP. */
   trustProxy: boolean | number | string[];
   bodyLimitBytes: number;
+  /** How long a verified API key is trusted from memory (`VECTOR_API_KEY_CACHE_MS`); 0 checks the database on every request. */
+  apiKeyCacheMs: number;
   bootstrapToken: string | undefined;
   publicUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -188,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimit: { max: value.RATE_LIMIT_MAX, windowMs: value.RATE_LIMIT_WINDOW_MS, ...(value.RATE_LIMIT_MAX_PER_IP ? { maxPerIp: value.RATE_LIMIT_MAX_PER_IP } : {}) },
     trustProxy: value.TRUST_PROXY,
     bodyLimitBytes: value.BODY_LIMIT_BYTES,
+    apiKeyCacheMs: value.VECTOR_API_KEY_CACHE_MS,
     bootstrapToken: value.VECTOR_BOOTSTRAP_TOKEN,
     publicUrl: value.VECTOR_PUBLIC_URL,
     logLevel: value.LOG_LEVEL,

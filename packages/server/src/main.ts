@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     ...(runtime.eventFeed ? { eventFeed: runtime.eventFeed } : {}),
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
+    apiKeyCacheMs: config.apiKeyCacheMs,
     docs: config.docs,
   });
   await runtime.vector.start();

@@ -71,6 +71,45 @@ describeEachDatabase('access control', (database) => {
     expect(listed?.lastUsedAt).toEqual(expect.any(String));
   });
 
+  it('serves a verified key from memory for cacheMs: a revoke through the store counts at once, one by another process within cacheMs', async () => {
+    const { vector, call } = get();
+    const db = vector.db as Kysely<ServerDatabase>;
+    let clock = new Date('2030-01-01T00:00:00.000Z');
+    const organizationId = (await call('GET', '/v1/organization')).json.id as string;
+    const store = createApiKeyStore(db, () => clock, { cacheMs: 5_000 });
+    // Another server process sharing the database: its own store, its own memory.
+    const elsewhere = createApiKeyStore(db, () => clock, { cacheMs: 5_000 });
+
+    const first = await store.create({ organizationId, name: 'revoked here', role: 'member', createdBy: 'test' });
+    expect(await store.verify(first.key)).toMatchObject({ organizationId, role: 'member', actor: { type: 'api_key', id: first.apiKey.id } });
+    await store.revoke({ organizationId, id: first.apiKey.id });
+    expect(await store.verify(first.key)).toBeNull();
+
+    const second = await store.create({ organizationId, name: 'revoked elsewhere', role: 'member', createdBy: 'test' });
+    expect(await store.verify(second.key)).not.toBeNull();
+    await elsewhere.revoke({ organizationId, id: second.apiKey.id });
+    expect(await elsewhere.verify(second.key)).toBeNull();
+    clock = new Date('2030-01-01T00:00:04.999Z');
+    expect(await store.verify(second.key)).not.toBeNull();
+    clock = new Date('2030-01-01T00:00:05.000Z');
+    expect(await store.verify(second.key)).toBeNull();
+
+    // With cacheMs 0 every call asks the database.
+    const uncached = createApiKeyStore(db, () => clock, { cacheMs: 0 });
+    const third = await uncached.create({ organizationId, name: 'uncached', role: 'member', createdBy: 'test' });
+    expect(await uncached.verify(third.key)).not.toBeNull();
+    await elsewhere.revoke({ organizationId, id: third.apiKey.id });
+    expect(await uncached.verify(third.key)).toBeNull();
+
+    // A caller cannot change what the cache holds through the principal it was handed.
+    const fourth = await store.create({ organizationId, name: 'kept', role: 'member', createdBy: 'test' });
+    const principal = await store.verify(fourth.key);
+    if (!principal) throw new Error('expected a principal');
+    principal.role = 'owner';
+    principal.actor.id = 'someone-else';
+    expect(await store.verify(fourth.key)).toMatchObject({ role: 'member', actor: { id: fourth.apiKey.id } });
+  });
+
   it("does not echo another organization's user when adding a member by email", async () => {
     const { call, otherKey } = get();
     const elsewhere = await call('POST', '/v1/organization/members', { email: 'alice@corp.example', name: 'Alice Private-Name', role: 'member' }, otherKey);

@@ -45,6 +45,8 @@ const settingsSchema = z.object({
   jobStaleAfterMs: z.number().int().min(100).max(86_400_000).default(60_000),
   jobMaxAttempts: z.number().int().min(1).max(100).default(3),
   jobCancelGraceMs: z.number().int().min(0).max(600_000).default(5000),
+  /** File entries of version listings kept in memory (versions never change, so they never go stale); 0 turns it off. Default 100,000 (about 15 MB). */
+  fileListingCacheEntries: z.number().int().min(0).max(10_000_000).default(100_000),
 });
 
 /** Options of {@link createVector}. Plugins are plain objects from their `createX()` factories. */
@@ -182,22 +184,38 @@ export function createVector(options: VectorOptions): Vector {
       const organizationId = parseInput(idSchema, input?.organizationId, 'organization id');
       const actor = parseInput(actorSchema, input?.actor, 'actor');
       const context: ScopeContext = { engine, organizationId, actor };
-      let deployments: DeploymentsApi | null = null;
-      const getDeployments = () => {
-        deployments ??= ready(createDeploymentsApi(context, driver));
-        return deployments;
+      // Each API is built on first use: a request usually touches one of them.
+      const lazy = <T extends object>(build: () => T) => {
+        let api: T | null = null;
+        return () => (api ??= ready(build()));
       };
+      const getDeployments: () => DeploymentsApi = lazy(() => createDeploymentsApi(context, driver));
+      const getProjects = lazy(() => createProjectsApi(context, driver));
+      const getVersions = lazy(() => createVersionsApi(context, getDeployments));
+      const getAgent = lazy(() => createAgentApi(context));
+      const getData = lazy(() => createDataApi(context));
+      const getAudit = lazy(() => createAuditApi(context));
       const scope: VectorScope = {
         organizationId,
         actor,
-        projects: ready(createProjectsApi(context, driver)),
-        versions: ready(createVersionsApi(context, getDeployments)),
-        agent: ready(createAgentApi(context)),
+        get projects() {
+          return getProjects();
+        },
+        get versions() {
+          return getVersions();
+        },
+        get agent() {
+          return getAgent();
+        },
         get deployments() {
           return getDeployments();
         },
-        data: ready(createDataApi(context)),
-        audit: ready(createAuditApi(context)),
+        get data() {
+          return getData();
+        },
+        get audit() {
+          return getAudit();
+        },
       };
       return scope;
     },

@@ -10,6 +10,7 @@ import type { CoreDatabase } from './store/database-schema.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import type { VectorEventBus } from './vector-events.js';
 import { errorMessage } from '../helpers/error-message.js';
+import { createFileListingCache, type FileListingCache } from './versions/file-listing-cache.js';
 
 /** Settings the engine runs with, after defaults. */
 export interface EngineSettings {
@@ -23,6 +24,8 @@ export interface EngineSettings {
   jobStaleAfterMs: number;
   /** How long a cancelled agent may take to stop before the engine stops waiting for it. */
   jobCancelGraceMs: number;
+  /** File entries of version listings kept in memory; 0: none. */
+  fileListingCacheEntries: number;
   roles: ReadonlyArray<'api' | 'worker'>;
 }
 
@@ -50,12 +53,14 @@ export interface EngineContext {
   nowIso(): string;
   newId(): string;
   transaction: RunInTransaction;
+  /** Listings of versions already read (immutable, so never stale). */
+  fileListings: FileListingCache;
   /** Abort controllers of jobs running in this process, by job id. */
   runningJobs: Map<string, { controller: AbortController; reason: 'cancel' | 'shutdown' | 'budget' | 'lost' | null }>;
 }
 
 /** Builds the shared context. */
-export function createEngineContext(input: Omit<EngineContext, 'nowIso' | 'newId' | 'transaction' | 'runningJobs' | 'workerId'>): EngineContext {
+export function createEngineContext(input: Omit<EngineContext, 'nowIso' | 'newId' | 'transaction' | 'runningJobs' | 'workerId' | 'fileListings'>): EngineContext {
   const transaction: RunInTransaction = async (work) => {
     const callbacks: Array<() => void> = [];
     const result = await input.db.transaction().execute((trx) => work(trx, (callback) => callbacks.push(callback)));
@@ -79,6 +84,7 @@ export function createEngineContext(input: Omit<EngineContext, 'nowIso' | 'newId
     nowIso: () => input.now().toISOString(),
     newId: () => randomUUID(),
     transaction,
+    fileListings: createFileListingCache(input.settings.fileListingCacheEntries),
     runningJobs: new Map(),
   };
 }

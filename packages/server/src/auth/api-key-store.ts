@@ -34,6 +34,29 @@ export interface ApiKeyStore {
 }
 
 const keyPattern = /^vk_[A-Za-z0-9_-]{43}$/;
+
+/** How long a verified key is trusted without asking the database again: 5 s. */
+export const DEFAULT_API_KEY_CACHE_MS = 5_000;
+
+/** Options of {@link createApiKeyStore}. */
+export interface ApiKeyStoreOptions {
+  /**
+   * How long a verified key is served from memory, in milliseconds; 0 asks the database on
+   * every request. A revoke through this store takes effect at once here; on other server
+   * processes sharing the database it takes effect within this time. Default 5 s.
+   */
+  cacheMs?: number;
+  /** Most keys kept in memory; the least recently used is dropped first. Default 10,000. */
+  maxCachedKeys?: number;
+}
+
+interface CachedKey {
+  id: string;
+  principal: Principal;
+  lastUsedAt: string | null;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+}
 const lastUsedResolutionMs = 60_000;
 
 function hashKey(key: string): string {
@@ -60,7 +83,21 @@ function toApiKey(row: Row): ApiKey {
  * API keys in the `vector_server_api_keys` table. Keys carry 256 random bits, so a plain
  * sha256 is a safe verifier (no salt or slow hash needed, unlike passwords).
  */
-export function createApiKeyStore(db: Kysely<ServerDatabase>, now: () => Date = () => new Date()): ApiKeyStore {
+export function createApiKeyStore(db: Kysely<ServerDatabase>, now: () => Date = () => new Date(), options: ApiKeyStoreOptions = {}): ApiKeyStore {
+  const cacheMs = options.cacheMs ?? DEFAULT_API_KEY_CACHE_MS;
+  const maxCached = options.maxCachedKeys ?? 10_000;
+  // Verified keys by hash: a hit skips the database; entries expire after `cacheMs`, and a
+  // revoke through this store drops them at once. Failed lookups are never cached.
+  const cache = new Map<string, CachedKey>();
+  const forget = (id: string) => {
+    for (const [hash, entry] of cache) if (entry.id === id) cache.delete(hash);
+  };
+  const remember = (hash: string, entry: CachedKey) => {
+    if (cacheMs <= 0) return;
+    cache.delete(hash);
+    cache.set(hash, entry);
+    if (cache.size > maxCached) cache.delete(cache.keys().next().value as string);
+  };
   return {
     async create(input) {
       const key = `vk_${randomBytes(32).toString('base64url')}`;
@@ -90,31 +127,49 @@ export function createApiKeyStore(db: Kysely<ServerDatabase>, now: () => Date = 
       if (input.callerRole && !hasRole(input.callerRole, role)) {
         throw new ForbiddenError({ message: `A ${input.callerRole} cannot revoke a key with the ${role} role`, details: { required: role, role: input.callerRole } });
       }
+      forget(row.id);
       if (row.revoked_at) return toApiKey(row);
       const revokedAt = now().toISOString();
       await db.updateTable('vector_server_api_keys').set({ revoked_at: revokedAt }).where('id', '=', row.id).execute();
+      forget(row.id);
       return toApiKey({ ...row, revoked_at: revokedAt });
     },
     async verify(key) {
       if (!keyPattern.test(key)) return null;
       const hash = hashKey(key);
-      const row = await db.selectFrom('vector_server_api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
-      // The lookup is by hash, so timing reveals nothing about the key; compare anyway for defence in depth.
-      if (!row || row.revoked_at || !timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(hash))) return null;
       const usedAt = now();
+      let entry = cache.get(hash);
+      if (entry) {
+        cache.delete(hash);
+        if (entry.expiresAt > usedAt.getTime()) cache.set(hash, entry);
+        else entry = undefined;
+      }
+      if (!entry) {
+        const row = await db.selectFrom('vector_server_api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
+        // The lookup is by hash, so timing reveals nothing about the key; compare anyway for defence in depth.
+        if (!row || row.revoked_at || !timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(hash))) return null;
+        entry = {
+          id: row.id,
+          principal: { organizationId: row.organization_id, actor: { type: 'api_key', id: row.id }, role: row.role as MemberRole },
+          lastUsedAt: row.last_used_at,
+          expiresAt: usedAt.getTime() + cacheMs,
+        };
+        remember(hash, entry);
+      }
       const stale = new Date(usedAt.getTime() - lastUsedResolutionMs).toISOString();
-      if (row.last_used_at === null || row.last_used_at < stale) {
-        // Conditional, so concurrent requests of one key write once; ISO-8601 UTC strings sort by time.
-        // A failed bookkeeping write must not fail the request it belongs to.
+      if (entry.lastUsedAt === null || entry.lastUsedAt < stale) {
+        entry.lastUsedAt = usedAt.toISOString();
+        // Conditional, so concurrent requests of one key (or several servers) write once; ISO-8601
+        // UTC strings sort by time. A failed bookkeeping write must not fail the request it belongs to.
         await db
           .updateTable('vector_server_api_keys')
           .set({ last_used_at: usedAt.toISOString() })
-          .where('id', '=', row.id)
+          .where('id', '=', entry.id)
           .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', stale)]))
           .execute()
           .catch(() => undefined);
       }
-      return { organizationId: row.organization_id, actor: { type: 'api_key', id: row.id }, role: row.role as MemberRole };
+      return { ...entry.principal, actor: { ...entry.principal.actor } };
     },
   };
 }

@@ -35,10 +35,18 @@ export function createSequenceFollower<Item extends { sequence: number }>(option
     }
   };
 
+  // Work queued and not yet finished; while none is, an in-order live item is delivered at once.
+  let pending = 0;
   const enqueue = (work: () => Promise<void>) => {
-    chain = chain.then(work).catch((error: unknown) => {
-      if (!stopped) options.onError(error);
-    });
+    pending += 1;
+    chain = chain
+      .then(work)
+      .catch((error: unknown) => {
+        if (!stopped) options.onError(error);
+      })
+      .finally(() => {
+        pending -= 1;
+      });
     return chain;
   };
 
@@ -53,6 +61,14 @@ export function createSequenceFollower<Item extends { sequence: number }>(option
     replay: () => enqueue(catchUp),
     /** Offers one live item. */
     push(item: Item) {
+      if (pending === 0) {
+        // Nothing is being read: the next item goes out now, an old one is dropped, and only a
+        // gap needs the queue (to read what is missing first).
+        if (item.sequence <= last + 1) {
+          deliverIfNext(item);
+          return;
+        }
+      }
       void enqueue(async () => {
         if (item.sequence === last + 1) deliverIfNext(item);
         else if (item.sequence > last + 1) await catchUp();

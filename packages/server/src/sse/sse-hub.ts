@@ -1,9 +1,27 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+/** One Server-Sent Event. */
+export interface SseEvent {
+  id?: string | number;
+  event?: string;
+  data: unknown;
+}
+
+/** The wire form of one event: `id:` and `event:` lines, one `data:` line of JSON, a blank line. */
+export function encodeSseFrame(event: SseEvent): string {
+  let frame = '';
+  if (event.id !== undefined) frame += `id: ${event.id}\n`;
+  if (event.event) frame += `event: ${event.event}\n`;
+  // JSON never contains raw newlines, so one data line carries the whole payload.
+  return `${frame}data: ${JSON.stringify(event.data)}\n\n`;
+}
+
 /** One open Server-Sent Events stream. */
 export interface SseStream {
   /** Sends one event; `id` becomes the client's `Last-Event-ID` on reconnect. */
-  send(event: { id?: string | number; event?: string; data: unknown }): void;
+  send(event: SseEvent): void;
+  /** Sends a frame made by {@link encodeSseFrame} (to encode an event once for many streams). */
+  sendFrame(frame: string): void;
   /** Ends the stream (idempotent). */
   close(): void;
   readonly closed: boolean;
@@ -58,13 +76,10 @@ export function createSseHub(options: { heartbeatMs: number }): SseHub {
           return closed;
         },
         send(event) {
-          if (closed) return;
-          let frame = '';
-          if (event.id !== undefined) frame += `id: ${event.id}\n`;
-          if (event.event) frame += `event: ${event.event}\n`;
-          // JSON never contains raw newlines, so one data line carries the whole payload.
-          frame += `data: ${JSON.stringify(event.data)}\n\n`;
-          raw.write(frame);
+          if (!closed) raw.write(encodeSseFrame(event));
+        },
+        sendFrame(frame) {
+          if (!closed) raw.write(frame);
         },
         close() {
           if (closed) return;

@@ -2,9 +2,20 @@ import type { AgentJob, AgentJobEvent, Vector, VectorScope } from '@vector/core'
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventFeed } from './event-feed.js';
 import { createSequenceFollower } from './follow-sequence.js';
-import type { SseHub } from './sse-hub.js';
+import { encodeSseFrame, type SseHub } from './sse-hub.js';
 
 const terminalEvents = new Set(['done', 'failed', 'cancelled']);
+
+// A live event reaches every stream of its job as the same object: encode it once for all of them.
+const frames = new WeakMap<AgentJobEvent, string>();
+function frameOf(event: AgentJobEvent): string {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = encodeSseFrame({ id: event.sequence, event: event.data.type, data: event });
+    frames.set(event, frame);
+  }
+  return frame;
+}
 const terminalStatuses = new Set<AgentJob['status']>(['complete', 'failed', 'cancelled']);
 
 /**
@@ -55,7 +66,7 @@ export async function streamJobEvents(input: {
     startAfter: input.lastSequence === 0 ? 0 : () => clampToExisting(scope, jobId, input.lastSequence),
     readAfter: (after) => scope.agent.listJobEvents(jobId, { afterSequence: after, limit: 500 }),
     deliver: (event) => {
-      stream.send({ id: event.sequence, event: event.data.type, data: event });
+      stream.sendFrame(frameOf(event));
       if (terminalEvents.has(event.data.type)) stream.close();
     },
     onError: fail,

@@ -73,6 +73,13 @@ describeEachDatabase('agent jobs', (database) => {
       createScriptedAgent({ type: 'broken', script: async function* () { yield { type: 'intent', intent: 'edit' }; throw new Error('model exploded'); } }),
       createScriptedAgent({ type: 'silent', script: async function* () { yield { type: 'intent', intent: 'question' }; } }),
       checkedAgent(),
+      createScriptedAgent({
+        type: 'firehose',
+        script: async function* () {
+          for (let index = 0; index < 1_200; index += 1) yield { type: 'log', level: 'info', message: `line ${index}` };
+          yield { type: 'result', changes: [], commitMessage: 'quiet', summary: 'done', validationStatus: 'not_run' };
+        },
+      }),
     ],
   });
 
@@ -93,6 +100,24 @@ describeEachDatabase('agent jobs', (database) => {
     await running;
     return { project, version, job, release };
   }
+
+  it('keeps up with an agent that never pauses: every event committed, numbered without gaps, announced in order, before the job ends', async () => {
+    const { scope, vector } = engine();
+    const { project } = await projectWithVersion();
+    const session = await scope.agent.createSession({ projectId: project.id, agentType: 'firehose' });
+    const live: number[] = [];
+    vector.events.on('job.event', (payload) => live.push(payload.event.sequence));
+    const { job } = await scope.agent.postMessage({ sessionId: session.id, content: 'go' });
+    const done = await scope.agent.waitForJob(job.id, { timeoutMs: 30_000 });
+    expect(done.status).toBe('complete');
+    const events = await scope.agent.listJobEvents(job.id, { limit: 10_000 });
+    expect(events.map((event) => event.sequence)).toEqual(events.map((_, index) => index + 1));
+    const lines = events.flatMap((event) => (event.data.type === 'log' ? [event.data.message] : []));
+    expect(lines).toEqual(Array.from({ length: 1_200 }, (_, index) => `line ${index}`));
+    expect(events.at(-1)?.data.type).toBe('done');
+    const ofThisJob = live.filter((sequence) => sequence > 1);
+    expect(ofThisJob).toEqual([...ofThisJob].sort((a, b) => a - b));
+  });
 
   it('runs a job to a new ai_generation version, persisting every event in order', async () => {
     gate.wait = null;

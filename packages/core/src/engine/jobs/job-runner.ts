@@ -4,14 +4,14 @@ import { ValidationError } from '../../errors/validation-error.js';
 import { decodeText, encodeText, isBinaryContent } from '../../files/content.js';
 import { normalizeFilePath } from '../../files/path-rules.js';
 import type { AgentProjectFiles, AgentRunContext } from '../../plugins/agent.js';
-import { agentEventSchema, type ErrorInfo, type ParsedAgentEvent } from '../../schemas/agent-event.js';
+import { agentEventSchema, type ErrorInfo, type JobEventData, type ParsedAgentEvent } from '../../schemas/agent-event.js';
 import type { FileChange, FileEntry } from '../../schemas/source-file.js';
 import type { EngineContext } from '../engine-context.js';
 import { fromJson, toJson } from '../store/json-column.js';
 import { toAgentJob, toJobCounters } from '../store/row-mappers.js';
 import { storageFor, toStorageProject } from '../scope-context.js';
 import { writeVersion } from '../versions/version-store.js';
-import { appendChatMessage, appendJobEvent, claimJob, finishJob, heartbeatJob, type JobOutcome, type JobRow, readJobOwnership, recordJobProgress, requeueJob } from './job-store.js';
+import { appendChatMessage, appendJobEvents, claimJob, finishJob, heartbeatJob, type JobOutcome, type JobRow, readJobOwnership, recordJobProgress, requeueJob } from './job-store.js';
 import { errorMessage } from '../../helpers/error-message.js';
 import { errorInfo } from '../error-info.js';
 
@@ -78,11 +78,13 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
   let steps = counters.steps;
   let result: ResultEvent | null = null;
   let failure: unknown = null;
-  // Writes by the runner only land while this worker still owns the running job.
-  const owned = async (event: Parameters<typeof appendJobEvent>[4]) => {
-    if ((await appendJobEvent(engine, engine.db, null, job, event, engine.workerId)) === null) throw new OwnershipLost();
-  };
+  // Writes by the runner only land while this worker still owns the running job. Events are
+  // written behind the agent (the agent is not kept waiting for each commit) and in order;
+  // progress updates and the job's end wait until every earlier event is committed.
+  const events = createEventWriter(engine, job);
+  const owned = async (event: JobEventData) => events.append(event);
   const ownedUpdate = async (patch: Parameters<typeof recordJobProgress>[2]) => {
+    await events.flush();
     if (!(await recordJobProgress(engine, job.id, patch))) throw new OwnershipLost();
   };
   let iterator: AsyncIterator<unknown> | null = null;
@@ -142,6 +144,13 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
     // Let the agent clean up (close its model stream); never wait on one that ignores it.
     void Promise.resolve(iterator?.return?.()).catch(() => undefined);
   }
+  // Whatever the agent emitted is committed before the job ends (or is handed back).
+  try {
+    await events.flush();
+  } catch (error) {
+    if (error instanceof OwnershipLost) local.reason = 'lost';
+    else failure ??= error;
+  }
 
   if (local.reason === 'lost') return;
   if (local.reason === 'shutdown') return requeue(engine, job);
@@ -149,6 +158,44 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
   if (failure === null && result === null) failure = new ValidationError({ message: `Agent ${job.agent_type} finished without a result` });
   if (failure !== null || result === null) return finishFailed(engine, job, errorInfo(failure));
   return finishComplete(engine, job, result, usage, steps);
+}
+
+/** Most events one commit carries (well under SQLite's and PostgreSQL's parameter limits). */
+const MAX_EVENTS_PER_COMMIT = 500;
+
+/**
+ * Appends a running job's events in order without making the agent wait for each commit:
+ * events that arrive while a commit is under way go out together in the next one (a group
+ * commit), each announced only once committed. `append` throws once a write has failed
+ * (e.g. the job was taken over); `flush` waits for every appended event to be committed.
+ */
+function createEventWriter(engine: EngineContext, job: JobRow) {
+  let queue: JobEventData[] = [];
+  let draining: Promise<void> | null = null;
+  let failure: unknown = null;
+  const drain = async () => {
+    while (queue.length > 0 && failure === null) {
+      const batch = queue.slice(0, MAX_EVENTS_PER_COMMIT);
+      queue = queue.slice(batch.length);
+      try {
+        if ((await appendJobEvents(engine, job, batch, engine.workerId)) === null) throw new OwnershipLost();
+      } catch (error) {
+        failure = error;
+      }
+    }
+    draining = null;
+  };
+  return {
+    append(event: JobEventData): void {
+      if (failure !== null) throw failure;
+      queue.push(event);
+      draining ??= drain();
+    },
+    async flush(): Promise<void> {
+      while (draining) await draining;
+      if (failure !== null) throw failure;
+    },
+  };
 }
 
 /**

@@ -93,6 +93,37 @@ export async function appendJobEvent(
 }
 
 /**
+ * Appends several events to a running job's log in one transaction (one commit for all):
+ * sequences are handed out as a block by the same counter as {@link appendJobEvent}, and
+ * every event is announced, in order, after the commit. Only while `owner` still owns the
+ * running job; null otherwise (nothing is written).
+ */
+export async function appendJobEvents(engine: EngineContext, job: JobKey, events: ReadonlyArray<JobEventData>, owner: string): Promise<AgentJobEvent[] | null> {
+  if (events.length === 0) return [];
+  const written = await engine.db.transaction().execute(async (trx) => {
+    const bumped = await trx
+      .updateTable('vector_agent_jobs')
+      .set((eb) => ({ event_counter: eb('event_counter', '+', events.length) }))
+      .where('id', '=', job.id)
+      .where('worker_id', '=', owner)
+      .where('status', '=', 'running')
+      .returning(['event_counter'])
+      .executeTakeFirst();
+    if (!bumped) return null;
+    const first = Number(bumped.event_counter) - events.length + 1;
+    const createdAt = engine.nowIso();
+    const appended = events.map((data, index): AgentJobEvent => ({ jobId: job.id, sequence: first + index, createdAt, data }));
+    await trx
+      .insertInto('vector_agent_job_events')
+      .values(appended.map((event) => ({ job_id: job.id, sequence: event.sequence, data: toJson(event.data), created_at: createdAt })))
+      .execute();
+    return appended;
+  });
+  for (const event of written ?? []) engine.events.emit('job.event', { organizationId: job.organization_id, projectId: job.project_id, jobId: job.id, event });
+  return written;
+}
+
+/**
  * Claims a queued job for this worker (`queued` → `running`, one more attempt) and appends
  * its `running` event. Undefined when another caller claimed it first or it was cancelled.
  */

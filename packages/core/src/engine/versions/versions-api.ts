@@ -6,40 +6,15 @@ import { ConflictError } from '../../errors/conflict-error.js';
 import { normalizeFilePath } from '../../files/path-rules.js';
 import type { ValidationCheck, ValidationStatus } from '../../schemas/code-version.js';
 import { idSchema } from '../../schemas/common.js';
+import { createVersionInputSchema, publishVersionInputSchema, rollbackVersionInputSchema } from '../../schemas/inputs.js';
 import type { FileChange } from '../../schemas/source-file.js';
 import { writeAudit } from '../audit/audit-writer.js';
-import { changeListSchema, fileListSchema, snapshotToChanges, toFileChanges } from './file-input.js';
+import { snapshotToChanges, toFileChanges } from './file-input.js';
 import { readPage, toPage } from '../store/pagination.js';
 import { toCodeVersion, toProject } from '../store/row-mappers.js';
 import { loadProject, type ScopeContext, storageFor, toStorageProject } from '../scope-context.js';
 import type { DeploymentsApi, VersionsApi } from '../vector-types.js';
 import { publishVersion, writeVersion } from './version-store.js';
-
-const createSchema = z
-  .object({
-    projectId: idSchema,
-    parentVersionId: idSchema.nullable(),
-    files: fileListSchema.optional(),
-    changes: changeListSchema.optional(),
-    message: z.string().trim().min(1).max(10_000),
-    source: z.enum(['manual', 'import']).default('manual'),
-  })
-  .refine((input) => (input.files === undefined) !== (input.changes === undefined), { message: 'give exactly one of files or changes', path: ['files'] });
-
-const rollbackSchema = z.object({
-  projectId: idSchema,
-  targetVersionId: idSchema,
-  expectedCurrentVersionId: idSchema.optional(),
-  message: z.string().trim().min(1).max(10_000).optional(),
-});
-
-const publishSchema = z.object({
-  projectId: idSchema,
-  versionId: idSchema,
-  deploy: z
-    .object({ provider: z.string().optional(), env: z.record(z.string(), z.string()).optional(), secrets: z.record(z.string(), z.string()).optional() })
-    .optional(),
-});
 
 /** Code versions of one organization's projects. */
 export function createVersionsApi(scope: ScopeContext, deployments: () => DeploymentsApi): VersionsApi {
@@ -56,7 +31,7 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
 
   return {
     async create(input) {
-      const parsed = parseInput(createSchema, input, 'version');
+      const parsed = parseInput(createVersionInputSchema, input, 'version');
       const project = await loadProject(scope, parsed.projectId);
       let changes: FileChange[];
       if (parsed.changes) {
@@ -85,8 +60,17 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
     },
 
     async listFiles(versionId) {
-      const { row, backend, storageProject } = await loadVersion(versionId);
-      return backend.listFiles({ project: storageProject, ref: row.storage_ref });
+      // Versions are immutable, so a listing read once is served from memory; the caller's right
+      // to see the version is checked on every call, with one narrow query.
+      const id = parseInput(idSchema, versionId, 'version id');
+      const cached = engine.fileListings.get(id);
+      if (cached) {
+        const visible = await db.selectFrom('vector_code_versions').select('id').where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
+        if (!visible) throw new NotFoundError({ entity: 'version', id });
+        return cached.map((entry) => ({ ...entry }));
+      }
+      const { row, backend, storageProject } = await loadVersion(id);
+      return engine.fileListings.set(id, await backend.listFiles({ project: storageProject, ref: row.storage_ref })).map((entry) => ({ ...entry }));
     },
 
     async getFiles(versionId, paths) {
@@ -118,7 +102,7 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
     },
 
     async rollback(input) {
-      const parsed = parseInput(rollbackSchema, input, 'rollback');
+      const parsed = parseInput(rollbackVersionInputSchema, input, 'rollback');
       const project = await loadProject(scope, parsed.projectId);
       const target = await loadVersion(parsed.targetVersionId);
       if (target.row.project_id !== project.id) throw new NotFoundError({ entity: 'version', id: parsed.targetVersionId });
@@ -157,7 +141,7 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
     },
 
     async publish(input) {
-      const parsed = parseInput(publishSchema, input, 'publish');
+      const parsed = parseInput(publishVersionInputSchema, input, 'publish');
       const project = await loadProject(scope, parsed.projectId);
       const version = await loadVersion(parsed.versionId);
       if (version.row.project_id !== project.id) throw new NotFoundError({ entity: 'version', id: parsed.versionId });

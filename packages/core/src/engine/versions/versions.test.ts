@@ -18,6 +18,19 @@ describeEachDatabase('versions', (database) => {
     return { project, v1 };
   }
 
+  it('serves a listing from memory only to whoever may see the version: never another organization, never after the project is deleted', async () => {
+    const { scope, otherScope } = engine();
+    const { project, v1 } = await projectWithVersion1();
+    const listed = await scope.versions.listFiles(v1.id);
+    // Read twice: the second comes from the cache, and a caller's changes never reach it.
+    listed[0]!.path = 'changed-by-caller';
+    listed.pop();
+    expect((await scope.versions.listFiles(v1.id)).map((entry) => entry.path)).toEqual(['index.html', 'package.json', 'src/main.js']);
+    await expect(otherScope.versions.listFiles(v1.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await scope.projects.delete(project.id);
+    await expect(scope.versions.listFiles(v1.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('creates version 1 from files and reads them back', async () => {
     const { scope } = engine();
     const { project, v1: version } = await projectWithVersion1();

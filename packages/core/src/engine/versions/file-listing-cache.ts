@@ -1,0 +1,43 @@
+import type { FileEntry } from '../../schemas/source-file.js';
+
+/**
+ * Listings of versions already read, by version id. A version never changes once written
+ * (new content is always a new version, ids are never reused), so a cached listing is never
+ * stale; whoever serves one must still check that the version is visible to the caller.
+ * Bounded by the number of file entries held; the least recently used listing goes first.
+ */
+export interface FileListingCache {
+  /** The listing (frozen entries in a frozen array), or undefined. */
+  get(versionId: string): ReadonlyArray<FileEntry> | undefined;
+  /** Keeps a listing; returns the frozen copy now held (or a frozen copy when it is too large to hold). */
+  set(versionId: string, entries: ReadonlyArray<FileEntry>): ReadonlyArray<FileEntry>;
+}
+
+/** Creates a cache holding at most `maxEntries` file entries in all; 0 turns it off. */
+export function createFileListingCache(maxEntries: number): FileListingCache {
+  const listings = new Map<string, ReadonlyArray<FileEntry>>();
+  let held = 0;
+  // One listing may take at most a quarter of the cache, so one huge version cannot flush it.
+  const largest = Math.floor(maxEntries / 4);
+  return {
+    get(versionId) {
+      const listing = listings.get(versionId);
+      if (listing === undefined) return undefined;
+      listings.delete(versionId);
+      listings.set(versionId, listing);
+      return listing;
+    },
+    set(versionId, entries) {
+      const frozen = Object.freeze(entries.map((entry) => Object.freeze({ path: entry.path, size: entry.size, hash: entry.hash })));
+      if (frozen.length > largest || listings.has(versionId)) return frozen;
+      listings.set(versionId, frozen);
+      held += frozen.length;
+      for (const [oldest, listing] of listings) {
+        if (held <= maxEntries) break;
+        listings.delete(oldest);
+        held -= listing.length;
+      }
+      return frozen;
+    },
+  };
+}
