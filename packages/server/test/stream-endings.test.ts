@@ -100,6 +100,24 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     expect(again.frames).toEqual([]);
   });
 
+  it('streams two jobs at once, several clients each: every stream carries its own job only, in order, to the end', async () => {
+    const server = await start();
+    const jobs = [await runningJob(server), await runningJob(server)];
+    const readers = jobs.flatMap((jobId) =>
+      [0, 1, 2].map(async () => ({ jobId, ...(await readSse(`${server.base}/v1/jobs/${jobId}/events`, { headers: { authorization: server.authorization }, signal: AbortSignal.timeout(8_000) })) })),
+    );
+    await until(async () => (await Promise.all(jobs.map((jobId) => server.call('GET', `/v1/jobs/${jobId}/events`)))).every((page) => page.items.length >= 2), 'both jobs to be running');
+    server.release();
+    for (const { jobId, frames } of await Promise.all(readers)) {
+      // Both jobs edit the same base version, so the second to save may end failed (a conflict): either way its streams end.
+      expect(['done', 'failed']).toContain(frames.at(-1)?.event);
+      expect(frames.filter((frame) => frame.event === 'log')).toHaveLength(1);
+      const ids = frames.map((frame) => Number(frame.id));
+      expect(ids).toEqual(ids.map((_, index) => index + 1));
+      expect(frames.every((frame) => JSON.parse(frame.data).jobId === jobId)).toBe(true);
+    }
+  });
+
   it('re-reads missed job events after the event feed resyncs, and readiness reports the gap', async () => {
     const bus = droppableBus();
     const feed = fakeFeed();

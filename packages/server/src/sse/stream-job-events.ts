@@ -6,6 +6,35 @@ import { encodeSseFrame, type SseHub } from './sse-hub.js';
 
 const terminalEvents = new Set(['done', 'failed', 'cancelled']);
 
+// One bus listener per engine routes each job's events to that job's streams, so an event costs
+// nothing for the streams of other jobs (with 1,000 streams open, a listener each would not).
+type JobEventListener = (event: AgentJobEvent) => void;
+const routes = new WeakMap<Vector['events'], Map<string, Set<JobEventListener>>>();
+function onJobEvents(events: Vector['events'], jobId: string, listener: JobEventListener): () => void {
+  let byJob = routes.get(events);
+  if (!byJob) {
+    const table = new Map<string, Set<JobEventListener>>();
+    events.on('job.event', (payload) => {
+      for (const each of table.get(payload.jobId) ?? []) {
+        try {
+          each(payload.event);
+        } catch {
+          // One stream's failure must not keep the event from the others; the stream reports its own.
+        }
+      }
+    });
+    routes.set(events, table);
+    byJob = table;
+  }
+  const listeners = byJob.get(jobId) ?? new Set<JobEventListener>();
+  byJob.set(jobId, listeners);
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0 && byJob.get(jobId) === listeners) byJob.delete(jobId);
+  };
+}
+
 // A live event reaches every stream of its job as the same object: encode it once for all of them.
 const frames = new WeakMap<AgentJobEvent, string>();
 function frameOf(event: AgentJobEvent): string {
@@ -81,19 +110,17 @@ export async function streamJobEvents(input: {
     await follower.replay();
     stream.close();
   };
-  const onEvent = (payload: { jobId: string; event: AgentJobEvent }) => {
-    if (payload.jobId === jobId) follower.push(payload.event);
-  };
+
   const onUpdate = (payload: { job: AgentJob }) => {
     // Re-read rather than trust the payload: the bus may deliver updates out of order.
     if (payload.job.id === jobId && terminalStatuses.has(payload.job.status)) settle().catch(fail);
   };
-  vector.events.on('job.event', onEvent);
+  const stopEvents = onJobEvents(vector.events, jobId, (event) => follower.push(event));
   vector.events.on('job.updated', onUpdate);
   const stopResync = input.eventFeed?.onResync(() => void settle().catch(fail));
   stream.onClose(() => {
     follower.stop();
-    vector.events.off('job.event', onEvent);
+    stopEvents();
     vector.events.off('job.updated', onUpdate);
     stopResync?.();
   });
