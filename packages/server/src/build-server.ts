@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOpt
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { createApiKeyStore } from './auth/api-key-store.js';
+import { createImmutableResponseCache } from './plumbing/immutable-responses.js';
 import { type AuthPluginOptions, authPlugin, bearerToken } from './auth/auth-plugin.js';
 import type { Authenticate } from './auth/principal.js';
 import { migrateServerTables, type ServerDatabase } from './auth/server-migrations.js';
@@ -38,6 +39,12 @@ export interface BuildServerOptions {
    * this time on other server processes sharing the database. Default 5000.
    */
   apiKeyCacheMs?: number;
+  /**
+   * Bytes of serialized responses that never change (a version's file listing) kept in memory,
+   * so reading a version again skips rebuilding and serializing it; the caller's access is still
+   * checked on every request. 0 keeps none. Default 32 MiB.
+   */
+  immutableResponseCacheBytes?: number;
   /** When set, `POST /v1/organizations` needs `Authorization: Bearer <token>`. */
   bootstrapToken?: string;
   /** Allow anyone to create organizations when no bootstrap token is set. Default: true (development). */
@@ -110,6 +117,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     bootstrapToken: options.bootstrapToken,
     openSignup: options.openSignup ?? true,
     eventFeed: options.eventFeed,
+    immutableResponses: createImmutableResponseCache(options.immutableResponseCacheBytes ?? 32 * 1024 * 1024),
   };
   let shuttingDown = false;
   const authenticate: Authenticate =

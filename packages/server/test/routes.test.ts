@@ -18,6 +18,37 @@ describeEachDatabase('server routes', (database) => {
     expect((await call('GET', `/v1/projects/${created.json.id}`)).status).toBe(404);
   });
 
+  it("answers a version's file list with an ETag and 304 when unchanged, only to callers who may see it, each variant apart", async () => {
+    const { app, call, key, otherKey } = get();
+    const project = (await call('POST', '/v1/projects', { name: 'etag' })).json;
+    const version = (await call('POST', `/v1/projects/${project.id}/versions`, { parentVersionId: null, files: sampleFiles('v1'), message: 'first' })).json;
+    const path = `/v1/versions/${version.id}/files`;
+    const first = await app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${key}` } });
+    expect(first.statusCode).toBe(200);
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(first.headers['content-type']).toMatch(/^application\/json/);
+    // Served again (from the cache): the same bytes and ETag.
+    const again = await app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${key}` } });
+    expect(again.body).toBe(first.body);
+    expect(again.headers.etag).toBe(etag);
+    const notModified = await app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${key}`, 'if-none-match': `W/"x", ${etag}` } });
+    expect(notModified.statusCode).toBe(304);
+    expect(notModified.body).toBe('');
+    // With contents it is another answer, with another ETag.
+    const withContent = await app.inject({ method: 'GET', url: `${path}?include=content`, headers: { authorization: `Bearer ${key}`, 'if-none-match': etag } });
+    expect(withContent.statusCode).toBe(200);
+    expect(withContent.json().files).toHaveLength(sampleFiles('v1').length);
+    expect(withContent.headers.etag).not.toBe(etag);
+    // Another organization gets 404, cached or not, with or without the ETag.
+    for (const headers of [{ authorization: `Bearer ${otherKey}` }, { authorization: `Bearer ${otherKey}`, 'if-none-match': etag }]) {
+      expect((await app.inject({ method: 'GET', url: path, headers })).statusCode).toBe(404);
+    }
+    // Once the project is deleted, nobody gets it.
+    expect((await call('DELETE', `/v1/projects/${project.id}`)).status).toBe(204);
+    expect((await app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${key}`, 'if-none-match': etag } })).statusCode).toBe(404);
+  });
+
   it('uploads versions, reads files, diffs, rolls back and publishes', async () => {
     const { call } = get();
     const project = (await call('POST', '/v1/projects', { name: 'app' })).json;

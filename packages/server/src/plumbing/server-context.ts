@@ -2,6 +2,7 @@ import type { Vector, VectorScope } from '@vector/core';
 import type { FastifyRequest } from 'fastify';
 import type { ApiKeyStore } from '../auth/api-key-store.js';
 import { principalOf } from '../auth/auth-plugin.js';
+import type { ImmutableResponseCache } from './immutable-responses.js';
 import type { EventFeed } from '../sse/event-feed.js';
 import type { SseHub } from '../sse/sse-hub.js';
 
@@ -16,6 +17,8 @@ export interface ServerContext {
   openSignup: boolean;
   /** The cross-process event feed, when events can be lost: readiness and stream resyncs. */
   eventFeed: EventFeed | undefined;
+  /** Serialized bodies of responses that never change (what a version holds). */
+  immutableResponses: ImmutableResponseCache;
 }
 
 /** Options of every route plugin. */

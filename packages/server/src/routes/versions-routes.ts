@@ -18,6 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses, fileBodySchema, fileChangeBodySchema, idParam, maxFilesPerUpload, pageOf, pageQuerySchema, pluginNameBody } from '../plumbing/http-schemas.js';
+import { matchesEtag } from '../plumbing/immutable-responses.js';
 import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
 
 const projectParams = z.object({ projectId: idParam });
@@ -75,19 +76,32 @@ export async function versionsRoutes(fastify: FastifyInstance, { context }: Rout
     handler: async (request) => scopeOf(context, request).versions.get(request.params.versionId),
   });
 
+  const filesResponseSchema = z.object({ items: z.array(fileEntrySchema), files: z.array(fileOutSchema).optional() });
   app.get('/v1/versions/:versionId/files', {
     schema: {
       tags: ['versions'],
       summary: "A version's files (paths, sizes, hashes; with `include=content` also contents)",
+      description: 'A version never changes, so the answer carries a strong `ETag`; send it back in `If-None-Match` and an unchanged answer is `304 Not Modified`.',
       params: versionParams,
       querystring: z.object({ include: z.enum(['content']).optional() }),
-      response: { 200: z.object({ items: z.array(fileEntrySchema), files: z.array(fileOutSchema).optional() }), ...errorResponses },
+      response: { 200: filesResponseSchema, 304: z.null().describe('Not modified'), ...errorResponses },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
+      const { versionId } = request.params;
       const versions = scopeOf(context, request).versions;
-      const items = await versions.listFiles(request.params.versionId);
-      if (request.query.include !== 'content') return { items };
-      return { items, files: (await versions.getFiles(request.params.versionId)).map(toFileOut) };
+      // Checks that the caller may see the version, on every request (the listing itself is cached by the engine).
+      const items = await versions.listFiles(versionId);
+      const key = `files\u0000${versionId}\u0000${request.query.include ?? ''}`;
+      let cached = context.immutableResponses.get(key);
+      if (!cached) {
+        const body = request.query.include === 'content' ? { items, files: (await versions.getFiles(versionId)).map(toFileOut) } : { items };
+        // Validated and serialized once, as the route's serializer would.
+        cached = context.immutableResponses.set(key, JSON.stringify(filesResponseSchema.encode(body)));
+      }
+      void reply.header('etag', cached.etag).header('cache-control', 'private, no-cache');
+      if (matchesEtag(request.headers['if-none-match'], cached.etag)) return reply.code(304).send(null);
+      // A string with a JSON content type is sent as it is: it was validated when it was cached.
+      return reply.type('application/json; charset=utf-8').send(cached.body as unknown as z.output<typeof filesResponseSchema>);
     },
   });
 

@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+
+/** A serialized response body and the strong ETag of its bytes. */
+export interface ImmutableResponse {
+  body: string;
+  etag: string;
+}
+
+/**
+ * Serialized bodies of responses that can never change (what a version holds: versions are
+ * immutable and ids never reused), by a key naming the resource and the variant. Serving one
+ * skips building, validating and serializing it again; whoever serves one must still check that
+ * the caller may see the resource. Bounded by bytes; the least recently used body goes first.
+ */
+export interface ImmutableResponseCache {
+  get(key: string): ImmutableResponse | undefined;
+  /** Keeps `body` (unless it is too large to keep) and answers it with its ETag. */
+  set(key: string, body: string): ImmutableResponse;
+}
+
+/** Creates a cache holding at most `maxBytes` of bodies (0 keeps none). */
+export function createImmutableResponseCache(maxBytes: number): ImmutableResponseCache {
+  const entries = new Map<string, ImmutableResponse>();
+  let held = 0;
+  // One body may take at most an eighth of the cache, so one large version cannot flush it.
+  const largest = Math.floor(maxBytes / 8);
+  const sizeOf = (entry: ImmutableResponse) => entry.body.length * 2;
+  return {
+    get(key) {
+      const entry = entries.get(key);
+      if (entry === undefined) return undefined;
+      entries.delete(key);
+      entries.set(key, entry);
+      return entry;
+    },
+    set(key, body) {
+      const entry = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"` };
+      if (sizeOf(entry) > largest || entries.has(key)) return entries.get(key) ?? entry;
+      entries.set(key, entry);
+      held += sizeOf(entry);
+      for (const [oldest, value] of entries) {
+        if (held <= maxBytes) break;
+        entries.delete(oldest);
+        held -= sizeOf(value);
+      }
+      return entry;
+    },
+  };
+}
+
+/** Whether an `If-None-Match` header names `etag` (a list, or `*`). */
+export function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}
