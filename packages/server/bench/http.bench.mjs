@@ -33,6 +33,8 @@ const settings = {
   sseDelayMs: 5,
 };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const began = Date.now();
+const elapsed = () => `${((Date.now() - began) / 1000).toFixed(0)} s`;
 
 /** Starts a target process; resolves once it listens, with a function to make requests of it. */
 async function startTarget(file, init, execArgv = []) {
@@ -96,6 +98,7 @@ async function openClients(url, headers, count, events) {
   const { hostname, port, pathname, search } = new URL(url);
   const head = [`GET ${pathname}${search} HTTP/1.1`, `host: ${hostname}:${port}`, 'accept: text/event-stream', 'connection: close', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`), '', ''].join('\r\n');
   const marker = Buffer.from('id: ');
+  const lastChunk = Buffer.from('0\r\n\r\n');
   const clients = [];
   const open = () =>
     new Promise((resolveConnected, reject) => {
@@ -137,6 +140,8 @@ async function openClients(url, headers, count, events) {
           }
           // Keep an unfinished "id: …" line, or what may be the start of one, for the next chunk.
           carry = at >= 0 ? data.subarray(at) : data.subarray(Math.max(consumed, data.length - 3));
+          // The response is over at chunked encoding's last chunk (the server may keep the connection).
+          if (data.length >= 5 && data.subarray(data.length - 5).equals(lastChunk)) socket.destroy();
         });
         socket.on('close', resolveEnd);
         socket.on('error', (error) => {
@@ -201,7 +206,7 @@ let bareHttp = null;
 let vectorHttp = null;
 let httpRatios = null;
 if (settings.scenarios.includes('files')) {
-  process.stdout.write(`(a) GET version files: ${settings.files} files, ${Buffer.byteLength(filesBody)} B body, ${settings.httpConnections} connections, ${settings.httpRounds} rounds of ${settings.httpSeconds}s each\n`);
+  process.stdout.write(`[${elapsed()}] (a) GET version files: ${settings.files} files, ${Buffer.byteLength(filesBody)} B body, ${settings.httpConnections} connections, ${settings.httpRounds} rounds of ${settings.httpSeconds}s each\n`);
   // A short warm-up of each, so both are measured with their code optimized.
   await autocannon({ url: `${bareUrl}/files`, connections: settings.httpConnections, duration: 1 });
   await autocannon({ url: `${vectorUrl}${filesPath}`, headers: auth, connections: settings.httpConnections, duration: 1 });
@@ -226,18 +231,29 @@ if (settings.scenarios.includes('files')) {
 
 /** One fan-out round: the bare route, then a Vector job, each followed by `clientCount` clients. */
 async function fanOutRound(clientCount) {
+  const step = (what) => process.env.BENCH_DEBUG && process.stdout.write(`   [${elapsed()}] ${what}\n`);
   const bareClients = await openClients(`${bareUrl}/events`, {}, clientCount, settings.sseEvents);
   while ((await bare.call('clients')) < clientCount) await sleep(10);
+  step('bare clients open');
   const bareRss = watchRss(bare);
   const bareSentAt = await bare.call('push', { events: settings.sseEvents, delayMs: settings.sseDelayMs });
   await Promise.all(bareClients.map((client) => client.ended));
   const bareStats = { ...deliveryStats(bareClients, bareSentAt), rss: await bareRss() };
+  step('bare round done');
 
   const jobId = await vector.call('job');
   const vectorClients = await openClients(`${vectorUrl}/v1/jobs/${jobId}/events`, auth, clientCount, settings.sseEvents + 10);
+  step('vector clients open');
   const vectorRss = watchRss(vector);
   await vector.call('release', { jobId });
-  const ended = await Promise.race([Promise.all(vectorClients.map((client) => client.ended)).then(() => true), sleep(120_000).then(() => false)]);
+  let timer;
+  const ended = await Promise.race([
+    Promise.all(vectorClients.map((client) => client.ended)).then(() => true),
+    new Promise((resolve) => {
+      timer = setTimeout(() => resolve(false), 120_000);
+    }),
+  ]);
+  clearTimeout(timer);
   if (!ended) {
     process.stdout.write('   warning: the Vector SSE streams did not all end within 120 s\n');
     for (const client of vectorClients) client.destroy?.();
@@ -250,15 +266,17 @@ const medianStats = (rounds) => Object.fromEntries(Object.keys(rounds[0]).map((k
 
 const fanOut = [];
 for (const clientCount of settings.scenarios.includes('sse') ? settings.fanOut : []) {
-  process.stdout.write(`(b) SSE fan-out: ${clientCount} clients, ${settings.sseEvents} events ${settings.sseDelayMs} ms apart, ${settings.httpRounds} rounds\n`);
+  process.stdout.write(`[${elapsed()}] (b) SSE fan-out: ${clientCount} clients, ${settings.sseEvents} events ${settings.sseDelayMs} ms apart, ${settings.httpRounds} rounds\n`);
   const rounds = [];
   for (let round = 0; round < settings.httpRounds; round += 1) rounds.push(await fanOutRound(clientCount));
   const ratios = rounds.map((round) => round.vector.eventsPerSecond / round.bare.eventsPerSecond);
   fanOut.push({ clientCount, bare: medianStats(rounds.map((round) => round.bare)), vector: medianStats(rounds.map((round) => round.vector)), ratios });
 }
 
+process.stdout.write(`[${elapsed()}] closing\n`);
 await vector.call('close');
 await bare.call('close');
+process.stdout.write(`[${elapsed()}] done\n`);
 
 // ---- report ------------------------------------------------------------------------------------
 
