@@ -91,7 +91,7 @@ describeEachDatabase('access control', (database) => {
     expect(await elsewhere.verify(second.key)).toBeNull();
     clock = new Date('2030-01-01T00:00:04.999Z');
     expect(await store.verify(second.key)).not.toBeNull();
-    clock = new Date('2030-01-01T00:00:05.000Z');
+    clock = new Date('2030-01-01T00:00:05.001Z');
     expect(await store.verify(second.key)).toBeNull();
 
     // With cacheMs 0 every call asks the database.

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { ForbiddenError, type MemberRole, NotFoundError } from '@vector/core';
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { hasRole, type Principal } from './principal.js';
 import type { ServerDatabase } from './server-migrations.js';
 
@@ -54,8 +55,6 @@ interface CachedKey {
   id: string;
   principal: Principal;
   lastUsedAt: string | null;
-  /** Milliseconds since the epoch. */
-  expiresAt: number;
 }
 const lastUsedResolutionMs = 60_000;
 
@@ -86,18 +85,9 @@ function toApiKey(row: Row): ApiKey {
 export function createApiKeyStore(db: Kysely<ServerDatabase>, now: () => Date = () => new Date(), options: ApiKeyStoreOptions = {}): ApiKeyStore {
   const cacheMs = options.cacheMs ?? DEFAULT_API_KEY_CACHE_MS;
   const maxCached = options.maxCachedKeys ?? 10_000;
-  // Verified keys by hash: a hit skips the database; entries expire after `cacheMs`, and a
-  // revoke through this store drops them at once. Failed lookups are never cached.
-  const cache = new Map<string, CachedKey>();
-  const forget = (id: string) => {
-    for (const [hash, entry] of cache) if (entry.id === id) cache.delete(hash);
-  };
-  const remember = (hash: string, entry: CachedKey) => {
-    if (cacheMs <= 0) return;
-    cache.delete(hash);
-    cache.set(hash, entry);
-    if (cache.size > maxCached) cache.delete(cache.keys().next().value as string);
-  };
+  // Verified keys by hash: a hit skips the database; entries expire `cacheMs` after they were
+  // read, and a revoke through this store drops its key at once. Failed lookups are never cached.
+  const cache = cacheMs > 0 ? new LRUCache<string, CachedKey>({ max: maxCached, ttl: cacheMs, ttlResolution: 0, perf: { now: () => now().getTime() } }) : null;
   return {
     async create(input) {
       const key = `vk_${randomBytes(32).toString('base64url')}`;
@@ -127,23 +117,18 @@ export function createApiKeyStore(db: Kysely<ServerDatabase>, now: () => Date = 
       if (input.callerRole && !hasRole(input.callerRole, role)) {
         throw new ForbiddenError({ message: `A ${input.callerRole} cannot revoke a key with the ${role} role`, details: { required: role, role: input.callerRole } });
       }
-      forget(row.id);
+      cache?.delete(row.key_hash);
       if (row.revoked_at) return toApiKey(row);
       const revokedAt = now().toISOString();
       await db.updateTable('vector_server_api_keys').set({ revoked_at: revokedAt }).where('id', '=', row.id).execute();
-      forget(row.id);
+      cache?.delete(row.key_hash);
       return toApiKey({ ...row, revoked_at: revokedAt });
     },
     async verify(key) {
       if (!keyPattern.test(key)) return null;
       const hash = hashKey(key);
       const usedAt = now();
-      let entry = cache.get(hash);
-      if (entry) {
-        cache.delete(hash);
-        if (entry.expiresAt > usedAt.getTime()) cache.set(hash, entry);
-        else entry = undefined;
-      }
+      let entry = cache?.get(hash);
       if (!entry) {
         const row = await db.selectFrom('vector_server_api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
         // The lookup is by hash, so timing reveals nothing about the key; compare anyway for defence in depth.
@@ -152,9 +137,8 @@ export function createApiKeyStore(db: Kysely<ServerDatabase>, now: () => Date = 
           id: row.id,
           principal: { organizationId: row.organization_id, actor: { type: 'api_key', id: row.id }, role: row.role as MemberRole },
           lastUsedAt: row.last_used_at,
-          expiresAt: usedAt.getTime() + cacheMs,
         };
-        remember(hash, entry);
+        cache?.set(hash, entry);
       }
       const stale = new Date(usedAt.getTime() - lastUsedResolutionMs).toISOString();
       if (entry.lastUsedAt === null || entry.lastUsedAt < stale) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /** A serialized response body and the strong ETag of its bytes. */
 export interface ImmutableResponse {
@@ -20,29 +21,22 @@ export interface ImmutableResponseCache {
 
 /** Creates a cache holding at most `maxBytes` of bodies (0 keeps none). */
 export function createImmutableResponseCache(maxBytes: number): ImmutableResponseCache {
-  const entries = new Map<string, ImmutableResponse>();
-  let held = 0;
-  // One body may take at most an eighth of the cache, so one large version cannot flush it.
-  const largest = Math.floor(maxBytes / 8);
-  const sizeOf = (entry: ImmutableResponse) => entry.body.length * 2;
+  const withEtag = (body: string): ImmutableResponse => ({ body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"` });
+  if (maxBytes <= 0) return { get: () => undefined, set: (_key, body) => withEtag(body) };
+  const entries = new LRUCache<string, ImmutableResponse>({
+    maxSize: maxBytes,
+    // JavaScript strings hold two bytes a character.
+    sizeCalculation: (entry) => Math.max(1, entry.body.length * 2),
+    // One body may take at most an eighth of the cache, so one large version cannot flush it.
+    maxEntrySize: Math.max(1, Math.floor(maxBytes / 8)),
+  });
   return {
-    get(key) {
-      const entry = entries.get(key);
-      if (entry === undefined) return undefined;
-      entries.delete(key);
-      entries.set(key, entry);
-      return entry;
-    },
+    get: (key) => entries.get(key),
     set(key, body) {
-      const entry = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"` };
-      if (sizeOf(entry) > largest || entries.has(key)) return entries.get(key) ?? entry;
+      const held = entries.get(key);
+      if (held) return held;
+      const entry = withEtag(body);
       entries.set(key, entry);
-      held += sizeOf(entry);
-      for (const [oldest, value] of entries) {
-        if (held <= maxBytes) break;
-        entries.delete(oldest);
-        held -= sizeOf(value);
-      }
       return entry;
     },
   };

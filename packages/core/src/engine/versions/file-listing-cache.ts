@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { FileEntry } from '../../schemas/source-file.js';
 
 /**
@@ -15,28 +16,21 @@ export interface FileListingCache {
 
 /** Creates a cache holding at most `maxEntries` file entries in all; 0 turns it off. */
 export function createFileListingCache(maxEntries: number): FileListingCache {
-  const listings = new Map<string, ReadonlyArray<FileEntry>>();
-  let held = 0;
-  // One listing may take at most a quarter of the cache, so one huge version cannot flush it.
-  const largest = Math.floor(maxEntries / 4);
+  const freeze = (entries: ReadonlyArray<FileEntry>) => Object.freeze(entries.map((entry) => Object.freeze({ path: entry.path, size: entry.size, hash: entry.hash })));
+  if (maxEntries <= 0) return { get: () => undefined, set: (_versionId, entries) => freeze(entries) };
+  const listings = new LRUCache<string, ReadonlyArray<FileEntry>>({
+    maxSize: maxEntries,
+    sizeCalculation: (listing) => Math.max(1, listing.length),
+    // One listing may take at most a quarter of the cache, so one huge version cannot flush it.
+    maxEntrySize: Math.max(1, Math.floor(maxEntries / 4)),
+  });
   return {
-    get(versionId) {
-      const listing = listings.get(versionId);
-      if (listing === undefined) return undefined;
-      listings.delete(versionId);
-      listings.set(versionId, listing);
-      return listing;
-    },
+    get: (versionId) => listings.get(versionId),
     set(versionId, entries) {
-      const frozen = Object.freeze(entries.map((entry) => Object.freeze({ path: entry.path, size: entry.size, hash: entry.hash })));
-      if (frozen.length > largest || listings.has(versionId)) return frozen;
+      const held = listings.get(versionId);
+      if (held) return held;
+      const frozen = freeze(entries);
       listings.set(versionId, frozen);
-      held += frozen.length;
-      for (const [oldest, listing] of listings) {
-        if (held <= maxEntries) break;
-        listings.delete(oldest);
-        held -= listing.length;
-      }
       return frozen;
     },
   };
