@@ -20,7 +20,7 @@ import { guardPlugin } from './guard-plugin.js';
 import { createInProcessQueue } from './jobs/in-process-queue.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { runJob } from './jobs/job-runner.js';
-import { recoverStaleJobs } from './jobs/job-recovery.js';
+import { recoverJobsOfDeadProcesses, recoverStaleJobs } from './jobs/job-recovery.js';
 import { refinalizeRecentVersions } from './versions/refinalize-versions.js';
 import { migrateCoreTables } from './store/migrations.js';
 import { createOrganizationsApi } from './tenancy/organizations-api.js';
@@ -41,8 +41,12 @@ const settingsSchema = z.object({
   deploymentMaxPollIntervalMs: z.number().int().min(1).max(3_600_000).default(30_000),
   deploymentMaxPollFailures: z.number().int().min(1).max(1000).default(10),
   reaperIntervalMs: z.number().int().min(10).max(3_600_000).default(60_000),
-  jobHeartbeatMs: z.number().int().min(10).max(600_000).default(5000),
-  jobStaleAfterMs: z.number().int().min(100).max(86_400_000).default(60_000),
+  /** How often a running job's worker records that it is alive. Default 3 s. */
+  jobHeartbeatMs: z.number().int().min(10).max(600_000).default(3000),
+  /** A running job whose worker has not recorded a heartbeat for this long is handed to another worker. Default 10 s. */
+  jobStaleAfterMs: z.number().int().min(100).max(86_400_000).default(10_000),
+  /** How often workers look for stale jobs; a dead worker's job is noticed within `jobStaleAfterMs` + this. Default 5 s. */
+  jobSweepIntervalMs: z.number().int().min(10).max(3_600_000).default(5000),
   jobMaxAttempts: z.number().int().min(1).max(100).default(3),
   jobCancelGraceMs: z.number().int().min(0).max(600_000).default(5000),
   /** File entries of version listings kept in memory (versions never change, so they never go stale); 0 turns it off. Default 100,000 (about 15 MB). */
@@ -256,6 +260,8 @@ export function createVector(options: VectorOptions): Vector {
       started = true;
       if (settings.roles.includes('worker')) {
         await engine.queue.start((jobId) => runJob(engine, jobId));
+        // On SQLite every worker is a process of this machine: a job whose process is gone goes back at once.
+        if (engine.dialect === 'sqlite') await recoverJobsOfDeadProcesses(engine, settings.jobMaxAttempts);
         await recoverStaleJobs(engine, settings.jobMaxAttempts);
         await refinalizeRecentVersions(engine);
         // Jobs queued while no worker ran (or whose enqueue was lost in a crash).
@@ -263,7 +269,7 @@ export function createVector(options: VectorOptions): Vector {
         for (const row of queued) await engine.queue.enqueue(row.id);
         // Live deployments from before this start: confirm each with its provider, in the background.
         void driver.reconcile().catch(() => undefined);
-        const recovery = setInterval(() => void recoverStaleJobs(engine, settings.jobMaxAttempts).catch(() => undefined), settings.jobStaleAfterMs);
+        const recovery = setInterval(() => void recoverStaleJobs(engine, settings.jobMaxAttempts).catch(() => undefined), settings.jobSweepIntervalMs);
         const monitor = setInterval(() => void driver.tick().catch(() => undefined), settings.deploymentPollIntervalMs);
         const reaper = setInterval(() => void driver.reap().catch(() => undefined), settings.reaperIntervalMs);
         for (const timer of [recovery, monitor, reaper]) {

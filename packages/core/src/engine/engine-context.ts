@@ -22,6 +22,7 @@ export interface EngineSettings {
   reaperIntervalMs: number;
   jobHeartbeatMs: number;
   jobStaleAfterMs: number;
+  jobSweepIntervalMs: number;
   /** How long a cancelled agent may take to stop before the engine stops waiting for it. */
   jobCancelGraceMs: number;
   /** File entries of version listings kept in memory; 0: none. */

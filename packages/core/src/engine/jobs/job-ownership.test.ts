@@ -92,6 +92,35 @@ describeEachDatabase('job ownership', (database) => {
     }
   });
 
+  it("on start, hands back at once a job whose worker's process is gone on SQLite; elsewhere it waits for the heartbeat to go stale", async () => {
+    const { open, opened, reached, atGate } = newGate();
+    const { a, b, dispose } = await twoEngines(database, { agents: [answer('A', { opened, reached })], jobHeartbeatMs: 600_000 }, { agents: [answer('B')], jobHeartbeatMs: 50, jobStaleAfterMs: 1_500, jobSweepIntervalMs: 100 });
+    try {
+      const { organization, job } = await startAndPost(a, sampleFiles());
+      await atGate;
+      // A's process is gone (a crash, kill -9): its row names a process that does not exist, and its heartbeat is fresh.
+      const deadWorker = `${2 ** 31 - 2}-deadbeef`;
+      await a.db.updateTable('vector_agent_jobs').set({ worker_id: deadWorker, heartbeat_at: new Date().toISOString() }).where('id', '=', job.id).execute();
+      const startedAt = Date.now();
+      await b.start();
+      const scopeB = b.scope({ organizationId: organization.id, actor });
+      const owner = async () => (await b.db.selectFrom('vector_agent_jobs').select('worker_id').where('id', '=', job.id).executeTakeFirstOrThrow()).worker_id;
+      if (database.name === 'sqlite') {
+        // Handed back by start itself, before any sweep could have run (B may already have claimed it again).
+        expect(await owner()).not.toBe(deadWorker);
+      } else {
+        // Another machine's worker may still be alive: left to the heartbeat rule.
+        expect(await owner()).toBe(deadWorker);
+      }
+      const done = await scopeB.agent.waitForJob(job.id, { timeoutMs: 20_000 });
+      expect(done).toMatchObject({ status: 'complete', attempts: 2 });
+      if (database.name === 'postgres') expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_000);
+    } finally {
+      open();
+      await dispose();
+    }
+  });
+
   it('a stopping worker hands back a job whose agent ignores the abort, and another worker finishes it', async () => {
     const { reached, atGate } = newGate();
     const { a, b, dispose } = await twoEngines(database, { agents: [answer('A', { opened: new Promise(() => undefined), reached })], jobHeartbeatMs: 50, jobCancelGraceMs: 100 }, { agents: [answer('B')], jobHeartbeatMs: 50 });

@@ -1,6 +1,6 @@
 import type { EngineContext } from '../engine-context.js';
 import { toAgentJob, toJobCounters } from '../store/row-mappers.js';
-import { findStaleJobs, releaseStaleJob } from './job-store.js';
+import { findRunningJobsOfOtherWorkers, findStaleJobs, type JobRow, releaseStaleJob } from './job-store.js';
 
 /**
  * Returns jobs whose worker stopped heart-beating (a crash, a killed process) to the queue.
@@ -9,7 +9,40 @@ import { findStaleJobs, releaseStaleJob } from './job-store.js';
  */
 export async function recoverStaleJobs(engine: EngineContext, maxAttempts: number): Promise<number> {
   const cutoff = new Date(engine.now().getTime() - engine.settings.jobStaleAfterMs).toISOString();
-  const stale = await findStaleJobs(engine, cutoff);
+  return release(engine, await findStaleJobs(engine, cutoff), maxAttempts);
+}
+
+/**
+ * On SQLite, at start: the jobs an earlier process left `running` and will never finish. An
+ * SQLite database lives on this machine, so its workers are processes of this machine; a job
+ * whose worker's process is gone (a crash, `kill -9`) goes back to the queue at once instead of
+ * waiting for its heartbeat to go stale. Jobs of live processes (another engine in this process,
+ * another process on the same file) are left to the heartbeat rule.
+ */
+export async function recoverJobsOfDeadProcesses(engine: EngineContext, maxAttempts: number): Promise<number> {
+  const orphans = (await findRunningJobsOfOtherWorkers(engine)).filter((job) => job.worker_id !== null && !processIsAlive(pidOfWorker(job.worker_id)));
+  return release(engine, orphans, maxAttempts);
+}
+
+/** The process id in a worker id (`<pid>-<random>`, see the engine context), or null. */
+function pidOfWorker(workerId: string): number | null {
+  const pid = Number(workerId.split('-', 1)[0]);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+}
+
+/** Whether a process with this id runs on this machine; an unknown id counts as alive (the heartbeat rule decides). */
+function processIsAlive(pid: number | null): boolean {
+  if (pid === null || pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+async function release(engine: EngineContext, stale: JobRow[], maxAttempts: number): Promise<number> {
   let recovered = 0;
   for (const job of stale) {
     const outcome = job.cancel_requested_at !== null ? 'cancel' : toJobCounters(job).attempts >= maxAttempts ? 'give-up' : 'requeue';

@@ -163,6 +163,11 @@ export function findStaleJobs(engine: EngineContext, cutoff: string): Promise<Jo
     .execute();
 }
 
+/** Running jobs owned by another worker than this one, whatever their heartbeat. */
+export function findRunningJobsOfOtherWorkers(engine: EngineContext): Promise<JobRow[]> {
+  return engine.db.selectFrom('vector_agent_jobs').selectAll().where('status', '=', 'running').where('worker_id', '!=', engine.workerId).execute();
+}
+
 /** Records this worker's heartbeat; undefined when the worker no longer owns the job. */
 export function heartbeatJob(engine: EngineContext, jobId: string): Promise<Pick<JobRow, 'cancel_requested_at' | 'status'> | undefined> {
   return engine.db
