@@ -16,7 +16,7 @@ const until = async (check: () => Promise<boolean> | boolean, what: string) => {
 };
 
 function jobEvent(sequence: number): VectorEvents['job.event'] {
-  const event: AgentJobEvent = { jobId: 'j', sequence, createdAt: new Date().toISOString(), data: { type: 'log', level: 'info', message: `m${sequence}` } };
+  const event: AgentJobEvent = { jobId: 'j', sequence, attempt: 1, createdAt: new Date().toISOString(), data: { type: 'log', level: 'info', message: `m${sequence}` } };
   return { organizationId: 'o', projectId: 'p', jobId: 'j', event };
 }
 

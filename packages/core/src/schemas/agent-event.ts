@@ -94,6 +94,14 @@ export type JobEventData = z.infer<typeof jobEventDataSchema>;
 export interface AgentJobEvent {
   jobId: string;
   sequence: number;
+  /**
+   * The attempt (1, 2, …) the job was on when the event was written. A job handed back to the
+   * queue (its worker stopped or died) runs again as the next attempt, starting with a
+   * `status: running` event of that attempt; an agent's output from an earlier attempt (text
+   * deltas included) stays in the log, so a reader that joins text should keep only the latest
+   * attempt's. Events written before the first attempt (`queued`) carry 1.
+   */
+  attempt: number;
   createdAt: string;
   data: JobEventData;
 }

@@ -13,7 +13,7 @@ const jobParams = z.object({ jobId: idParam });
 // Bodies are core's inputs without the id the path carries; the HTTP API caps the agent type's length (see `pluginNameBody`).
 const createSessionBody = createSessionInputSchema.omit({ projectId: true }).extend({ agentType: pluginNameBody.optional() });
 const postMessageBody = postMessageInputSchema.omit({ sessionId: true });
-const jobEventSchema = z.object({ jobId: z.string(), sequence: z.number().int(), createdAt: z.string(), data: z.record(z.string(), z.unknown()) });
+const jobEventSchema = z.object({ jobId: z.string(), sequence: z.number().int(), attempt: z.number().int().min(1), createdAt: z.string(), data: z.record(z.string(), z.unknown()) });
 
 /** Agent sessions, chat messages and jobs, with a job's events as Server-Sent Events. */
 export async function agentRoutes(fastify: FastifyInstance, { context }: RoutePluginOptions): Promise<void> {

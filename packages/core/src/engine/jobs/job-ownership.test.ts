@@ -82,6 +82,12 @@ describeEachDatabase('job ownership', (database) => {
       const events = await scopeB.agent.listJobEvents(job.id);
       const messages = events.flatMap((event) => (event.data.type === 'log' ? [event.data.message] : []));
       expect(messages).toEqual(['A started', 'B started', 'B finishing']);
+      // Each event says which attempt wrote it; the second attempt starts with its own running event.
+      const logs = events.flatMap((event) => (event.data.type === 'log' ? [[event.data.message, event.attempt]] : []));
+      expect(logs).toEqual([['A started', 1], ['B started', 2], ['B finishing', 2]]);
+      const secondStart = events.findIndex((event) => event.attempt === 2 && event.data.type === 'status' && event.data.status === 'running');
+      expect(secondStart).toBeGreaterThan(events.findIndex((event) => event.data.type === 'log' && event.data.message === 'A started'));
+      expect(events.slice(secondStart).every((event) => event.attempt === 2)).toBe(true);
       expect(events.at(-1)?.data.type).toBe('done');
       expect(events.map((event) => event.sequence)).toEqual(events.map((_, index) => index + 1));
       const versions = await scopeB.versions.list(project.id);

@@ -75,10 +75,10 @@ export async function appendJobEvent(
       .set((eb) => ({ event_counter: eb('event_counter', '+', 1) }))
       .where('id', '=', job.id);
     if (owner !== undefined) bump = bump.where('worker_id', '=', owner).where('status', '=', 'running');
-    const bumped = await bump.returning(['event_counter']).executeTakeFirst();
+    const bumped = await bump.returning(['event_counter', 'attempts']).executeTakeFirst();
     if (!bumped) return null;
-    const event: AgentJobEvent = { jobId: job.id, sequence: Number(bumped.event_counter), createdAt: engine.nowIso(), data };
-    await trx.insertInto('vector_agent_job_events').values({ job_id: job.id, sequence: event.sequence, data: toJson(data), created_at: event.createdAt }).execute();
+    const event: AgentJobEvent = { jobId: job.id, sequence: Number(bumped.event_counter), attempt: attemptOf(bumped.attempts), createdAt: engine.nowIso(), data };
+    await trx.insertInto('vector_agent_job_events').values({ job_id: job.id, sequence: event.sequence, attempt: event.attempt, data: toJson(data), created_at: event.createdAt }).execute();
     return event;
   };
   const announce = (event: AgentJobEvent) => engine.events.emit('job.event', { organizationId: job.organization_id, projectId: job.project_id, jobId: job.id, event });
@@ -90,6 +90,11 @@ export async function appendJobEvent(
   const event = await engine.db.transaction().execute((trx) => write(trx));
   if (event) announce(event);
   return event;
+}
+
+/** The attempt an event belongs to: the job's attempts so far, and 1 before the first. */
+function attemptOf(attempts: number | string): number {
+  return Math.max(1, Number(attempts));
 }
 
 /**
@@ -107,15 +112,16 @@ export async function appendJobEvents(engine: EngineContext, job: JobKey, events
       .where('id', '=', job.id)
       .where('worker_id', '=', owner)
       .where('status', '=', 'running')
-      .returning(['event_counter'])
+      .returning(['event_counter', 'attempts'])
       .executeTakeFirst();
     if (!bumped) return null;
     const first = Number(bumped.event_counter) - events.length + 1;
     const createdAt = engine.nowIso();
-    const appended = events.map((data, index): AgentJobEvent => ({ jobId: job.id, sequence: first + index, createdAt, data }));
+    const attempt = attemptOf(bumped.attempts);
+    const appended = events.map((data, index): AgentJobEvent => ({ jobId: job.id, sequence: first + index, attempt, createdAt, data }));
     await trx
       .insertInto('vector_agent_job_events')
-      .values(appended.map((event) => ({ job_id: job.id, sequence: event.sequence, data: toJson(event.data), created_at: createdAt })))
+      .values(appended.map((event) => ({ job_id: job.id, sequence: event.sequence, attempt, data: toJson(event.data), created_at: createdAt })))
       .execute();
     return appended;
   });

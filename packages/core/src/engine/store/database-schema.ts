@@ -90,7 +90,7 @@ export interface CoreDatabase {
     started_at: string | null;
     finished_at: string | null;
   };
-  vector_agent_job_events: { job_id: string; sequence: number; data: string; created_at: string };
+  vector_agent_job_events: { job_id: string; sequence: number; data: string; created_at: string; attempt: number };
   vector_deployments: {
     id: string;
     project_id: string;

@@ -254,6 +254,16 @@ export const coreMigrations: Record<string, Migration> = {
       await db.schema.createIndex('vector_source_mirrors_project').on('vector_source_mirrors').columns(['project_id']).execute();
     },
   },
+  // The attempt each job event belongs to, so a reader can tell a retried attempt's output from
+  // the one before. Events from before carry attempt 1: which attempt wrote them is unknown.
+  '0004_job_event_attempts': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('vector_agent_job_events')
+        .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+    },
+  },
 };
 
 /** Brings the core tables up to date. Safe to call from several processes at once. */

@@ -118,6 +118,7 @@ export const toAgentJob = (row: Row<'vector_agent_jobs'>): AgentJob => ({
 export const toJobEvent = (row: Row<'vector_agent_job_events'>): AgentJobEvent => ({
   jobId: row.job_id,
   sequence: Number(row.sequence),
+  attempt: Number(row.attempt),
   createdAt: row.created_at,
   data: fromJson<JobEventData>(row.data),
 });
