@@ -4,6 +4,13 @@ import { idSchema, timestampSchema } from './common.js';
 
 /** queued → running → complete | failed | cancelled. */
 export const agentJobStatusSchema = z.enum(['queued', 'running', 'complete', 'failed', 'cancelled']);
+/**
+ * What a job does, from the intent its agent reports: build an app from nothing, change one,
+ * fix one, or answer a question without changing code.
+ */
+export const agentJobTypeSchema = z.enum(['generate', 'edit', 'fix', 'question']);
+/** What a job does; see {@link agentJobTypeSchema}. */
+export type AgentJobType = z.infer<typeof agentJobTypeSchema>;
 /** The state of an agent job. */
 export type AgentJobStatus = z.infer<typeof agentJobStatusSchema>;
 
@@ -25,6 +32,8 @@ export const agentJobSchema = z.object({
   messageId: idSchema,
   agentType: z.string(),
   status: agentJobStatusSchema,
+  /** From the agent's `intent` event (the latest one); null until it reports one, or when its intent is none of these. */
+  jobType: agentJobTypeSchema.nullable(),
   /** The version the agent started from; its result must still be current to be saved. */
   baseVersionId: idSchema.nullable(),
   resultVersionId: idSchema.nullable(),

@@ -109,6 +109,7 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
           message_id: messageRow.id,
           agent_type: session.agent_type,
           status: 'queued',
+          job_type: null,
           base_version_id: project.current_version_id,
           result_version_id: null,
           plan: null,

@@ -129,7 +129,8 @@ describeEachDatabase('agent jobs', (database) => {
     const { message, job } = await scope.agent.postMessage({ sessionId: session.id, content: 'hello' });
     expect(job).toMatchObject({ status: 'queued', baseVersionId: version.id, messageId: message.id });
     const done = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
-    expect(done).toMatchObject({ status: 'complete', steps: 2, usage: { promptTokens: 15, completionTokens: 15, totalTokens: 30 }, plan: ['read', 'write'] });
+    expect(done).toMatchObject({ status: 'complete', jobType: 'edit', steps: 2, usage: { promptTokens: 15, completionTokens: 15, totalTokens: 30 }, plan: ['read', 'write'] });
+    expect(job.jobType).toBeNull();
     const result = await scope.versions.get(done.resultVersionId as string);
     expect(result).toMatchObject({ number: 2, parentId: version.id, source: 'ai_generation', jobId: job.id, validationStatus: 'passed', message: 'Add answer' });
     expect(decodeText((await scope.versions.getFile(result.id, 'answer.txt')).content)).toBe('hello\nconsole.log("v1");\n');
@@ -221,6 +222,8 @@ describeEachDatabase('agent jobs', (database) => {
       const { job } = await scope.agent.postMessage({ sessionId: session.id, content: 'go' });
       const finished = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
       expect(finished.status).toBe('failed');
+      // The type comes from the intent, whatever the outcome: 'edit' and 'question' here.
+      expect(finished.jobType).toBe(agentType === 'broken' ? 'edit' : 'question');
       expect((await scope.agent.listJobEvents(job.id)).at(-1)?.data).toMatchObject({ type: 'failed' });
     }
   });

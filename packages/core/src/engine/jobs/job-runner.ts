@@ -5,6 +5,7 @@ import { decodeText, encodeText, isBinaryContent } from '../../files/content.js'
 import { normalizeFilePath } from '../../files/path-rules.js';
 import type { AgentProjectFiles, AgentRunContext } from '../../plugins/agent.js';
 import { agentEventSchema, type ErrorInfo, type JobEventData, type ParsedAgentEvent } from '../../schemas/agent-event.js';
+import { agentJobTypeSchema } from '../../schemas/agent-job.js';
 import type { FileChange, FileEntry } from '../../schemas/source-file.js';
 import type { EngineContext } from '../engine-context.js';
 import { fromJson, toJson } from '../store/json-column.js';
@@ -120,6 +121,10 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
       }
       await owned(event);
       if (event.type === 'plan') await ownedUpdate({ plan: toJson(event.steps) });
+      if (event.type === 'intent') {
+        const jobType = agentJobTypeSchema.safeParse(event.intent);
+        await ownedUpdate({ job_type: jobType.success ? jobType.data : null });
+      }
       if (event.type === 'usage') {
         steps += 1;
         usage.promptTokens += event.usage.promptTokens;

@@ -186,7 +186,7 @@ export function heartbeatJob(engine: EngineContext, jobId: string): Promise<Pick
 }
 
 /** Records a running job's progress (plan, steps, usage); false when this worker no longer owns it. */
-export async function recordJobProgress(engine: EngineContext, jobId: string, patch: Partial<Pick<JobRow, 'plan' | 'steps' | 'prompt_tokens' | 'completion_tokens' | 'total_tokens'>>): Promise<boolean> {
+export async function recordJobProgress(engine: EngineContext, jobId: string, patch: Partial<Pick<JobRow, 'plan' | 'job_type' | 'steps' | 'prompt_tokens' | 'completion_tokens' | 'total_tokens'>>): Promise<boolean> {
   const updated = await engine.db.updateTable('vector_agent_jobs').set(patch).where('id', '=', jobId).where('worker_id', '=', engine.workerId).where('status', '=', 'running').executeTakeFirst();
   return Number(updated.numUpdatedRows) > 0;
 }

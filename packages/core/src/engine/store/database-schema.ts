@@ -70,6 +70,7 @@ export interface CoreDatabase {
     message_id: string;
     agent_type: string;
     status: string;
+    job_type: string | null;
     base_version_id: string | null;
     result_version_id: string | null;
     plan: string | null;

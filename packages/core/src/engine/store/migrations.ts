@@ -255,13 +255,15 @@ export const coreMigrations: Record<string, Migration> = {
     },
   },
   // The attempt each job event belongs to, so a reader can tell a retried attempt's output from
-  // the one before. Events from before carry attempt 1: which attempt wrote them is unknown.
-  '0004_job_event_attempts': {
+  // the one before (events from before carry attempt 1: which attempt wrote them is unknown),
+  // and a job's type, taken from the intent its agent reports (null until it reports one).
+  '0004_job_attempts_and_types': {
     async up(db: Kysely<any>) {
       await db.schema
         .alterTable('vector_agent_job_events')
         .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(1))
         .execute();
+      await db.schema.alterTable('vector_agent_jobs').addColumn('job_type', 'text').execute();
     },
   },
 };

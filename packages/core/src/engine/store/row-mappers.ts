@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { AgentJobEvent, ErrorInfo, JobEventData } from '../../schemas/agent-event.js';
-import type { AgentJob, AgentJobStatus } from '../../schemas/agent-job.js';
+import type { AgentJob, AgentJobStatus, AgentJobType } from '../../schemas/agent-job.js';
 import type { AgentSession, ChatMessage } from '../../schemas/agent-session.js';
 import type { AuditLog } from '../../schemas/audit-log.js';
 import type { CodeVersion, GenerationStatus, ValidationCheck, ValidationStatus, VersionSource } from '../../schemas/code-version.js';
@@ -104,6 +104,7 @@ export const toAgentJob = (row: Row<'vector_agent_jobs'>): AgentJob => ({
   messageId: row.message_id,
   agentType: row.agent_type,
   status: row.status as AgentJobStatus,
+  jobType: (row.job_type as AgentJobType | null) ?? null,
   baseVersionId: row.base_version_id,
   resultVersionId: row.result_version_id,
   plan: row.plan === null ? null : fromJson<string[]>(row.plan),
