@@ -34,8 +34,12 @@ export async function runMigrations(connection: Pick<VectorDatabaseConnection, '
   });
   let { error, results } = await migrator.migrateToLatest();
   // Kysely's migration lock does not span SQLite processes: when two start on one fresh file,
-  // the loser sees "already exists"; migrating again then finds the work done.
-  for (let attempt = 1; error && connection.dialect === 'sqlite' && attempt <= 5; attempt += 1) {
+  // the loser sees "already exists"; migrating again then finds the work done. On PostgreSQL,
+  // Kysely's look for its bookkeeping table lists every schema's tables, and fails with
+  // invalid_schema_name (3F000) when another schema is dropped meanwhile (another tenant's
+  // database, a parallel test): that look is worth another try too.
+  const retryable = (failure: unknown) => connection.dialect === 'sqlite' || (failure as { code?: unknown } | null)?.code === '3F000';
+  for (let attempt = 1; error && retryable(error) && attempt <= 5; attempt += 1) {
     await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     ({ error, results } = await migrator.migrateToLatest());
   }

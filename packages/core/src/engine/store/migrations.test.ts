@@ -56,3 +56,29 @@ describeEachDatabase('core migrations', (database) => {
     expect(await typed.selectFrom('vector_code_versions').select(['validation_check', 'generation_status']).where('id', '=', 'later').executeTakeFirst()).toEqual({ validation_check: null, generation_status: 'not_applicable' });
   });
 });
+
+describeEachDatabase('core migrations, when a schema vanishes meanwhile', (database) => {
+  it('tries again after invalid_schema_name (3F000), as when a parallel tenant or test drops its schema', async () => {
+    const connection = await database.create();
+    try {
+      // The second statement (the first of the migrator's own looks) fails the way PostgreSQL does
+      // when another schema is dropped while every schema's tables are listed.
+      let statements = 0;
+      const flaky = connection.db.withPlugin({
+        transformQuery(args) {
+          statements += 1;
+          if (statements === 2) throw Object.assign(new Error('schema "gone" does not exist'), { code: '3F000' });
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      });
+      await runMigrations({ db: flaky, dialect: connection.dialect }, { name: 'vector', migrations: coreMigrations });
+      expect(statements).toBeGreaterThan(2);
+      // Every migration ran once.
+      const applied = await connection.db.selectFrom('vector_migration' as never).select('name' as never).execute();
+      expect(applied.map((row) => (row as { name: string }).name)).toEqual(Object.keys(coreMigrations).sort());
+    } finally {
+      await connection.destroy();
+    }
+  });
+});
