@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * A bounded, least-recently-used cache of decoded objects (blob bytes and tree bytes) for one
  * storage instance. Objects are content-addressed and immutable, so a cached copy can never
@@ -10,30 +12,21 @@ export interface ObjectCache {
 
 /** Creates a cache holding at most `maxBytes` (0 disables it). */
 export function createObjectCache(maxBytes: number): ObjectCache {
-  const entries = new Map<string, Uint8Array>();
-  let total = 0;
-  // One object may take at most an eighth of the cache, so a large file cannot flush it.
-  const largest = Math.floor(maxBytes / 8);
+  if (maxBytes <= 0) return { get: () => undefined, set: () => undefined };
+  const entries = new LRUCache<string, Uint8Array>({
+    maxSize: maxBytes,
+    sizeCalculation: (bytes) => Math.max(1, bytes.byteLength),
+    // One object may take at most an eighth of the cache, so a large file cannot flush it.
+    maxEntrySize: Math.max(1, Math.floor(maxBytes / 8)),
+  });
   return {
     get(projectId, hash) {
-      const key = `${projectId}\u0000${hash}`;
-      const bytes = entries.get(key);
-      if (bytes === undefined) return undefined;
-      entries.delete(key);
-      entries.set(key, bytes);
-      return new Uint8Array(bytes);
+      const bytes = entries.get(`${projectId}\u0000${hash}`);
+      return bytes === undefined ? undefined : new Uint8Array(bytes);
     },
     set(projectId, hash, bytes) {
-      if (bytes.byteLength > largest) return;
       const key = `${projectId}\u0000${hash}`;
-      if (entries.has(key)) return;
-      entries.set(key, new Uint8Array(bytes));
-      total += bytes.byteLength;
-      for (const [oldest, value] of entries) {
-        if (total <= maxBytes) break;
-        entries.delete(oldest);
-        total -= value.byteLength;
-      }
+      if (!entries.has(key)) entries.set(key, new Uint8Array(bytes));
     },
   };
 }
