@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { createImmutableCache } from '@vector/core';
 
 /**
  * A bounded, least-recently-used cache of decoded objects (blob bytes and tree bytes) for one
@@ -10,23 +10,18 @@ export interface ObjectCache {
   set(projectId: string, hash: string, bytes: Uint8Array): void;
 }
 
-/** Creates a cache holding at most `maxBytes` (0 disables it). */
+/** Creates a cache holding at most `maxBytes` (one object at most an eighth of it; 0 disables it). */
 export function createObjectCache(maxBytes: number): ObjectCache {
-  if (maxBytes <= 0) return { get: () => undefined, set: () => undefined };
-  const entries = new LRUCache<string, Uint8Array>({
-    maxSize: maxBytes,
-    sizeCalculation: (bytes) => Math.max(1, bytes.byteLength),
-    // One object may take at most an eighth of the cache, so a large file cannot flush it.
-    maxEntrySize: Math.max(1, Math.floor(maxBytes / 8)),
-  });
+  const objects = createImmutableCache<Uint8Array>({ maxSize: maxBytes, sizeOf: (bytes) => bytes.byteLength, largestShare: 1 / 8 });
+  const keyOf = (projectId: string, hash: string) => `${projectId}\u0000${hash}`;
   return {
     get(projectId, hash) {
-      const bytes = entries.get(`${projectId}\u0000${hash}`);
+      const bytes = objects.get(keyOf(projectId, hash));
       return bytes === undefined ? undefined : new Uint8Array(bytes);
     },
     set(projectId, hash, bytes) {
-      const key = `${projectId}\u0000${hash}`;
-      if (!entries.has(key)) entries.set(key, new Uint8Array(bytes));
+      const key = keyOf(projectId, hash);
+      if (objects.get(key) === undefined) objects.keep(key, new Uint8Array(bytes));
     },
   };
 }

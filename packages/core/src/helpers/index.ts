@@ -11,3 +11,4 @@ export { withRequestTimeout } from './with-request-timeout.js';
 export { fetchWithRetry, type FetchWithRetryInput, type HttpAnswer, type RetryOptions } from './fetch-with-retry.js';
 export { environmentNames, lostDeploymentState } from './lost-deployment-state.js';
 export { assertCanDeploy } from './assert-can-deploy.js';
+export { createImmutableCache, type ImmutableCache, type ImmutableCacheOptions } from './create-immutable-cache.js';

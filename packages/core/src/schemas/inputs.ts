@@ -151,8 +151,11 @@ export const deploymentFilterInputSchema = z.object({ projectId: idSchema.option
 /** The filter of `deployments.list`. */
 export type DeploymentFilterInput = z.input<typeof deploymentFilterInputSchema>;
 
+/** A page of a sequence-numbered log: entries with `sequence > afterSequence`, at most `limit`. */
+const sequencePageInputSchema = z.object({ afterSequence: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(1000) });
+
 /** The options of `deployments.listLogs`: lines with `sequence > afterSequence`, at most `limit`. */
-export const deploymentLogsOptionsInputSchema = z.object({ afterSequence: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(1000) });
+export const deploymentLogsOptionsInputSchema = sequencePageInputSchema;
 /** The options of `deployments.listLogs`. */
 export type DeploymentLogsOptionsInput = z.input<typeof deploymentLogsOptionsInputSchema>;
 
@@ -241,7 +244,7 @@ export const jobFilterInputSchema = z.object({ projectId: idSchema.optional(), s
 export type JobFilterInput = z.input<typeof jobFilterInputSchema>;
 
 /** The options of `agent.listJobEvents`: events with `sequence > afterSequence`, at most `limit`. */
-export const jobEventsOptionsInputSchema = z.object({ afterSequence: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(1000) });
+export const jobEventsOptionsInputSchema = sequencePageInputSchema;
 /** The options of `agent.listJobEvents`. */
 export type JobEventsOptionsInput = z.input<typeof jobEventsOptionsInputSchema>;
 

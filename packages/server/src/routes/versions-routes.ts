@@ -18,7 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses, fileBodySchema, fileChangeBodySchema, idParam, maxFilesPerUpload, pageOf, pageQuerySchema, pluginNameBody } from '../plumbing/http-schemas.js';
-import { matchesEtag } from '../plumbing/immutable-responses.js';
+import { immutableResponse, matchesEtag } from '../plumbing/immutable-responses.js';
 import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
 
 const projectParams = z.object({ projectId: idParam });
@@ -96,7 +96,7 @@ export async function versionsRoutes(fastify: FastifyInstance, { context }: Rout
       if (!cached) {
         const body = request.query.include === 'content' ? { items, files: (await versions.getFiles(versionId)).map(toFileOut) } : { items };
         // Validated and serialized once, as the route's serializer would.
-        cached = context.immutableResponses.set(key, JSON.stringify(filesResponseSchema.encode(body)));
+        cached = context.immutableResponses.keep(key, immutableResponse(JSON.stringify(filesResponseSchema.encode(body))));
       }
       void reply.header('etag', cached.etag).header('cache-control', 'private, no-cache');
       if (matchesEtag(request.headers['if-none-match'], cached.etag)) return reply.code(304).send(null);

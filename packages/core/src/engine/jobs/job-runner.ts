@@ -83,7 +83,6 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
   // written behind the agent (the agent is not kept waiting for each commit) and in order;
   // progress updates and the job's end wait until every earlier event is committed.
   const events = createEventWriter(engine, job);
-  const owned = async (event: JobEventData) => events.append(event);
   const ownedUpdate = async (patch: Parameters<typeof recordJobProgress>[2]) => {
     await events.flush();
     if (!(await recordJobProgress(engine, job.id, patch))) throw new OwnershipLost();
@@ -109,7 +108,7 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
           // A check that did not run produced nothing.
           validationCheck: event.validationStatus === 'not_run' ? null : event.validationCheck,
         };
-        await owned({
+        events.append({
           type: 'result',
           changedPaths: result.changes.map((change) => change.path),
           commitMessage: result.commitMessage,
@@ -119,7 +118,7 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
         });
         continue;
       }
-      await owned(event);
+      events.append(event);
       if (event.type === 'plan') await ownedUpdate({ plan: toJson(event.steps) });
       if (event.type === 'intent') {
         const jobType = agentJobTypeSchema.safeParse(event.intent);

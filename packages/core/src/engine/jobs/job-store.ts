@@ -56,76 +56,57 @@ export async function insertJob(engine: EngineContext, trx: Transaction<CoreData
 }
 
 /**
- * Appends one event to a job's log. The job row's counter hands out the next sequence in
- * the same statement that bumps it, so sequences are 1, 2, 3… with no gaps even when the
- * engine, a canceller and a recovering worker append at once. Announced after commit.
+ * Writes `events` to a job's log, numbered as a block by the job row's counter: the statement
+ * that bumps the counter hands out the sequences, so they are 1, 2, 3… with no gaps even when
+ * the engine, a canceller and a recovering worker append at once. With `owner`, only while that
+ * worker still owns the running job; null otherwise (nothing is written).
  */
-export async function appendJobEvent(
-  engine: EngineContext,
-  executor: Executor,
-  afterCommit: AfterCommit | null,
-  job: JobKey,
-  data: JobEventData,
-  /** When given, only append while this worker still owns the job; null otherwise. */
-  owner?: string,
-): Promise<AgentJobEvent | null> {
-  const write = async (trx: Executor) => {
-    let bump = trx
-      .updateTable('vector_agent_jobs')
-      .set((eb) => ({ event_counter: eb('event_counter', '+', 1) }))
-      .where('id', '=', job.id);
-    if (owner !== undefined) bump = bump.where('worker_id', '=', owner).where('status', '=', 'running');
-    const bumped = await bump.returning(['event_counter', 'attempts']).executeTakeFirst();
-    if (!bumped) return null;
-    const event: AgentJobEvent = { jobId: job.id, sequence: Number(bumped.event_counter), attempt: attemptOf(bumped.attempts), createdAt: engine.nowIso(), data };
-    await trx.insertInto('vector_agent_job_events').values({ job_id: job.id, sequence: event.sequence, attempt: event.attempt, data: toJson(data), created_at: event.createdAt }).execute();
-    return event;
-  };
-  const announce = (event: AgentJobEvent) => engine.events.emit('job.event', { organizationId: job.organization_id, projectId: job.project_id, jobId: job.id, event });
-  if (afterCommit) {
-    const event = await write(executor);
-    if (event) afterCommit(() => announce(event));
-    return event;
-  }
-  const event = await engine.db.transaction().execute((trx) => write(trx));
-  if (event) announce(event);
-  return event;
+async function writeEvents(engine: EngineContext, trx: Executor, job: JobKey, events: ReadonlyArray<JobEventData>, owner?: string): Promise<AgentJobEvent[] | null> {
+  let bump = trx
+    .updateTable('vector_agent_jobs')
+    .set((eb) => ({ event_counter: eb('event_counter', '+', events.length) }))
+    .where('id', '=', job.id);
+  if (owner !== undefined) bump = bump.where('worker_id', '=', owner).where('status', '=', 'running');
+  const bumped = await bump.returning(['event_counter', 'attempts']).executeTakeFirst();
+  if (!bumped) return null;
+  const first = Number(bumped.event_counter) - events.length + 1;
+  const createdAt = engine.nowIso();
+  // The attempt an event belongs to: the job's attempts so far, and 1 before the first.
+  const attempt = Math.max(1, Number(bumped.attempts));
+  const written = events.map((data, index): AgentJobEvent => ({ jobId: job.id, sequence: first + index, attempt, createdAt, data }));
+  await trx
+    .insertInto('vector_agent_job_events')
+    .values(written.map((event) => ({ job_id: job.id, sequence: event.sequence, attempt, data: toJson(event.data), created_at: createdAt })))
+    .execute();
+  return written;
 }
 
-/** The attempt an event belongs to: the job's attempts so far, and 1 before the first. */
-function attemptOf(attempts: number | string): number {
-  return Math.max(1, Number(attempts));
+function announce(engine: EngineContext, job: JobKey, events: ReadonlyArray<AgentJobEvent>): void {
+  for (const event of events) engine.events.emit('job.event', { organizationId: job.organization_id, projectId: job.project_id, jobId: job.id, event });
 }
 
 /**
- * Appends several events to a running job's log in one transaction (one commit for all):
- * sequences are handed out as a block by the same counter as {@link appendJobEvent}, and
- * every event is announced, in order, after the commit. Only while `owner` still owns the
- * running job; null otherwise (nothing is written).
+ * Appends one event to a job's log (see {@link writeEvents} for its numbering), in `executor`'s
+ * transaction when `afterCommit` is given, else in a transaction of its own. Announced after
+ * commit; null when the job row is gone.
+ */
+export async function appendJobEvent(engine: EngineContext, executor: Executor, afterCommit: AfterCommit | null, job: JobKey, data: JobEventData): Promise<AgentJobEvent | null> {
+  const written = afterCommit ? await writeEvents(engine, executor, job, [data]) : await engine.db.transaction().execute((trx) => writeEvents(engine, trx, job, [data]));
+  if (!written) return null;
+  if (afterCommit) afterCommit(() => announce(engine, job, written));
+  else announce(engine, job, written);
+  return written[0] ?? null;
+}
+
+/**
+ * Appends several events to a running job's log in one transaction (one commit for all), each
+ * announced, in order, after the commit. Only while `owner` still owns the running job; null
+ * otherwise (nothing is written).
  */
 export async function appendJobEvents(engine: EngineContext, job: JobKey, events: ReadonlyArray<JobEventData>, owner: string): Promise<AgentJobEvent[] | null> {
   if (events.length === 0) return [];
-  const written = await engine.db.transaction().execute(async (trx) => {
-    const bumped = await trx
-      .updateTable('vector_agent_jobs')
-      .set((eb) => ({ event_counter: eb('event_counter', '+', events.length) }))
-      .where('id', '=', job.id)
-      .where('worker_id', '=', owner)
-      .where('status', '=', 'running')
-      .returning(['event_counter', 'attempts'])
-      .executeTakeFirst();
-    if (!bumped) return null;
-    const first = Number(bumped.event_counter) - events.length + 1;
-    const createdAt = engine.nowIso();
-    const attempt = attemptOf(bumped.attempts);
-    const appended = events.map((data, index): AgentJobEvent => ({ jobId: job.id, sequence: first + index, attempt, createdAt, data }));
-    await trx
-      .insertInto('vector_agent_job_events')
-      .values(appended.map((event) => ({ job_id: job.id, sequence: event.sequence, attempt, data: toJson(event.data), created_at: createdAt })))
-      .execute();
-    return appended;
-  });
-  for (const event of written ?? []) engine.events.emit('job.event', { organizationId: job.organization_id, projectId: job.project_id, jobId: job.id, event });
+  const written = await engine.db.transaction().execute((trx) => writeEvents(engine, trx, job, events, owner));
+  if (written) announce(engine, job, written);
   return written;
 }
 

@@ -14,6 +14,7 @@ import { readPage, toPage } from '../store/pagination.js';
 import { toCodeVersion, toProject } from '../store/row-mappers.js';
 import { loadProject, type ScopeContext, storageFor, toStorageProject } from '../scope-context.js';
 import type { DeploymentsApi, VersionsApi } from '../vector-types.js';
+import { freezeListing } from './file-listing-cache.js';
 import { publishVersion, writeVersion } from './version-store.js';
 
 /** Code versions of one organization's projects. */
@@ -70,7 +71,7 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
         return cached.map((entry) => ({ ...entry }));
       }
       const { row, backend, storageProject } = await loadVersion(id);
-      return engine.fileListings.set(id, await backend.listFiles({ project: storageProject, ref: row.storage_ref })).map((entry) => ({ ...entry }));
+      return engine.fileListings.keep(id, freezeListing(await backend.listFiles({ project: storageProject, ref: row.storage_ref }))).map((entry) => ({ ...entry }));
     },
 
     async getFiles(versionId, paths) {
