@@ -106,8 +106,9 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
   // Strictly increasing timestamps except for deliberate same-millisecond bursts, like real logs.
   const stamp = () => new Date(Math.max(Date.now(), clock)).toISOString();
 
-  function log(serviceId: string, type: 'build' | 'app', level: 'info' | 'error', message: string) {
-    clock = Math.max(Date.now(), clock);
+  /** A log line at `at` (a status change's own instant, so its lines fall inside the deploy's window), else now. */
+  function log(serviceId: string, type: 'build' | 'app', level: 'info' | 'error', message: string, at?: string) {
+    clock = Math.max(at === undefined ? Date.now() : Date.parse(at), clock);
     logs.push({ id: newId('log'), timestamp: new Date(clock).toISOString(), message, labels: [{ name: 'resource', value: serviceId }, { name: 'type', value: type }, { name: 'level', value: level }] });
   }
 
@@ -119,22 +120,22 @@ export async function startFakeRenderApi(options: { apiKey?: string; owners?: nu
     if (FINISHED.includes(status)) entry.deploy.finishedAt = now;
     const id = state.service.id;
     if (status === 'build_in_progress') {
-      log(id, 'build', 'info', `==> Cloning from ${String(state.service.repo)}`);
-      log(id, 'build', 'info', `==> Checking out commit ${entry.deploy.commit?.id ?? 'HEAD'}`);
-      log(id, 'build', 'info', '==> Running build command');
+      log(id, 'build', 'info', `==> Cloning from ${String(state.service.repo)}`, now);
+      log(id, 'build', 'info', `==> Checking out commit ${entry.deploy.commit?.id ?? 'HEAD'}`, now);
+      log(id, 'build', 'info', '==> Running build command', now);
     } else if (status === 'update_in_progress') {
-      log(id, 'build', 'info', '==> Build successful 🎉');
-      log(id, 'build', 'info', '==> Deploying...');
+      log(id, 'build', 'info', '==> Build successful 🎉', now);
+      log(id, 'build', 'info', '==> Deploying...', now);
     } else if (status === 'build_failed') {
-      log(id, 'build', 'error', entry.failure?.message ?? 'npm ERR! missing script: build');
-      log(id, 'build', 'error', '==> Build failed 😞');
+      log(id, 'build', 'error', entry.failure?.message ?? 'npm ERR! missing script: build', now);
+      log(id, 'build', 'error', '==> Build failed 😞', now);
     } else if (status === 'update_failed') {
-      log(id, 'app', 'error', entry.failure?.message ?? 'Error: the service exited');
-      log(id, 'build', 'error', '==> Exited with status 1');
+      log(id, 'app', 'error', entry.failure?.message ?? 'Error: the service exited', now);
+      log(id, 'build', 'error', '==> Exited with status 1', now);
     } else if (status === 'live') {
       for (const other of state.deploys) if (other !== entry && other.deploy.status === 'live') other.deploy.status = 'deactivated';
-      log(id, 'app', 'info', `Server listening on port 10000 (${entry.deploy.id})`);
-      log(id, 'build', 'info', '==> Your service is live 🎉');
+      log(id, 'app', 'info', `Server listening on port 10000 (${entry.deploy.id})`, now);
+      log(id, 'build', 'info', '==> Your service is live 🎉', now);
     }
   }
 
