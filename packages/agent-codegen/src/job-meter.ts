@@ -1,43 +1,69 @@
-import { type JobBudget, LimitExceededError, type TokenUsage } from '@vector/core';
+import { BudgetExceededError, costOfUsage, type JobBudgetInput, type ModelPrice, type TokenUsage } from '@vector/core';
 
 /**
- * Counts this run's model calls and tokens against the job's budget, so the agent stops
- * before a call that would exceed it (core enforces the same budget on the `usage` events).
+ * Counts the job's model calls, tokens and cost (every attempt's) against its budget, so the
+ * agent stops before a call that would cross it (core enforces the same budgets on the steps
+ * it records).
  */
 export class JobMeter {
-  readonly #budget: JobBudget;
+  readonly #budget: JobBudgetInput;
+  readonly #priceOf: (model: string) => ModelPrice | null;
   steps = 0;
   tokens = 0;
+  costUsd = 0;
 
   /** `spent` is what earlier attempts of the same job used (a job handed back to the queue). */
-  constructor(budget: JobBudget, spent: { steps?: number; usage?: TokenUsage } = {}) {
+  constructor(budget: JobBudgetInput, spent: { steps?: number; usage?: TokenUsage; costUsd?: number } = {}, priceOf: (model: string) => ModelPrice | null = () => null) {
     this.#budget = budget;
+    this.#priceOf = priceOf;
     this.steps = spent.steps ?? 0;
     this.tokens = spent.usage?.totalTokens ?? 0;
+    this.costUsd = spent.costUsd ?? 0;
   }
 
-  /** Throws before a call that would take the job past its step or token budget. */
-  beforeCall(estimatedPromptTokens: number): void {
-    if (this.steps + 1 > this.#budget.maxSteps) {
-      throw new LimitExceededError({ limit: 'job_steps', message: `The job reached its budget of ${this.#budget.maxSteps} model calls before finishing`, details: { steps: this.steps } });
+  /** Throws before a call (of about `estimatedPromptTokens` prompt tokens to `model`) that would take the job past a budget. */
+  beforeCall(estimatedPromptTokens: number, model: string): void {
+    const budget = this.#budget;
+    if (this.steps + 1 > budget.maxSteps) {
+      throw new BudgetExceededError({ budget: 'job_steps', message: `The job reached its budget of ${budget.maxSteps} model calls before finishing`, details: { steps: this.steps } });
     }
-    if (this.tokens + estimatedPromptTokens > this.#budget.maxTokens) {
-      throw new LimitExceededError({
-        limit: 'job_tokens',
-        message: `The next model call (about ${estimatedPromptTokens} prompt tokens) would take the job past its budget of ${this.#budget.maxTokens} tokens (${this.tokens} used)`,
+    if (this.tokens + estimatedPromptTokens > budget.maxTokens) {
+      throw new BudgetExceededError({
+        budget: 'job_tokens',
+        message: `The next model call (about ${estimatedPromptTokens} prompt tokens) would take the job past its budget of ${budget.maxTokens} tokens (${this.tokens} used)`,
         details: { tokens: this.tokens },
       });
+    }
+    const price = this.#priceOf(model);
+    const maxCost = budget.maxCostUsd ?? null;
+    if (maxCost !== null && price !== null) {
+      // The prompt alone, at the uncached rate: a lower bound of what the call costs.
+      const next = costOfUsage(price, { promptTokens: estimatedPromptTokens, completionTokens: 0, totalTokens: estimatedPromptTokens });
+      if (this.costUsd + next > maxCost) {
+        throw new BudgetExceededError({
+          budget: 'job_cost',
+          message: `The next model call (at least $${next.toFixed(6)}) would take the job past its budget of $${maxCost} ($${this.costUsd.toFixed(6)} spent)`,
+          details: { costUsd: this.costUsd },
+        });
+      }
     }
   }
 
   /** Records a finished call. */
-  record(usage: TokenUsage): void {
+  record(model: string, usage: TokenUsage): void {
     this.steps += 1;
     this.tokens += usage.totalTokens;
+    const price = this.#priceOf(model);
+    if (price !== null) this.costUsd += costOfUsage(price, usage);
   }
 
-  /** True when the recorded tokens exceed the budget. */
-  get overTokens(): boolean {
-    return this.tokens > this.#budget.maxTokens;
+  /** Throws when the recorded calls took the job past its token or money budget. */
+  checkAfterCall(): void {
+    const budget = this.#budget;
+    if (this.tokens > budget.maxTokens) throw new BudgetExceededError({ budget: 'job_tokens', message: `The job used ${this.tokens} tokens; its budget is ${budget.maxTokens}`, details: { tokens: this.tokens } });
+    const maxCost = budget.maxCostUsd ?? null;
+    if (maxCost !== null && this.costUsd > maxCost) {
+      throw new BudgetExceededError({ budget: 'job_cost', message: `The job's model calls cost $${this.costUsd.toFixed(6)}; its budget is $${maxCost}`, details: { costUsd: this.costUsd } });
+    }
   }
 }

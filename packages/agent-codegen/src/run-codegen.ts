@@ -1,8 +1,9 @@
 import type { AgentEvent, AgentRunContext, ValidationCheck, ValidationStatus } from '@vector/core';
-import { CancelledError, LimitExceededError } from '@vector/core';
+import { CancelledError, createStepReplay, digestStepInput, validationCheckSchema, validationStatusSchema } from '@vector/core';
+import { z } from 'zod';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { checkProject } from './check-project.js';
+import { checkProject, type ProjectCheck } from './check-project.js';
 import { codegenToolDefinitions, runCodegenTool, summariseToolArguments, truncate } from './codegen-tools.js';
 import { compactConversation, recentHistory } from './conversation.js';
 import type { ResolvedCodegenAgentOptions } from './codegen-agent-options.js';
@@ -25,6 +26,24 @@ export interface CodegenRun {
 
 const noChanges = 'No code changes';
 
+// What a model step records as its output, and what a replay reads back (checked: it is stored JSON).
+const recordedTurnSchema = z.object({
+  content: z.string(),
+  toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })),
+  finishReason: z.string(),
+  usageEstimated: z.boolean(),
+});
+type RecordedTurn = z.infer<typeof recordedTurnSchema>;
+
+const projectCheckSchema = z.object({
+  status: validationStatusSchema,
+  check: validationCheckSchema.nullable(),
+  errors: z.array(z.string()),
+  warning: z.string().optional(),
+});
+
+const contentText = (content: string | Uint8Array): string => (typeof content === 'string' ? content : Buffer.from(content).toString('base64'));
+
 /**
  * One job: classify the message, plan, run the tool loop on a working copy, check it (the
  * build checker when configured, else the esbuild bundle) and feed errors back for at most
@@ -33,22 +52,53 @@ const noChanges = 'No code changes';
 export async function* runCodegen(run: CodegenRun, context: AgentRunContext): AsyncGenerator<AgentEvent> {
   const { options, prompts, client } = run;
   const { signal } = context;
-  const meter = new JobMeter(context.job.budget, { steps: context.job.steps, usage: context.job.usage });
+  const meter = new JobMeter(context.job.budget, { steps: context.job.steps, usage: context.job.usage, costUsd: context.job.costUsd ?? 0 }, context.priceOf);
   const copy = new WorkingCopy(context.files);
   const budget = options.contextTokenBudget;
   // Half the context budget (in tokens, 4 characters each) per tool result.
   const toolLimits = { maxOutputChars: budget * 2 };
 
-  async function* call(request: { model: string; messages: ChatCompletionMessageParam[]; tools?: ChatCompletionTool[]; streamText: boolean }): AsyncGenerator<AgentEvent, ChatTurn> {
+  // Steps an earlier attempt of this job finished: taken back in order instead of paying again.
+  const replay = createStepReplay(context.replay);
+
+  /**
+   * One model call, recorded as a `step` (kind `model`, named for what it is for): replayed
+   * from the job's recorded steps when an earlier attempt made the same call (no events, no
+   * cost), else streamed from the model.
+   */
+  async function* call(request: { purpose: string; model: string; messages: ChatCompletionMessageParam[]; tools?: ChatCompletionTool[]; streamText: boolean }): AsyncGenerator<AgentEvent, { turn: ChatTurn; replayed: boolean }> {
     if (signal.aborted) throw new CancelledError({ cause: signal.reason });
     const messages = compactConversation(request.messages, budget * 2);
-    meter.beforeCall(estimateTokens(JSON.stringify(messages)));
-    const turn = yield* streamChatTurn({ client, model: request.model, messages, signal, retry: options.retry, streamText: request.streamText, ...(request.tools ? { tools: request.tools } : {}) });
-    meter.record(turn.usage);
-    yield { type: 'usage', model: request.model, usage: turn.usage };
+    const inputDigest = digestStepInput({ model: request.model, messages, tools: request.tools ?? null });
+    const recorded = replay.take('model', request.purpose, inputDigest);
+    if (recorded) {
+      const output = recordedTurnSchema.safeParse(recorded.output);
+      if (output.success) return { turn: { ...output.data, usage: recorded.usage }, replayed: true };
+    }
+    meter.beforeCall(estimateTokens(JSON.stringify(messages)), request.model);
+    const started = Date.now();
+    const turn = yield* streamChatTurn({ client, model: request.model, messages, signal, retry: options.retry, streamText: request.streamText, stepName: request.purpose, ...(request.tools ? { tools: request.tools } : {}) });
+    meter.record(request.model, turn.usage);
+    const output: RecordedTurn = { content: turn.content, toolCalls: turn.toolCalls, finishReason: turn.finishReason, usageEstimated: turn.usageEstimated };
+    yield { type: 'step', kind: 'model', name: request.purpose, model: request.model, inputDigest, output, usage: turn.usage, durationMs: Date.now() - started, status: 'succeeded' };
     if (turn.usageEstimated) yield { type: 'log', level: 'info', message: 'The endpoint reported no token usage; the usage above is estimated at 4 characters a token.' };
-    if (meter.overTokens) throw new LimitExceededError({ limit: 'job_tokens', message: `The job used ${meter.tokens} tokens; its budget is ${context.job.budget.maxTokens}` });
-    return turn;
+    meter.checkAfterCall();
+    return { turn, replayed: false };
+  }
+
+  /** Checks the working copy, recorded as a `check_project` tool step (a build takes seconds; a resumed job replays it). */
+  async function* check(round: number): AsyncGenerator<AgentEvent, { validation: ProjectCheck; replayed: boolean }> {
+    const changes = await copy.changes();
+    const inputDigest = digestStepInput({ round, changes: changes.map((change) => (change.type === 'delete' ? change : { ...change, content: digestStepInput(contentText(change.content)) })) });
+    const recorded = replay.take('tool', 'check_project', inputDigest);
+    if (recorded) {
+      const output = projectCheckSchema.safeParse(recorded.output);
+      if (output.success) return { validation: output.data, replayed: true };
+    }
+    const started = Date.now();
+    const validation = await checkProject({ copy, signal, ...(options.buildChecker ? { buildChecker: options.buildChecker } : {}) });
+    yield { type: 'step', kind: 'tool', name: 'check_project', inputDigest, output: validation, durationMs: Date.now() - started, status: 'succeeded' };
+    return { validation, replayed: false };
   }
 
   const entries = await copy.list();
@@ -56,13 +106,15 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
   const history = recentHistory(context.history, Math.floor(budget / 4));
   const request = context.message.content;
 
-  const intentTurn = yield* call({
+  const { turn: intentTurn, replayed: intentReplayed } = yield* call({
+    purpose: 'intent',
     model: run.intentModel,
     messages: [{ role: 'system', content: fillPrompt(prompts.intent, { fileCount: entries.length }) }, ...history.slice(-4), { role: 'user', content: request }],
     streamText: false,
   });
   const intent = parseIntent(intentTurn.content, entries.length);
-  yield { type: 'intent', intent, detail: intentTurn.content.trim().slice(0, 200) };
+  // A replayed step's events are in the log already (from the attempt that ran it).
+  if (!intentReplayed) yield { type: 'intent', intent, detail: intentTurn.content.trim().slice(0, 200) };
 
   const projectContext = `Project "${context.project.name}", ${entries.length} files:\n${tree}`;
   if (intent === 'question') {
@@ -70,13 +122,14 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
     return;
   }
 
-  const planTurn = yield* call({
+  const { turn: planTurn, replayed: planReplayed } = yield* call({
+    purpose: 'plan',
     model: run.model,
     messages: [{ role: 'system', content: prompts.plan }, ...history, { role: 'user', content: `${projectContext}\n\nRequest (${intent}):\n${request}` }],
     streamText: false,
   });
   const plan = parsePlan(planTurn.content);
-  yield { type: 'plan', steps: plan.steps, ...(plan.summary ? { summary: plan.summary } : {}) };
+  if (!planReplayed) yield { type: 'plan', steps: plan.steps, ...(plan.summary ? { summary: plan.summary } : {}) };
 
   const messages: ChatCompletionMessageParam[] = [
     { role: 'system', content: fillPrompt(prompts[intent], { plan: plan.steps.map((step, index) => `${index + 1}. ${step}`).join('\n') }) },
@@ -96,12 +149,14 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
       return;
     }
     round += 1;
-    const validation = await checkProject({ copy, signal, ...(options.buildChecker ? { buildChecker: options.buildChecker } : {}) });
-    if (validation.warning) yield { type: 'log', level: 'warn', message: validation.warning };
+    const { validation, replayed } = yield* check(round);
     validationStatus = validation.status;
     validationCheck = validation.check;
     lastErrors = validation.errors;
-    yield { type: 'validation', status: validation.status, round, errors: validation.errors, ...(validation.check ? { check: validation.check } : {}) };
+    if (!replayed) {
+      if (validation.warning) yield { type: 'log', level: 'warn', message: validation.warning };
+      yield { type: 'validation', status: validation.status, round, errors: validation.errors, ...(validation.check ? { check: validation.check } : {}) };
+    }
     if (validation.status !== 'failed' || round > options.maxFixRounds) {
       const note = validation.status === 'failed' ? `\n\nThe project still does not build after ${round} validation rounds:\n${lastErrors.slice(0, 5).join('\n')}` : '';
       yield {
@@ -126,7 +181,7 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
   // Calls the model until it finishes (the finish tool, or a reply without tool calls).
   async function* toolLoop(conversation: ChatCompletionMessageParam[], toolDefinitions: ChatCompletionTool[], mode: 'answer' | 'change'): AsyncGenerator<AgentEvent, { commitMessage: string | null; summary: string }> {
     for (;;) {
-      const turn = yield* call({ model: run.model, messages: conversation, tools: toolDefinitions, streamText: true });
+      const { turn } = yield* call({ purpose: mode, model: run.model, messages: conversation, tools: toolDefinitions, streamText: true });
       conversation.push(
         turn.toolCalls.length === 0
           ? { role: 'assistant', content: turn.content }
@@ -136,10 +191,18 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
       let finish: { commitMessage: string; summary: string } | null = null;
       for (const toolCall of turn.toolCalls) {
         if (signal.aborted) throw new CancelledError({ cause: signal.reason });
-        yield { type: 'tool_call', callId: toolCall.id, name: toolCall.name, arguments: summariseToolArguments(toolCall.name, toolCall.arguments) };
+        // Tools work on the in-memory working copy, deterministically and for free: a replayed
+        // one runs again silently (that rebuilds the copy); a new one is reported and recorded.
+        const inputDigest = digestStepInput({ callId: toolCall.id, name: toolCall.name, arguments: toolCall.arguments });
+        const replayed = replay.take('tool', toolCall.name || 'unknown', inputDigest) !== undefined;
+        if (!replayed) yield { type: 'tool_call', callId: toolCall.id, name: toolCall.name, arguments: summariseToolArguments(toolCall.name, toolCall.arguments) };
+        const started = Date.now();
         const outcome = await runCodegenTool({ name: toolCall.name, arguments: toolCall.arguments, copy, mode, limits: toolLimits, signal });
-        yield { type: 'tool_result', callId: toolCall.id, ok: outcome.ok, output: outcome.eventOutput };
-        if (outcome.fileChange) yield { type: 'file_changed', path: outcome.fileChange.path, change: outcome.fileChange.change };
+        if (!replayed) {
+          yield { type: 'tool_result', callId: toolCall.id, ok: outcome.ok, output: outcome.eventOutput };
+          if (outcome.fileChange) yield { type: 'file_changed', path: outcome.fileChange.path, change: outcome.fileChange.change };
+          yield { type: 'step', kind: 'tool', name: toolCall.name || 'unknown', inputDigest, output: { ok: outcome.ok, output: outcome.eventOutput }, durationMs: Date.now() - started, status: outcome.ok ? 'succeeded' : 'failed' };
+        }
         // Every tool message is resent on each later call, so none may exceed the per-result share.
         conversation.push({ role: 'tool', tool_call_id: toolCall.id, content: truncate(outcome.output, toolLimits.maxOutputChars, 'ask for less') });
         if (outcome.finish) finish = outcome.finish;

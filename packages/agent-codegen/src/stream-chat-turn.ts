@@ -30,15 +30,18 @@ export interface ChatTurnRequest {
   retry: { maxRetries: number; baseDelayMs: number };
   /** Emit `text_delta` events for the content as it arrives. */
   streamText: boolean;
+  /** The name failed tries are recorded under (`step` events of kind `model`, status `failed`). */
+  stepName?: string;
 }
 
 /**
  * Streams one chat completion, yielding `text_delta` events as content arrives and
  * returning the assembled turn (tool-call fragments joined by index). 429, 5xx, connection
  * failures and streams that end without a finish reason are retried with exponential
- * backoff (the `retry-after-ms`/`retry-after` hint wins when given), each retry announced
- * by a `log` event so a client can discard partial text. The abort signal is handed to the
- * HTTP request, so aborting closes the stream at once.
+ * backoff (the `retry-after-ms`/`retry-after` hint wins when given). Each failed try is
+ * reported as a failed `step` (which closes, and so discards, the text it streamed; see
+ * `joinJobText`) and each retry by a `log` event. The abort signal is handed to the HTTP
+ * request, so aborting closes the stream at once.
  *
  * @throws CancelledError when `signal` aborts; ProviderError when the endpoint fails for good.
  */
@@ -46,6 +49,7 @@ export async function* streamChatTurn(request: ChatTurnRequest): AsyncGenerator<
   const { client, model, messages, tools, signal, retry } = request;
   for (let attempt = 0; ; attempt += 1) {
     if (signal.aborted) throw new CancelledError({ cause: signal.reason });
+    const started = Date.now();
     let content = '';
     const calls = new Map<number, ToolCallRequest>();
     let usage: TokenUsage | null = null;
@@ -57,7 +61,9 @@ export async function* streamChatTurn(request: ChatTurnRequest): AsyncGenerator<
       );
       for await (const chunk of stream) {
         if (chunk.usage) {
-          usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens, totalTokens: chunk.usage.total_tokens };
+          // Cached prompt tokens are part of prompt_tokens; they are priced at the cached rate.
+          const cached = chunk.usage.prompt_tokens_details?.cached_tokens;
+          usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens, totalTokens: chunk.usage.total_tokens, ...(cached ? { cachedTokens: cached } : {}) };
         }
         const choice = chunk.choices[0];
         if (!choice) continue;
@@ -83,9 +89,10 @@ export async function* streamChatTurn(request: ChatTurnRequest): AsyncGenerator<
     } catch (error) {
       if (signal.aborted) throw new CancelledError({ message: 'The model call was cancelled', cause: error });
       const failure = toProviderError(error);
+      yield { type: 'step', kind: 'model', name: request.stepName ?? 'model', model, durationMs: Date.now() - started, status: 'failed', error: failure.message, ...(usage ? { usage } : {}) };
       if (!failure.isRetryable || attempt >= retry.maxRetries) throw failure;
       const delay = failure.retryAfterMs ?? Math.round(retry.baseDelayMs * 2 ** attempt * (0.8 + Math.random() * 0.4));
-      yield { type: 'log', level: 'warn', message: `Model call failed (${failure.message}); retry ${attempt + 1} of ${retry.maxRetries} in ${delay} ms. Discard text streamed since the last usage event.` };
+      yield { type: 'log', level: 'warn', message: `Model call failed (${failure.message}); retry ${attempt + 1} of ${retry.maxRetries} in ${delay} ms. Text streamed since the last step is discarded.` };
       await abortableDelay(delay, signal);
     }
   }

@@ -1,4 +1,4 @@
-import type { AgentEvent, AgentRunContext, BuildChecker, BuildCheckResult, BuildDiagnostic, JobBudget } from '@vector/core';
+import type { AgentEvent, AgentRunContext, BuildChecker, BuildCheckResult, BuildDiagnostic, JobBudgetInput } from '@vector/core';
 import { decodeText } from '@vector/core';
 import { createAgentTestContext } from '@vector/core/testing';
 import OpenAI from 'openai';
@@ -7,7 +7,7 @@ import type { CodegenAgentOptions } from '../src/index.js';
 import type { FakeOpenAIServer, FakeTurn } from './fake-openai-server.js';
 
 /** An AgentRunContext over in-memory files (core's test context), for agent-level tests. */
-export function runContext(input: { files?: Record<string, string>; message: string; budget?: Partial<JobBudget>; settings?: Record<string, unknown>; signal?: AbortSignal; history?: AgentRunContext['history'] }): AgentRunContext {
+export function runContext(input: { files?: Record<string, string>; message: string; budget?: Partial<JobBudgetInput>; settings?: Record<string, unknown>; signal?: AbortSignal; history?: AgentRunContext['history'] }): AgentRunContext {
   return createAgentTestContext({
     message: input.message,
     files: Object.entries(input.files ?? {}).map(([path, content]) => ({ path, content })),
@@ -16,6 +16,11 @@ export function runContext(input: { files?: Record<string, string>; message: str
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.history ? { history: input.history } : {}),
   });
+}
+
+/** The model calls an agent reported (its `step` events of kind `model`) with the given status. */
+export function modelSteps(events: ReadonlyArray<AgentEvent>, status: 'succeeded' | 'failed' = 'succeeded') {
+  return events.filter((event): event is Extract<AgentEvent, { type: 'step' }> => event.type === 'step' && event.kind === 'model' && (event.status ?? 'succeeded') === status);
 }
 
 /** Runs the agent to the end; returns the events, or the error it threw with the events so far. */

@@ -1,6 +1,6 @@
-import { CancelledError, LimitExceededError, ProviderError, ValidationError } from '@vector/core';
+import { BudgetExceededError, CancelledError, type JobEventData, joinJobText, LimitExceededError, ProviderError, ValidationError } from '@vector/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { agentFor, collect, eventTypes, intentAndPlan, reactApp, runContext } from './agent-test-helpers.js';
+import { agentFor, collect, eventTypes, intentAndPlan, modelSteps, reactApp, runContext } from './agent-test-helpers.js';
 import { useFakeOpenAIServer } from './fake-openai-server.js';
 import { resolveCodegenAgentOptions } from '../src/codegen-agent-options.js';
 
@@ -23,12 +23,19 @@ describe('codegen agent scenarios', () => {
     const { events, error } = await collect(agentFor(fake).run(runContext({ message: 'Build me a todo app' })));
     expect(error).toBeNull();
     expect(eventTypes(events)).toEqual([
-      'usage', 'intent', 'usage', 'plan',
-      'text_delta', 'usage',
-      ...Object.keys(app).flatMap(() => ['tool_call', 'tool_result', 'file_changed']),
-      'usage', 'tool_call', 'tool_result',
-      'validation', 'result',
+      'step', 'intent', 'step', 'plan',
+      'text_delta', 'step',
+      ...Object.keys(app).flatMap(() => ['tool_call', 'tool_result', 'file_changed', 'step']),
+      'step', 'tool_call', 'tool_result', 'step',
+      'step', 'validation', 'result',
     ]);
+    // Every model call and tool call is a step; the check is one too.
+    expect(events.filter((event) => event.type === 'step').map((event) => `${(event as { kind: string }).kind}:${(event as { name: string }).name}`)).toEqual([
+      'model:intent', 'model:plan', 'model:change',
+      ...Object.keys(app).map(() => 'tool:write_file'),
+      'model:change', 'tool:finish', 'tool:check_project',
+    ]);
+    expect(events.filter((event) => event.type === 'step').every((event) => /^sha256:[0-9a-f]{64}$/.test((event as { inputDigest: string }).inputDigest))).toBe(true);
     expect(events.find((event) => event.type === 'intent')).toMatchObject({ intent: 'generate' });
     expect(events.find((event) => event.type === 'plan')).toMatchObject({ steps: ['Create index.html and package.json', 'Write src/main.tsx and src/App.tsx'] });
     expect(events.filter((event) => event.type === 'text_delta').map((event) => (event as { text: string }).text).join('')).toBe('Creating the app files.');
@@ -40,7 +47,7 @@ describe('codegen agent scenarios', () => {
     expect(result?.changes.map((change) => change.path)).toEqual(Object.keys(app).sort());
     expect(result?.changes.find((change) => change.path === 'src/App.tsx')).toMatchObject({ type: 'write', content: app['src/App.tsx'] });
     // Usage per call as the endpoint reported it; the intent call used the cheap model.
-    const usages = events.filter((event) => event.type === 'usage') as Array<{ model?: string; usage: { totalTokens: number } }>;
+    const usages = modelSteps(events);
     expect(usages.map((usage) => usage.model)).toEqual(['test-mini', 'test-model', 'test-model', 'test-model']);
     expect(fake.requests.map((request) => request.body.model)).toEqual(['test-mini', 'test-model', 'test-model', 'test-model']);
     expect(fake.requests.every((request) => request.body.stream === true && (request.body.stream_options as { include_usage: boolean }).include_usage)).toBe(true);
@@ -141,9 +148,9 @@ describe('codegen agent scenarios', () => {
   it('stops before exceeding the step limit', async () => {
     fake.enqueue(...intentAndPlan('edit'), ...Array.from({ length: 2 }, () => ({ toolCalls: [{ name: 'list_files', arguments: {} }] })));
     const { events, error } = await collect(agentFor(fake).run(runContext({ files: reactApp(), message: 'Loop forever', budget: { maxSteps: 4 } })));
-    expect(error).toBeInstanceOf(LimitExceededError);
-    expect((error as LimitExceededError).limit).toBe('job_steps');
-    expect(events.filter((event) => event.type === 'usage')).toHaveLength(4);
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect((error as BudgetExceededError).budget).toBe('job_steps');
+    expect(modelSteps(events)).toHaveLength(4);
     // The fifth call was never made.
     expect(fake.requests).toHaveLength(4);
   });
@@ -164,7 +171,9 @@ describe('codegen agent resilience', () => {
     const { events, error } = await collect(agentFor(fake).run(runContext({ files: reactApp(), message: 'Is it fine?' })));
     expect(error).toBeNull();
     expect(resultOf(events)?.summary).toBe('Fine.');
-    expect(events.filter((event) => event.type === 'usage')).toHaveLength(2);
+    expect(modelSteps(events)).toHaveLength(2);
+    // The failed try is a step too, marked failed.
+    expect(modelSteps(events, 'failed')).toEqual([expect.objectContaining({ name: 'answer', status: 'failed', error: expect.stringMatching(/500/) })]);
   });
 
   it('retries a stream dropped mid-way and keeps one usage event per completed call', async () => {
@@ -173,7 +182,9 @@ describe('codegen agent resilience', () => {
     expect(error).toBeNull();
     expect(events.some((event) => event.type === 'log' && /dropped the stream|ended before/.test((event as { message: string }).message))).toBe(true);
     expect(resultOf(events)?.summary).toBe('The full answer.');
-    expect(events.filter((event) => event.type === 'usage')).toHaveLength(2);
+    expect(modelSteps(events)).toHaveLength(2);
+    // The cut-off text is closed by a failed step, so joining the log keeps only the full answer.
+    expect(joinJobText(events.map((data) => ({ attempt: 1, data: data as JobEventData })))).toBe('The full answer.');
   });
 
   it('gives up after maxRetries with a retryable ProviderError', async () => {

@@ -1,4 +1,4 @@
-import { createVector, decodeText, type VectorScope } from '@vector/core';
+import { createVector, decodeText, type TokenUsage, type VectorScope } from '@vector/core';
 import { createMemoryStorage, createStaticProvider, describeEachDatabase } from '@vector/core/testing';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startInOrganization } from '../../../test-support/engine-in-organization.js';
@@ -40,11 +40,15 @@ describeEachDatabase('codegen agent through the engine', (database) => {
 
   async function usageOf(jobId: string) {
     const events = await scope.agent.listJobEvents(jobId);
-    const usages = events.flatMap((event) => (event.data.type === 'usage' ? [event.data.usage] : []));
+    // Model calls are the `step` events of kind `model`.
+    const usages = events.flatMap((event) => (event.data.type === 'step' && event.data.kind === 'model' && event.data.usage ? [event.data.usage] : []));
     return {
       events,
       types: events.map((event) => event.data.type).filter((type, index, all) => type !== 'text_delta' || all[index - 1] !== 'text_delta'),
-      total: usages.reduce((sum, usage) => ({ promptTokens: sum.promptTokens + usage.promptTokens, completionTokens: sum.completionTokens + usage.completionTokens, totalTokens: sum.totalTokens + usage.totalTokens }), { promptTokens: 0, completionTokens: 0, totalTokens: 0 }),
+      total: usages.reduce<Required<TokenUsage>>(
+        (sum, usage) => ({ promptTokens: sum.promptTokens + usage.promptTokens, cachedTokens: sum.cachedTokens + (usage.cachedTokens ?? 0), completionTokens: sum.completionTokens + usage.completionTokens, totalTokens: sum.totalTokens + usage.totalTokens }),
+        { promptTokens: 0, cachedTokens: 0, completionTokens: 0, totalTokens: 0 },
+      ),
       calls: usages.length,
     };
   }
@@ -63,10 +67,22 @@ describeEachDatabase('codegen agent through the engine', (database) => {
     expect(version).toMatchObject({ number: 1, parentId: null, source: 'ai_generation', jobId: job.id, validationStatus: 'passed', validationCheck: 'bundle', generationStatus: 'completed', message: 'Create a todo app', fileCount: 4 });
     expect(decodeText((await scope.versions.getFile(version.id, 'src/App.tsx')).content)).toBe(app['src/App.tsx']);
     const { types, total, calls } = await usageOf(job.id);
-    expect(types).toEqual(['status', 'status', 'usage', 'intent', 'usage', 'plan', 'text_delta', 'usage', ...Object.keys(app).flatMap(() => ['tool_call', 'tool_result', 'file_changed']), 'usage', 'tool_call', 'tool_result', 'validation', 'result', 'done']);
+    expect(types).toEqual([
+      'status', 'status', 'step', 'intent', 'step', 'plan', 'text_delta', 'step',
+      ...Object.keys(app).flatMap(() => ['tool_call', 'tool_result', 'file_changed', 'step']),
+      'step', 'tool_call', 'tool_result', 'step', 'step', 'validation', 'result', 'done',
+    ]);
     expect(calls).toBe(fake.requests.length);
     expect(done.usage).toEqual(total);
     expect(done.steps).toBe(4);
+    // The fake's models have no price: the cost is unknown (null), never 0, and the tokens still count.
+    expect(done).toMatchObject({ costUsd: null, unpricedModelCalls: 4 });
+    // Every model and tool call is a step row, in order, with its output.
+    const steps = await scope.agent.listSteps(job.id);
+    expect(steps.map((step) => step.index)).toEqual(steps.map((_, index) => index + 1));
+    expect(steps.map((step) => `${step.kind}:${step.name}`)).toEqual(['model:intent', 'model:plan', 'model:change', ...Object.keys(app).map(() => 'tool:write_file'), 'model:change', 'tool:finish', 'tool:check_project']);
+    expect(steps.every((step) => step.attempt === 1 && step.status === 'succeeded' && step.inputDigest?.startsWith('sha256:'))).toBe(true);
+    expect(steps[0]?.output).toMatchObject({ content: 'generate' });
     expect(done.plan).toEqual(['Write the app']);
     const messages = (await scope.agent.listMessages(session.id)).items;
     expect(messages.map((message) => [message.role, message.content])).toEqual([['user', 'Build a todo app'], ['assistant', 'I created the todo app.']]);
@@ -169,7 +185,7 @@ describeEachDatabase('codegen agent through the engine', (database) => {
     fake.enqueue(...intentAndPlan('edit'), { toolCalls: [{ name: 'list_files', arguments: {} }] }, { toolCalls: [{ name: 'list_files', arguments: {} }] });
     const { project, base, job } = await post('Loop', { files: reactApp(), budget: { maxSteps: 4 } });
     const finished = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
-    expect(finished).toMatchObject({ status: 'failed', steps: 4, error: { code: 'LIMIT_EXCEEDED' } });
+    expect(finished).toMatchObject({ status: 'failed', steps: 4, error: { code: 'BUDGET_EXCEEDED' } });
     expect(finished.error?.message).toContain('budget of 4 model calls');
     expect(fake.requests).toHaveLength(4);
     expect((await scope.projects.get(project.id)).currentVersionId).toBe(base?.id);

@@ -17,3 +17,4 @@ export { createVector, type VectorOptions } from './engine/create-vector.js';
 export { createInProcessQueue } from './engine/jobs/in-process-queue.js';
 export { createEventBus } from './engine/create-event-bus.js';
 export type { CoreDatabase } from './engine/store/database-schema.js';
+export { costOfUsage, createPriceTable, defaultModelPrices, type PriceTable } from './engine/usage/model-prices.js';

@@ -9,8 +9,11 @@ import type { DeploymentProvider } from '../plugins/deployment-provider.js';
 import type { SourceMirror } from '../plugins/source-mirror.js';
 import type { StorageBackend } from '../plugins/storage-backend.js';
 import { actorSchema, idSchema } from '../schemas/common.js';
+import { modelPriceSchema } from '../schemas/agent-step.js';
+import { createPriceTable } from './usage/model-prices.js';
 import { createAgentApi } from './jobs/agent-api.js';
 import { createAuditApi } from './audit/audit-api.js';
+import { createUsageApi } from './usage/usage-api.js';
 import { createDataApi } from './data/data-api.js';
 import type { CoreDatabase } from './store/database-schema.js';
 import { createDeploymentDriver } from './deployments/deployment-driver.js';
@@ -36,7 +39,15 @@ const settingsSchema = z.object({
   roles: z.array(z.enum(['api', 'worker'])).min(1).default(['api', 'worker']),
   migrate: z.boolean().default(true),
   previewTtlSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
-  jobBudget: z.object({ maxSteps: z.number().int().min(1).max(1000), maxTokens: z.number().int().min(1) }).default({ maxSteps: 50, maxTokens: 500_000 }),
+  /** The most a job may spend; callers may ask for less, never more. `maxCostUsd` (US dollars) defaults to none. */
+  jobBudget: z
+    .object({ maxSteps: z.number().int().min(1).max(1000), maxTokens: z.number().int().min(1), maxCostUsd: z.number().positive().max(1_000_000).nullable().default(null) })
+    .default({ maxSteps: 50, maxTokens: 500_000, maxCostUsd: null }),
+  /**
+   * Prices per model in US dollars per million tokens (`input`, `cachedInput`, `output`), over the
+   * defaults for common OpenAI models (`defaultModelPrices`). A model with no price has null costs.
+   */
+  modelPrices: z.record(z.string().min(1).max(200), modelPriceSchema).default({}),
   deploymentPollIntervalMs: z.number().int().min(1).max(600_000).default(1000),
   deploymentMaxPollIntervalMs: z.number().int().min(1).max(3_600_000).default(30_000),
   deploymentMaxPollFailures: z.number().int().min(1).max(1000).default(10),
@@ -133,6 +144,7 @@ export function createVector(options: VectorOptions): Vector {
     sourceMirror,
     queue: options.queue ?? createInProcessQueue(),
     settings,
+    prices: createPriceTable(settings.modelPrices),
     now: options.now ?? (() => new Date()),
   });
   const driver = createDeploymentDriver(engine);
@@ -199,6 +211,7 @@ export function createVector(options: VectorOptions): Vector {
       const getAgent = lazy(() => createAgentApi(context));
       const getData = lazy(() => createDataApi(context));
       const getAudit = lazy(() => createAuditApi(context));
+      const getUsage = lazy(() => createUsageApi(context));
       const scope: VectorScope = {
         organizationId,
         actor,
@@ -219,6 +232,9 @@ export function createVector(options: VectorOptions): Vector {
         },
         get audit() {
           return getAudit();
+        },
+        get usage() {
+          return getUsage();
         },
       };
       return scope;

@@ -8,6 +8,7 @@ import type { StorageBackend } from '../plugins/storage-backend.js';
 import type { JobBudget } from '../schemas/agent-job.js';
 import type { CoreDatabase } from './store/database-schema.js';
 import type { JobQueue } from './jobs/job-queue.js';
+import type { PriceTable } from './usage/model-prices.js';
 import type { VectorEventBus } from './vector-events.js';
 import { errorMessage } from '../helpers/error-message.js';
 import { createFileListingCache, type FileListingCache } from './versions/file-listing-cache.js';
@@ -48,6 +49,8 @@ export interface EngineContext {
   sourceMirror: SourceMirror | null;
   queue: JobQueue;
   settings: EngineSettings;
+  /** Model prices: what each model call costs. */
+  prices: PriceTable;
   /** Identifies this process's worker in job rows. */
   workerId: string;
   now(): Date;

@@ -6,6 +6,7 @@ import type { SourceMirror } from '../plugins/source-mirror.js';
 import type { StorageBackend } from '../plugins/storage-backend.js';
 import type { AgentJobEvent } from '../schemas/agent-event.js';
 import type { AgentJob } from '../schemas/agent-job.js';
+import type { AgentStep, UsageSummary } from '../schemas/agent-step.js';
 import type { AgentSession, ChatMessage } from '../schemas/agent-session.js';
 import type { AuditLog } from '../schemas/audit-log.js';
 import type { CodeVersion, ValidationStatus } from '../schemas/code-version.js';
@@ -26,6 +27,8 @@ import type {
   DeploymentLogsOptionsInput,
   JobEventsOptionsInput,
   JobFilterInput,
+  JobStepsOptionsInput,
+  UsageQueryInput,
   MembershipInput,
   MembershipRefInput,
   PostMessageInput,
@@ -120,6 +123,8 @@ export interface AgentApi {
   listJobs(filter: JobFilterInput, page?: PageInput): Promise<Page<AgentJob>>;
   /** Persisted events with `sequence > afterSequence`, in order. */
   listJobEvents(jobId: string, options?: JobEventsOptionsInput): Promise<AgentJobEvent[]>;
+  /** The job's recorded steps (model and tool calls, every attempt's) with `index > afterIndex`, in order, outputs included. */
+  listSteps(jobId: string, options?: JobStepsOptionsInput): Promise<AgentStep[]>;
   /** Cancels a queued or running job; a finished job is returned unchanged. */
   cancelJob(jobId: string): Promise<AgentJob>;
   /** Resolves once the job is complete, failed or cancelled. */
@@ -157,6 +162,16 @@ export interface DataApi {
   deleteRow(rowId: string): Promise<void>;
 }
 
+/** What the scope's organization spent on model calls. */
+export interface UsageApi {
+  /**
+   * Tokens, calls and cost of the organization's agent steps over a time range, summed by day,
+   * project and/or model, with the totals. The cost of a project, session or job is the same
+   * call with a `projectId`, `sessionId` or `jobId` filter.
+   */
+  summarize(query?: UsageQueryInput): Promise<UsageSummary>;
+}
+
 /** The audit trail of the scope's organization. */
 export interface AuditApi {
   list(filter?: AuditFilterInput, page?: PageInput): Promise<Page<AuditLog>>;
@@ -172,6 +187,7 @@ export interface VectorScope {
   readonly deployments: DeploymentsApi;
   readonly data: DataApi;
   readonly audit: AuditApi;
+  readonly usage: UsageApi;
 }
 
 /** The engine returned by `createVector`. */

@@ -7,6 +7,7 @@ export { UnauthorizedError } from './unauthorized-error.js';
 export { ProviderError } from './provider-error.js';
 export { UnsupportedError } from './unsupported-error.js';
 export { LimitExceededError } from './limit-exceeded-error.js';
+export { BudgetExceededError, type BudgetName } from './budget-exceeded-error.js';
 export { CancelledError } from './cancelled-error.js';
 export { InternalError } from './internal-error.js';
 export { parseInput } from './from-zod.js';

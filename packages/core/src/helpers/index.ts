@@ -12,3 +12,5 @@ export { fetchWithRetry, type FetchWithRetryInput, type HttpAnswer, type RetryOp
 export { environmentNames, lostDeploymentState } from './lost-deployment-state.js';
 export { assertCanDeploy } from './assert-can-deploy.js';
 export { createImmutableCache, type ImmutableCache, type ImmutableCacheOptions } from './create-immutable-cache.js';
+export { createStepReplay, digestStepInput, type StepReplay } from './step-replay.js';
+export { joinJobText } from './join-job-text.js';

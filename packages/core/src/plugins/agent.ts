@@ -1,5 +1,6 @@
 import type { AgentEvent } from '../schemas/agent-event.js';
-import type { AgentJob } from '../schemas/agent-job.js';
+import type { AgentJob, JobBudgetInput } from '../schemas/agent-job.js';
+import type { ModelPrice, RecordedStep } from '../schemas/agent-step.js';
 import type { AgentSession, ChatMessage } from '../schemas/agent-session.js';
 import type { FileEntry } from '../schemas/source-file.js';
 
@@ -19,7 +20,7 @@ export interface AgentRunContext {
    * The job. `steps` and `usage` are what earlier attempts of this job already spent (a job
    * handed back to the queue keeps its spending); the budget applies to the total.
    */
-  job: Pick<AgentJob, 'id' | 'budget' | 'baseVersionId' | 'attempts'> & Partial<Pick<AgentJob, 'steps' | 'usage'>>;
+  job: Pick<AgentJob, 'id' | 'baseVersionId' | 'attempts'> & { budget: JobBudgetInput } & Partial<Pick<AgentJob, 'steps' | 'usage' | 'costUsd'>>;
   project: { id: string; organizationId: string; name: string };
   session: Pick<AgentSession, 'id' | 'settings'>;
   /** The user message to answer. */
@@ -27,6 +28,16 @@ export interface AgentRunContext {
   /** Earlier messages of the session, oldest first, excluding `message`. */
   history: ReadonlyArray<Pick<ChatMessage, 'role' | 'content'>>;
   files: AgentProjectFiles;
+  /**
+   * Steps earlier attempts of this job finished (succeeded, with an input digest), in order;
+   * empty on a first attempt. An agent that records its steps replays them: when its next step
+   * has the same kind, name and input digest as the next recorded one, it takes the recorded
+   * output instead of calling the model or the tool again, and reports no event for it (the log
+   * has them from the earlier attempt). `createStepReplay` does the matching.
+   */
+  replay?: ReadonlyArray<RecordedStep>;
+  /** The engine's price for a model (US dollars per million tokens), or null when unknown: lets an agent stop before a call its money budget cannot pay for. */
+  priceOf?(model: string): ModelPrice | null;
   /** Fires on cancel, on budget exhaustion and on shutdown; stop promptly. */
   signal: AbortSignal;
 }
@@ -47,7 +58,10 @@ export interface AgentCapabilities {
  * - yields events valid against `agentEventSchema`, ending with exactly one `result`,
  *   or throws (the job fails with the error's code);
  * - stops promptly (throws or returns) once `context.signal` aborts;
- * - emits one `usage` event per model call, which core sums against the job's budget;
+ * - reports each model call once, with a `step` event of kind `model` carrying its usage (or,
+ *   simpler, a `usage` event), which core records, prices and sums against the job's budgets;
+ * - may report tool calls as `step` events of kind `tool`, and replay recorded steps
+ *   (`context.replay`) so a resumed job does not pay for work already done;
  * - never writes to storage itself: changes reach storage only through `result`.
  */
 export interface AgentV1 {

@@ -16,11 +16,16 @@ export type AgentJobStatus = z.infer<typeof agentJobStatusSchema>;
 
 /** Hard limits a job may not exceed. */
 export const jobBudgetSchema = z.object({
+  /** Model calls. */
   maxSteps: z.number().int().min(1).max(1000),
   maxTokens: z.number().int().min(1).max(100_000_000),
+  /** US dollars the job's model calls may cost (at the engine's prices); null: no money budget. */
+  maxCostUsd: z.number().positive().max(1_000_000).nullable().default(null),
 });
 /** Hard limits a job may not exceed. */
 export type JobBudget = z.infer<typeof jobBudgetSchema>;
+/** A job budget as written: `maxCostUsd` may be left out (no money budget). */
+export type JobBudgetInput = z.input<typeof jobBudgetSchema>;
 
 /** One run of an agent on one chat message. */
 export const agentJobSchema = z.object({
@@ -40,8 +45,17 @@ export const agentJobSchema = z.object({
   plan: z.array(z.string()).nullable(),
   error: errorInfoSchema.nullable(),
   budget: jobBudgetSchema,
-  usage: tokenUsageSchema,
+  /** Tokens of every attempt's model calls (`cachedTokens` always present). */
+  usage: tokenUsageSchema.required(),
+  /** Model calls so far (every attempt's); the budget's `maxSteps` counts these. */
   steps: z.number().int().nonnegative(),
+  /**
+   * What the model calls cost in US dollars, at the engine's prices: the sum over the priced
+   * calls; null when the job made model calls and none had a known price.
+   */
+  costUsd: z.number().nonnegative().nullable(),
+  /** Model calls whose model has no known price (their tokens are in `usage`, their cost is not in `costUsd`). */
+  unpricedModelCalls: z.number().int().nonnegative(),
   attempts: z.number().int().nonnegative(),
   createdBy: z.string(),
   createdAt: timestampSchema,

@@ -10,3 +10,4 @@ export * from './deployment.js';
 export * from './audit-log.js';
 export * from './data-table.js';
 export * from './inputs.js';
+export * from './agent-step.js';

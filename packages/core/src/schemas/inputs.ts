@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { agentJobStatusSchema, jobBudgetSchema } from './agent-job.js';
+import { usageGroupSchema } from './agent-step.js';
 import { versionSourceSchema } from './code-version.js';
 import { idSchema, jsonObjectSchema, timestampSchema } from './common.js';
 import { dataColumnSchema } from './data-table.js';
@@ -181,6 +182,9 @@ export type UpdateProjectInput = z.input<typeof updateProjectInputSchema>;
 // ---------------------------------------------------------------------------------------------
 // Organizations and users
 
+/** An organization's monthly ceiling in US dollars, or null for none. */
+const monthlyBudgetSchema = z.number().positive().max(100_000_000).nullable();
+
 /** The input of `organizations.create`. */
 export const createOrganizationInputSchema = z.object({
   name: z.string().trim().min(1).max(200),
@@ -189,12 +193,14 @@ export const createOrganizationInputSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'slugs are lower-case letters, digits and dashes')
     .optional(),
+  /** See `Organization.monthlyBudgetUsd`; default null (no ceiling). */
+  monthlyBudgetUsd: monthlyBudgetSchema.optional(),
 });
 /** The input of `organizations.create`. */
 export type CreateOrganizationInput = z.input<typeof createOrganizationInputSchema>;
 
 /** The patch of `organizations.update`; unknown fields are refused. */
-export const updateOrganizationInputSchema = z.object({ name: z.string().trim().min(1).max(200).optional() }).strict();
+export const updateOrganizationInputSchema = z.object({ name: z.string().trim().min(1).max(200).optional(), monthlyBudgetUsd: monthlyBudgetSchema.optional() }).strict();
 /** The patch of `organizations.update`. */
 export type UpdateOrganizationInput = z.input<typeof updateOrganizationInputSchema>;
 
@@ -247,6 +253,34 @@ export type JobFilterInput = z.input<typeof jobFilterInputSchema>;
 export const jobEventsOptionsInputSchema = sequencePageInputSchema;
 /** The options of `agent.listJobEvents`. */
 export type JobEventsOptionsInput = z.input<typeof jobEventsOptionsInputSchema>;
+
+/** The options of `agent.listSteps`: steps with `index > afterIndex`, at most `limit` (outputs can be large). */
+export const jobStepsOptionsInputSchema = z.object({ afterIndex: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) });
+/** The options of `agent.listSteps`. */
+export type JobStepsOptionsInput = z.input<typeof jobStepsOptionsInputSchema>;
+
+/**
+ * The query of `usage.summarize`: steps recorded in `[start, end)` (default: the last 7 days,
+ * as v0's usage API), summed by `groupBy` (default by day; an empty list gives only totals),
+ * optionally of one project, session or job.
+ */
+export const usageQueryInputSchema = z
+  .object({
+    start: timestampSchema.optional(),
+    end: timestampSchema.optional(),
+    groupBy: z
+      .array(usageGroupSchema)
+      .max(3)
+      .refine((groups) => new Set(groups).size === groups.length, 'each group at most once')
+      .default(['day']),
+    projectId: idSchema.optional(),
+    sessionId: idSchema.optional(),
+    jobId: idSchema.optional(),
+  })
+  .strict()
+  .refine((query) => query.start === undefined || query.end === undefined || Date.parse(query.start) < Date.parse(query.end), { message: 'start must be before end', path: ['start'] });
+/** The query of `usage.summarize`. */
+export type UsageQueryInput = z.input<typeof usageQueryInputSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Runtime data

@@ -6,6 +6,12 @@ export const organizationSchema = z.object({
   id: idSchema,
   name: z.string().min(1).max(200),
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+  /**
+   * A ceiling on what the organization's model calls may cost per calendar month (UTC), in US
+   * dollars; once this month's spending reaches it, new jobs are refused with `BUDGET_EXCEEDED`.
+   * Null: no ceiling.
+   */
+  monthlyBudgetUsd: z.number().positive().nullable(),
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
 });

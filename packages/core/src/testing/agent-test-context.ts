@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { decodeText, encodeText, isBinaryContent, sha256Hex } from '../files/content.js';
 import { normalizeFilePath } from '../files/path-rules.js';
 import type { AgentRunContext } from '../plugins/agent.js';
-import type { JobBudget } from '../schemas/agent-job.js';
+import type { JobBudgetInput } from '../schemas/agent-job.js';
+import type { ModelPrice, RecordedStep } from '../schemas/agent-step.js';
+import { createPriceTable } from '../engine/usage/model-prices.js';
 import type { FileEntry } from '../schemas/source-file.js';
 
 /** Input of {@link createAgentTestContext}. */
@@ -13,8 +15,12 @@ export interface AgentTestContextInput {
   message: string;
   /** Earlier messages, oldest first. Default none. */
   history?: AgentRunContext['history'];
-  /** Default `{ maxSteps: 50, maxTokens: 1_000_000 }`. */
-  budget?: JobBudget;
+  /** Default `{ maxSteps: 50, maxTokens: 1_000_000 }` (no money budget). */
+  budget?: JobBudgetInput;
+  /** Steps of an earlier attempt to replay (`context.replay`). Default none. */
+  replay?: ReadonlyArray<RecordedStep>;
+  /** Model prices over the defaults (`context.priceOf`). */
+  modelPrices?: Record<string, ModelPrice>;
   /** Default: a signal that never aborts. */
   signal?: AbortSignal;
   /** The session's agent settings (e.g. `model`). Default `{}`. */
@@ -42,6 +48,8 @@ export function createAgentTestContext(input: AgentTestContextInput): AgentRunCo
     session: { id: randomUUID(), settings: { ...input.settings } },
     message: { id: randomUUID(), content: input.message },
     history: input.history ?? [],
+    replay: input.replay ?? [],
+    priceOf: createPriceTable(input.modelPrices).priceOf,
     files: {
       list: async () => entries.map((entry) => ({ ...entry })),
       read,

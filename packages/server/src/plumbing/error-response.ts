@@ -13,6 +13,8 @@ const statusByCode: Record<string, number> = {
   CONFLICT: 409,
   CANCELLED: 409,
   LIMIT_EXCEEDED: 422,
+  // Payment Required: the spending ceiling is reached (a job's own budget ends the job, not a request).
+  BUDGET_EXCEEDED: 402,
   UNSUPPORTED: 422,
   RATE_LIMITED: 429,
   PROVIDER_ERROR: 502,

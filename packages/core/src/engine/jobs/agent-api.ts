@@ -5,11 +5,13 @@ import { NotFoundError } from '../../errors/not-found-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
 import type { AgentJob } from '../../schemas/agent-job.js';
 import { idSchema } from '../../schemas/common.js';
-import { createSessionInputSchema, jobEventsOptionsInputSchema, jobFilterInputSchema, postMessageInputSchema } from '../../schemas/inputs.js';
+import { createSessionInputSchema, jobEventsOptionsInputSchema, jobFilterInputSchema, jobStepsOptionsInputSchema, postMessageInputSchema } from '../../schemas/inputs.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import { toJson } from '../store/json-column.js';
 import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
-import { toAgentJob, toChatMessage, toJobEvent, toSession } from '../store/row-mappers.js';
+import { toAgentJob, toAgentStep, toChatMessage, toJobEvent, toSession } from '../store/row-mappers.js';
+import { monthToDateCostUsd } from '../usage/usage-api.js';
+import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
 import { loadProject, type ScopeContext } from '../scope-context.js';
 import type { AgentApi } from '../vector-types.js';
 import { appendChatMessage, cancelJob, insertJob, insertSession, type JobRow } from './job-store.js';
@@ -33,6 +35,21 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
     const row = await db.selectFrom('vector_agent_jobs').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
     if (!row) throw new NotFoundError({ entity: 'job', id });
     return row;
+  }
+
+  /** New jobs are refused once this month's spending reaches the organization's ceiling. */
+  async function checkMonthlyCeiling() {
+    const organization = await db.selectFrom('vector_organizations').select('monthly_budget_usd').where('id', '=', organizationId).executeTakeFirst();
+    const ceiling = organization?.monthly_budget_usd;
+    if (ceiling === null || ceiling === undefined) return;
+    const spent = await monthToDateCostUsd(db, organizationId, engine.now());
+    if (spent >= Number(ceiling)) {
+      throw new BudgetExceededError({
+        budget: 'organization_monthly_cost',
+        message: `This organization's model calls cost $${spent.toFixed(2)} this month, which reaches its monthly budget of $${Number(ceiling)}; raise the budget or wait for next month`,
+        details: { spentUsd: spent, monthlyBudgetUsd: Number(ceiling) },
+      });
+    }
   }
 
   return {
@@ -87,7 +104,9 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
       const budget = {
         maxSteps: Math.min(parsed.budget?.maxSteps ?? ceiling.maxSteps, ceiling.maxSteps),
         maxTokens: Math.min(parsed.budget?.maxTokens ?? ceiling.maxTokens, ceiling.maxTokens),
+        maxCostUsd: lowerOf(parsed.budget?.maxCostUsd ?? null, ceiling.maxCostUsd),
       };
+      await checkMonthlyCeiling();
       const result = await engine.transaction(async (trx, afterCommit) => {
         const jobId = engine.newId();
         const messageRow = await appendChatMessage(engine, trx, {
@@ -116,10 +135,15 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
           error: null,
           max_steps: budget.maxSteps,
           max_tokens: budget.maxTokens,
+          max_cost_usd: budget.maxCostUsd,
           prompt_tokens: 0,
+          cached_tokens: 0,
           completion_tokens: 0,
           total_tokens: 0,
           steps: 0,
+          step_counter: 0,
+          cost_usd: 0,
+          unpriced_calls: 0,
           attempts: 0,
           event_counter: 0,
           worker_id: null,
@@ -178,6 +202,13 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
       return rows.map(toJobEvent);
     },
 
+    async listSteps(jobId, options) {
+      const job = await loadJob(jobId);
+      const parsed = parseInput(jobStepsOptionsInputSchema, options ?? {}, 'step query');
+      const rows = await db.selectFrom('vector_agent_steps').selectAll().where('job_id', '=', job.id).where('step_index', '>', parsed.afterIndex).orderBy('step_index').limit(parsed.limit).execute();
+      return rows.map(toAgentStep);
+    },
+
     async cancelJob(jobId) {
       const job = await loadJob(jobId);
       if (isTerminalJobStatus(job.status)) return toAgentJob(job);
@@ -224,4 +255,11 @@ function waitForUpdate(events: ScopeContext['engine']['events'], jobId: string, 
     }
     events.on('job.updated', onUpdate);
   });
+}
+
+/** The lower of two limits, where null is no limit. */
+function lowerOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
 }

@@ -210,7 +210,7 @@ describeEachDatabase('agent jobs', (database) => {
     const { job } = await scope.agent.postMessage({ sessionId: session.id, content: 'go', budget: { maxSteps: 3 } });
     const finished = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
     expect(finished.status).toBe('failed');
-    expect(finished.error?.code).toBe('LIMIT_EXCEEDED');
+    expect(finished.error?.code).toBe('BUDGET_EXCEEDED');
     expect(finished.steps).toBe(4);
   });
 
@@ -255,7 +255,7 @@ describeEachDatabase('agent jobs', (database) => {
       { type: 'status', status: 'queued', attempt: 1 },
       { type: 'status', status: 'running', attempt: 1 },
       { type: 'status', status: 'queued', attempt: 2 },
-      { type: 'status', status: 'running', attempt: 2 },
+      { type: 'status', status: 'running', attempt: 2, resumedSteps: 0 },
     ]);
   });
 
@@ -278,6 +278,6 @@ describeEachDatabase('agent jobs', (database) => {
     const { project } = await projectWithVersion();
     const session = await scope.agent.createSession({ projectId: project.id, agentType: 'chatty' });
     const { job } = await scope.agent.postMessage({ sessionId: session.id, content: 'go', budget: { maxSteps: 1000, maxTokens: 100_000_000 } });
-    expect(job.budget).toEqual({ maxSteps: 50, maxTokens: 500_000 });
+    expect(job.budget).toEqual({ maxSteps: 50, maxTokens: 500_000, maxCostUsd: null });
   });
 });

@@ -1,18 +1,33 @@
 import { CancelledError } from '../../errors/cancelled-error.js';
-import { LimitExceededError } from '../../errors/limit-exceeded-error.js';
+import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
 import { decodeText, encodeText, isBinaryContent } from '../../files/content.js';
 import { normalizeFilePath } from '../../files/path-rules.js';
 import type { AgentProjectFiles, AgentRunContext } from '../../plugins/agent.js';
-import { agentEventSchema, type ErrorInfo, type JobEventData, type ParsedAgentEvent } from '../../schemas/agent-event.js';
-import { agentJobTypeSchema } from '../../schemas/agent-job.js';
+import { agentEventSchema, type ErrorInfo, type ParsedAgentEvent } from '../../schemas/agent-event.js';
+import { type AgentJob, agentJobTypeSchema } from '../../schemas/agent-job.js';
 import type { FileChange, FileEntry } from '../../schemas/source-file.js';
 import type { EngineContext } from '../engine-context.js';
 import { fromJson, toJson } from '../store/json-column.js';
-import { toAgentJob, toJobCounters } from '../store/row-mappers.js';
+import { toAgentJob, toAgentStep, toJobCounters } from '../store/row-mappers.js';
 import { storageFor, toStorageProject } from '../scope-context.js';
 import { writeVersion } from '../versions/version-store.js';
-import { appendChatMessage, appendJobEvents, claimJob, finishJob, heartbeatJob, type JobOutcome, type JobRow, readJobOwnership, recordJobProgress, requeueJob } from './job-store.js';
+import {
+  appendChatMessage,
+  appendJobEvents,
+  claimJob,
+  countsAsModelCall,
+  finishJob,
+  heartbeatJob,
+  type JobLogEntry,
+  type JobOutcome,
+  type JobRow,
+  readJobOwnership,
+  readReplayableSteps,
+  recordJobProgress,
+  requeueJob,
+  type StepToRecord,
+} from './job-store.js';
 import { errorMessage } from '../../helpers/error-message.js';
 import { errorInfo } from '../error-info.js';
 
@@ -52,7 +67,7 @@ export async function runJob(engine: EngineContext, jobId: string): Promise<void
 
 async function beat(engine: EngineContext, job: JobRow, local: { controller: AbortController; reason: StopReason }): Promise<void> {
   try {
-    const row = await heartbeatJob(engine, job.id);
+    const row = await heartbeatJob(engine, job);
     if (!row) {
       // Another worker recovered the job while this one stalled, or the project was deleted:
       // stop at once and write nothing more.
@@ -74,9 +89,9 @@ function announce(engine: EngineContext, row: JobRow): void {
 
 async function execute(engine: EngineContext, job: JobRow, local: { controller: AbortController; reason: StopReason }): Promise<void> {
   const agent = engine.agents.get(job.agent_type);
-  const counters = toJobCounters(job);
-  const usage = { ...counters.usage };
-  let steps = counters.steps;
+  // What every attempt spent so far, against the job's budget; the job row adds up the same steps.
+  const spent = createSpendingMeter(toJobCounters(job));
+  let lastStepAt = Date.now();
   let result: ResultEvent | null = null;
   let failure: unknown = null;
   // Writes by the runner only land while this worker still owns the running job. Events are
@@ -85,7 +100,7 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
   const events = createEventWriter(engine, job);
   const ownedUpdate = async (patch: Parameters<typeof recordJobProgress>[2]) => {
     await events.flush();
-    if (!(await recordJobProgress(engine, job.id, patch))) throw new OwnershipLost();
+    if (!(await recordJobProgress(engine, job, patch))) throw new OwnershipLost();
   };
   let iterator: AsyncIterator<unknown> | null = null;
   try {
@@ -118,27 +133,24 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
         });
         continue;
       }
+      if (event.type === 'step' || event.type === 'usage') {
+        const step = toStepRecord(engine, event, Date.now() - lastStepAt);
+        lastStepAt = Date.now();
+        events.append({ record: step });
+        spent.add(step);
+        const over = spent.over();
+        if (over) {
+          local.reason = 'budget';
+          local.controller.abort(new Error(over.budget));
+          throw over;
+        }
+        continue;
+      }
       events.append(event);
       if (event.type === 'plan') await ownedUpdate({ plan: toJson(event.steps) });
       if (event.type === 'intent') {
         const jobType = agentJobTypeSchema.safeParse(event.intent);
         await ownedUpdate({ job_type: jobType.success ? jobType.data : null });
-      }
-      if (event.type === 'usage') {
-        steps += 1;
-        usage.promptTokens += event.usage.promptTokens;
-        usage.completionTokens += event.usage.completionTokens;
-        usage.totalTokens += event.usage.totalTokens;
-        await ownedUpdate({ steps, prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens });
-        const over = steps > counters.budget.maxSteps ? 'job_steps' : usage.totalTokens > counters.budget.maxTokens ? 'job_tokens' : null;
-        if (over) {
-          local.reason = 'budget';
-          local.controller.abort(new Error(over));
-          throw new LimitExceededError({
-            limit: over,
-            message: over === 'job_steps' ? `The job used ${steps} steps; its budget is ${job.max_steps}` : `The job used ${usage.totalTokens} tokens; its budget is ${job.max_tokens}`,
-          });
-        }
       }
     }
   } catch (error) {
@@ -161,7 +173,51 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
   if (local.reason === 'cancel') return finishCancelled(engine, job, 'cancelled while running');
   if (failure === null && result === null) failure = new ValidationError({ message: `Agent ${job.agent_type} finished without a result` });
   if (failure !== null || result === null) return finishFailed(engine, job, errorInfo(failure));
-  return finishComplete(engine, job, result, usage, steps);
+  return finishComplete(engine, job, result);
+}
+
+type StepOrUsageEvent = Extract<ParsedAgentEvent, { type: 'step' | 'usage' }>;
+
+/**
+ * The step row an agent's `step` event (or, from agents that report model calls with `usage`
+ * events, its `usage` event) becomes, priced with the engine's price table.
+ */
+function toStepRecord(engine: EngineContext, event: StepOrUsageEvent, elapsedMs: number): StepToRecord {
+  const tokens = event.usage;
+  const usage = { promptTokens: tokens?.promptTokens ?? 0, cachedTokens: tokens?.cachedTokens ?? 0, completionTokens: tokens?.completionTokens ?? 0, totalTokens: tokens?.totalTokens ?? 0 };
+  const model = event.model ?? null;
+  const kind = event.type === 'usage' ? 'model' : event.kind;
+  const costUsd = kind === 'model' && model !== null ? engine.prices.costOf(model, usage) : null;
+  if (event.type === 'usage') {
+    return { kind, name: model ?? 'model', model, inputDigest: null, output: undefined, status: 'succeeded', error: null, usage, costUsd, durationMs: elapsedMs, announceAs: { type: 'usage', event } };
+  }
+  return { kind, name: event.name, model, inputDigest: event.inputDigest, output: event.output, status: event.status, error: event.error ?? null, usage, costUsd, durationMs: event.durationMs, announceAs: { type: 'step' } };
+}
+
+/** A job's spending (every attempt's) against its budget. */
+function createSpendingMeter(start: Pick<AgentJob, 'budget' | 'usage' | 'steps' | 'costUsd'>) {
+  const { budget } = start;
+  let steps = start.steps;
+  let tokens = start.usage.totalTokens;
+  let cost = start.costUsd ?? 0;
+  return {
+    add(step: StepToRecord): void {
+      if (countsAsModelCall(step)) steps += 1;
+      if (step.kind === 'model') {
+        tokens += step.usage.totalTokens;
+        cost += step.costUsd ?? 0;
+      }
+    },
+    /** The budget crossed, if any. */
+    over(): BudgetExceededError | null {
+      if (steps > budget.maxSteps) return new BudgetExceededError({ budget: 'job_steps', message: `The job made ${steps} model calls; its budget is ${budget.maxSteps}`, details: { steps } });
+      if (tokens > budget.maxTokens) return new BudgetExceededError({ budget: 'job_tokens', message: `The job used ${tokens} tokens; its budget is ${budget.maxTokens}`, details: { tokens } });
+      if (budget.maxCostUsd !== null && cost > budget.maxCostUsd) {
+        return new BudgetExceededError({ budget: 'job_cost', message: `The job's model calls cost $${cost.toFixed(6)}; its budget is $${budget.maxCostUsd}`, details: { costUsd: cost } });
+      }
+      return null;
+    },
+  };
 }
 
 /** Most events one commit carries (well under SQLite's and PostgreSQL's parameter limits). */
@@ -174,7 +230,7 @@ const MAX_EVENTS_PER_COMMIT = 500;
  * (e.g. the job was taken over); `flush` waits for every appended event to be committed.
  */
 function createEventWriter(engine: EngineContext, job: JobRow) {
-  let queue: JobEventData[] = [];
+  let queue: JobLogEntry[] = [];
   let draining: Promise<void> | null = null;
   let failure: unknown = null;
   const drain = async () => {
@@ -182,7 +238,7 @@ function createEventWriter(engine: EngineContext, job: JobRow) {
       const batch = queue.slice(0, MAX_EVENTS_PER_COMMIT);
       queue = queue.slice(batch.length);
       try {
-        if ((await appendJobEvents(engine, job, batch, engine.workerId)) === null) throw new OwnershipLost();
+        if ((await appendJobEvents(engine, job, batch)) === null) throw new OwnershipLost();
       } catch (error) {
         failure = error;
       }
@@ -190,7 +246,7 @@ function createEventWriter(engine: EngineContext, job: JobRow) {
     draining = null;
   };
   return {
-    append(event: JobEventData): void {
+    append(event: JobLogEntry): void {
       if (failure !== null) throw failure;
       queue.push(event);
       draining ??= drain();
@@ -242,6 +298,8 @@ async function buildRunContext(engine: EngineContext, job: JobRow, signal: Abort
     .where('position', '<', message.position)
     .orderBy('position')
     .execute();
+  // Steps of earlier attempts the agent may replay instead of running them again.
+  const replay = Number(job.attempts) > 1 ? (await readReplayableSteps(engine.db, job.id)).map(toAgentStep) : [];
   const base = job.base_version_id
     ? await engine.db.selectFrom('vector_code_versions').select('storage_ref').where('id', '=', job.base_version_id).executeTakeFirstOrThrow()
     : null;
@@ -274,6 +332,8 @@ async function buildRunContext(engine: EngineContext, job: JobRow, signal: Abort
     message: { id: message.id, content: message.content },
     history: history.map((entry) => ({ role: entry.role as 'user' | 'assistant' | 'system', content: entry.content })),
     files,
+    replay: replay.map(({ index, kind, name, model, inputDigest, output, usage }) => ({ index, kind, name, model, inputDigest, output, usage })),
+    priceOf: (model) => engine.prices.priceOf(model),
     signal,
   };
 }
@@ -305,7 +365,7 @@ async function requeue(engine: EngineContext, job: JobRow): Promise<void> {
   await engine.queue.enqueue(job.id);
 }
 
-async function finishComplete(engine: EngineContext, job: JobRow, result: ResultEvent, usage: { promptTokens: number; completionTokens: number; totalTokens: number }, steps: number): Promise<void> {
+async function finishComplete(engine: EngineContext, job: JobRow, result: ResultEvent): Promise<void> {
   const project = await engine.db.selectFrom('vector_projects').selectAll().where('id', '=', job.project_id).executeTakeFirst();
   if (!project) return;
   const agentActor = { type: 'agent' as const, id: job.agent_type };
@@ -322,7 +382,7 @@ async function finishComplete(engine: EngineContext, job: JobRow, result: Result
       version_id: versionId,
       created_by: `agent:${job.agent_type}`,
     });
-    const updated = await finishJob(engine, trx, afterCommit, job, { status: 'complete', resultVersionId: versionId, messageId: message.id, usage, steps });
+    const updated = await finishJob(engine, trx, afterCommit, job, { status: 'complete', resultVersionId: versionId, messageId: message.id });
     if (!updated) {
       // Roll the version back with everything else: the job was cancelled at the last
       // moment, or another worker took it over while this one stalled.

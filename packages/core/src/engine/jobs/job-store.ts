@@ -1,5 +1,5 @@
 import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
-import type { AgentJobEvent, ErrorInfo, JobEventData } from '../../schemas/agent-event.js';
+import type { AgentJobEvent, AgentStepKind, AgentStepStatus, ErrorInfo, JobEventData, TokenUsage } from '../../schemas/agent-event.js';
 import type { EngineContext } from '../engine-context.js';
 import type { CoreDatabase } from '../store/database-schema.js';
 import { toJson } from '../store/json-column.js';
@@ -7,8 +7,8 @@ import { toJobCounters } from '../store/row-mappers.js';
 
 /**
  * The one module that changes the state of agent sessions and jobs: it owns
- * `vector_agent_sessions`, `vector_chat_messages`, `vector_agent_jobs` and
- * `vector_agent_job_events`. The agent API, the job runner and the stale-job recovery call
+ * `vector_agent_sessions`, `vector_chat_messages`, `vector_agent_jobs`,
+ * `vector_agent_job_events` and `vector_agent_steps`. The agent API, the job runner and the stale-job recovery call
  * these functions; none of them writes those tables itself.
  *
  * Guarantees: a job's events are numbered 1, 2, 3… with no gaps; a worker's writes to a
@@ -25,6 +25,17 @@ export type JobRow = Selectable<CoreDatabase['vector_agent_jobs']>;
 export type ChatMessageRow = Selectable<CoreDatabase['vector_chat_messages']>;
 /** The columns of a job the store needs to append to its log. */
 type JobKey = Pick<JobRow, 'id' | 'organization_id' | 'project_id'>;
+/**
+ * A running job as the worker that claimed it knows it: its attempt is part of the ownership, so
+ * once a job is taken from a stalled run and claimed again (by another worker, or by this same
+ * process), the stalled run's writes no longer land.
+ */
+type OwnedJob = JobKey & Pick<JobRow, 'attempts'>;
+
+/** Narrows a write to the running job `job` while this worker's attempt still owns it. */
+function whileOwned<Q extends { where(column: 'worker_id' | 'status' | 'attempts', operator: '=', value: string | number): Q }>(query: Q, engine: EngineContext, job: Pick<JobRow, 'attempts'>): Q {
+  return query.where('worker_id', '=', engine.workerId).where('status', '=', 'running').where('attempts', '=', Number(job.attempts));
+}
 
 /** Inserts a new agent session. */
 export async function insertSession(trx: Executor, row: Insertable<CoreDatabase['vector_agent_sessions']>): Promise<void> {
@@ -56,24 +67,110 @@ export async function insertJob(engine: EngineContext, trx: Transaction<CoreData
 }
 
 /**
- * Writes `events` to a job's log, numbered as a block by the job row's counter: the statement
- * that bumps the counter hands out the sequences, so they are 1, 2, 3… with no gaps even when
- * the engine, a canceller and a recovering worker append at once. With `owner`, only while that
- * worker still owns the running job; null otherwise (nothing is written).
+ * A step to record with the log event that announces it: `announceAs: 'step'` logs a `step`
+ * summary (its index filled in), `'usage'` keeps the agent's own `usage` event (agents that
+ * report model calls with `usage` events get a step row without input or output).
  */
-async function writeEvents(engine: EngineContext, trx: Executor, job: JobKey, events: ReadonlyArray<JobEventData>, owner?: string): Promise<AgentJobEvent[] | null> {
+export interface StepToRecord {
+  kind: AgentStepKind;
+  name: string;
+  model: string | null;
+  inputDigest: string | null;
+  output: unknown;
+  status: AgentStepStatus;
+  error: string | null;
+  usage: Required<TokenUsage>;
+  costUsd: number | null;
+  durationMs: number;
+  announceAs: { type: 'step' } | { type: 'usage'; event: Extract<JobEventData, { type: 'usage' }> };
+}
+
+/** What a running job appends: a log event, or a step with the event that announces it. */
+export type JobLogEntry = JobEventData | { record: StepToRecord };
+
+const isStep = (entry: JobLogEntry): entry is { record: StepToRecord } => 'record' in entry;
+
+/** A model call counts against the job's `maxSteps` once it succeeded. */
+export const countsAsModelCall = (step: Pick<StepToRecord, 'kind' | 'status'>): boolean => step.kind === 'model' && step.status === 'succeeded';
+
+/**
+ * Writes `entries` to a job's log, numbered as a block by the job row's counter: the statement
+ * that bumps the counter hands out the sequences, so they are 1, 2, 3… with no gaps even when
+ * the engine, a canceller and a recovering worker append at once. Steps among them are
+ * recorded in the same transaction, numbered by the job's step counter, and added to the job's
+ * model calls, tokens and cost in that same statement, so the job's totals are always the sum
+ * of its steps. With `owner`, only while that worker still owns the running job; null
+ * otherwise (nothing is written).
+ */
+async function writeEvents(engine: EngineContext, trx: Executor, job: JobKey, entries: ReadonlyArray<JobLogEntry>, owned?: OwnedJob): Promise<AgentJobEvent[] | null> {
+  const steps = entries.filter(isStep).map((entry) => entry.record);
+  const models = steps.filter((step) => step.kind === 'model');
+  const sum = (pick: (step: StepToRecord) => number) => models.reduce((total, step) => total + pick(step), 0);
   let bump = trx
     .updateTable('vector_agent_jobs')
-    .set((eb) => ({ event_counter: eb('event_counter', '+', events.length) }))
+    .set((eb) => ({
+      event_counter: eb('event_counter', '+', entries.length),
+      ...(steps.length === 0
+        ? {}
+        : {
+            step_counter: eb('step_counter', '+', steps.length),
+            steps: eb('steps', '+', models.filter(countsAsModelCall).length),
+            prompt_tokens: eb('prompt_tokens', '+', sum((step) => step.usage.promptTokens)),
+            cached_tokens: eb('cached_tokens', '+', sum((step) => step.usage.cachedTokens)),
+            completion_tokens: eb('completion_tokens', '+', sum((step) => step.usage.completionTokens)),
+            total_tokens: eb('total_tokens', '+', sum((step) => step.usage.totalTokens)),
+            cost_usd: eb('cost_usd', '+', sum((step) => step.costUsd ?? 0)),
+            unpriced_calls: eb('unpriced_calls', '+', models.filter((step) => countsAsModelCall(step) && step.costUsd === null).length),
+          }),
+    }))
     .where('id', '=', job.id);
-  if (owner !== undefined) bump = bump.where('worker_id', '=', owner).where('status', '=', 'running');
-  const bumped = await bump.returning(['event_counter', 'attempts']).executeTakeFirst();
+  if (owned !== undefined) bump = whileOwned(bump, engine, owned);
+  const bumped = await bump.returning(['event_counter', 'step_counter', 'attempts', 'session_id']).executeTakeFirst();
   if (!bumped) return null;
-  const first = Number(bumped.event_counter) - events.length + 1;
+  const first = Number(bumped.event_counter) - entries.length + 1;
   const createdAt = engine.nowIso();
   // The attempt an event belongs to: the job's attempts so far, and 1 before the first.
   const attempt = Math.max(1, Number(bumped.attempts));
-  const written = events.map((data, index): AgentJobEvent => ({ jobId: job.id, sequence: first + index, attempt, createdAt, data }));
+  let stepIndex = Number(bumped.step_counter) - steps.length;
+  const stepRows: Array<Insertable<CoreDatabase['vector_agent_steps']>> = [];
+  const written = entries.map((entry, index): AgentJobEvent => {
+    let data: JobEventData;
+    if (isStep(entry)) {
+      const step = entry.record;
+      stepIndex += 1;
+      stepRows.push({
+        id: engine.newId(),
+        job_id: job.id,
+        organization_id: job.organization_id,
+        project_id: job.project_id,
+        session_id: bumped.session_id,
+        step_index: stepIndex,
+        attempt,
+        kind: step.kind,
+        name: step.name,
+        model: step.model,
+        input_digest: step.inputDigest,
+        output: step.output === undefined ? null : toJson(step.output),
+        status: step.status,
+        error: step.error,
+        prompt_tokens: step.usage.promptTokens,
+        cached_tokens: step.usage.cachedTokens,
+        completion_tokens: step.usage.completionTokens,
+        total_tokens: step.usage.totalTokens,
+        cost_usd: step.costUsd,
+        duration_ms: step.durationMs,
+        created_at: createdAt,
+      });
+      data =
+        step.announceAs.type === 'usage'
+          ? step.announceAs.event
+          : { type: 'step', index: stepIndex, kind: step.kind, name: step.name, model: step.model, status: step.status, usage: step.kind === 'model' ? step.usage : null, costUsd: step.costUsd, durationMs: step.durationMs };
+    } else {
+      data = entry;
+    }
+    return { jobId: job.id, sequence: first + index, attempt, createdAt, data };
+  });
+  if (stepRows.length > 0) await trx.insertInto('vector_agent_steps').values(stepRows).execute();
   await trx
     .insertInto('vector_agent_job_events')
     .values(written.map((event) => ({ job_id: job.id, sequence: event.sequence, attempt, data: toJson(event.data), created_at: createdAt })))
@@ -100,12 +197,12 @@ export async function appendJobEvent(engine: EngineContext, executor: Executor, 
 
 /**
  * Appends several events to a running job's log in one transaction (one commit for all), each
- * announced, in order, after the commit. Only while `owner` still owns the running job; null
- * otherwise (nothing is written).
+ * announced, in order, after the commit. Only while this worker's attempt still owns the
+ * running job; null otherwise (nothing is written).
  */
-export async function appendJobEvents(engine: EngineContext, job: JobKey, events: ReadonlyArray<JobEventData>, owner: string): Promise<AgentJobEvent[] | null> {
+export async function appendJobEvents(engine: EngineContext, job: OwnedJob, events: ReadonlyArray<JobLogEntry>): Promise<AgentJobEvent[] | null> {
   if (events.length === 0) return [];
-  const written = await engine.db.transaction().execute((trx) => writeEvents(engine, trx, job, events, owner));
+  const written = await engine.db.transaction().execute((trx) => writeEvents(engine, trx, job, events, job));
   if (written) announce(engine, job, written);
   return written;
 }
@@ -131,8 +228,22 @@ export async function claimJob(engine: EngineContext, jobId: string): Promise<Jo
     .returningAll()
     .executeTakeFirst();
   if (!claimed) return undefined;
-  await appendJobEvent(engine, engine.db, null, claimed, { type: 'status', status: 'running', attempt: toJobCounters(claimed).attempts });
+  const attempt = toJobCounters(claimed).attempts;
+  const resumedSteps = attempt > 1 ? (await readReplayableSteps(engine.db, claimed.id)).length : 0;
+  await appendJobEvent(engine, engine.db, null, claimed, { type: 'status', status: 'running', attempt, ...(attempt > 1 ? { resumedSteps } : {}) });
   return claimed;
+}
+
+/** The steps of a job a later attempt may replay: those that succeeded and recorded an input digest, in order. */
+export function readReplayableSteps(executor: Executor, jobId: string): Promise<Array<Selectable<CoreDatabase['vector_agent_steps']>>> {
+  return executor
+    .selectFrom('vector_agent_steps')
+    .selectAll()
+    .where('job_id', '=', jobId)
+    .where('status', '=', 'succeeded')
+    .where('input_digest', 'is not', null)
+    .orderBy('step_index')
+    .execute();
 }
 
 /** Who runs a job and whether its cancellation was requested, as the executor (a transaction, say) sees it now. */
@@ -155,26 +266,27 @@ export function findRunningJobsOfOtherWorkers(engine: EngineContext): Promise<Jo
   return engine.db.selectFrom('vector_agent_jobs').selectAll().where('status', '=', 'running').where('worker_id', '!=', engine.workerId).execute();
 }
 
-/** Records this worker's heartbeat; undefined when the worker no longer owns the job. */
-export function heartbeatJob(engine: EngineContext, jobId: string): Promise<Pick<JobRow, 'cancel_requested_at' | 'status'> | undefined> {
+/** Records this worker's heartbeat; undefined when this worker's attempt no longer owns the job. */
+export function heartbeatJob(engine: EngineContext, job: Pick<JobRow, 'id' | 'attempts'>): Promise<Pick<JobRow, 'cancel_requested_at' | 'status'> | undefined> {
   return engine.db
     .updateTable('vector_agent_jobs')
     .set({ heartbeat_at: engine.nowIso() })
-    .where('id', '=', jobId)
+    .where('id', '=', job.id)
     .where('worker_id', '=', engine.workerId)
+    .where('attempts', '=', Number(job.attempts))
     .returning(['cancel_requested_at', 'status'])
     .executeTakeFirst();
 }
 
-/** Records a running job's progress (plan, steps, usage); false when this worker no longer owns it. */
-export async function recordJobProgress(engine: EngineContext, jobId: string, patch: Partial<Pick<JobRow, 'plan' | 'job_type' | 'steps' | 'prompt_tokens' | 'completion_tokens' | 'total_tokens'>>): Promise<boolean> {
-  const updated = await engine.db.updateTable('vector_agent_jobs').set(patch).where('id', '=', jobId).where('worker_id', '=', engine.workerId).where('status', '=', 'running').executeTakeFirst();
+/** Records a running job's progress (plan, type); false when this worker no longer owns it. Steps and spending go with their events (`appendJobEvents`). */
+export async function recordJobProgress(engine: EngineContext, job: Pick<JobRow, 'id' | 'attempts'>, patch: Partial<Pick<JobRow, 'plan' | 'job_type'>>): Promise<boolean> {
+  const updated = await whileOwned(engine.db.updateTable('vector_agent_jobs').set(patch).where('id', '=', job.id), engine, job).executeTakeFirst();
   return Number(updated.numUpdatedRows) > 0;
 }
 
-/** Moves a running job this worker still owns to a new state; undefined when it does not. */
-function transitionOwned(engine: EngineContext, trx: Transaction<CoreDatabase>, jobId: string, patch: Partial<JobRow>, unlessCancelRequested: boolean) {
-  let update = trx.updateTable('vector_agent_jobs').set(patch).where('id', '=', jobId).where('status', '=', 'running').where('worker_id', '=', engine.workerId);
+/** Moves a running job this worker's attempt still owns to a new state; undefined when it does not. */
+function transitionOwned(engine: EngineContext, trx: Transaction<CoreDatabase>, job: Pick<JobRow, 'id' | 'attempts'>, patch: Partial<JobRow>, unlessCancelRequested: boolean) {
+  let update = whileOwned(trx.updateTable('vector_agent_jobs').set(patch).where('id', '=', job.id), engine, job);
   if (unlessCancelRequested) update = update.where('cancel_requested_at', 'is', null);
   return update.returningAll().executeTakeFirst();
 }
@@ -183,21 +295,25 @@ function transitionOwned(engine: EngineContext, trx: Transaction<CoreDatabase>, 
 export type JobOutcome =
   | { status: 'failed'; error: ErrorInfo }
   | { status: 'cancelled'; reason: string }
-  | { status: 'complete'; resultVersionId: string | null; messageId: string; usage: { promptTokens: number; completionTokens: number; totalTokens: number }; steps: number };
+  | { status: 'complete'; resultVersionId: string | null; messageId: string };
 
 /**
  * Finishes a running job this worker owns and appends its final event. A `complete` outcome
  * does not land once a cancellation was requested. Undefined when nothing was written.
  */
-export async function finishJob(engine: EngineContext, trx: Transaction<CoreDatabase>, afterCommit: AfterCommit, job: JobKey, outcome: JobOutcome): Promise<JobRow | undefined> {
+export async function finishJob(engine: EngineContext, trx: Transaction<CoreDatabase>, afterCommit: AfterCommit, job: OwnedJob, outcome: JobOutcome): Promise<JobRow | undefined> {
   const finishedAt = engine.nowIso();
   if (outcome.status === 'complete') {
-    const updated = await transitionOwned(engine, trx, job.id, { status: 'complete', result_version_id: outcome.resultVersionId, finished_at: finishedAt, worker_id: null }, true);
-    if (updated) await appendJobEvent(engine, trx, afterCommit, job, { type: 'done', versionId: outcome.resultVersionId, messageId: outcome.messageId, usage: outcome.usage, steps: outcome.steps });
+    const updated = await transitionOwned(engine, trx, job, { status: 'complete', result_version_id: outcome.resultVersionId, finished_at: finishedAt, worker_id: null }, true);
+    if (updated) {
+      // The totals of every attempt's steps, as the job row holds them.
+      const { usage, steps } = toJobCounters(updated);
+      await appendJobEvent(engine, trx, afterCommit, job, { type: 'done', versionId: outcome.resultVersionId, messageId: outcome.messageId, usage, steps });
+    }
     return updated;
   }
   const error = outcome.status === 'failed' ? outcome.error : null;
-  const updated = await transitionOwned(engine, trx, job.id, { status: outcome.status, error: error === null ? null : toJson(error), finished_at: finishedAt, worker_id: null }, false);
+  const updated = await transitionOwned(engine, trx, job, { status: outcome.status, error: error === null ? null : toJson(error), finished_at: finishedAt, worker_id: null }, false);
   if (updated) await appendJobEvent(engine, trx, afterCommit, job, outcome.status === 'failed' ? { type: 'failed', error: outcome.error } : { type: 'cancelled', reason: outcome.reason });
   return updated;
 }
@@ -206,8 +322,8 @@ export async function finishJob(engine: EngineContext, trx: Transaction<CoreData
  * Hands a running job this worker owns back to the queue, as if it had never started.
  * Undefined when the worker no longer owns it or its cancellation was requested.
  */
-export async function requeueJob(engine: EngineContext, trx: Transaction<CoreDatabase>, afterCommit: AfterCommit, job: JobKey): Promise<JobRow | undefined> {
-  const updated = await transitionOwned(engine, trx, job.id, { status: 'queued', worker_id: null, heartbeat_at: null }, true);
+export async function requeueJob(engine: EngineContext, trx: Transaction<CoreDatabase>, afterCommit: AfterCommit, job: OwnedJob): Promise<JobRow | undefined> {
+  const updated = await transitionOwned(engine, trx, job, { status: 'queued', worker_id: null, heartbeat_at: null }, true);
   if (updated) await appendJobEvent(engine, trx, afterCommit, job, { type: 'status', status: 'queued', attempt: toJobCounters(updated).attempts + 1 });
   return updated;
 }

@@ -3,7 +3,7 @@
  * hold ISO-8601 UTC text on both dialects, so rows read the same from SQLite and PostgreSQL.
  */
 export interface CoreDatabase {
-  vector_organizations: { id: string; name: string; slug: string; created_at: string; updated_at: string };
+  vector_organizations: { id: string; name: string; slug: string; monthly_budget_usd: number | null; created_at: string; updated_at: string };
   vector_users: { id: string; email: string; name: string; created_at: string };
   vector_memberships: { organization_id: string; user_id: string; role: string; created_at: string };
   vector_projects: {
@@ -77,10 +77,17 @@ export interface CoreDatabase {
     error: string | null;
     max_steps: number;
     max_tokens: number;
+    max_cost_usd: number | null;
     prompt_tokens: number;
+    cached_tokens: number;
     completion_tokens: number;
     total_tokens: number;
+    /** Model calls. */
     steps: number;
+    /** Steps recorded (model and tool calls); hands out `vector_agent_steps.step_index`. */
+    step_counter: number;
+    cost_usd: number;
+    unpriced_calls: number;
     attempts: number;
     event_counter: number;
     worker_id: string | null;
@@ -90,6 +97,29 @@ export interface CoreDatabase {
     created_at: string;
     started_at: string | null;
     finished_at: string | null;
+  };
+  vector_agent_steps: {
+    id: string;
+    job_id: string;
+    organization_id: string;
+    project_id: string;
+    session_id: string;
+    step_index: number;
+    attempt: number;
+    kind: string;
+    name: string;
+    model: string | null;
+    input_digest: string | null;
+    output: string | null;
+    status: string;
+    error: string | null;
+    prompt_tokens: number;
+    cached_tokens: number;
+    completion_tokens: number;
+    total_tokens: number;
+    cost_usd: number | null;
+    duration_ms: number;
+    created_at: string;
   };
   vector_agent_job_events: { job_id: string; sequence: number; data: string; created_at: string; attempt: number };
   vector_deployments: {

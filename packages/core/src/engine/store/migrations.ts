@@ -266,6 +266,46 @@ export const coreMigrations: Record<string, Migration> = {
       await db.schema.alterTable('vector_agent_jobs').addColumn('job_type', 'text').execute();
     },
   },
+  '0005_agent_steps_and_costs': {
+    async up(db: Kysely<any>) {
+      const text = 'text' as const;
+      // US dollars: floating point (double precision on both databases); costs are reports, not ledgers.
+      const money = 'double precision' as const;
+      await db.schema
+        .createTable('vector_agent_steps')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('job_id', text, (c) => c.notNull().references('vector_agent_jobs.id').onDelete('cascade'))
+        .addColumn('organization_id', text, (c) => c.notNull())
+        .addColumn('project_id', text, (c) => c.notNull())
+        .addColumn('session_id', text, (c) => c.notNull())
+        .addColumn('step_index', 'integer', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('kind', text, (c) => c.notNull())
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('model', text)
+        .addColumn('input_digest', text)
+        .addColumn('output', text)
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('error', text)
+        .addColumn('prompt_tokens', 'integer', (c) => c.notNull())
+        .addColumn('cached_tokens', 'integer', (c) => c.notNull())
+        .addColumn('completion_tokens', 'integer', (c) => c.notNull())
+        .addColumn('total_tokens', 'integer', (c) => c.notNull())
+        .addColumn('cost_usd', money)
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addUniqueConstraint('vector_agent_steps_job_index', ['job_id', 'step_index'])
+        .execute();
+      // Usage summaries and the monthly ceiling read an organization's steps by time.
+      await db.schema.createIndex('vector_agent_steps_org_time').on('vector_agent_steps').columns(['organization_id', 'created_at']).execute();
+      await db.schema.alterTable('vector_agent_jobs').addColumn('step_counter', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('vector_agent_jobs').addColumn('cached_tokens', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('vector_agent_jobs').addColumn('cost_usd', money, (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('vector_agent_jobs').addColumn('unpriced_calls', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('vector_agent_jobs').addColumn('max_cost_usd', money).execute();
+      await db.schema.alterTable('vector_organizations').addColumn('monthly_budget_usd', money).execute();
+    },
+  },
 };
 
 /** Brings the core tables up to date. Safe to call from several processes at once. */

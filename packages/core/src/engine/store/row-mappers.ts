@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
-import type { AgentJobEvent, ErrorInfo, JobEventData } from '../../schemas/agent-event.js';
+import type { AgentJobEvent, AgentStepKind, AgentStepStatus, ErrorInfo, JobEventData } from '../../schemas/agent-event.js';
+import type { AgentStep } from '../../schemas/agent-step.js';
 import type { AgentJob, AgentJobStatus, AgentJobType } from '../../schemas/agent-job.js';
 import type { AgentSession, ChatMessage } from '../../schemas/agent-session.js';
 import type { AuditLog } from '../../schemas/audit-log.js';
@@ -18,6 +19,7 @@ export const toOrganization = (row: Row<'vector_organizations'>): Organization =
   id: row.id,
   name: row.name,
   slug: row.slug,
+  monthlyBudgetUsd: row.monthly_budget_usd === null || row.monthly_budget_usd === undefined ? null : Number(row.monthly_budget_usd),
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -89,11 +91,41 @@ export const toChatMessage = (row: Row<'vector_chat_messages'>): ChatMessage => 
 });
 
 /** A job's budget and counters as plain numbers, whatever numeric type the database driver returned. */
-export const toJobCounters = (row: Pick<Row<'vector_agent_jobs'>, 'max_steps' | 'max_tokens' | 'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'steps' | 'attempts'>): Pick<AgentJob, 'budget' | 'usage' | 'steps' | 'attempts'> => ({
-  budget: { maxSteps: Number(row.max_steps), maxTokens: Number(row.max_tokens) },
-  usage: { promptTokens: Number(row.prompt_tokens), completionTokens: Number(row.completion_tokens), totalTokens: Number(row.total_tokens) },
-  steps: Number(row.steps),
-  attempts: Number(row.attempts),
+type CounterColumns = 'max_steps' | 'max_tokens' | 'max_cost_usd' | 'prompt_tokens' | 'cached_tokens' | 'completion_tokens' | 'total_tokens' | 'steps' | 'cost_usd' | 'unpriced_calls' | 'attempts';
+
+/** A job's budget and spending (every attempt's). Its cost is null when it made model calls and none was priced. */
+export const toJobCounters = (row: Pick<Row<'vector_agent_jobs'>, CounterColumns>): Pick<AgentJob, 'budget' | 'usage' | 'steps' | 'costUsd' | 'unpricedModelCalls' | 'attempts'> => {
+  const steps = Number(row.steps);
+  const unpriced = Number(row.unpriced_calls);
+  return {
+    budget: { maxSteps: Number(row.max_steps), maxTokens: Number(row.max_tokens), maxCostUsd: row.max_cost_usd === null ? null : Number(row.max_cost_usd) },
+    usage: { promptTokens: Number(row.prompt_tokens), cachedTokens: Number(row.cached_tokens), completionTokens: Number(row.completion_tokens), totalTokens: Number(row.total_tokens) },
+    steps,
+    costUsd: steps > 0 && unpriced === steps ? null : Number(row.cost_usd),
+    unpricedModelCalls: unpriced,
+    attempts: Number(row.attempts),
+  };
+};
+
+export const toAgentStep = (row: Row<'vector_agent_steps'>): AgentStep => ({
+  id: row.id,
+  jobId: row.job_id,
+  projectId: row.project_id,
+  organizationId: row.organization_id,
+  sessionId: row.session_id,
+  index: Number(row.step_index),
+  attempt: Number(row.attempt),
+  kind: row.kind as AgentStepKind,
+  name: row.name,
+  model: row.model,
+  inputDigest: row.input_digest,
+  output: row.output === null ? null : fromJson<unknown>(row.output),
+  status: row.status as AgentStepStatus,
+  error: row.error,
+  usage: { promptTokens: Number(row.prompt_tokens), cachedTokens: Number(row.cached_tokens), completionTokens: Number(row.completion_tokens), totalTokens: Number(row.total_tokens) },
+  costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
+  durationMs: Number(row.duration_ms),
+  createdAt: row.created_at,
 });
 
 export const toAgentJob = (row: Row<'vector_agent_jobs'>): AgentJob => ({

@@ -36,7 +36,7 @@ export function createOrganizationsApi(context: EngineContext, driver: Deploymen
       const id = context.newId();
       const slug = parsed.slug ?? `${slugify(parsed.name)}-${id.slice(0, 6)}`;
       const now = context.nowIso();
-      const row = { id, name: parsed.name, slug, created_at: now, updated_at: now };
+      const row = { id, name: parsed.name, slug, monthly_budget_usd: parsed.monthlyBudgetUsd ?? null, created_at: now, updated_at: now };
       return context.transaction(async (trx, afterCommit) => {
         const taken = await trx.selectFrom('vector_organizations').select('id').where('slug', '=', slug).executeTakeFirst();
         if (taken) throw new ConflictError({ message: `The organization slug ${slug} is taken`, details: { slug } });
@@ -64,9 +64,14 @@ export function createOrganizationsApi(context: EngineContext, driver: Deploymen
       const parsed = parseInput(updateOrganizationInputSchema, patch, 'organization update');
       const who = parseInput(actorSchema, actor, 'actor');
       const row = await load(organizationId);
-      const next = { ...row, ...(parsed.name === undefined ? {} : { name: parsed.name }), updated_at: context.nowIso() };
+      const next = {
+        ...row,
+        ...(parsed.name === undefined ? {} : { name: parsed.name }),
+        ...(parsed.monthlyBudgetUsd === undefined ? {} : { monthly_budget_usd: parsed.monthlyBudgetUsd }),
+        updated_at: context.nowIso(),
+      };
       return context.transaction(async (trx, afterCommit) => {
-        await trx.updateTable('vector_organizations').set({ name: next.name, updated_at: next.updated_at }).where('id', '=', row.id).execute();
+        await trx.updateTable('vector_organizations').set({ name: next.name, monthly_budget_usd: next.monthly_budget_usd, updated_at: next.updated_at }).where('id', '=', row.id).execute();
         await writeAudit(context, trx, afterCommit, { organizationId: row.id, projectId: null, actor: who, action: 'organization.update', entityType: 'organization', entityId: row.id, data: { ...parsed } });
         return toOrganization(next);
       });
