@@ -1,4 +1,4 @@
-import { createVector, decodeText, type TokenUsage, type VectorScope } from '@vector/core';
+import { createVector, decodeText, joinJobText, type TokenUsage, type Vector, type VectorScope } from '@vector/core';
 import { createMemoryStorage, createStaticProvider, describeEachDatabase } from '@vector/core/testing';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startInOrganization } from '../../../test-support/engine-in-organization.js';
@@ -10,16 +10,19 @@ const fake = useFakeOpenAIServer();
 describeEachDatabase('codegen agent through the engine', (database) => {
   let scope: VectorScope;
   let stop: () => Promise<void>;
+  let vector: Vector;
 
   beforeEach(async () => {
     fake.requests.length = 0;
     const connection = await database.create();
-    const vector = createVector({
+    vector = createVector({
       database: connection,
       storage: [createMemoryStorage()],
       providers: [createStaticProvider()],
       agents: [agentFor(fake), agentFor(fake, { type: 'codegen-build', buildChecker: markerBuildChecker(), maxFixRounds: 1 })],
       jobHeartbeatMs: 50,
+      // Looks for jobs of dead workers often, so a resumed job does not wait seconds.
+      jobSweepIntervalMs: 100,
     });
     ({ scope, stop } = await startInOrganization(vector, connection));
   });
@@ -87,6 +90,74 @@ describeEachDatabase('codegen agent through the engine', (database) => {
     const messages = (await scope.agent.listMessages(session.id)).items;
     expect(messages.map((message) => [message.role, message.content])).toEqual([['user', 'Build a todo app'], ['assistant', 'I created the todo app.']]);
     expect(messages[1]?.versionId).toBe(version.id);
+  });
+
+  it('resumes a job whose worker died mid-call: only the remaining model calls, the same version, each text once', async () => {
+    const app = reactApp('Todo');
+    const [first, ...rest] = Object.entries(app);
+    const writes = (entries: Array<[string, string]>) => entries.map(([path, content], index) => ({ id: `call_${path.replace(/\W/g, '')}_${index}`, name: 'write_file', arguments: { path, content } }));
+    // Five model calls; the fourth streams slowly, so the worker can die in the middle of it.
+    const script = (slow: boolean) => [
+      ...intentAndPlan('generate', ['Write the app']),
+      { text: 'Writing the first file.', toolCalls: writes([first as [string, string]]) },
+      { text: 'Now the rest of the files.', toolCalls: writes(rest), ...(slow ? { chunkDelayMs: 40 } : {}) },
+      { toolCalls: [{ id: 'call_finish', name: 'finish', arguments: { commit_message: 'Create a todo app', summary: 'I created the todo app.' } }] },
+    ];
+
+    // What an uninterrupted run makes.
+    fake.enqueue(...script(false));
+    const reference = await post('Build a todo app');
+    const referenceDone = await scope.agent.waitForJob(reference.job.id, { timeoutMs: 20_000 });
+    const referenceCalls = fake.requests.length;
+    const referenceText = joinJobText(await scope.agent.listJobEvents(reference.job.id));
+    expect(referenceText).toBe('Writing the first file.Now the rest of the files.');
+    fake.requests.length = 0;
+
+    // The same request; the worker dies while the fourth call streams. The dead call's turn is
+    // used up, so the resumed call gets a fresh copy of it (and then the last one).
+    fake.enqueue(...script(true).slice(0, 4), ...script(false).slice(3));
+    const { job } = await post('Build a todo app');
+    const partialTextLogged = async () => {
+      const events = await scope.agent.listJobEvents(job.id);
+      const lastStep = events.findLastIndex((event) => event.data.type === 'step' && event.data.kind === 'model');
+      return events.filter((event) => event.data.type === 'step' && event.data.kind === 'model').length === 3 && events.slice(lastStep).some((event) => event.data.type === 'text_delta');
+    };
+    await waitForAsync(partialTextLogged);
+    // Simulated death: another worker's claim with a heartbeat long past, as a crashed process leaves it.
+    await vector.db.updateTable('vector_agent_jobs').set({ worker_id: 'dead-worker', heartbeat_at: '2000-01-01T00:00:00.000Z' }).where('id', '=', job.id).execute();
+    const done = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
+    expect(done).toMatchObject({ status: 'complete', attempts: 2 });
+
+    // Attempt 1 made calls 1–4 (the fourth cut off); attempt 2 made only the calls left: 4 and 5.
+    expect(fake.requests).toHaveLength(4 + (referenceCalls - 3));
+    expect(fake.requests[3]?.clientAborted).toBe(true);
+    expect(fake.requests[4]?.body.messages).toEqual(fake.requests[3]?.body.messages);
+    // Each call counted once: the same calls and tokens as the uninterrupted run.
+    expect(done.steps).toBe(referenceDone.steps);
+    expect(done.usage).toEqual(referenceDone.usage);
+
+    // The same version.
+    const version = await scope.versions.get(done.resultVersionId as string);
+    const referenceVersion = await scope.versions.get(referenceDone.resultVersionId as string);
+    expect(version).toMatchObject({ message: referenceVersion.message, validationStatus: referenceVersion.validationStatus, fileCount: referenceVersion.fileCount, generationStatus: 'completed' });
+    expect(await scope.versions.listFiles(version.id)).toEqual(await scope.versions.listFiles(referenceVersion.id));
+
+    // The log: the cut-off text is there, but joined as documented every text appears once.
+    const events = await scope.agent.listJobEvents(job.id);
+    const rawText = events.flatMap((event) => (event.data.type === 'text_delta' ? [event.data.text] : [])).join('');
+    expect(rawText).not.toBe(referenceText);
+    expect(joinJobText(events)).toBe(referenceText);
+    const resumed = events.find((event) => event.data.type === 'status' && event.data.status === 'running' && event.data.attempt === 2);
+    const stepsOfFirstAttempt = (await scope.agent.listSteps(job.id)).filter((step) => step.attempt === 1);
+    expect(resumed?.data).toEqual({ type: 'status', status: 'running', attempt: 2, resumedSteps: stepsOfFirstAttempt.length });
+    // The replayed steps are not announced again: one intent and one plan in the whole log.
+    expect(events.filter((event) => event.data.type === 'intent')).toHaveLength(1);
+    expect(events.filter((event) => event.data.type === 'plan')).toHaveLength(1);
+
+    // Steps: attempt 1's then attempt 2's, numbered on, five model calls in all.
+    const steps = await scope.agent.listSteps(job.id);
+    expect(steps.map((step) => step.index)).toEqual(steps.map((_, index) => index + 1));
+    expect(steps.filter((step) => step.kind === 'model').map((step) => [step.name, step.attempt])).toEqual([['intent', 1], ['plan', 1], ['change', 1], ['change', 2], ['change', 2]]);
   });
 
   it('edits one file of a 200-file project into version 2', async () => {
@@ -192,6 +263,14 @@ describeEachDatabase('codegen agent through the engine', (database) => {
     expect((await usageOf(job.id)).types.at(-1)).toBe('failed');
   });
 });
+
+async function waitForAsync(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

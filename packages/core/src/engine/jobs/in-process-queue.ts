@@ -12,6 +12,10 @@ export function createInProcessQueue(options: z.input<typeof optionsSchema> = {}
   const { concurrency } = parseInput(optionsSchema, options, 'in-process queue options');
   const pending: string[] = [];
   const inFlight = new Map<string, Promise<void>>();
+  // Enqueued again while a run of theirs is still in flight here (a stalled run whose job was
+  // taken back and queued anew): run once more after it ends. Only a queued job is claimed, so
+  // a repeat of a job that has finished does nothing.
+  const again = new Set<string>();
   let handler: JobHandler | null = null;
 
   const pump = () => {
@@ -21,6 +25,7 @@ export function createInProcessQueue(options: z.input<typeof optionsSchema> = {}
         .catch(() => undefined)
         .finally(() => {
           inFlight.delete(jobId);
+          if (again.delete(jobId) && !pending.includes(jobId)) pending.push(jobId);
           pump();
         });
       inFlight.set(jobId, run);
@@ -33,11 +38,13 @@ export function createInProcessQueue(options: z.input<typeof optionsSchema> = {}
       pump();
     },
     async enqueue(jobId) {
-      if (!pending.includes(jobId) && !inFlight.has(jobId)) pending.push(jobId);
+      if (inFlight.has(jobId)) again.add(jobId);
+      else if (!pending.includes(jobId)) pending.push(jobId);
       pump();
     },
     async stop() {
       handler = null;
+      again.clear();
       await Promise.all(inFlight.values());
     },
   };
