@@ -97,8 +97,10 @@ export const agentConformanceCases: ReadonlyArray<ConformanceCase<AgentSubject>>
     async run(subject) {
       const { events } = await runToEnd(subject);
       for (const event of events) {
-        if (event.type !== 'usage') continue;
-        for (const [key, value] of Object.entries(event.usage)) {
+        // Model calls are reported by `usage` events or by `step` events carrying usage.
+        const usage = event.type === 'usage' || event.type === 'step' ? event.usage : undefined;
+        if (usage === undefined) continue;
+        for (const [key, value] of Object.entries(usage)) {
           expect(Number.isSafeInteger(value) && value >= 0, `usage.${key} = ${value} is not a non-negative integer`).toBe(true);
         }
       }
