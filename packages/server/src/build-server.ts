@@ -23,6 +23,7 @@ import { deploymentsRoutes } from './routes/deployments-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { organizationsRoutes } from './routes/organizations-routes.js';
 import { projectsRoutes } from './routes/projects-routes.js';
+import { usageRoutes } from './routes/usage-routes.js';
 import { versionsRoutes } from './routes/versions-routes.js';
 import type { EventFeed } from './sse/event-feed.js';
 import { createSseHub } from './sse/sse-hub.js';
@@ -149,7 +150,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   void app.register(openApiPlugin, { docs: options.docs ?? true, version: '1' });
   void app.register(authPlugin, { authenticate, limits });
   void app.register(healthRoutes, { context, isShuttingDown: () => shuttingDown });
-  for (const routes of [organizationsRoutes, apiKeysRoutes, projectsRoutes, versionsRoutes, agentRoutes, deploymentsRoutes, dataRoutes, auditRoutes]) {
+  for (const routes of [organizationsRoutes, apiKeysRoutes, projectsRoutes, versionsRoutes, agentRoutes, deploymentsRoutes, dataRoutes, auditRoutes, usageRoutes]) {
     void app.register(routes, { context });
   }
   return app;

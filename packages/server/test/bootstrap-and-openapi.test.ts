@@ -26,7 +26,19 @@ describeEachDatabase('bootstrap, OpenAPI, health', (database) => {
     expect(response.statusCode).toBe(200);
     const document = response.json();
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/projects', '/v1/jobs/{jobId}/events', '/v1/tables/{tableId}/rows']));
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/projects', '/v1/jobs/{jobId}/events', '/v1/jobs/{jobId}/steps', '/v1/usage', '/v1/tables/{tableId}/rows']));
+    // The new routes document their answers and query parameters.
+    const steps = document.paths['/v1/jobs/{jobId}/steps'].get;
+    expect(steps.parameters.map((parameter: { name: string; in: string }) => `${parameter.in}:${parameter.name}`).sort()).toEqual(['path:jobId', 'query:afterIndex', 'query:limit']);
+    expect(steps.responses['200'].content['application/json'].schema.properties.items.items.properties).toHaveProperty('costUsd');
+    const usage = document.paths['/v1/usage'].get;
+    expect(usage.parameters.map((parameter: { name: string }) => parameter.name).sort()).toEqual(['end', 'groupBy', 'jobId', 'projectId', 'sessionId', 'start']);
+    expect(usage.parameters.find((parameter: { name: string }) => parameter.name === 'groupBy').schema).toMatchObject({ type: 'array', items: { enum: ['day', 'project', 'model'] } });
+    expect(Object.keys(usage.responses['200'].content['application/json'].schema.properties).sort()).toEqual(['groupBy', 'range', 'rows', 'totals']);
+    expect(document.paths['/v1/organization'].patch.requestBody.content['application/json'].schema.properties).toHaveProperty('monthlyBudgetUsd');
+    const postMessage = document.paths['/v1/sessions/{sessionId}/messages'].post;
+    expect(postMessage.requestBody.content['application/json'].schema.properties.budget.properties).toHaveProperty('maxCostUsd');
+    expect(postMessage.responses).toHaveProperty('402');
     const result = await validate(structuredClone(document));
     expect(result.valid ? '' : compileErrors(result)).toBe('');
     expect(result.valid).toBe(true);

@@ -57,7 +57,7 @@ describeEachDatabase('fuzzed input never answers 500', (database) => {
       for (const route of routes) {
         if (route.path === '/v1/organization' && route.method === 'DELETE') continue;
         const url = route.path.replace(/\{([^}]+)\}/g, (_, name: string) => (next() < 0.4 && real[name] ? real[name] : encodeURIComponent(String(pick(nasty)) || 'x'))).replace('/*', `/${encodeURIComponent(pick(nasty) || 'f')}`);
-        const query = next() < 0.5 ? `?${pick(['limit', 'cursor', 'where', 'include', 'from', 'status', 'since', 'lastEventId', 'orderBy'])}=${encodeURIComponent(String(value(2)))}` : '';
+        const query = next() < 0.5 ? `?${pick(['limit', 'cursor', 'where', 'include', 'from', 'status', 'since', 'lastEventId', 'orderBy', 'afterIndex', 'groupBy', 'start', 'end'])}=${encodeURIComponent(String(value(2)))}` : '';
         const rawBody = next() < 0.2 ? pick(['{', '[1,', '"str"', 'null', '{"a":}', '\u0000']) : JSON.stringify(value(0));
         const response = await app.inject({
           method: route.method as 'GET',

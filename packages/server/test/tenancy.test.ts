@@ -38,6 +38,7 @@ describeEachDatabase('tenancy: another organization’s ids answer 404', (databa
       ['GET', `/v1/jobs/${posted.job.id}`],
       ['POST', `/v1/jobs/${posted.job.id}/cancel`],
       ['GET', `/v1/jobs/${posted.job.id}/events`],
+      ['GET', `/v1/jobs/${posted.job.id}/steps`],
       ['POST', `/v1/projects/${project.id}/deployments`, { environment: 'preview' }],
       ['GET', `/v1/projects/${project.id}/deployments`],
       ['GET', `/v1/deployments/${deployment.id}`],
@@ -76,6 +77,8 @@ describeEachDatabase('tenancy: another organization’s ids answer 404', (databa
     expect(member.key).toMatch(/^vk_/);
     expect((await call('GET', '/v1/api-keys', undefined, member.key)).status).toBe(403);
     expect((await call('GET', '/v1/audit', undefined, member.key)).status).toBe(403);
+    expect((await call('GET', '/v1/usage', undefined, member.key)).status).toBe(403);
+    expect((await call('PATCH', '/v1/organization', { monthlyBudgetUsd: 10 }, member.key)).status).toBe(403);
     expect((await call('POST', '/v1/projects', { name: 'ok' }, member.key)).status).toBe(201);
     const admin = (await call('POST', '/v1/api-keys', { name: 'admin', role: 'admin' })).json;
     expect((await call('POST', '/v1/api-keys', { name: 'escalate', role: 'owner' }, admin.key)).status).toBe(403);

@@ -29,6 +29,13 @@ export function pageOf<Item extends z.ZodType>(item: Item) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
 
+/**
+ * The largest value of an `integer` column (PostgreSQL's int4). Event sequences and step
+ * indexes never exceed it, so a larger position asked for in a query means the same as this one
+ * (PostgreSQL refuses to compare an integer column with a larger parameter).
+ */
+export const maxSqlInteger = 2_147_483_647;
+
 /** An id in a path. */
 export const idParam = z.string().min(1).max(128);
 
@@ -49,3 +56,26 @@ export const maxFilesPerUpload = 10_000;
  * names that are not registered; the HTTP API also caps their length.
  */
 export const pluginNameBody = z.string().min(1).max(100);
+
+/**
+ * A number in a query string, checked by `schema` (core's own field, with its bounds): the
+ * text is turned into a number first. Absent stays absent, so core's default applies; text
+ * that is not a number fails `schema` (400).
+ */
+export function numberFromQuery<Schema extends z.ZodType>(schema: Schema) {
+  return z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema).optional();
+}
+
+/**
+ * A list in a query string, checked by `schema` (core's own array field): comma-separated
+ * (`?groupBy=day,model`), repeated (`?groupBy=day&groupBy=model`) or both. Blank items are
+ * dropped, so an empty value (`?groupBy=`) is the empty list; absent stays absent (core's default).
+ */
+export function listFromQuery<Schema extends z.ZodType>(schema: Schema) {
+  const split = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    if (Array.isArray(value)) return value.flatMap((item) => (typeof item === 'string' ? (split(item) as string[]) : [item]));
+    return value;
+  };
+  return z.preprocess(split, schema).optional();
+}

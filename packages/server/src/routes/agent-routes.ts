@@ -1,8 +1,8 @@
-import { agentJobSchema, agentSessionSchema, chatMessageSchema, createSessionInputSchema, jobFilterInputSchema, postMessageInputSchema } from '@vector/core';
+import { agentJobSchema, agentSessionSchema, agentStepSchema, chatMessageSchema, createSessionInputSchema, jobFilterInputSchema, jobStepsOptionsInputSchema, postMessageInputSchema } from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorResponses, idParam, pageOf, pageQuerySchema, pluginNameBody } from '../plumbing/http-schemas.js';
+import { errorBodySchema, errorResponses, idParam, maxSqlInteger, numberFromQuery, pageOf, pageQuerySchema, pluginNameBody } from '../plumbing/http-schemas.js';
 import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
 import { lastEventIdOf } from '../sse/sse-hub.js';
 import { streamJobEvents } from '../sse/stream-job-events.js';
@@ -13,6 +13,8 @@ const jobParams = z.object({ jobId: idParam });
 // Bodies are core's inputs without the id the path carries; the HTTP API caps the agent type's length (see `pluginNameBody`).
 const createSessionBody = createSessionInputSchema.omit({ projectId: true }).extend({ agentType: pluginNameBody.optional() });
 const postMessageBody = postMessageInputSchema.omit({ sessionId: true });
+// Core's step options, each read from the query string's text.
+const stepsQuery = z.object({ afterIndex: numberFromQuery(jobStepsOptionsInputSchema.shape.afterIndex), limit: numberFromQuery(jobStepsOptionsInputSchema.shape.limit) });
 const jobEventSchema = z.object({ jobId: z.string(), sequence: z.number().int(), attempt: z.number().int().min(1), createdAt: z.string(), data: z.record(z.string(), z.unknown()) });
 
 /** Agent sessions, chat messages and jobs, with a job's events as Server-Sent Events. */
@@ -44,9 +46,12 @@ export async function agentRoutes(fastify: FastifyInstance, { context }: RoutePl
     schema: {
       tags: ['agent'],
       summary: 'Post a message; queues a job for the agent',
+      description:
+        "`budget` lowers the server's job budget (`maxSteps` model calls, `maxTokens`, `maxCostUsd` US dollars at the engine's prices); a job that would cross it fails with `BUDGET_EXCEEDED`. Answers 402 `BUDGET_EXCEEDED` when the organization's model calls this month (UTC) already cost its `monthlyBudgetUsd`.",
       params: sessionParams,
       body: postMessageBody,
-      response: { 202: z.object({ message: chatMessageSchema, job: agentJobSchema }), ...errorResponses },
+      // 402: the organization's monthly budget is spent.
+      response: { 202: z.object({ message: chatMessageSchema, job: agentJobSchema }), ...errorResponses, 402: errorBodySchema },
     },
     handler: async (request, reply) => reply.code(202).send(await scopeOf(context, request).agent.postMessage({ sessionId: request.params.sessionId, ...request.body })),
   });
@@ -80,6 +85,23 @@ export async function agentRoutes(fastify: FastifyInstance, { context }: RoutePl
   app.post('/v1/jobs/:jobId/cancel', {
     schema: { tags: ['agent'], summary: 'Cancel a queued or running job', params: jobParams, response: { 200: agentJobSchema, ...errorResponses } },
     handler: async (request) => scopeOf(context, request).agent.cancelJob(request.params.jobId),
+  });
+
+  app.get('/v1/jobs/:jobId/steps', {
+    schema: {
+      tags: ['agent'],
+      summary: "A job's steps: its model and tool calls, every attempt's, in order",
+      description:
+        'Steps with `index > afterIndex` (default 0), at most `limit` (default 100, at most 1000), outputs included; page on with the last `index`. Each model call carries its tokens and `costUsd` (null when the model has no known price).',
+      params: jobParams,
+      querystring: stepsQuery,
+      response: { 200: z.object({ items: z.array(agentStepSchema) }), ...errorResponses },
+    },
+    handler: async (request) => {
+      const { afterIndex, limit } = request.query;
+      // No index is past the integer column's range: a larger `afterIndex` answers no steps, like the largest.
+      return { items: await scopeOf(context, request).agent.listSteps(request.params.jobId, { afterIndex: afterIndex === undefined ? undefined : Math.min(afterIndex, maxSqlInteger), limit }) };
+    },
   });
 
   app.get('/v1/jobs/:jobId/events', {

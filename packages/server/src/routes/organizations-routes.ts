@@ -1,5 +1,15 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createOrganizationInputSchema, createUserInputSchema, ForbiddenError, membershipInputSchema, membershipSchema, organizationSchema, UnauthorizedError, userSchema } from '@vector/core';
+import {
+  createOrganizationInputSchema,
+  createUserInputSchema,
+  ForbiddenError,
+  membershipInputSchema,
+  membershipSchema,
+  organizationSchema,
+  UnauthorizedError,
+  updateOrganizationInputSchema,
+  userSchema,
+} from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -13,8 +23,10 @@ const memberSchema = membershipSchema.extend({ user: userSchema });
 const addedMemberSchema = membershipSchema.extend({ user: userSchema.pick({ id: true, email: true }) });
 // Bodies from core's inputs. Only the HTTP API creates an organization with its first owner.
 const createOrganizationBody = createOrganizationInputSchema.extend({ owner: createUserInputSchema.optional() });
-// Over HTTP a rename needs the name (core's patch has it optional).
-const renameOrganizationBody = createOrganizationInputSchema.pick({ name: true });
+// Core's patch (unknown fields refused); over HTTP it must change something.
+const updateOrganizationBody = updateOrganizationInputSchema.refine((patch) => patch.name !== undefined || patch.monthlyBudgetUsd !== undefined, {
+  message: 'send name and/or monthlyBudgetUsd',
+});
 const roleBody = membershipInputSchema.pick({ role: true });
 // The answer echoes the email as sent, so it is checked here but not trimmed or lower-cased (core does that when it stores it).
 const addMemberBody = createUserInputSchema.extend({ email: z.string().email().max(320), ...roleBody.shape });
@@ -50,7 +62,8 @@ export async function organizationsRoutes(fastify: FastifyInstance, { context }:
         throw new ForbiddenError({ message: 'Creating organizations over HTTP is disabled on this server' });
       }
       const actor = { type: 'system' as const, id: 'bootstrap' };
-      const organization = await vector.organizations.create({ name: request.body.name, ...(request.body.slug ? { slug: request.body.slug } : {}) }, actor);
+      const { name, slug, monthlyBudgetUsd } = request.body;
+      const organization = await vector.organizations.create({ name, ...(slug ? { slug } : {}), ...(monthlyBudgetUsd === undefined ? {} : { monthlyBudgetUsd }) }, actor);
       if (request.body.owner) {
         const user = (await vector.users.getByEmail(request.body.owner.email)) ?? (await vector.users.create(request.body.owner));
         await vector.users.addMember({ organizationId: organization.id, userId: user.id, role: 'owner' }, actor);
@@ -67,10 +80,17 @@ export async function organizationsRoutes(fastify: FastifyInstance, { context }:
 
   app.patch('/v1/organization', {
     config: { role: 'admin' },
-    schema: { tags: ['organizations'], summary: 'Rename the organization', body: renameOrganizationBody, response: { 200: organizationSchema, ...errorResponses } },
+    schema: {
+      tags: ['organizations'],
+      summary: 'Rename the organization or set its monthly budget',
+      description:
+        "`monthlyBudgetUsd` (US dollars, > 0, or null for none) caps what the organization's model calls may cost per calendar month (UTC): once this month's cost reaches it, posting a message answers 402 `BUDGET_EXCEEDED`. Jobs already queued or running finish.",
+      body: updateOrganizationBody,
+      response: { 200: organizationSchema, ...errorResponses },
+    },
     handler: async (request) => {
       const principal = principalOf(request);
-      return vector.organizations.update(principal.organizationId, { name: request.body.name }, principal.actor);
+      return vector.organizations.update(principal.organizationId, request.body, principal.actor);
     },
   });
 

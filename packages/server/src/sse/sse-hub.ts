@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { maxSqlInteger } from '../plumbing/http-schemas.js';
 
 /** One Server-Sent Event. */
 export interface SseEvent {
@@ -102,11 +103,14 @@ export function createSseHub(options: { heartbeatMs: number }): SseHub {
   };
 }
 
-/** The `Last-Event-ID` header (or `?lastEventId=`) as a sequence number; 0 when absent. */
+/**
+ * The `Last-Event-ID` header (or `?lastEventId=`) as a sequence number; 0 when absent. One past
+ * any sequence there can be counts as the largest (it is past the last event all the same).
+ */
 export function lastEventIdOf(request: FastifyRequest, fromQuery: number | undefined): number {
   const header = request.headers['last-event-id'];
   const value = Array.isArray(header) ? header[0] : header;
   const parsed = value === undefined ? Number.NaN : Number.parseInt(value, 10);
-  if (Number.isSafeInteger(parsed) && parsed >= 0) return parsed;
-  return fromQuery ?? 0;
+  if (Number.isSafeInteger(parsed) && parsed >= 0) return Math.min(parsed, maxSqlInteger);
+  return Math.min(fromQuery ?? 0, maxSqlInteger);
 }
