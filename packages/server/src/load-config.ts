@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ValidationError } from '@vector/core';
+import { type ModelPrice, modelPriceSchema, ValidationError } from '@vector/core';
 import { z } from 'zod';
 import { parsePreviewAddress } from './previews/parse-preview-address.js';
 
@@ -28,6 +28,21 @@ const environmentSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   VECTOR_MODEL_BASE_URL: z.string().url('expected an http(s) URL').optional(),
   VECTOR_MODEL: z.string().min(1).optional(),
+  /** JSON: `{ "<model>": { "input": 2.5, "cachedInput": 1.25, "output": 10 } }`, US dollars per million tokens, over core's defaults. */
+  VECTOR_MODEL_PRICES: z
+    .string()
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'expected JSON: {"<model>": {"input": <USD per 1M tokens>, "cachedInput"?: …, "output": …}}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().min(1).max(200), modelPriceSchema.strict()))
+    .optional(),
+  /** The most one job's model calls may cost, in US dollars (callers may ask for less). */
+  VECTOR_JOB_MAX_COST_USD: z.coerce.number().positive().max(1_000_000).optional(),
   CORS_ORIGINS: list.default([]),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(600),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
@@ -85,6 +100,10 @@ export interface ServerConfig {
   railwayApiToken: string | undefined;
   renderApiKey: string | undefined;
   model: { apiKey: string | undefined; baseURL: string | undefined; model: string | undefined } | undefined;
+  /** Model prices over core's `defaultModelPrices` (`VECTOR_MODEL_PRICES`, JSON): what each model call costs. */
+  modelPrices: Record<string, ModelPrice>;
+  /** The engine's money ceiling per job in US dollars (`VECTOR_JOB_MAX_COST_USD`); undefined: none. */
+  jobMaxCostUsd: number | undefined;
   corsOrigins: string[];
   /** Per caller (verified key, else IP) `max`, and per client IP `maxPerIp` (default 10 × max). */
   rateLimit: { max: number; windowMs: number; maxPerIp?: number };
@@ -187,6 +206,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     railwayApiToken: value.RAILWAY_API_TOKEN,
     renderApiKey: value.RENDER_API_KEY,
     model: modelConfigured ? { apiKey: value.OPENAI_API_KEY, baseURL: value.VECTOR_MODEL_BASE_URL, model: value.VECTOR_MODEL } : undefined,
+    modelPrices: value.VECTOR_MODEL_PRICES ?? {},
+    jobMaxCostUsd: value.VECTOR_JOB_MAX_COST_USD,
     corsOrigins: value.CORS_ORIGINS,
     rateLimit: { max: value.RATE_LIMIT_MAX, windowMs: value.RATE_LIMIT_WINDOW_MS, ...(value.RATE_LIMIT_MAX_PER_IP ? { maxPerIp: value.RATE_LIMIT_MAX_PER_IP } : {}) },
     trustProxy: value.TRUST_PROXY,

@@ -87,6 +87,16 @@ describe('loadConfig', () => {
     expect(error.issues?.map((issue) => issue.path[0])).toContain(variable);
   });
 
+  it('reads model prices (JSON) and the money ceiling per job, naming what is wrong', () => {
+    expect(loadConfig({})).toMatchObject({ modelPrices: {}, jobMaxCostUsd: undefined });
+    const config = loadConfig({ VECTOR_MODEL_PRICES: '{"house-model": {"input": 0.5, "cachedInput": 0.05, "output": 1.5}}', VECTOR_JOB_MAX_COST_USD: '2.5' });
+    expect(config).toMatchObject({ modelPrices: { 'house-model': { input: 0.5, cachedInput: 0.05, output: 1.5 } }, jobMaxCostUsd: 2.5 });
+    expect(failure({ VECTOR_MODEL_PRICES: 'not json' }).issues.map((issue) => issue.path.join('.'))).toContain('VECTOR_MODEL_PRICES');
+    expect(failure({ VECTOR_MODEL_PRICES: '{"m": {"input": -1, "output": 1}}' }).message).toMatch(/VECTOR_MODEL_PRICES/);
+    expect(failure({ VECTOR_MODEL_PRICES: '{"m": {"input": 1, "output": 1, "typo": 2}}' }).message).toMatch(/VECTOR_MODEL_PRICES/);
+    expect(failure({ VECTOR_JOB_MAX_COST_USD: '0' }).message).toMatch(/VECTOR_JOB_MAX_COST_USD/);
+  });
+
   it('reports every problem at once', () => {
     const error = failure({ PORT: 'x', LOG_LEVEL: 'loud', VECTOR_ROLE: 'worker', VECTOR_STORAGE: 'github' });
     for (const variable of ['PORT', 'LOG_LEVEL', 'VECTOR_ROLE', 'GITHUB_TOKEN']) expect(error.message).toContain(`${variable}: `);

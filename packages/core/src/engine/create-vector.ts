@@ -41,8 +41,12 @@ const settingsSchema = z.object({
   previewTtlSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
   /** The most a job may spend; callers may ask for less, never more. `maxCostUsd` (US dollars) defaults to none. */
   jobBudget: z
-    .object({ maxSteps: z.number().int().min(1).max(1000), maxTokens: z.number().int().min(1), maxCostUsd: z.number().positive().max(1_000_000).nullable().default(null) })
-    .default({ maxSteps: 50, maxTokens: 500_000, maxCostUsd: null }),
+    .object({
+      maxSteps: z.number().int().min(1).max(1000).default(50),
+      maxTokens: z.number().int().min(1).default(500_000),
+      maxCostUsd: z.number().positive().max(1_000_000).nullable().default(null),
+    })
+    .prefault({}),
   /**
    * Prices per model in US dollars per million tokens (`input`, `cachedInput`, `output`), over the
    * defaults for common OpenAI models (`defaultModelPrices`). A model with no price has null costs.

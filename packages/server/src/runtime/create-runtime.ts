@@ -152,7 +152,18 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
     await bridge.start();
   }
   const roles: Array<'api' | 'worker'> = config.role === 'all' ? ['api', 'worker'] : [config.role];
-  const vector = createVector({ database, storage, providers, agents, roles, ...(sourceMirror ? { sourceMirror } : {}), ...(queue ? { queue } : {}), ...(bridge ? { events: bridge.events } : {}) });
+  const vector = createVector({
+    database,
+    storage,
+    providers,
+    agents,
+    roles,
+    modelPrices: config.modelPrices,
+    ...(config.jobMaxCostUsd === undefined ? {} : { jobBudget: { maxCostUsd: config.jobMaxCostUsd } }),
+    ...(sourceMirror ? { sourceMirror } : {}),
+    ...(queue ? { queue } : {}),
+    ...(bridge ? { events: bridge.events } : {}),
+  });
   bridge?.attach(vector);
   vector.events.on('warning', (warning) => warn(`${warning.code}: ${warning.message}`));
 
