@@ -6,6 +6,7 @@ export * from './errors/index.js';
 export * from './schemas/index.js';
 export * from './files/index.js';
 export * from './build/index.js';
+export * from './data/index.js';
 export * from './plugins/index.js';
 export * from './db/index.js';
 export * from './reference/index.js';

@@ -113,6 +113,8 @@ export const publishVersionInputSchema = z.object({
   versionId: idSchema,
   /** Also deploys the version to production; checked before anything is published. */
   deploy: requireDistinctEnvAndSecrets(publishDeployInputFieldsSchema).optional(),
+  /** Lets the data migration to the version's `vector.data.json` drop tables or columns and narrow types; without it such a migration fails and nothing changes. */
+  allowDestructiveDataChanges: z.boolean().default(false),
 });
 /** The input of `versions.publish`. */
 export type PublishVersionInput = z.input<typeof publishVersionInputSchema>;
@@ -140,6 +142,8 @@ export const createDeploymentInputFieldsSchema = z.object({
     .min(60)
     .max(30 * 86_400)
     .optional(),
+  /** Production only: lets the migration of the project's data to the version's `vector.data.json` drop tables or columns and narrow types. */
+  allowDestructiveDataChanges: z.boolean().default(false),
 });
 
 /** The input of `deployments.create`. */

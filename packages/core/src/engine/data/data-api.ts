@@ -7,11 +7,12 @@ import { idSchema } from '../../schemas/common.js';
 import type { DataColumn } from '../../schemas/data-table.js';
 import { createDataTableInputSchema, dataRowQueryInputSchema } from '../../schemas/inputs.js';
 import { writeAudit } from '../audit/audit-writer.js';
-import { rowSchemaFor } from './data-row-validator.js';
+import { rowSchemaFor, withDefaults } from './data-row-validator.js';
+import { noAccess } from './data-migrations.js';
 import { lockRow } from '../store/lock-row.js';
 import { fromJson, toJson } from '../store/json-column.js';
 import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
-import { toDataRow, toDataTable } from '../store/row-mappers.js';
+import { toDataMigration, toDataRow, toDataTable } from '../store/row-mappers.js';
 import { loadProject, type ScopeContext } from '../scope-context.js';
 import type { DataApi } from '../vector-types.js';
 
@@ -56,7 +57,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
       const taken = await db.selectFrom('vector_data_tables').select('id').where('project_id', '=', project.id).where('name', '=', parsed.name).executeTakeFirst();
       if (taken) throw new ConflictError({ message: `Project ${project.id} already has a table named ${parsed.name}`, details: { name: parsed.name } });
       const now = engine.nowIso();
-      const row = { id: engine.newId(), project_id: project.id, organization_id: organizationId, name: parsed.name, columns: toJson(parsed.columns), created_at: now, updated_at: now };
+      const row = { id: engine.newId(), project_id: project.id, organization_id: organizationId, name: parsed.name, columns: toJson(parsed.columns), indexes: '[]', access: toJson(noAccess), created_at: now, updated_at: now };
       return engine.transaction(async (trx, afterCommit) => {
         await trx.insertInto('vector_data_tables').values(row).execute();
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: project.id, actor, action: 'data_table.create', entityType: 'data_table', entityId: row.id, afterId: row.id, data: { name: parsed.name } });
@@ -81,7 +82,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
     },
     async insertRow(tableId, data) {
       const { row: table, columns } = await loadTable(tableId);
-      const values = parseInput(rowSchemaFor(columns, false), data, `row of ${table.name}`);
+      const values = parseInput(rowSchemaFor(columns, false), withDefaults(columns, data), `row of ${table.name}`);
       const now = engine.nowIso();
       const row = { id: engine.newId(), table_id: table.id, project_id: table.project_id, organization_id: organizationId, data: toJson(values), created_at: now, updated_at: now };
       return engine.transaction(async (trx, afterCommit) => {
@@ -130,6 +131,11 @@ export function createDataApi(scope: ScopeContext): DataApi {
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: existing.project_id, actor, action: 'data_row.update', entityType: 'data_row', entityId: existing.id, data: { tableId: table.id, fields: Object.keys(changes) } });
         return toDataRow({ ...existing, data: toJson(merged), updated_at: now });
       });
+    },
+    async listMigrations(projectId) {
+      const project = await loadProject(scope, projectId);
+      const rows = await db.selectFrom('vector_data_migrations').selectAll().where('project_id', '=', project.id).orderBy('created_at').orderBy('id').execute();
+      return rows.map(toDataMigration);
     },
     async deleteRow(rowId) {
       const existing = await loadRow(rowId);

@@ -7,6 +7,7 @@ import { ValidationError } from '../../errors/validation-error.js';
 import { idSchema } from '../../schemas/common.js';
 import { createDeploymentInputSchema, deploymentFilterInputSchema, deploymentLogsOptionsInputSchema } from '../../schemas/inputs.js';
 import { writeAudit } from '../audit/audit-writer.js';
+import { migrateProjectData, readVersionDataSchema } from '../data/data-migrations.js';
 import type { DeploymentDriver } from './deployment-driver.js';
 import { extendPreview, insertDeployment } from './deployment-store.js';
 import { toJson } from '../store/json-column.js';
@@ -35,7 +36,7 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
       const project = await loadProject(scope, parsed.projectId);
       const versionId = parsed.versionId ?? project.current_version_id;
       if (!versionId) throw new ValidationError({ message: `Project ${project.id} has no version to deploy yet`, issues: [{ path: ['versionId'], message: 'no version' }] });
-      const version = await db.selectFrom('vector_code_versions').select(['id']).where('id', '=', versionId).where('project_id', '=', project.id).executeTakeFirst();
+      const version = await db.selectFrom('vector_code_versions').select(['id', 'storage_ref']).where('id', '=', versionId).where('project_id', '=', project.id).executeTakeFirst();
       if (!version) throw new NotFoundError({ entity: 'version', id: versionId });
       const providerName = parsed.provider ?? engine.defaultProvider;
       const provider = providerName ? engine.providers.get(providerName) : undefined;
@@ -77,6 +78,8 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
           return toDeployment(updated);
         }
       }
+      // Production runs on the project's data: it moves to the version's schema with the deployment, checked first.
+      const dataSchema = parsed.environment === 'production' ? await readVersionDataSchema(engine, project, version.storage_ref) : null;
       const id = engine.newId();
       const row = {
         id,
@@ -106,6 +109,7 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
       };
       try {
         await engine.transaction(async (trx, afterCommit) => {
+          if (dataSchema) await migrateProjectData(engine, trx, afterCommit, { project, versionId, schema: dataSchema, actor, allowDestructive: parsed.allowDestructiveDataChanges });
           await insertDeployment(trx, row);
           await writeAudit(engine, trx, afterCommit, {
             organizationId,

@@ -189,8 +189,22 @@ export interface CoreDatabase {
     organization_id: string;
     name: string;
     columns: string;
+    indexes: string;
+    access: string;
     created_at: string;
     updated_at: string;
+  };
+  vector_data_migrations: {
+    id: string;
+    project_id: string;
+    organization_id: string;
+    environment: string;
+    version_id: string;
+    from_version_id: string | null;
+    steps: string;
+    destructive: number;
+    created_by: string;
+    created_at: string;
   };
   vector_data_rows: {
     id: string;

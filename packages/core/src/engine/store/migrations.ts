@@ -306,6 +306,27 @@ export const coreMigrations: Record<string, Migration> = {
       await db.schema.alterTable('vector_organizations').addColumn('monthly_budget_usd', money).execute();
     },
   },
+  '0006_data_schema_as_code': {
+    async up(db: Kysely<any>) {
+      const text = 'text' as const;
+      await db.schema.alterTable('vector_data_tables').addColumn('indexes', text, (c) => c.notNull().defaultTo('[]')).execute();
+      await db.schema.alterTable('vector_data_tables').addColumn('access', text, (c) => c.notNull().defaultTo('{"read":false,"insert":false,"update":false,"delete":false}')).execute();
+      await db.schema
+        .createTable('vector_data_migrations')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('project_id', text, (c) => c.notNull().references('vector_projects.id').onDelete('cascade'))
+        .addColumn('organization_id', text, (c) => c.notNull())
+        .addColumn('environment', text, (c) => c.notNull())
+        .addColumn('version_id', text, (c) => c.notNull())
+        .addColumn('from_version_id', text)
+        .addColumn('steps', text, (c) => c.notNull())
+        .addColumn('destructive', 'integer', (c) => c.notNull())
+        .addColumn('created_by', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('vector_data_migrations_project').on('vector_data_migrations').columns(['project_id', 'environment', 'created_at']).execute();
+    },
+  },
 };
 
 /** Brings the core tables up to date. Safe to call from several processes at once. */

@@ -6,7 +6,7 @@ import type { AgentSession, ChatMessage } from '../../schemas/agent-session.js';
 import type { AuditLog } from '../../schemas/audit-log.js';
 import type { CodeVersion, GenerationStatus, ValidationCheck, ValidationStatus, VersionSource } from '../../schemas/code-version.js';
 import type { Actor } from '../../schemas/common.js';
-import type { DataColumn, DataRow, DataTable } from '../../schemas/data-table.js';
+import type { DataColumn, DataMigration, DataRow, DataTable } from '../../schemas/data-table.js';
 import type { Deployment, DeploymentEnvironment, DeploymentLog, DeploymentStatus } from '../../schemas/deployment.js';
 import type { MemberRole, Membership, Organization, User } from '../../schemas/organization.js';
 import type { Project } from '../../schemas/project.js';
@@ -208,8 +208,23 @@ export const toDataTable = (row: Row<'vector_data_tables'>): DataTable => ({
   organizationId: row.organization_id,
   name: row.name,
   columns: fromJson<DataColumn[]>(row.columns),
+  indexes: fromJson<DataTable['indexes']>(row.indexes),
+  access: fromJson<DataTable['access']>(row.access),
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+});
+
+export const toDataMigration = (row: Row<'vector_data_migrations'>): DataMigration => ({
+  id: row.id,
+  projectId: row.project_id,
+  organizationId: row.organization_id,
+  environment: row.environment,
+  versionId: row.version_id,
+  fromVersionId: row.from_version_id,
+  steps: fromJson<DataMigration['steps']>(row.steps),
+  destructive: Number(row.destructive) === 1,
+  createdBy: row.created_by,
+  createdAt: row.created_at,
 });
 
 export const toDataRow = (row: Row<'vector_data_rows'>): DataRow => ({

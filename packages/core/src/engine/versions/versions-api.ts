@@ -16,6 +16,7 @@ import { loadProject, type ScopeContext, storageFor, toStorageProject } from '..
 import type { DeploymentsApi, VersionsApi } from '../vector-types.js';
 import { freezeListing } from './file-listing-cache.js';
 import { publishVersion, writeVersion } from './version-store.js';
+import { migrateProjectData, readVersionDataSchema } from '../data/data-migrations.js';
 
 /** Code versions of one organization's projects. */
 export function createVersionsApi(scope: ScopeContext, deployments: () => DeploymentsApi): VersionsApi {
@@ -146,8 +147,12 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
       const project = await loadProject(scope, parsed.projectId);
       const version = await loadVersion(parsed.versionId);
       if (version.row.project_id !== project.id) throw new NotFoundError({ entity: 'version', id: parsed.versionId });
+      // The version's data schema, checked before anything changes.
+      const dataSchema = await readVersionDataSchema(engine, project, version.row.storage_ref);
       const updated = await engine.transaction(async (trx, afterCommit) => {
         const now = engine.nowIso();
+        // Production data moves to the version's schema with the publish, or neither happens.
+        if (dataSchema) await migrateProjectData(engine, trx, afterCommit, { project, versionId: version.row.id, schema: dataSchema, actor, allowDestructive: parsed.allowDestructiveDataChanges });
         await publishVersion(trx, { projectId: project.id, versionId: version.row.id, now });
         await writeAudit(engine, trx, afterCommit, {
           organizationId,
@@ -171,6 +176,7 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
             ...(parsed.deploy.provider ? { provider: parsed.deploy.provider } : {}),
             ...(parsed.deploy.env ? { env: parsed.deploy.env } : {}),
             ...(parsed.deploy.secrets ? { secrets: parsed.deploy.secrets } : {}),
+            allowDestructiveDataChanges: parsed.allowDestructiveDataChanges,
           })
         : null;
       return { project: updated, deployment };

@@ -1,0 +1,148 @@
+import { expect, it } from 'vitest';
+import type { DataSchema } from '../../data/data-schema.js';
+import { ValidationError } from '../../errors/validation-error.js';
+import { describeEachDatabase } from '../../testing/test-databases.js';
+import { sampleFiles, useEngine } from '../../testing/engine-fixture.js';
+
+type Tables = Record<string, unknown>;
+const schemaFile = (tables: Tables) => ({ path: 'vector.data.json', content: JSON.stringify({ tables }) });
+const everything = { read: true, insert: true, update: true, delete: true };
+
+describeEachDatabase('data schema as code', (database) => {
+  const engine = useEngine(database);
+
+  /** A project and a helper that saves its next version with the given data schema (or none) and publishes it. */
+  async function project() {
+    const { scope } = engine();
+    const created = await scope.projects.create({ name: 'Todo app' });
+    let parent: string | null = null;
+    const save = async (tables: Tables | null) => {
+      const version = await scope.versions.create({ projectId: created.id, parentVersionId: parent, files: [...sampleFiles('app'), ...(tables ? [schemaFile(tables)] : [])], message: 'next' });
+      parent = version.id;
+      return version;
+    };
+    const publish = async (tables: Tables | null, options: { allowDestructiveDataChanges?: boolean } = {}) => {
+      const version = await save(tables);
+      await scope.versions.publish({ projectId: created.id, versionId: version.id, ...options });
+      return version;
+    };
+    const table = async (name: string) => {
+      const found = (await scope.data.listTables(created.id)).find((item) => item.name === name);
+      if (!found) throw new Error(`no table ${name}`);
+      return found;
+    };
+    const rows = async (name: string) => (await scope.data.listRows((await table(name)).id)).items.map((row) => row.data);
+    return { scope, project: created, save, publish, table, rows };
+  }
+
+  const v1: Tables = { todos: { columns: { title: { type: 'string', required: true }, done: { type: 'boolean', default: false } }, access: everything } };
+
+  it('creates tables on publish, then adds, renames and converts with the rows kept, recording each migration', async () => {
+    const { scope, project: app, publish, table, rows } = await project();
+    const first = await publish(v1);
+    const todos = await table('todos');
+    expect(todos).toMatchObject({ columns: [{ name: 'title', type: 'string', required: true }, { name: 'done', type: 'boolean', required: false, default: false }], access: everything, indexes: [] });
+    await scope.data.insertRow(todos.id, { title: 'Buy milk' });
+    await scope.data.insertRow(todos.id, { title: 'Call Bob', done: true });
+    expect(await rows('todos')).toEqual([{ title: 'Buy milk', done: false }, { title: 'Call Bob', done: true }]);
+
+    // v2: the table and a column renamed, a column added with a default, an integer widened to a number.
+    const second = await publish({
+      tasks: {
+        renamedFrom: 'todos',
+        columns: { name: { type: 'string', required: true, renamedFrom: 'title' }, done: { type: 'boolean', default: false }, priority: { type: 'integer', default: 1 } },
+        indexes: [{ columns: ['done'] }],
+        access: { read: true, insert: true },
+      },
+    });
+    expect((await scope.data.listTables(app.id)).map((item) => item.name)).toEqual(['tasks']);
+    expect((await table('tasks')).id).toBe(todos.id);
+    expect(await rows('tasks')).toEqual([{ name: 'Buy milk', done: false, priority: 1 }, { name: 'Call Bob', done: true, priority: 1 }]);
+    const third = await publish({ tasks: { columns: { name: { type: 'string', required: true }, done: { type: 'boolean', default: false }, priority: { type: 'number', default: 1 } } } });
+    expect((await table('tasks')).columns.find((column) => column.name === 'priority')?.type).toBe('number');
+
+    const migrations = await scope.data.listMigrations(app.id);
+    expect(migrations.map((migration) => [migration.versionId, migration.fromVersionId, migration.destructive])).toEqual([
+      [first.id, null, false],
+      [second.id, first.id, false],
+      [third.id, second.id, false],
+    ]);
+    expect(migrations[1]?.steps.map((step) => step.op)).toEqual(['rename_table', 'rename_column', 'add_column', 'update_table']);
+    const audit = await scope.audit.list({ projectId: app.id, action: 'data.migrate' });
+    expect(audit.items).toHaveLength(3);
+  });
+
+  it('refuses a destructive migration without the flag and changes nothing, then applies it with the flag', async () => {
+    const { scope, project: app, publish, save, table, rows } = await project();
+    const first = await publish(v1);
+    await scope.data.insertRow((await table('todos')).id, { title: 'Keep me', done: true });
+    const dropping = await save({ todos: { columns: { title: { type: 'string', required: true } } }, notes: { columns: { text: { type: 'string' } } } });
+    const refused = await scope.versions.publish({ projectId: app.id, versionId: dropping.id }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).message).toMatch(/drop column todos\.done.*allowDestructiveDataChanges/);
+    expect((refused as ValidationError).issues).toEqual([{ path: ['allowDestructiveDataChanges'], message: 'drop column todos.done' }]);
+    // Nothing moved: not published, no table added, the column and its values still there, no migration recorded.
+    expect((await scope.projects.get(app.id)).publishedVersionId).toBe(first.id);
+    expect((await scope.data.listTables(app.id)).map((item) => item.name)).toEqual(['todos']);
+    expect(await rows('todos')).toEqual([{ title: 'Keep me', done: true }]);
+    expect(await scope.data.listMigrations(app.id)).toHaveLength(1);
+    // A production deployment of it is refused the same way, before anything is deployed.
+    await expect(scope.deployments.create({ projectId: app.id, versionId: dropping.id, environment: 'production' })).rejects.toBeInstanceOf(ValidationError);
+    expect((await scope.deployments.list({ projectId: app.id })).items).toHaveLength(0);
+
+    await scope.versions.publish({ projectId: app.id, versionId: dropping.id, allowDestructiveDataChanges: true });
+    expect(await rows('todos')).toEqual([{ title: 'Keep me' }]);
+    expect((await scope.data.listTables(app.id)).map((item) => item.name).sort()).toEqual(['notes', 'todos']);
+    expect((await scope.data.listMigrations(app.id)).at(-1)).toMatchObject({ versionId: dropping.id, destructive: true });
+    // Dropping a table is destructive too.
+    await expect(publish({ todos: { columns: { title: { type: 'string', required: true } } } })).rejects.toThrow(/drop table notes/);
+  });
+
+  it('fails a conversion that does not fit every row, naming the rows, even when destructive changes are allowed', async () => {
+    const { scope, project: app, publish, save, table, rows } = await project();
+    await publish({ items: { columns: { size: { type: 'string' } } } });
+    const items = await table('items');
+    const fits = await scope.data.insertRow(items.id, { size: '42' });
+    const misfit = await scope.data.insertRow(items.id, { size: 'large' });
+    const narrowing = await save({ items: { columns: { size: { type: 'integer' } } } });
+    await expect(scope.versions.publish({ projectId: app.id, versionId: narrowing.id })).rejects.toThrow(/change items\.size from string to integer/);
+    const failed = (await scope.versions.publish({ projectId: app.id, versionId: narrowing.id, allowDestructiveDataChanges: true }).catch((error: unknown) => error)) as ValidationError;
+    expect(failed).toBeInstanceOf(ValidationError);
+    expect(failed.issues).toEqual([{ path: ['items', misfit.id, 'size'], message: '"large" is not a valid integer' }]);
+    expect(await rows('items')).toEqual([{ size: '42' }, { size: 'large' }]);
+    await scope.data.deleteRow(misfit.id);
+    await scope.versions.publish({ projectId: app.id, versionId: narrowing.id, allowDestructiveDataChanges: true });
+    expect((await scope.data.getRow(fits.id)).data).toEqual({ size: 42 });
+    // A new required column without a default cannot be filled in.
+    await expect(publish({ items: { columns: { size: { type: 'integer' }, owner: { type: 'string', required: true } } } })).rejects.toThrow(/items\..*owner/);
+  });
+
+  it('checks the schema file, migrates with production deployments only, and leaves data alone for versions without one', async () => {
+    const { scope, project: app, save, publish, table, rows } = await project();
+    const broken = await save({ todos: { columns: { done: { type: 'boolean', default: 'no' } }, access: { write: true } } });
+    const invalid = (await scope.versions.publish({ projectId: app.id, versionId: broken.id }).catch((error: unknown) => error)) as ValidationError;
+    expect(invalid).toBeInstanceOf(ValidationError);
+    expect(invalid.issues.map((issue) => issue.path.join('.'))).toEqual(expect.arrayContaining(['vector.data.json.tables.todos.columns.done.default', 'vector.data.json.tables.todos.access']));
+    expect((await scope.projects.get(app.id)).publishedVersionId).toBeNull();
+
+    const version = await save(v1);
+    // A preview deploys without touching the project's data.
+    await scope.deployments.create({ projectId: app.id, versionId: version.id, environment: 'preview' });
+    expect(await scope.data.listTables(app.id)).toEqual([]);
+    await scope.deployments.create({ projectId: app.id, versionId: version.id, environment: 'production' });
+    const todos = await table('todos');
+    await scope.data.insertRow(todos.id, { title: 'stays' });
+    // A version without vector.data.json leaves the tables and rows as they are.
+    await publish(null);
+    expect(await rows('todos')).toEqual([{ title: 'stays', done: false }]);
+    expect(await scope.data.listMigrations(app.id)).toHaveLength(1);
+    // The same schema again is no migration.
+    await publish(v1);
+    expect(await scope.data.listMigrations(app.id)).toHaveLength(1);
+    // Another organization sees none of it.
+    await expect(engine().otherScope.data.listMigrations(app.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+// Keeps the test's schema literals honest against the exported type.
+export const exampleSchema: DataSchema = { tables: { todos: { columns: { title: { type: 'string', required: true } }, indexes: [], access: { read: true, insert: false, update: false, delete: false } } } };
