@@ -1,6 +1,7 @@
 import type { BuildChecker, SourceFile, ValidationCheck, ValidationStatus } from '@vector/core';
 import { CancelledError, encodeText, errorMessage } from '@vector/core';
 import { z } from 'zod';
+import { checkDataSchema } from './data-schema-file.js';
 import { validateProject } from './validate-project.js';
 import type { WorkingCopy } from './working-copy.js';
 
@@ -9,7 +10,11 @@ export interface ProjectCheck {
   status: ValidationStatus;
   /** The check that ran; null when none did (`not_run`). */
   check: ValidationCheck | null;
-  /** `file:line:column: message`, at most {@link maxReportedErrors}, then the output tail when nothing was located. */
+  /**
+   * The data schema's errors first (`vector.data.json: path: message`, when the job changed it),
+   * then the code's: `file:line:column: message`, at most {@link maxReportedErrors}, then the
+   * output tail when nothing was located.
+   */
   errors: string[];
   /** Set when the build checker could not run and the bundle check stood in for it. */
   warning?: string;
@@ -34,9 +39,20 @@ type CheckedBuildResult = z.output<typeof buildCheckResultSchema>;
  * something that is not a result) does not fail the job: the bundle check stands in and
  * `warning` says why. Cancellation always wins.
  *
+ * When the job changed `vector.data.json`, it is also checked against core's data schema;
+ * its errors fail the check (whatever the code check found) and come first. `check` still
+ * names the code check (null when the project has no code to check).
+ *
  * @throws CancelledError when `signal` aborts.
  */
 export async function checkProject(input: { copy: WorkingCopy; buildChecker?: BuildChecker; signal: AbortSignal }): Promise<ProjectCheck> {
+  const dataErrors = await checkDataSchema(input.copy);
+  const code = await checkCode(input);
+  if (dataErrors.length === 0) return code;
+  return { ...code, status: 'failed', errors: [...dataErrors, ...code.errors] };
+}
+
+async function checkCode(input: { copy: WorkingCopy; buildChecker?: BuildChecker; signal: AbortSignal }): Promise<ProjectCheck> {
   const { copy, buildChecker, signal } = input;
   let warning: string | undefined;
   if (buildChecker) {

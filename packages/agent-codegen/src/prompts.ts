@@ -4,9 +4,9 @@ import { readFile } from 'node:fs/promises';
 export const codegenPromptVersions = {
   intent: 'v1',
   plan: 'v1',
-  generate: 'v2',
-  edit: 'v1',
-  fix: 'v1',
+  generate: 'v3',
+  edit: 'v2',
+  fix: 'v2',
   answer: 'v1',
   'validation-fix': 'v1',
 } as const;

@@ -1,11 +1,12 @@
 import type { AgentEvent, AgentRunContext, ValidationCheck, ValidationStatus } from '@vector/core';
-import { CancelledError, createStepReplay, digestStepInput, validationCheckSchema, validationStatusSchema } from '@vector/core';
+import { CancelledError, createStepReplay, DATA_SCHEMA_FILE, digestStepInput, validationCheckSchema, validationStatusSchema } from '@vector/core';
 import { z } from 'zod';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { checkProject, type ProjectCheck } from './check-project.js';
 import { codegenToolDefinitions, runCodegenTool, summariseToolArguments, truncate } from './codegen-tools.js';
 import { compactConversation, recentHistory } from './conversation.js';
+import { renderDataSchemaContext } from './data-schema-file.js';
 import type { ResolvedCodegenAgentOptions } from './codegen-agent-options.js';
 import { estimateTokens } from './estimate-tokens.js';
 import { JobMeter } from './job-meter.js';
@@ -116,7 +117,10 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
   // A replayed step's events are in the log already (from the attempt that ran it).
   if (!intentReplayed) yield { type: 'intent', intent, detail: intentTurn.content.trim().slice(0, 200) };
 
-  const projectContext = `Project "${context.project.name}", ${entries.length} files:\n${tree}`;
+  // The base version's data schema, when it has one, so the model sees it without a tool call
+  // (bounded like one tool result).
+  const dataSchema = entries.some((entry) => entry.path === DATA_SCHEMA_FILE) ? await renderDataSchemaContext(copy, toolLimits.maxOutputChars) : null;
+  const projectContext = `Project "${context.project.name}", ${entries.length} files:\n${tree}${dataSchema ? `\n\n${dataSchema}` : ''}`;
   if (intent === 'question') {
     yield* answer();
     return;
