@@ -95,6 +95,12 @@ export const rollbackVersionInputSchema = z.object({
   /** When given and the project's current version is another one, the rollback is a conflict. */
   expectedCurrentVersionId: idSchema.optional(),
   message: z.string().trim().min(1).max(10_000).optional(),
+  /**
+   * Also brings the project's data back to how it was when the target version was (last)
+   * published, and publishes the new version. Nothing is lost: the undone changes stay in the
+   * data's history, and rolling back to the version published before restores them.
+   */
+  includeData: z.boolean().default(false),
 });
 /** The input of `versions.rollback`. */
 export type RollbackVersionInput = z.input<typeof rollbackVersionInputSchema>;

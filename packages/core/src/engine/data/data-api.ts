@@ -8,6 +8,7 @@ import type { DataColumn } from '../../schemas/data-table.js';
 import { createDataTableInputSchema, dataRowQueryInputSchema } from '../../schemas/inputs.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import { rowSchemaFor, withDefaults } from './data-row-validator.js';
+import { recordRowChanges } from './data-history.js';
 import { noAccess } from './data-migrations.js';
 import { lockRow } from '../store/lock-row.js';
 import { fromJson, toJson } from '../store/json-column.js';
@@ -20,6 +21,7 @@ import type { DataApi } from '../vector-types.js';
 export function createDataApi(scope: ScopeContext): DataApi {
   const { engine, organizationId, actor } = scope;
   const { db, dialect } = engine;
+  const actorName = `${actor.type}:${actor.id}`;
 
   async function loadTable(tableId: string) {
     const id = parseInput(idSchema, tableId, 'table id');
@@ -75,8 +77,10 @@ export function createDataApi(scope: ScopeContext): DataApi {
     async dropTable(tableId) {
       const { row } = await loadTable(tableId);
       await engine.transaction(async (trx, afterCommit) => {
+        const gone = await trx.selectFrom('vector_data_rows').select('id').where('table_id', '=', row.id).execute();
         await trx.deleteFrom('vector_data_rows').where('table_id', '=', row.id).execute();
         await trx.deleteFrom('vector_data_tables').where('id', '=', row.id).execute();
+        await recordRowChanges(engine, trx, { id: row.project_id, organization_id: organizationId }, gone.map((item) => ({ tableId: row.id, rowId: item.id, data: null })), actorName);
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: row.project_id, actor, action: 'data_table.drop', entityType: 'data_table', entityId: row.id, beforeId: row.id, data: { name: row.name } });
       });
     },
@@ -87,6 +91,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
       const row = { id: engine.newId(), table_id: table.id, project_id: table.project_id, organization_id: organizationId, data: toJson(values), created_at: now, updated_at: now };
       return engine.transaction(async (trx, afterCommit) => {
         await trx.insertInto('vector_data_rows').values(row).execute();
+        await recordRowChanges(engine, trx, { id: row.project_id, organization_id: organizationId }, [{ tableId: table.id, rowId: row.id, data: row.data }], actorName);
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: table.project_id, actor, action: 'data_row.create', entityType: 'data_row', entityId: row.id, afterId: row.id, data: { tableId: table.id } });
         return toDataRow(row);
       });
@@ -128,6 +133,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
         if (!existing) throw new NotFoundError({ entity: 'row', id: found.id });
         const merged = parseInput(rowSchemaFor(columns, false), { ...fromJson<Record<string, unknown>>(existing.data), ...changes }, `row of ${table.name}`);
         await trx.updateTable('vector_data_rows').set({ data: toJson(merged), updated_at: now }).where('id', '=', existing.id).execute();
+        await recordRowChanges(engine, trx, { id: existing.project_id, organization_id: organizationId }, [{ tableId: table.id, rowId: existing.id, data: toJson(merged) }], actorName);
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: existing.project_id, actor, action: 'data_row.update', entityType: 'data_row', entityId: existing.id, data: { tableId: table.id, fields: Object.keys(changes) } });
         return toDataRow({ ...existing, data: toJson(merged), updated_at: now });
       });
@@ -141,6 +147,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
       const existing = await loadRow(rowId);
       await engine.transaction(async (trx, afterCommit) => {
         await trx.deleteFrom('vector_data_rows').where('id', '=', existing.id).execute();
+        await recordRowChanges(engine, trx, { id: existing.project_id, organization_id: organizationId }, [{ tableId: existing.table_id, rowId: existing.id, data: null }], actorName);
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: existing.project_id, actor, action: 'data_row.delete', entityType: 'data_row', entityId: existing.id, beforeId: existing.id });
       });
     },

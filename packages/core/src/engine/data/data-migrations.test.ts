@@ -15,11 +15,9 @@ describeEachDatabase('data schema as code', (database) => {
   async function project() {
     const { scope } = engine();
     const created = await scope.projects.create({ name: 'Todo app' });
-    let parent: string | null = null;
     const save = async (tables: Tables | null) => {
-      const version = await scope.versions.create({ projectId: created.id, parentVersionId: parent, files: [...sampleFiles('app'), ...(tables ? [schemaFile(tables)] : [])], message: 'next' });
-      parent = version.id;
-      return version;
+      const parentVersionId = (await scope.projects.get(created.id)).currentVersionId;
+      return scope.versions.create({ projectId: created.id, parentVersionId, files: [...sampleFiles('app'), ...(tables ? [schemaFile(tables)] : [])], message: 'next' });
     };
     const publish = async (tables: Tables | null, options: { allowDestructiveDataChanges?: boolean } = {}) => {
       const version = await save(tables);
@@ -32,7 +30,7 @@ describeEachDatabase('data schema as code', (database) => {
       return found;
     };
     const rows = async (name: string) => (await scope.data.listRows((await table(name)).id)).items.map((row) => row.data);
-    return { scope, project: created, save, publish, table, rows };
+    return { scope, vector: engine().vector, project: created, save, publish, table, rows };
   }
 
   const v1: Tables = { todos: { columns: { title: { type: 'string', required: true }, done: { type: 'boolean', default: false } }, access: everything } };
@@ -141,6 +139,53 @@ describeEachDatabase('data schema as code', (database) => {
     expect(await scope.data.listMigrations(app.id)).toHaveLength(1);
     // Another organization sees none of it.
     await expect(engine().otherScope.data.listMigrations(app.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+  it('rolls code and data back together to how they were published, and can undo that in turn', async () => {
+    const { scope, vector, project: app, publish, save, table, rows } = await project();
+    await publish(v1);
+    const todos = await table('todos');
+    const a = await scope.data.insertRow(todos.id, { title: 'A' });
+    const b = await scope.data.insertRow(todos.id, { title: 'B' });
+    const v2Tables = { todos: { columns: { ...(v1.todos as { columns: object }).columns, priority: { type: 'integer', default: 3 } } }, notes: { columns: { text: { type: 'string' } } } };
+    const second = await publish(v2Tables);
+    // What v2 was published with: A and B, each with a priority, and an empty notes table.
+    const atSecond = await rows('todos');
+    expect(atSecond).toEqual([{ title: 'A', done: false, priority: 3 }, { title: 'B', done: false, priority: 3 }]);
+
+    // Later: A changed, B deleted, C added, and v3 drops the notes table.
+    await scope.data.updateRow(a.id, { done: true });
+    await scope.data.deleteRow(b.id);
+    const c = await scope.data.insertRow(todos.id, { title: 'C' });
+    const third = await publish({ todos: v2Tables.todos }, { allowDestructiveDataChanges: true });
+    const atThird = await rows('todos');
+
+    const historyBefore = await vector.db.selectFrom('vector_data_row_versions').select((eb) => eb.fn.countAll().as('count')).where('project_id', '=', app.id).executeTakeFirstOrThrow();
+    const back = await scope.versions.rollback({ projectId: app.id, targetVersionId: second.id, includeData: true });
+    expect(back).toMatchObject({ source: 'rollback', restoredFromId: second.id });
+    expect((await scope.projects.get(app.id)).publishedVersionId).toBe(back.id);
+    expect(await rows('todos')).toEqual(atSecond);
+    expect((await scope.data.getRow(b.id)).data).toEqual({ title: 'B', done: false, priority: 3 });
+    await expect(scope.data.getRow(c.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await scope.data.listTables(app.id)).map((item) => item.name).sort()).toEqual(['notes', 'todos']);
+    // Nothing was rewritten: the history only grew.
+    const historyAfter = await vector.db.selectFrom('vector_data_row_versions').select((eb) => eb.fn.countAll().as('count')).where('project_id', '=', app.id).executeTakeFirstOrThrow();
+    expect(Number(historyAfter.count)).toBeGreaterThan(Number(historyBefore.count));
+
+    // Undo: back to the data v3 was published with.
+    await scope.versions.rollback({ projectId: app.id, targetVersionId: third.id, includeData: true });
+    expect(await rows('todos')).toEqual(atThird);
+    expect((await scope.data.getRow(c.id)).data).toMatchObject({ title: 'C' });
+    expect((await scope.data.listTables(app.id)).map((item) => item.name)).toEqual(['todos']);
+
+    // A version never published has no data state to go back to; nothing changes.
+    const unpublished = await save(v1);
+    const before = await scope.projects.get(app.id);
+    await expect(scope.versions.rollback({ projectId: app.id, targetVersionId: unpublished.id, includeData: true })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/never published/) });
+    expect(await scope.projects.get(app.id)).toEqual(before);
+    expect(await rows('todos')).toEqual(atThird);
+    // A rollback of the code alone leaves the data as it is.
+    await scope.versions.rollback({ projectId: app.id, targetVersionId: second.id });
+    expect(await rows('todos')).toEqual(atThird);
   });
 });
 

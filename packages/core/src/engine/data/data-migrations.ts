@@ -14,6 +14,7 @@ import { fromJson, toJson } from '../store/json-column.js';
 import { lockRow } from '../store/lock-row.js';
 import { toDataMigration } from '../store/row-mappers.js';
 import { rowSchemaFor } from './data-row-validator.js';
+import { type RowChange, recordRowChanges } from './data-history.js';
 
 /**
  * The one module that changes a project's data tables as a whole: it applies a version's
@@ -111,9 +112,12 @@ export async function migrateProjectData(
   const now = engine.nowIso();
   const newIds = new Map<string, string>();
   // Dropped tables first, so their names are free for renames and new tables.
+  const history: RowChange[] = [];
   for (const step of plan.steps) {
     if (step.op !== 'drop_table') continue;
     const id = ids.get(step.table) as string;
+    const gone = await trx.selectFrom('vector_data_rows').select('id').where('table_id', '=', id).execute();
+    history.push(...gone.map((row) => ({ tableId: id, rowId: row.id, data: null })));
     await trx.deleteFrom('vector_data_rows').where('table_id', '=', id).execute();
     await trx.deleteFrom('vector_data_tables').where('id', '=', id).execute();
   }
@@ -164,7 +168,10 @@ export async function migrateProjectData(
           for (const issue of checked.error.issues) if (issues.length < MAX_ISSUES) issues.push({ path: [rows.table, row.id, ...issue.path.map(String)], message: issue.message });
           continue;
         }
-        if (toJson(checked.data) !== row.data) await trx.updateTable('vector_data_rows').set({ data: toJson(checked.data), updated_at: now }).where('id', '=', row.id).execute();
+        if (toJson(checked.data) !== row.data) {
+          await trx.updateTable('vector_data_rows').set({ data: toJson(checked.data), updated_at: now }).where('id', '=', row.id).execute();
+          history.push({ tableId, rowId: row.id, data: toJson(checked.data) });
+        }
       }
     }
   }
@@ -175,6 +182,7 @@ export async function migrateProjectData(
     });
   }
 
+  await recordRowChanges(engine, trx, project, history, `${input.actor.type}:${input.actor.id}`);
   const previous = await trx.selectFrom('vector_data_migrations').select('version_id').where('project_id', '=', project.id).where('environment', '=', 'production').orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
   const row = {
     id: engine.newId(),

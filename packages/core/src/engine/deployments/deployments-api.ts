@@ -81,6 +81,10 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
       // Production runs on the project's data: it moves to the version's schema with the deployment, checked first.
       const dataSchema = parsed.environment === 'production' ? await readVersionDataSchema(engine, project, version.storage_ref) : null;
       const id = engine.newId();
+      // Creation order decides which production deployment replaces which: never the same
+      // millisecond as the project's latest deployment, so the newer one always sorts later.
+      const latest = await db.selectFrom('vector_deployments').select('created_at').where('project_id', '=', project.id).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+      const createdAt = latest && Date.parse(latest.created_at) >= now.getTime() ? new Date(Date.parse(latest.created_at) + 1).toISOString() : now.toISOString();
       const row = {
         id,
         project_id: project.id,
@@ -102,8 +106,8 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
         poll_failures: 0,
         next_poll_at: null,
         created_by: `${actor.type}:${actor.id}`,
-        created_at: now.toISOString(),
-        updated_at: now.toISOString(),
+        created_at: createdAt,
+        updated_at: createdAt,
         live_at: null,
         destroyed_at: null,
       };

@@ -16,6 +16,8 @@ export interface CoreDatabase {
     current_version_id: string | null;
     published_version_id: string | null;
     version_counter: number;
+    /** Row changes of the project's runtime data so far; hands out `vector_data_row_versions.revision`. */
+    data_revision: number;
     created_at: string;
     updated_at: string;
   };
@@ -193,6 +195,26 @@ export interface CoreDatabase {
     access: string;
     created_at: string;
     updated_at: string;
+  };
+  vector_data_row_versions: {
+    id: string;
+    project_id: string;
+    organization_id: string;
+    table_id: string;
+    row_id: string;
+    revision: number;
+    data: string | null;
+    actor: string;
+    created_at: string;
+  };
+  vector_data_checkpoints: {
+    id: string;
+    project_id: string;
+    organization_id: string;
+    version_id: string;
+    revision: number;
+    tables: string;
+    created_at: string;
   };
   vector_data_migrations: {
     id: string;

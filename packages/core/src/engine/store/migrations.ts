@@ -327,6 +327,56 @@ export const coreMigrations: Record<string, Migration> = {
       await db.schema.createIndex('vector_data_migrations_project').on('vector_data_migrations').columns(['project_id', 'environment', 'created_at']).execute();
     },
   },
+  '0007_data_history': {
+    async up(db: Kysely<any>) {
+      const text = 'text' as const;
+      await db.schema.alterTable('vector_projects').addColumn('data_revision', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      // A project's deployments by creation (the newest decides which production one replaces which).
+      await db.schema.createIndex('vector_deployments_project_created').on('vector_deployments').columns(['project_id', 'created_at']).execute();
+      await db.schema
+        .createTable('vector_data_row_versions')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('project_id', text, (c) => c.notNull().references('vector_projects.id').onDelete('cascade'))
+        .addColumn('organization_id', text, (c) => c.notNull())
+        .addColumn('table_id', text, (c) => c.notNull())
+        .addColumn('row_id', text, (c) => c.notNull())
+        .addColumn('revision', 'integer', (c) => c.notNull())
+        .addColumn('data', text)
+        .addColumn('actor', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('vector_data_row_versions_row').on('vector_data_row_versions').columns(['project_id', 'row_id', 'revision']).execute();
+      await db.schema
+        .createTable('vector_data_checkpoints')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('project_id', text, (c) => c.notNull().references('vector_projects.id').onDelete('cascade'))
+        .addColumn('organization_id', text, (c) => c.notNull())
+        .addColumn('version_id', text, (c) => c.notNull())
+        .addColumn('revision', 'integer', (c) => c.notNull())
+        .addColumn('tables', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('vector_data_checkpoints_version').on('vector_data_checkpoints').columns(['project_id', 'version_id', 'revision']).execute();
+      // Rows from before the history began get their first version, so the data as of any later revision is complete.
+      const rows: Array<{ id: string; project_id: string; organization_id: string; table_id: string; data: string; updated_at: string }> = await db
+        .selectFrom('vector_data_rows')
+        .select(['id', 'project_id', 'organization_id', 'table_id', 'data', 'updated_at'])
+        .orderBy('project_id')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      const revisions = new Map<string, number>();
+      for (const row of rows) {
+        const revision = (revisions.get(row.project_id) ?? 0) + 1;
+        revisions.set(row.project_id, revision);
+        await db
+          .insertInto('vector_data_row_versions')
+          .values({ id: `${row.id}@${revision}`, project_id: row.project_id, organization_id: row.organization_id, table_id: row.table_id, row_id: row.id, revision, data: row.data, actor: 'system:migration', created_at: row.updated_at })
+          .execute();
+      }
+      for (const [projectId, revision] of revisions) await db.updateTable('vector_projects').set({ data_revision: revision }).where('id', '=', projectId).execute();
+    },
+  },
 };
 
 /** Brings the core tables up to date. Safe to call from several processes at once. */

@@ -40,6 +40,7 @@ export function createProjectsApi(scope: ScopeContext, driver: DeploymentDriver)
         current_version_id: null,
         published_version_id: null,
         version_counter: 0,
+        data_revision: 0,
         created_at: now,
         updated_at: now,
       };

@@ -17,6 +17,7 @@ import type { DeploymentsApi, VersionsApi } from '../vector-types.js';
 import { freezeListing } from './file-listing-cache.js';
 import { publishVersion, writeVersion } from './version-store.js';
 import { migrateProjectData, readVersionDataSchema } from '../data/data-migrations.js';
+import { findDataCheckpoint, recordDataCheckpoint, restoreDataCheckpoint } from '../data/data-history.js';
 
 /** Code versions of one organization's projects. */
 export function createVersionsApi(scope: ScopeContext, deployments: () => DeploymentsApi): VersionsApi {
@@ -115,6 +116,14 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
           details: { projectId: project.id, expectedCurrentVersionId: parsed.expectedCurrentVersionId, currentVersionId: current },
         });
       }
+      // The data as the target was (last) published: its checkpoint, found before anything is written.
+      const checkpoint = parsed.includeData ? await findDataCheckpoint(db, project.id, target.row.id) : undefined;
+      if (parsed.includeData && !checkpoint) {
+        throw new ValidationError({
+          message: `Version ${Number(target.row.number)} was never published, so there is no data state to roll back to; roll back the code alone (includeData: false) or pick a published version`,
+          issues: [{ path: ['includeData'], message: 'the target version was never published' }],
+        });
+      }
       const { backend, storageProject } = target;
       const targetEntries = await backend.listFiles({ project: storageProject, ref: target.row.storage_ref });
       const currentEntries = current === null ? [] : await this.listFiles(current);
@@ -139,6 +148,19 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
         // is not agent output, so its generation status is `not_applicable`.
         validationStatus: target.row.validation_status as ValidationStatus,
         validationCheck: target.row.validation_check as ValidationCheck | null,
+        // With data: the project's data goes back to the target's checkpoint and the new version is
+        // published with it, all in the version's transaction (code and data move together).
+        ...(checkpoint
+          ? {
+              alsoInTransaction: async (trx, afterCommit, version) => {
+                await restoreDataCheckpoint(engine, trx, afterCommit, { project, checkpoint, actor });
+                const now = engine.nowIso();
+                await publishVersion(trx, { projectId: project.id, versionId: version.id, now });
+                await recordDataCheckpoint(engine, trx, project, version.id);
+                await writeAudit(engine, trx, afterCommit, { organizationId, projectId: project.id, actor, action: 'version.publish', entityType: 'project', entityId: project.id, beforeId: project.published_version_id, afterId: version.id });
+              },
+            }
+          : {}),
       });
     },
 
@@ -153,6 +175,8 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
         const now = engine.nowIso();
         // Production data moves to the version's schema with the publish, or neither happens.
         if (dataSchema) await migrateProjectData(engine, trx, afterCommit, { project, versionId: version.row.id, schema: dataSchema, actor, allowDestructive: parsed.allowDestructiveDataChanges });
+        // The data as published with this version: what a rollback with data comes back to.
+        await recordDataCheckpoint(engine, trx, project, version.row.id);
         await publishVersion(trx, { projectId: project.id, versionId: version.row.id, now });
         await writeAudit(engine, trx, afterCommit, {
           organizationId,
