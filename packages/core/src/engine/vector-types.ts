@@ -11,7 +11,7 @@ import type { AgentSession, ChatMessage } from '../schemas/agent-session.js';
 import type { AuditLog } from '../schemas/audit-log.js';
 import type { CodeVersion, ValidationStatus } from '../schemas/code-version.js';
 import type { Actor, Page, PageInput } from '../schemas/common.js';
-import type { DataMigration, DataRow, DataTable } from '../schemas/data-table.js';
+import type { DataMigration, DataRow, DataRowVersion, DataTable } from '../schemas/data-table.js';
 import type { Deployment, DeploymentLog } from '../schemas/deployment.js';
 import type {
   AuditFilterInput,
@@ -160,6 +160,10 @@ export interface DataApi {
   listRows(tableId: string, query?: DataRowQuery, page?: PageInput): Promise<Page<DataRow>>;
   updateRow(rowId: string, patch: Record<string, unknown>): Promise<DataRow>;
   deleteRow(rowId: string): Promise<void>;
+  /** Every change of a row, oldest first (its history outlives the row). */
+  listRowVersions(rowId: string): Promise<DataRowVersion[]>;
+  /** The table's rows as they were at `at` (an ISO timestamp), from the history. */
+  listRowsAsOf(tableId: string, at: string): Promise<Array<{ id: string; data: Record<string, unknown> }>>;
   /** The migrations applied to the project's data (from the `vector.data.json` of the versions published or deployed to production), oldest first. */
   listMigrations(projectId: string): Promise<DataMigration[]>;
 }

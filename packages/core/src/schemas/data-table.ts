@@ -52,6 +52,21 @@ export const dataMigrationSchema = z.object({
 /** A data migration applied to a project's data. */
 export type DataMigration = z.infer<typeof dataMigrationSchema>;
 
+/** One change of a row, as its history keeps it: the row's data after the change (null: deleted). */
+export const dataRowVersionSchema = z.object({
+  rowId: idSchema,
+  tableId: idSchema,
+  projectId: idSchema,
+  /** The project's data revision the change made (1, 2, 3… across all its tables). */
+  revision: z.number().int().positive(),
+  data: jsonObjectSchema.nullable(),
+  /** Who made it: `user:…`, `api_key:…`, `agent:…` or `system:…`. */
+  actor: z.string(),
+  createdAt: timestampSchema,
+});
+/** One change of a row. */
+export type DataRowVersion = z.infer<typeof dataRowVersionSchema>;
+
 /** A row; `data` conforms to its table's columns. */
 export const dataRowSchema = z.object({
   id: idSchema,

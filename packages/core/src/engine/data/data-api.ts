@@ -3,17 +3,17 @@ import { ConflictError } from '../../errors/conflict-error.js';
 import { parseInput } from '../../errors/from-zod.js';
 import { NotFoundError } from '../../errors/not-found-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
-import { idSchema } from '../../schemas/common.js';
+import { idSchema, timestampSchema } from '../../schemas/common.js';
 import type { DataColumn } from '../../schemas/data-table.js';
 import { createDataTableInputSchema, dataRowQueryInputSchema } from '../../schemas/inputs.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import { rowSchemaFor, withDefaults } from './data-row-validator.js';
-import { recordRowChanges } from './data-history.js';
+import { recordRowChanges, revisionAt, rowsAsOf } from './data-history.js';
 import { noAccess } from './data-migrations.js';
 import { lockRow } from '../store/lock-row.js';
 import { fromJson, toJson } from '../store/json-column.js';
 import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
-import { toDataMigration, toDataRow, toDataTable } from '../store/row-mappers.js';
+import { toDataMigration, toDataRow, toDataRowVersion, toDataTable } from '../store/row-mappers.js';
 import { loadProject, type ScopeContext } from '../scope-context.js';
 import type { DataApi } from '../vector-types.js';
 
@@ -137,6 +137,19 @@ export function createDataApi(scope: ScopeContext): DataApi {
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: existing.project_id, actor, action: 'data_row.update', entityType: 'data_row', entityId: existing.id, data: { tableId: table.id, fields: Object.keys(changes) } });
         return toDataRow({ ...existing, data: toJson(merged), updated_at: now });
       });
+    },
+    async listRowVersions(rowId) {
+      const id = parseInput(idSchema, rowId, 'row id');
+      const versions = await db.selectFrom('vector_data_row_versions').selectAll().where('row_id', '=', id).where('organization_id', '=', organizationId).orderBy('revision').execute();
+      if (versions.length === 0) throw new NotFoundError({ entity: 'row', id });
+      return versions.map(toDataRowVersion);
+    },
+    async listRowsAsOf(tableId, at) {
+      const { row: table } = await loadTable(tableId);
+      const when = parseInput(timestampSchema, at, 'as-of time');
+      const revision = await revisionAt(db, table.project_id, new Date(when).toISOString());
+      const rows = await rowsAsOf(db, table.project_id, revision);
+      return [...rows].filter(([, row]) => row.tableId === table.id).map(([id, row]) => ({ id, data: fromJson<Record<string, unknown>>(row.data) }));
     },
     async listMigrations(projectId) {
       const project = await loadProject(scope, projectId);

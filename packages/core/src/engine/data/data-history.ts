@@ -63,13 +63,24 @@ export async function recordDataCheckpoint(engine: EngineContext, trx: Trx, proj
     .execute();
 }
 
+/** The project's revision at `at` (an ISO timestamp): the last change made at or before it; 0 before any. */
+export async function revisionAt(db: Kysely<CoreDatabase>, projectId: string, at: string): Promise<number> {
+  const row = await db
+    .selectFrom('vector_data_row_versions')
+    .select((eb) => eb.fn.max('revision').as('revision'))
+    .where('project_id', '=', projectId)
+    .where('created_at', '<=', at)
+    .executeTakeFirst();
+  return Number(row?.revision ?? 0);
+}
+
 /** The latest checkpoint of `versionId` (when it was last published), or undefined when it never was. */
 export function findDataCheckpoint(trx: Trx | Kysely<CoreDatabase>, projectId: string, versionId: string) {
   return trx.selectFrom('vector_data_checkpoints').selectAll().where('project_id', '=', projectId).where('version_id', '=', versionId).orderBy('revision', 'desc').orderBy('created_at', 'desc').executeTakeFirst();
 }
 
 /** Every row as it was at `revision` (its latest version at or before it), deleted rows left out. */
-async function rowsAsOf(trx: Trx, projectId: string, revision: number): Promise<Map<string, { tableId: string; data: string }>> {
+export async function rowsAsOf(trx: Trx | Kysely<CoreDatabase>, projectId: string, revision: number): Promise<Map<string, { tableId: string; data: string }>> {
   const latest = await trx
     .selectFrom('vector_data_row_versions as v')
     .select(['v.row_id', 'v.table_id', 'v.data'])

@@ -151,6 +151,9 @@ describeEachDatabase('data schema as code', (database) => {
     // What v2 was published with: A and B, each with a priority, and an empty notes table.
     const atSecond = await rows('todos');
     expect(atSecond).toEqual([{ title: 'A', done: false, priority: 3 }, { title: 'B', done: false, priority: 3 }]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const afterSecond = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
 
     // Later: A changed, B deleted, C added, and v3 drops the notes table.
     await scope.data.updateRow(a.id, { done: true });
@@ -170,6 +173,17 @@ describeEachDatabase('data schema as code', (database) => {
     // Nothing was rewritten: the history only grew.
     const historyAfter = await vector.db.selectFrom('vector_data_row_versions').select((eb) => eb.fn.countAll().as('count')).where('project_id', '=', app.id).executeTakeFirstOrThrow();
     expect(Number(historyAfter.count)).toBeGreaterThan(Number(historyBefore.count));
+
+    // The history: B's every change, and the table as of any moment.
+    expect((await scope.data.listRowVersions(b.id)).map((version) => version.data)).toEqual([
+      { title: 'B', done: false },
+      { title: 'B', done: false, priority: 3 },
+      null,
+      { title: 'B', done: false, priority: 3 },
+    ]);
+    expect((await scope.data.listRowsAsOf(todos.id, afterSecond)).map((row) => row.data)).toEqual(expect.arrayContaining(atSecond));
+    expect(await scope.data.listRowsAsOf(todos.id, '2000-01-01T00:00:00Z')).toEqual([]);
+    await expect(engine().otherScope.data.listRowVersions(b.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
     // Undo: back to the data v3 was published with.
     await scope.versions.rollback({ projectId: app.id, targetVersionId: third.id, includeData: true });

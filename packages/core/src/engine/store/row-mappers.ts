@@ -6,7 +6,7 @@ import type { AgentSession, ChatMessage } from '../../schemas/agent-session.js';
 import type { AuditLog } from '../../schemas/audit-log.js';
 import type { CodeVersion, GenerationStatus, ValidationCheck, ValidationStatus, VersionSource } from '../../schemas/code-version.js';
 import type { Actor } from '../../schemas/common.js';
-import type { DataColumn, DataMigration, DataRow, DataTable } from '../../schemas/data-table.js';
+import type { DataColumn, DataMigration, DataRow, DataRowVersion, DataTable } from '../../schemas/data-table.js';
 import type { Deployment, DeploymentEnvironment, DeploymentLog, DeploymentStatus } from '../../schemas/deployment.js';
 import type { MemberRole, Membership, Organization, User } from '../../schemas/organization.js';
 import type { Project } from '../../schemas/project.js';
@@ -212,6 +212,16 @@ export const toDataTable = (row: Row<'vector_data_tables'>): DataTable => ({
   access: fromJson<DataTable['access']>(row.access),
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+});
+
+export const toDataRowVersion = (row: Row<'vector_data_row_versions'>): DataRowVersion => ({
+  rowId: row.row_id,
+  tableId: row.table_id,
+  projectId: row.project_id,
+  revision: Number(row.revision),
+  data: row.data === null ? null : fromJson<Record<string, unknown>>(row.data),
+  actor: row.actor,
+  createdAt: row.created_at,
 });
 
 export const toDataMigration = (row: Row<'vector_data_migrations'>): DataMigration => ({
