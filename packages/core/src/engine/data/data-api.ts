@@ -1,4 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { CoreDatabase } from '../store/database-schema.js';
+import type { DataTable } from '../../schemas/data-table.js';
 import { ConflictError } from '../../errors/conflict-error.js';
 import { parseInput } from '../../errors/from-zod.js';
 import { NotFoundError } from '../../errors/not-found-error.js';
@@ -16,6 +18,9 @@ import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
 import { toDataMigration, toDataRow, toDataRowVersion, toDataTable } from '../store/row-mappers.js';
 import { loadProject, type ScopeContext } from '../scope-context.js';
 import type { DataApi } from '../vector-types.js';
+
+/** The largest row, as JSON (256 KiB): runtime data is app state, not file storage. */
+const MAX_ROW_BYTES = 256 * 1024;
 
 /** Runtime data tables of one organization's projects. */
 export function createDataApi(scope: ScopeContext): DataApi {
@@ -50,6 +55,30 @@ export function createDataApi(scope: ScopeContext): DataApi {
   function comparable(value: string | number | boolean) {
     if (dialect === 'postgres') return typeof value === 'string' ? value : JSON.stringify(value);
     return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  }
+
+  /**
+   * Checks a row about to be written under the table's rules that span rows: its size, and its
+   * unique indexes (no other row of the table with the same values; rows with a null in the
+   * index are not compared). Unique tables are locked first, so two writers cannot both pass.
+   */
+  async function checkRowWrite(trx: Transaction<CoreDatabase>, table: { id: string; name: string; indexes: string }, values: Record<string, unknown>, rowId: string) {
+    const bytes = Buffer.byteLength(toJson(values));
+    if (bytes > MAX_ROW_BYTES) {
+      throw new ValidationError({ message: `A row of ${table.name} is ${bytes} bytes as JSON; the limit is ${MAX_ROW_BYTES}`, issues: [{ path: ['data'], message: `row over ${MAX_ROW_BYTES} bytes` }] });
+    }
+    const unique = fromJson<DataTable['indexes']>(table.indexes).filter((index) => index.unique);
+    if (unique.length === 0) return;
+    await lockRow(trx, dialect, 'vector_data_tables', table.id);
+    for (const index of unique) {
+      if (index.columns.some((column) => values[column] === undefined || values[column] === null)) continue;
+      let query = trx.selectFrom('vector_data_rows').select('id').where('table_id', '=', table.id).where('id', '!=', rowId);
+      for (const column of index.columns) query = query.where(jsonField(column), '=', comparable(values[column] as string | number | boolean));
+      const clash = await query.executeTakeFirst();
+      if (clash) {
+        throw new ConflictError({ message: `${table.name} already has a row with the same ${index.columns.join(', ')} (row ${clash.id}); the index is unique`, details: { table: table.name, columns: index.columns, rowId: clash.id } });
+      }
+    }
   }
 
   return {
@@ -90,6 +119,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
       const now = engine.nowIso();
       const row = { id: engine.newId(), table_id: table.id, project_id: table.project_id, organization_id: organizationId, data: toJson(values), created_at: now, updated_at: now };
       return engine.transaction(async (trx, afterCommit) => {
+        await checkRowWrite(trx, table, values, row.id);
         await trx.insertInto('vector_data_rows').values(row).execute();
         await recordRowChanges(engine, trx, { id: row.project_id, organization_id: organizationId }, [{ tableId: table.id, rowId: row.id, data: row.data }], actorName);
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: table.project_id, actor, action: 'data_row.create', entityType: 'data_row', entityId: row.id, afterId: row.id, data: { tableId: table.id } });
@@ -132,6 +162,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
         const existing = await trx.selectFrom('vector_data_rows').selectAll().where('id', '=', found.id).executeTakeFirst();
         if (!existing) throw new NotFoundError({ entity: 'row', id: found.id });
         const merged = parseInput(rowSchemaFor(columns, false), { ...fromJson<Record<string, unknown>>(existing.data), ...changes }, `row of ${table.name}`);
+        await checkRowWrite(trx, table, merged, existing.id);
         await trx.updateTable('vector_data_rows').set({ data: toJson(merged), updated_at: now }).where('id', '=', existing.id).execute();
         await recordRowChanges(engine, trx, { id: existing.project_id, organization_id: organizationId }, [{ tableId: table.id, rowId: existing.id, data: toJson(merged) }], actorName);
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: existing.project_id, actor, action: 'data_row.update', entityType: 'data_row', entityId: existing.id, data: { tableId: table.id, fields: Object.keys(changes) } });

@@ -140,6 +140,29 @@ describeEachDatabase('data schema as code', (database) => {
     // Another organization sees none of it.
     await expect(engine().otherScope.data.listMigrations(app.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+  it('keeps unique indexes and the row size limit, on writes and on migrations', async () => {
+    const { scope, publish, table } = await project();
+    await publish({ users: { columns: { email: { type: 'string' }, name: { type: 'string' } } } });
+    const users = await table('users');
+    await scope.data.insertRow(users.id, { email: 'a@example.com' });
+    await scope.data.insertRow(users.id, { email: 'a@example.com' });
+    // A unique index over data that repeats itself fails the migration, naming the row.
+    await expect(publish({ users: { columns: { email: { type: 'string' }, name: { type: 'string' } }, indexes: [{ columns: ['email'], unique: true }] } })).rejects.toThrow(/users\..*email: the same email as row/);
+    const rows = (await scope.data.listRows(users.id)).items;
+    await scope.data.deleteRow(rows[1]?.id as string);
+    await publish({ users: { columns: { email: { type: 'string' }, name: { type: 'string' } }, indexes: [{ columns: ['email'], unique: true }] } });
+    await expect(scope.data.insertRow(users.id, { email: 'a@example.com', name: 'twin' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    const other = await scope.data.insertRow(users.id, { email: 'b@example.com' });
+    await expect(scope.data.updateRow(other.id, { email: 'a@example.com' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    // Rows without the value are not compared.
+    await scope.data.insertRow(users.id, { name: 'no email' });
+    await scope.data.insertRow(users.id, { name: 'no email either' });
+    expect((await scope.data.updateRow(other.id, { name: 'Bee' })).data).toEqual({ email: 'b@example.com', name: 'Bee' });
+    // A row over 256 KiB is refused, naming the field.
+    expect((await scope.data.insertRow(users.id, { name: 'x'.repeat(200_000) })).data.name).toHaveLength(200_000);
+    await expect(scope.data.insertRow(users.id, { name: 'x'.repeat(300_000) })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['data'] }] });
+  });
+
   it('rolls code and data back together to how they were published, and can undo that in turn', async () => {
     const { scope, vector, project: app, publish, save, table, rows } = await project();
     await publish(v1);

@@ -175,6 +175,30 @@ export async function migrateProjectData(
       }
     }
   }
+  // Unique indexes hold for the rows as they now are (an index added to data that repeats itself fails).
+  for (const [name, table] of Object.entries(schema.tables)) {
+    const unique = table.indexes.filter((index) => index.unique);
+    if (unique.length === 0) continue;
+    const tableId = newIds.get(name) as string;
+    const seen = unique.map(() => new Map<string, string>());
+    let after = '';
+    for (;;) {
+      const batch = await trx.selectFrom('vector_data_rows').select(['id', 'data']).where('table_id', '=', tableId).where('id', '>', after).orderBy('id').limit(BATCH).execute();
+      if (batch.length === 0) break;
+      after = (batch.at(-1) as { id: string }).id;
+      for (const row of batch) {
+        const data = fromJson<Record<string, unknown>>(row.data);
+        unique.forEach((index, position) => {
+          const values = index.columns.map((column) => data[column] ?? null);
+          if (values.includes(null)) return;
+          const key = JSON.stringify(values);
+          const first = seen[position]?.get(key);
+          if (first !== undefined && issues.length < MAX_ISSUES) issues.push({ path: [name, row.id, ...index.columns], message: `the same ${index.columns.join(', ')} as row ${first}, but the index is unique` });
+          else seen[position]?.set(key, row.id);
+        });
+      }
+    }
+  }
   if (issues.length > 0) {
     throw new ValidationError({
       message: `The data cannot be migrated to this version's ${DATA_SCHEMA_FILE}: ${issues.length >= MAX_ISSUES ? `at least ${MAX_ISSUES}` : issues.length} values do not fit (${issues.slice(0, 3).map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}); nothing was changed`,
