@@ -152,7 +152,8 @@ export interface DeploymentsApi {
 /** Runtime data tables for generated apps. */
 export interface DataApi {
   createTable(input: CreateDataTableInput): Promise<DataTable>;
-  listTables(projectId: string): Promise<DataTable[]>;
+  /** The project's tables; with `deploymentId` of a preview, that preview's own copy (a production deployment uses the project's). */
+  listTables(projectId: string, options?: { deploymentId?: string }): Promise<DataTable[]>;
   getTable(tableId: string): Promise<DataTable>;
   dropTable(tableId: string): Promise<void>;
   insertRow(tableId: string, data: Record<string, unknown>): Promise<DataRow>;

@@ -21,6 +21,8 @@ export const dataTableSchema = z.object({
   projectId: idSchema,
   organizationId: idSchema,
   name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/),
+  /** Whose data: `production` (the project's), or `preview:<deployment id>` for a preview's own copy. */
+  branch: z.string(),
   columns: z.array(dataColumnSchema).min(1).max(200),
   /** Indexes declared in `vector.data.json`. */
   indexes: z.array(z.object({ columns: z.array(z.string()), unique: z.boolean() })),

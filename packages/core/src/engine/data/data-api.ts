@@ -10,7 +10,7 @@ import type { DataColumn } from '../../schemas/data-table.js';
 import { createDataTableInputSchema, dataRowQueryInputSchema } from '../../schemas/inputs.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import { rowSchemaFor, withDefaults } from './data-row-validator.js';
-import { recordRowChanges, revisionAt, rowsAsOf } from './data-history.js';
+import { PRODUCTION, previewBranch, recordRowChanges, revisionAt, rowsAsOf } from './data-history.js';
 import { noAccess } from './data-migrations.js';
 import { lockRow } from '../store/lock-row.js';
 import { fromJson, toJson } from '../store/json-column.js';
@@ -85,19 +85,26 @@ export function createDataApi(scope: ScopeContext): DataApi {
     async createTable(input) {
       const parsed = parseInput(createDataTableInputSchema, input, 'table');
       const project = await loadProject(scope, parsed.projectId);
-      const taken = await db.selectFrom('vector_data_tables').select('id').where('project_id', '=', project.id).where('name', '=', parsed.name).executeTakeFirst();
+      const taken = await db.selectFrom('vector_data_tables').select('id').where('project_id', '=', project.id).where('branch', '=', PRODUCTION).where('name', '=', parsed.name).executeTakeFirst();
       if (taken) throw new ConflictError({ message: `Project ${project.id} already has a table named ${parsed.name}`, details: { name: parsed.name } });
       const now = engine.nowIso();
-      const row = { id: engine.newId(), project_id: project.id, organization_id: organizationId, name: parsed.name, columns: toJson(parsed.columns), indexes: '[]', access: toJson(noAccess), created_at: now, updated_at: now };
+      const row = { id: engine.newId(), project_id: project.id, organization_id: organizationId, name: parsed.name, branch: PRODUCTION, columns: toJson(parsed.columns), indexes: '[]', access: toJson(noAccess), created_at: now, updated_at: now };
       return engine.transaction(async (trx, afterCommit) => {
         await trx.insertInto('vector_data_tables').values(row).execute();
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: project.id, actor, action: 'data_table.create', entityType: 'data_table', entityId: row.id, afterId: row.id, data: { name: parsed.name } });
         return toDataTable(row);
       });
     },
-    async listTables(projectId) {
+    async listTables(projectId, options) {
       const project = await loadProject(scope, projectId);
-      const rows = await db.selectFrom('vector_data_tables').selectAll().where('project_id', '=', project.id).orderBy('name').execute();
+      let branch = PRODUCTION;
+      if (options?.deploymentId !== undefined) {
+        const deploymentId = parseInput(idSchema, options.deploymentId, 'deployment id');
+        const deployment = await db.selectFrom('vector_deployments').select(['id', 'environment']).where('id', '=', deploymentId).where('project_id', '=', project.id).executeTakeFirst();
+        if (!deployment) throw new NotFoundError({ entity: 'deployment', id: deploymentId });
+        if (deployment.environment === 'preview') branch = previewBranch(deployment.id);
+      }
+      const rows = await db.selectFrom('vector_data_tables').selectAll().where('project_id', '=', project.id).where('branch', '=', branch).orderBy('name').execute();
       return rows.map(toDataTable);
     },
     async getTable(tableId) {

@@ -14,6 +14,19 @@ import { fromJson, toJson } from '../store/json-column.js';
  */
 
 type Trx = Transaction<CoreDatabase>;
+
+/** The branch of a project's own data; a preview's copy is `preview:<deployment id>` ({@link previewBranch}). */
+export const PRODUCTION = 'production';
+/** The data branch of a preview deployment. */
+export const previewBranch = (deploymentId: string): string => `preview:${deploymentId}`;
+
+/**
+ * A table's name as stored: a branch's copy is `<name>#<branch>`, because the table's unique
+ * (project, name) constraint predates branches. {@link tableNameOf} reads it back.
+ */
+export const storedTableName = (name: string, branch: string): string => (branch === PRODUCTION ? name : `${name}#${branch}`);
+/** A table's name without its branch. */
+export const tableNameOf = (stored: string): string => stored.split('#', 1)[0] as string;
 type AfterCommit = (callback: () => void) => void;
 type TableRow = Pick<CoreDatabase['vector_data_tables'], 'id' | 'name' | 'columns' | 'indexes' | 'access'>;
 
@@ -56,7 +69,7 @@ export async function recordRowChanges(engine: EngineContext, trx: Trx, project:
 /** Records that `versionId` was published with the project's data as it is now: its revision and its tables. */
 export async function recordDataCheckpoint(engine: EngineContext, trx: Trx, project: { id: string; organization_id: string }, versionId: string): Promise<void> {
   const revision = await recordRowChanges(engine, trx, project, [], '');
-  const tables: TableRow[] = await trx.selectFrom('vector_data_tables').select(['id', 'name', 'columns', 'indexes', 'access']).where('project_id', '=', project.id).orderBy('name').execute();
+  const tables: TableRow[] = await trx.selectFrom('vector_data_tables').select(['id', 'name', 'columns', 'indexes', 'access']).where('project_id', '=', project.id).where('branch', '=', PRODUCTION).orderBy('name').execute();
   await trx
     .insertInto('vector_data_checkpoints')
     .values({ id: engine.newId(), project_id: project.id, organization_id: project.organization_id, version_id: versionId, revision, tables: toJson(tables), created_at: engine.nowIso() })
@@ -114,7 +127,7 @@ export async function restoreDataCheckpoint(
   const now = engine.nowIso();
   const wanted = fromJson<TableRow[]>(checkpoint.tables);
   const wantedIds = new Set(wanted.map((table) => table.id));
-  const existing = await trx.selectFrom('vector_data_tables').select(['id']).where('project_id', '=', project.id).execute();
+  const existing = await trx.selectFrom('vector_data_tables').select(['id']).where('project_id', '=', project.id).where('branch', '=', PRODUCTION).execute();
   const existingIds = new Set(existing.map((table) => table.id));
   // Tables made after the checkpoint go (their rows are deleted below, in the history too); the others come back as they were.
   const changes: RowChange[] = [];
@@ -123,7 +136,7 @@ export async function restoreDataCheckpoint(
     if (existingIds.has(table.id)) await trx.updateTable('vector_data_tables').set(definition).where('id', '=', table.id).execute();
   }
   const asOf = await rowsAsOf(trx, project.id, Number(checkpoint.revision));
-  const current = await trx.selectFrom('vector_data_rows').select(['id', 'table_id', 'data']).where('project_id', '=', project.id).execute();
+  const current = existing.length === 0 ? [] : await trx.selectFrom('vector_data_rows').select(['id', 'table_id', 'data']).where('table_id', 'in', [...existingIds]).execute();
   for (const row of current) {
     const then = asOf.get(row.id);
     if (then === undefined || !wantedIds.has(then.tableId)) {
@@ -137,7 +150,7 @@ export async function restoreDataCheckpoint(
   for (const table of existing) if (!wantedIds.has(table.id)) await trx.deleteFrom('vector_data_tables').where('id', '=', table.id).execute();
   for (const table of wanted) {
     if (existingIds.has(table.id)) continue;
-    await trx.insertInto('vector_data_tables').values({ ...table, project_id: project.id, organization_id: project.organization_id, created_at: now, updated_at: now }).execute();
+    await trx.insertInto('vector_data_tables').values({ ...table, branch: PRODUCTION, project_id: project.id, organization_id: project.organization_id, created_at: now, updated_at: now }).execute();
   }
   const present = new Set(current.map((row) => row.id));
   for (const [rowId, then] of asOf) {

@@ -115,7 +115,7 @@ describeEachDatabase('data schema as code', (database) => {
     await expect(publish({ items: { columns: { size: { type: 'integer' }, owner: { type: 'string', required: true } } } })).rejects.toThrow(/items\..*owner/);
   });
 
-  it('checks the schema file, migrates with production deployments only, and leaves data alone for versions without one', async () => {
+  it('checks the schema file, migrates production data only with production deployments, and leaves data alone for versions without one', async () => {
     const { scope, project: app, save, publish, table, rows } = await project();
     const broken = await save({ todos: { columns: { done: { type: 'boolean', default: 'no' } }, access: { write: true } } });
     const invalid = (await scope.versions.publish({ projectId: app.id, versionId: broken.id }).catch((error: unknown) => error)) as ValidationError;
@@ -124,7 +124,7 @@ describeEachDatabase('data schema as code', (database) => {
     expect((await scope.projects.get(app.id)).publishedVersionId).toBeNull();
 
     const version = await save(v1);
-    // A preview deploys without touching the project's data.
+    // A preview deploys without touching the project's data (it gets a copy of its own).
     await scope.deployments.create({ projectId: app.id, versionId: version.id, environment: 'preview' });
     expect(await scope.data.listTables(app.id)).toEqual([]);
     await scope.deployments.create({ projectId: app.id, versionId: version.id, environment: 'production' });
@@ -133,10 +133,10 @@ describeEachDatabase('data schema as code', (database) => {
     // A version without vector.data.json leaves the tables and rows as they are.
     await publish(null);
     expect(await rows('todos')).toEqual([{ title: 'stays', done: false }]);
-    expect(await scope.data.listMigrations(app.id)).toHaveLength(1);
+    expect((await scope.data.listMigrations(app.id)).filter((migration) => migration.environment === 'production')).toHaveLength(1);
     // The same schema again is no migration.
     await publish(v1);
-    expect(await scope.data.listMigrations(app.id)).toHaveLength(1);
+    expect((await scope.data.listMigrations(app.id)).filter((migration) => migration.environment === 'production')).toHaveLength(1);
     // Another organization sees none of it.
     await expect(engine().otherScope.data.listMigrations(app.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
@@ -161,6 +161,33 @@ describeEachDatabase('data schema as code', (database) => {
     // A row over 256 KiB is refused, naming the field.
     expect((await scope.data.insertRow(users.id, { name: 'x'.repeat(200_000) })).data.name).toHaveLength(200_000);
     await expect(scope.data.insertRow(users.id, { name: 'x'.repeat(300_000) })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['data'] }] });
+  });
+
+  it('gives a preview its own copy of the data, at its version’s schema, and drops it with the preview', async () => {
+    const { scope, project: app, publish, save, table, rows } = await project();
+    await publish(v1);
+    const todos = await table('todos');
+    await scope.data.insertRow(todos.id, { title: 'In production', done: true });
+    // The preview's version drops `done` and adds `owner`: only its copy changes.
+    const next = await save({ todos: { columns: { title: { type: 'string', required: true }, owner: { type: 'string', default: 'me' } }, access: everything } });
+    const preview = await scope.deployments.create({ projectId: app.id, versionId: next.id, environment: 'preview' });
+    const [copy] = await scope.data.listTables(app.id, { deploymentId: preview.id });
+    expect(copy).toMatchObject({ name: 'todos', branch: `preview:${preview.id}` });
+    expect(copy?.id).not.toBe(todos.id);
+    expect((await scope.data.listRows(copy?.id as string)).items.map((row) => row.data)).toEqual([{ title: 'In production', owner: 'me' }]);
+    await scope.data.insertRow(copy?.id as string, { title: 'Only in the preview' });
+    // Production: its schema, its rows, untouched; no migration of its own.
+    expect(await rows('todos')).toEqual([{ title: 'In production', done: true }]);
+    expect((await scope.data.listTables(app.id)).map((item) => [item.id, item.branch])).toEqual([[todos.id, 'production']]);
+    expect((await scope.data.listMigrations(app.id)).map((migration) => migration.environment)).toEqual(['production', `preview:${preview.id}`]);
+    // A production deployment lists the project's own tables.
+    const production = await scope.deployments.create({ projectId: app.id, versionId: (await scope.projects.get(app.id)).publishedVersionId as string, environment: 'production' });
+    expect((await scope.data.listTables(app.id, { deploymentId: production.id })).map((item) => item.id)).toEqual([todos.id]);
+
+    await scope.deployments.destroy(preview.id);
+    await expect(scope.data.getTable(copy?.id as string)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await scope.data.listTables(app.id, { deploymentId: preview.id })).toEqual([]);
+    expect(await rows('todos')).toEqual([{ title: 'In production', done: true }]);
   });
 
   it('rolls code and data back together to how they were published, and can undo that in turn', async () => {

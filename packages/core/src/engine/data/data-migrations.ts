@@ -14,7 +14,7 @@ import { fromJson, toJson } from '../store/json-column.js';
 import { lockRow } from '../store/lock-row.js';
 import { toDataMigration } from '../store/row-mappers.js';
 import { rowSchemaFor } from './data-row-validator.js';
-import { type RowChange, recordRowChanges } from './data-history.js';
+import { PRODUCTION, type RowChange, recordRowChanges, storedTableName, tableNameOf } from './data-history.js';
 
 /**
  * The one module that changes a project's data tables as a whole: it applies a version's
@@ -57,13 +57,14 @@ export async function readVersionDataSchema(engine: EngineContext, project: Proj
 }
 
 /** The schema the project's data has now, read from its tables. */
-async function currentSchema(trx: Transaction<CoreDatabase>, projectId: string): Promise<{ schema: DataSchema; ids: Map<string, string> }> {
-  const rows = await trx.selectFrom('vector_data_tables').selectAll().where('project_id', '=', projectId).execute();
+async function currentSchema(trx: Transaction<CoreDatabase>, projectId: string, branch: string): Promise<{ schema: DataSchema; ids: Map<string, string> }> {
+  const rows = await trx.selectFrom('vector_data_tables').selectAll().where('project_id', '=', projectId).where('branch', '=', branch).execute();
   const tables: Record<string, DataSchemaTable> = {};
   const ids = new Map<string, string>();
   for (const row of rows) {
-    ids.set(row.name, row.id);
-    tables[row.name] = {
+    const name = tableNameOf(row.name);
+    ids.set(name, row.id);
+    tables[name] = {
       columns: Object.fromEntries(fromJson<DataColumn[]>(row.columns).map((column) => [column.name, { type: column.type, required: column.required, ...(column.default === undefined ? {} : { default: column.default }) }])),
       indexes: fromJson<DataSchemaTable['indexes']>(row.indexes),
       access: fromJson<DataAccessRules>(row.access),
@@ -93,12 +94,13 @@ export async function migrateProjectData(
   engine: EngineContext,
   trx: Transaction<CoreDatabase>,
   afterCommit: AfterCommit,
-  input: { project: ProjectRow; versionId: string; schema: DataSchema; actor: Actor; allowDestructive: boolean },
+  input: { project: ProjectRow; versionId: string; schema: DataSchema; actor: Actor; allowDestructive: boolean; branch?: string },
 ): Promise<AppliedDataMigration> {
   const { project, schema } = input;
+  const branch = input.branch ?? PRODUCTION;
   // One migration of a project's data at a time: the next one reads the schema this one leaves.
   await lockRow(trx, engine.dialect, 'vector_projects', project.id);
-  const { schema: current, ids } = await currentSchema(trx, project.id);
+  const { schema: current, ids } = await currentSchema(trx, project.id, branch);
   const plan = planDataMigration(current, schema);
   if (plan.steps.length === 0) return { plan, migration: null };
   if (plan.destructive && !input.allowDestructive) {
@@ -124,11 +126,11 @@ export async function migrateProjectData(
   for (const [name, table] of Object.entries(schema.tables)) {
     // A renamed table is among the tables whose rows change; any other existing one keeps its name.
     const from = plan.rows.find((rows) => rows.table === name)?.from ?? (ids.has(name) ? name : null);
-    const values = { name, columns: toJson(columnsOf(table)), indexes: toJson(table.indexes), access: toJson(table.access), updated_at: now };
+    const values = { name: storedTableName(name, branch), columns: toJson(columnsOf(table)), indexes: toJson(table.indexes), access: toJson(table.access), updated_at: now };
     if (from === null) {
       const id = engine.newId();
       newIds.set(name, id);
-      await trx.insertInto('vector_data_tables').values({ id, project_id: project.id, organization_id: project.organization_id, ...values, created_at: now }).execute();
+      await trx.insertInto('vector_data_tables').values({ id, project_id: project.id, organization_id: project.organization_id, branch, ...values, created_at: now }).execute();
     } else {
       newIds.set(name, ids.get(from) as string);
       await trx.updateTable('vector_data_tables').set(values).where('id', '=', ids.get(from) as string).execute();
@@ -207,12 +209,12 @@ export async function migrateProjectData(
   }
 
   await recordRowChanges(engine, trx, project, history, `${input.actor.type}:${input.actor.id}`);
-  const previous = await trx.selectFrom('vector_data_migrations').select('version_id').where('project_id', '=', project.id).where('environment', '=', 'production').orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+  const previous = await trx.selectFrom('vector_data_migrations').select('version_id').where('project_id', '=', project.id).where('environment', '=', branch).orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
   const row = {
     id: engine.newId(),
     project_id: project.id,
     organization_id: project.organization_id,
-    environment: 'production',
+    environment: branch,
     version_id: input.versionId,
     from_version_id: previous?.version_id ?? null,
     steps: toJson(plan.steps),

@@ -15,6 +15,8 @@ import type { EngineContext } from '../engine-context.js';
 import { fromJson, toJson } from '../store/json-column.js';
 import { toDeployment, toDeploymentLog } from '../store/row-mappers.js';
 import { storageFor, toStorageProject } from '../scope-context.js';
+import { dropDataBranch } from '../data/data-branches.js';
+import { previewBranch } from '../data/data-history.js';
 import { appendDeploymentLogs, type DeploymentRow, markDestroyed, recordMirroredSource, recordProviderDeploymentId, type SourceMirrorRow, updateDeployment } from './deployment-store.js';
 import { errorInfo } from '../error-info.js';
 
@@ -301,6 +303,8 @@ export function createDeploymentDriver(engine: EngineContext) {
     if (row.provider_deployment_id) await providerOf(row).destroy({ providerDeploymentId: row.provider_deployment_id });
     return engine.transaction(async (trx, afterCommit) => {
       const updated = await markDestroyed(engine, trx, row.id);
+      // A preview's data goes with it.
+      if (row.environment === 'preview') await dropDataBranch(trx, row.project_id, previewBranch(row.id));
       await writeAudit(engine, trx, afterCommit, { organizationId: row.organization_id, projectId: row.project_id, actor, action, entityType: 'deployment', entityId: row.id, beforeId: row.id, data: { environment: row.environment, provider: row.provider } });
       const deployment = toDeployment(updated);
       afterCommit(() => engine.events.emit('deployment.updated', { organizationId: row.organization_id, projectId: row.project_id, deployment }));

@@ -8,6 +8,8 @@ import { idSchema } from '../../schemas/common.js';
 import { createDeploymentInputSchema, deploymentFilterInputSchema, deploymentLogsOptionsInputSchema } from '../../schemas/inputs.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import { migrateProjectData, readVersionDataSchema } from '../data/data-migrations.js';
+import { forkDataBranch } from '../data/data-branches.js';
+import { previewBranch } from '../data/data-history.js';
 import type { DeploymentDriver } from './deployment-driver.js';
 import { extendPreview, insertDeployment } from './deployment-store.js';
 import { toJson } from '../store/json-column.js';
@@ -78,8 +80,9 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
           return toDeployment(updated);
         }
       }
-      // Production runs on the project's data: it moves to the version's schema with the deployment, checked first.
-      const dataSchema = parsed.environment === 'production' ? await readVersionDataSchema(engine, project, version.storage_ref) : null;
+      // Production runs on the project's data, which moves to the version's schema with the
+      // deployment; a preview gets a copy of it (its own branch) at the version's schema. Checked first.
+      const dataSchema = await readVersionDataSchema(engine, project, version.storage_ref);
       const id = engine.newId();
       // Creation order decides which production deployment replaces which: never the same
       // millisecond as the project's latest deployment, so the newer one always sorts later.
@@ -113,7 +116,14 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
       };
       try {
         await engine.transaction(async (trx, afterCommit) => {
-          if (dataSchema) await migrateProjectData(engine, trx, afterCommit, { project, versionId, schema: dataSchema, actor, allowDestructive: parsed.allowDestructiveDataChanges });
+          if (parsed.environment === 'production') {
+            if (dataSchema) await migrateProjectData(engine, trx, afterCommit, { project, versionId, schema: dataSchema, actor, allowDestructive: parsed.allowDestructiveDataChanges });
+          } else {
+            // The preview's own data; what the migration drops or narrows is only its copy.
+            const branch = previewBranch(id);
+            await forkDataBranch(engine, trx, project, branch, `${actor.type}:${actor.id}`);
+            if (dataSchema) await migrateProjectData(engine, trx, afterCommit, { project, versionId, schema: dataSchema, actor, allowDestructive: true, branch });
+          }
           await insertDeployment(trx, row);
           await writeAudit(engine, trx, afterCommit, {
             organizationId,

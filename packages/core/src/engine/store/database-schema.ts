@@ -190,6 +190,8 @@ export interface CoreDatabase {
     project_id: string;
     organization_id: string;
     name: string;
+    /** `production`, or `preview:<deployment id>` for a preview's copy (whose `name` is stored as `<name>#<branch>`). */
+    branch: string;
     columns: string;
     indexes: string;
     access: string;

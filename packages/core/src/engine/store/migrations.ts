@@ -331,6 +331,9 @@ export const coreMigrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       const text = 'text' as const;
       await db.schema.alterTable('vector_projects').addColumn('data_revision', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      // Data branches: the project's production data, and one copy per preview deployment.
+      await db.schema.alterTable('vector_data_tables').addColumn('branch', text, (c) => c.notNull().defaultTo('production')).execute();
+      await db.schema.createIndex('vector_data_tables_branch').on('vector_data_tables').columns(['project_id', 'branch', 'name']).execute();
       // A project's deployments by creation (the newest decides which production one replaces which).
       await db.schema.createIndex('vector_deployments_project_created').on('vector_deployments').columns(['project_id', 'created_at']).execute();
       await db.schema

@@ -206,7 +206,9 @@ export const toDataTable = (row: Row<'vector_data_tables'>): DataTable => ({
   id: row.id,
   projectId: row.project_id,
   organizationId: row.organization_id,
-  name: row.name,
+  // A branch's copy is stored as `<name>#<branch>` (see data-history's storedTableName).
+  name: row.name.split('#', 1)[0] as string,
+  branch: row.branch,
   columns: fromJson<DataColumn[]>(row.columns),
   indexes: fromJson<DataTable['indexes']>(row.indexes),
   access: fromJson<DataTable['access']>(row.access),
