@@ -18,6 +18,13 @@ export function runContext(input: { files?: Record<string, string>; message: str
   });
 }
 
+type ResultEvent = Extract<AgentEvent, { type: 'result' }>;
+type ValidationEvent = Extract<AgentEvent, { type: 'validation' }>;
+/** The run's `result` event, if any. */
+export const resultOf = (events: ReadonlyArray<AgentEvent>) => events.find((event): event is ResultEvent => event.type === 'result');
+/** The run's `validation` events, in order. */
+export const validationsOf = (events: ReadonlyArray<AgentEvent>) => events.filter((event): event is ValidationEvent => event.type === 'validation');
+
 /** The model calls an agent reported (its `step` events of kind `model`) with the given status. */
 export function modelSteps(events: ReadonlyArray<AgentEvent>, status: 'succeeded' | 'failed' = 'succeeded') {
   return events.filter((event): event is Extract<AgentEvent, { type: 'step' }> => event.type === 'step' && event.kind === 'model' && (event.status ?? 'succeeded') === status);

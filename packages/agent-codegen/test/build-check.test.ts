@@ -2,7 +2,7 @@ import { type AgentEvent, type BuildChecker, CancelledError, ProviderError, Vali
 import { beforeEach, describe, expect, it } from 'vitest';
 import { formatBuildErrors } from '../src/check-project.js';
 import { loadCodegenPrompts } from '../src/index.js';
-import { agentFor, collect, intentAndPlan, markerBuildChecker, runContext, viteApp } from './agent-test-helpers.js';
+import { agentFor, collect, intentAndPlan, markerBuildChecker, resultOf, runContext, validationsOf, viteApp } from './agent-test-helpers.js';
 import { useFakeOpenAIServer } from './fake-openai-server.js';
 
 const fake = useFakeOpenAIServer();
@@ -10,10 +10,6 @@ beforeEach(() => {
   fake.reset();
 });
 
-type ResultEvent = Extract<AgentEvent, { type: 'result' }>;
-type ValidationEvent = Extract<AgentEvent, { type: 'validation' }>;
-const resultOf = (events: ReadonlyArray<AgentEvent>) => events.find((event): event is ResultEvent => event.type === 'result');
-const validationsOf = (events: ReadonlyArray<AgentEvent>) => events.filter((event): event is ValidationEvent => event.type === 'validation');
 const messagesOf = (index: number) => JSON.stringify(fake.requests[index]?.body.messages);
 
 const finish = (message: string) => ({ toolCalls: [{ name: 'finish', arguments: { commit_message: message, summary: `${message}.` } }] });

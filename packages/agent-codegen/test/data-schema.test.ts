@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { checkDataSchema } from '../src/data-schema-file.js';
 import { codegenPromptVersions, loadCodegenPrompts } from '../src/index.js';
 import { WorkingCopy } from '../src/working-copy.js';
-import { agentFor, collect, intentAndPlan, markerBuildChecker, reactApp, runContext, viteApp } from './agent-test-helpers.js';
+import { agentFor, collect, intentAndPlan, markerBuildChecker, reactApp, resultOf, runContext, validationsOf, viteApp } from './agent-test-helpers.js';
 import { expectEveryTurnUsed, useFakeOpenAIServer } from './fake-openai-server.js';
 
 const fake = useFakeOpenAIServer();
@@ -12,10 +12,6 @@ beforeEach(() => {
   fake.reset();
 });
 
-type ResultEvent = Extract<AgentEvent, { type: 'result' }>;
-type ValidationEvent = Extract<AgentEvent, { type: 'validation' }>;
-const resultOf = (events: ReadonlyArray<AgentEvent>) => events.find((event): event is ResultEvent => event.type === 'result');
-const validationsOf = (events: ReadonlyArray<AgentEvent>) => events.filter((event): event is ValidationEvent => event.type === 'validation');
 const messagesOf = (index: number) => (fake.requests[index]?.body.messages ?? []) as Array<{ role: string; content: string | null }>;
 const userMessageOf = (index: number) => messagesOf(index).findLast((message) => message.role === 'user')?.content ?? '';
 const finish = (message: string) => ({ toolCalls: [{ name: 'finish', arguments: { commit_message: message, summary: `${message}.` } }] });

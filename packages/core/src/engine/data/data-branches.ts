@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { EngineContext } from '../engine-context.js';
 import type { CoreDatabase } from '../store/database-schema.js';
-import { PRODUCTION, type RowChange, recordRowChanges, storedTableName } from './data-history.js';
+import { PRODUCTION, type RowChange, recordRowChanges, rowBatches, storedTableName } from './data-history.js';
 
 /**
  * A preview's own data: at deploy time the project's production tables and rows are copied
@@ -21,11 +21,7 @@ export async function forkDataBranch(engine: EngineContext, trx: Trx, project: P
   for (const table of tables) {
     const tableId = engine.newId();
     await trx.insertInto('vector_data_tables').values({ ...table, id: tableId, name: storedTableName(table.name, branch), branch, created_at: now, updated_at: now }).execute();
-    let after = '';
-    for (;;) {
-      const rows = await trx.selectFrom('vector_data_rows').selectAll().where('table_id', '=', table.id).where('id', '>', after).orderBy('id').limit(500).execute();
-      if (rows.length === 0) break;
-      after = (rows.at(-1) as { id: string }).id;
+    for await (const rows of rowBatches(trx, table.id)) {
       const copies = rows.map((row) => ({ ...row, id: engine.newId(), table_id: tableId, created_at: now, updated_at: now }));
       await trx.insertInto('vector_data_rows').values(copies).execute();
       changes.push(...copies.map((copy) => ({ tableId, rowId: copy.id, data: copy.data })));

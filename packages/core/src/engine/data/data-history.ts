@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { Actor } from '../../schemas/common.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import type { EngineContext } from '../engine-context.js';
@@ -35,6 +35,17 @@ export interface RowChange {
   tableId: string;
   rowId: string;
   data: string | null;
+}
+
+/** A table's rows in batches of at most `size`, by id (so a large table is never read at once). */
+export async function* rowBatches(trx: Trx, tableId: string, size = 500): AsyncGenerator<Array<Selectable<CoreDatabase['vector_data_rows']>>> {
+  let after = '';
+  for (;;) {
+    const batch = await trx.selectFrom('vector_data_rows').selectAll().where('table_id', '=', tableId).where('id', '>', after).orderBy('id').limit(size).execute();
+    if (batch.length === 0) return;
+    after = (batch.at(-1) as { id: string }).id;
+    yield batch;
+  }
 }
 
 /** Appends `changes` to the project's row history, numbered on from its revision; answers the revision after them. */

@@ -14,7 +14,7 @@ import { fromJson, toJson } from '../store/json-column.js';
 import { lockRow } from '../store/lock-row.js';
 import { toDataMigration } from '../store/row-mappers.js';
 import { rowSchemaFor } from './data-row-validator.js';
-import { PRODUCTION, type RowChange, recordRowChanges, storedTableName, tableNameOf } from './data-history.js';
+import { PRODUCTION, type RowChange, recordRowChanges, rowBatches, storedTableName, tableNameOf } from './data-history.js';
 
 /**
  * The one module that changes a project's data tables as a whole: it applies a version's
@@ -143,11 +143,7 @@ export async function migrateProjectData(
     const before = current.tables[rows.from] as DataSchemaTable;
     const check = rowSchemaFor(columnsOf(target), false);
     const tableId = newIds.get(rows.table) as string;
-    let after = '';
-    for (;;) {
-      const batch = await trx.selectFrom('vector_data_rows').select(['id', 'data']).where('table_id', '=', tableId).where('id', '>', after).orderBy('id').limit(BATCH).execute();
-      if (batch.length === 0) break;
-      after = (batch.at(-1) as { id: string }).id;
+    for await (const batch of rowBatches(trx, tableId, BATCH)) {
       for (const row of batch) {
         const old = fromJson<Record<string, unknown>>(row.data);
         const next: Record<string, unknown> = {};
@@ -183,11 +179,7 @@ export async function migrateProjectData(
     if (unique.length === 0) continue;
     const tableId = newIds.get(name) as string;
     const seen = unique.map(() => new Map<string, string>());
-    let after = '';
-    for (;;) {
-      const batch = await trx.selectFrom('vector_data_rows').select(['id', 'data']).where('table_id', '=', tableId).where('id', '>', after).orderBy('id').limit(BATCH).execute();
-      if (batch.length === 0) break;
-      after = (batch.at(-1) as { id: string }).id;
+    for await (const batch of rowBatches(trx, tableId, BATCH)) {
       for (const row of batch) {
         const data = fromJson<Record<string, unknown>>(row.data);
         unique.forEach((index, position) => {
