@@ -18,4 +18,6 @@ export { createVector, type VectorOptions } from './engine/create-vector.js';
 export { createInProcessQueue } from './engine/jobs/in-process-queue.js';
 export { createEventBus } from './engine/create-event-bus.js';
 export type { CoreDatabase } from './engine/store/database-schema.js';
+export type { RuntimeDataApi, RuntimeDataRow, RuntimeDataTable } from './engine/data/runtime-data-api.js';
+export type { DataTokenPrincipal } from './engine/data/data-tokens.js';
 export { costOfUsage, createPriceTable, defaultModelPrices, type PriceTable } from './engine/usage/model-prices.js';

@@ -14,6 +14,8 @@ import { createPriceTable } from './usage/model-prices.js';
 import { createAgentApi } from './jobs/agent-api.js';
 import { createAuditApi } from './audit/audit-api.js';
 import { createUsageApi } from './usage/usage-api.js';
+import { createRuntimeDataApi } from './data/runtime-data-api.js';
+import { resolveDataToken } from './data/data-tokens.js';
 import { createDataApi } from './data/data-api.js';
 import type { CoreDatabase } from './store/database-schema.js';
 import { createDeploymentDriver } from './deployments/deployment-driver.js';
@@ -52,6 +54,12 @@ const settingsSchema = z.object({
    * defaults for common OpenAI models (`defaultModelPrices`). A model with no price has null costs.
    */
   modelPrices: z.record(z.string().min(1).max(200), modelPriceSchema).default({}),
+  /**
+   * Where deployed apps reach their data (the runtime data API's base URL, e.g.
+   * `https://vector.example.com/data/v1`). When set, every deployment gets `VECTOR_DATA_URL` and
+   * its own `VECTOR_DATA_TOKEN` (and `VITE_`-prefixed copies for browser builds).
+   */
+  dataApiUrl: z.string().url().optional(),
   deploymentPollIntervalMs: z.number().int().min(1).max(600_000).default(1000),
   deploymentMaxPollIntervalMs: z.number().int().min(1).max(3_600_000).default(30_000),
   deploymentMaxPollFailures: z.number().int().min(1).max(1000).default(10),
@@ -242,6 +250,10 @@ export function createVector(options: VectorOptions): Vector {
         },
       };
       return scope;
+    },
+    async runtimeData(token) {
+      if (settings.migrate) await migrate();
+      return createRuntimeDataApi(engine, await resolveDataToken(engine, token));
     },
     async locateJob(jobId) {
       if (settings.migrate) await migrate();

@@ -29,6 +29,8 @@ export interface EngineSettings {
   /** File entries of version listings kept in memory; 0: none. */
   fileListingCacheEntries: number;
   roles: ReadonlyArray<'api' | 'worker'>;
+  /** The runtime data API's base URL given to deployments; undefined: deployments get no data variables. */
+  dataApiUrl?: string | undefined;
 }
 
 /** Runs `work` in a transaction and, only after it commits, the callbacks it registered. */

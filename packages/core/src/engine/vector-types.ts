@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { RuntimeDataApi } from './data/runtime-data-api.js';
 import type { SqlDialectName } from '../db/create-database.js';
 import type { Agent } from '../plugins/agent.js';
 import type { DeploymentProvider } from '../plugins/deployment-provider.js';
@@ -221,6 +222,13 @@ export interface Vector {
   getAgent(type?: string): Agent;
   /** The API of one organization, acting as `actor`. */
   scope(input: VectorScopeInput): VectorScope;
+  /**
+   * The runtime data API a deployed app's data token (`VECTOR_DATA_TOKEN`) opens: its own
+   * project's tables (a preview's own copy), by name, within their access rules.
+   *
+   * @throws UnauthorizedError for an invalid token, or one whose deployment was destroyed or expired.
+   */
+  runtimeData(token: string): Promise<RuntimeDataApi>;
   /** Looks up a job's organization and project without a scope (for queue workers and SSE routing). */
   locateJob(jobId: string): Promise<{ organizationId: string; projectId: string } | null>;
   /** Looks up a deployment's organization and project without a scope (for event routing). */

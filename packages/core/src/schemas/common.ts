@@ -9,7 +9,8 @@ export const jsonObjectSchema = z.record(z.string(), z.unknown());
 
 /** Who performed a mutation; recorded in the audit log. */
 export const actorSchema = z.object({
-  type: z.enum(['user', 'api_key', 'agent', 'system']),
+  /** `deployment`: a deployed app, through its data token. */
+  type: z.enum(['user', 'api_key', 'agent', 'system', 'deployment']),
   id: z.string().min(1).max(200),
 });
 /** Who performed a mutation. */

@@ -22,8 +22,11 @@ import type { DataApi } from '../vector-types.js';
 /** The largest row, as JSON (256 KiB): runtime data is app state, not file storage. */
 const MAX_ROW_BYTES = 256 * 1024;
 
-/** Runtime data tables of one organization's projects. */
-export function createDataApi(scope: ScopeContext): DataApi {
+/**
+ * Runtime data tables of one organization's projects. Row writes are audited unless
+ * `auditRowWrites` is false (a deployed app's traffic: its row history records it instead).
+ */
+export function createDataApi(scope: ScopeContext, options: { auditRowWrites: boolean } = { auditRowWrites: true }): DataApi {
   const { engine, organizationId, actor } = scope;
   const { db, dialect } = engine;
   const actorName = `${actor.type}:${actor.id}`;
@@ -129,7 +132,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
         await checkRowWrite(trx, table, values, row.id);
         await trx.insertInto('vector_data_rows').values(row).execute();
         await recordRowChanges(engine, trx, { id: row.project_id, organization_id: organizationId }, [{ tableId: table.id, rowId: row.id, data: row.data }], actorName);
-        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: table.project_id, actor, action: 'data_row.create', entityType: 'data_row', entityId: row.id, afterId: row.id, data: { tableId: table.id } });
+        if (options.auditRowWrites) await writeAudit(engine, trx, afterCommit, { organizationId, projectId: table.project_id, actor, action: 'data_row.create', entityType: 'data_row', entityId: row.id, afterId: row.id, data: { tableId: table.id } });
         return toDataRow(row);
       });
     },
@@ -172,7 +175,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
         await checkRowWrite(trx, table, merged, existing.id);
         await trx.updateTable('vector_data_rows').set({ data: toJson(merged), updated_at: now }).where('id', '=', existing.id).execute();
         await recordRowChanges(engine, trx, { id: existing.project_id, organization_id: organizationId }, [{ tableId: table.id, rowId: existing.id, data: toJson(merged) }], actorName);
-        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: existing.project_id, actor, action: 'data_row.update', entityType: 'data_row', entityId: existing.id, data: { tableId: table.id, fields: Object.keys(changes) } });
+        if (options.auditRowWrites) await writeAudit(engine, trx, afterCommit, { organizationId, projectId: existing.project_id, actor, action: 'data_row.update', entityType: 'data_row', entityId: existing.id, data: { tableId: table.id, fields: Object.keys(changes) } });
         return toDataRow({ ...existing, data: toJson(merged), updated_at: now });
       });
     },
@@ -199,7 +202,7 @@ export function createDataApi(scope: ScopeContext): DataApi {
       await engine.transaction(async (trx, afterCommit) => {
         await trx.deleteFrom('vector_data_rows').where('id', '=', existing.id).execute();
         await recordRowChanges(engine, trx, { id: existing.project_id, organization_id: organizationId }, [{ tableId: existing.table_id, rowId: existing.id, data: null }], actorName);
-        await writeAudit(engine, trx, afterCommit, { organizationId, projectId: existing.project_id, actor, action: 'data_row.delete', entityType: 'data_row', entityId: existing.id, beforeId: existing.id });
+        if (options.auditRowWrites) await writeAudit(engine, trx, afterCommit, { organizationId, projectId: existing.project_id, actor, action: 'data_row.delete', entityType: 'data_row', entityId: existing.id, beforeId: existing.id });
       });
     },
   };

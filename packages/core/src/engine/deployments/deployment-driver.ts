@@ -16,6 +16,7 @@ import { fromJson, toJson } from '../store/json-column.js';
 import { toDeployment, toDeploymentLog } from '../store/row-mappers.js';
 import { storageFor, toStorageProject } from '../scope-context.js';
 import { dropDataBranch } from '../data/data-branches.js';
+import { dataTokenFor } from '../data/data-tokens.js';
 import { previewBranch } from '../data/data-history.js';
 import { appendDeploymentLogs, type DeploymentRow, markDestroyed, recordMirroredSource, recordProviderDeploymentId, type SourceMirrorRow, updateDeployment } from './deployment-store.js';
 import { errorInfo } from '../error-info.js';
@@ -253,6 +254,14 @@ export function createDeploymentDriver(engine: EngineContext) {
     await inFlight.get(deploymentId)?.catch(() => undefined);
   }
 
+  /** The variables that connect a deployment to its data, when the engine has a data API URL. */
+  async function dataVariables(deploymentId: string): Promise<Record<string, string>> {
+    const url = engine.settings.dataApiUrl;
+    if (url === undefined) return {};
+    const token = await dataTokenFor(engine, deploymentId);
+    return { VECTOR_DATA_URL: url, VECTOR_DATA_TOKEN: token, VITE_VECTOR_DATA_URL: url, VITE_VECTOR_DATA_TOKEN: token };
+  }
+
   /** Hands a new deployment to its provider, retrying retryable failures a few times. */
   async function start(row: DeploymentRow, secrets: Record<string, string>): Promise<Deployment> {
     const provider = providerOf(row);
@@ -275,7 +284,7 @@ export function createDeploymentDriver(engine: EngineContext) {
           version: { id: version.id, number: Number(version.number), storageRef: version.storage_ref },
           environment: row.environment as 'preview' | 'production',
           source,
-          env: fromJson<Record<string, string>>(row.env),
+          env: { ...fromJson<Record<string, string>>(row.env), ...(await dataVariables(row.id)) },
           secrets,
         });
         const updated = await applyState(row, state);

@@ -198,6 +198,7 @@ export interface CoreDatabase {
     created_at: string;
     updated_at: string;
   };
+  vector_engine_secrets: { name: string; value: string; created_at: string };
   vector_data_row_versions: {
     id: string;
     project_id: string;

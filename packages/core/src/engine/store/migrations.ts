@@ -331,6 +331,13 @@ export const coreMigrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       const text = 'text' as const;
       await db.schema.alterTable('vector_projects').addColumn('data_revision', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      // Keys the engine makes for itself (the data tokens' signing key), shared by its processes.
+      await db.schema
+        .createTable('vector_engine_secrets')
+        .addColumn('name', text, (c) => c.primaryKey())
+        .addColumn('value', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .execute();
       // Data branches: the project's production data, and one copy per preview deployment.
       await db.schema.alterTable('vector_data_tables').addColumn('branch', text, (c) => c.notNull().defaultTo('production')).execute();
       await db.schema.createIndex('vector_data_tables_branch').on('vector_data_tables').columns(['project_id', 'branch', 'name']).execute();

@@ -1,0 +1,116 @@
+import { expect, it } from 'vitest';
+import { defineDeploymentProvider } from '../../plugins/define-plugins.js';
+import { describeEachDatabase } from '../../testing/test-databases.js';
+import { sampleFiles, useEngine } from '../../testing/engine-fixture.js';
+
+// A provider that keeps the variables each deployment was given, and goes live at once.
+function createEnvRecordingProvider() {
+  const envs = new Map<string, Record<string, string>>();
+  const provider = defineDeploymentProvider({
+    specificationVersion: 'v1',
+    name: 'env-recording',
+    capabilities: { environments: ['preview', 'production'], sources: ['files'], logs: false },
+    deploy: async ({ deploymentId, env }) => {
+      envs.set(deploymentId, env);
+      return { providerDeploymentId: `env-${deploymentId}`, status: 'live', providerStatus: 'LIVE', url: `https://${deploymentId}.example` };
+    },
+    getStatus: async ({ providerDeploymentId }) => ({ providerDeploymentId, status: 'live', providerStatus: 'LIVE', url: null }),
+    getLogs: async () => ({ entries: [], cursor: null }),
+    getUrl: async () => null,
+    destroy: async () => undefined,
+  });
+  return { provider, envs };
+}
+
+const schema = {
+  tables: {
+    todos: { columns: { title: { type: 'string', required: true }, done: { type: 'boolean', default: false } }, access: { read: true, insert: true, update: true, delete: false } },
+    secrets: { columns: { value: { type: 'string' } } },
+  },
+};
+
+describeEachDatabase('runtime data through deployment tokens', (database) => {
+  let recording = createEnvRecordingProvider();
+  const engine = useEngine(database, {
+    providers: () => {
+      recording = createEnvRecordingProvider();
+      return [recording.provider];
+    },
+    overrides: { dataApiUrl: 'http://127.0.0.1:9/data/v1' },
+  });
+
+  async function publishedApp(scope = engine().scope) {
+    const project = await scope.projects.create({ name: 'Todos' });
+    const version = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: [...sampleFiles('app'), { path: 'vector.data.json', content: JSON.stringify(schema) }], message: 'v1' });
+    await scope.versions.publish({ projectId: project.id, versionId: version.id });
+    return { project, version };
+  }
+
+  it('gives each deployment its data URL and token, scoped to its project and its branch, within the access rules', async () => {
+    const { scope, vector } = engine();
+    const { project, version } = await publishedApp();
+    const production = await scope.deployments.create({ projectId: project.id, versionId: version.id, environment: 'production' });
+    const preview = await scope.deployments.create({ projectId: project.id, versionId: version.id, environment: 'preview' });
+    const productionEnv = recording.envs.get(production.id) ?? {};
+    const previewEnv = recording.envs.get(preview.id) ?? {};
+    expect(productionEnv).toMatchObject({ VECTOR_DATA_URL: 'http://127.0.0.1:9/data/v1', VITE_VECTOR_DATA_URL: 'http://127.0.0.1:9/data/v1' });
+    expect(productionEnv.VECTOR_DATA_TOKEN).toMatch(/^vdt_/);
+    expect(productionEnv.VITE_VECTOR_DATA_TOKEN).toBe(productionEnv.VECTOR_DATA_TOKEN);
+    expect(previewEnv.VECTOR_DATA_TOKEN).not.toBe(productionEnv.VECTOR_DATA_TOKEN);
+    // The token is handed to the deployment, never stored with it.
+    expect(JSON.stringify(await scope.deployments.get(production.id))).not.toContain(productionEnv.VECTOR_DATA_TOKEN as string);
+
+    const live = await vector.runtimeData(productionEnv.VECTOR_DATA_TOKEN as string);
+    expect(live.principal).toMatchObject({ projectId: project.id, deploymentId: production.id, branch: 'production' });
+    // Only tables with some access are listed.
+    expect((await live.listTables()).map((table) => table.name)).toEqual(['todos']);
+    const added = await live.insertRow('todos', { title: 'From the app' });
+    expect(added.data).toEqual({ title: 'From the app', done: false });
+    expect((await live.updateRow('todos', added.id, { done: true })).data).toEqual({ title: 'From the app', done: true });
+    expect((await live.listRows('todos')).items.map((row) => row.data.title)).toEqual(['From the app']);
+    // What the access rules refuse, and bad input, each with a clear code.
+    await expect(live.deleteRow('todos', added.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(live.listRows('secrets')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(live.listRows('nope')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['table'] }] });
+    await expect(live.insertRow('todos', { title: 3 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(live.insertRow('todos', { title: 'x', colour: 'red' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    // The row history names the deployment.
+    expect((await scope.data.listRowVersions(added.id)).map((change) => change.actor)).toEqual([`deployment:${production.id}`, `deployment:${production.id}`]);
+
+    // The preview's token reaches the preview's copy only: its writes never reach production.
+    const previewData = await vector.runtimeData(previewEnv.VECTOR_DATA_TOKEN as string);
+    expect(previewData.principal.branch).toBe(`preview:${preview.id}`);
+    expect((await previewData.listRows('todos')).items).toEqual([]);
+    const draft = await previewData.insertRow('todos', { title: 'Only in the preview' });
+    expect((await live.listRows('todos')).items.map((row) => row.data.title)).toEqual(['From the app']);
+    // Neither token reaches the other's rows, even by id.
+    await expect(live.getRow('todos', draft.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(previewData.updateRow('todos', added.id, { done: false })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    // Destroyed (or expired) deployments' tokens stop working at once; forged ones never do.
+    await scope.deployments.destroy(preview.id);
+    await expect(vector.runtimeData(previewEnv.VECTOR_DATA_TOKEN as string)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const token = productionEnv.VECTOR_DATA_TOKEN as string;
+    await expect(vector.runtimeData(`${token.slice(0, -2)}xx`)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(vector.runtimeData('vdt_bm9wZQ.AAAA')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(vector.runtimeData('not a token')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('never lets one project’s token reach another project’s or organization’s data', async () => {
+    const { scope, otherScope, vector, advanceClock } = engine();
+    const mine = await publishedApp();
+    const theirs = await publishedApp(otherScope);
+    const mineDeployment = await scope.deployments.create({ projectId: mine.project.id, versionId: mine.version.id, environment: 'preview' });
+    const theirDeployment = await otherScope.deployments.create({ projectId: theirs.project.id, versionId: theirs.version.id, environment: 'production' });
+    const theirData = await vector.runtimeData(recording.envs.get(theirDeployment.id)?.VECTOR_DATA_TOKEN as string);
+    const secret = await theirData.insertRow('todos', { title: 'Theirs' });
+    const myData = await vector.runtimeData(recording.envs.get(mineDeployment.id)?.VECTOR_DATA_TOKEN as string);
+    expect((await myData.listRows('todos')).items).toEqual([]);
+    await expect(myData.getRow('todos', secret.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(myData.updateRow('todos', secret.id, { title: 'mine now' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await theirData.getRow('todos', secret.id)).data.title).toBe('Theirs');
+    // A preview's token expires with the preview.
+    advanceClock(2 * 86_400_000);
+    await expect(vector.runtimeData(recording.envs.get(mineDeployment.id)?.VECTOR_DATA_TOKEN as string)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+});
