@@ -14,6 +14,7 @@ import { errorsPlugin } from './plumbing/errors-plugin.js';
 import { type LoggerOption, loggerOptions } from './plumbing/logger-options.js';
 import { openApiPlugin } from './plumbing/openapi-plugin.js';
 import { type RateLimitOptions, rateLimitPlugin } from './plumbing/rate-limits.js';
+import { RUNTIME_DATA_PREFIX, runtimeDataRoutes } from './routes/runtime-data-routes.js';
 import type { ServerContext } from './plumbing/server-context.js';
 import { agentRoutes } from './routes/agent-routes.js';
 import { apiKeysRoutes } from './routes/api-keys-routes.js';
@@ -58,6 +59,8 @@ export interface BuildServerOptions {
    * off. Default 600 per 60 s.
    */
   rateLimit?: RateLimitOptions | false;
+  /** Requests per window per deployment on the runtime data API (`/data/v1`); default 1200 a minute; false: none. */
+  dataRateLimit?: { max: number; windowMs: number } | false;
   /**
    * Fastify's `trustProxy`: behind a load balancer, set it (e.g. `true`, a hop count or the
    * proxy addresses) so `request.ip`, and with it the per-IP limit, is the client's. Default false.
@@ -140,10 +143,12 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   void app.register(errorsPlugin);
   void app.register(fastifyHelmet, { contentSecurityPolicy: false, global: true });
   const origins = options.corsOrigins ?? [];
-  void app.register(fastifyCors, {
-    origin: origins.includes('*') ? true : origins,
-    exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
-  });
+  const exposedHeaders = ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
+  const apiCors = { origin: origins.includes('*') ? true : origins, exposedHeaders };
+  // The runtime data API answers any origin's preflight; its routes then refuse every origin
+  // but the token's deployment's own (see runtime-data-routes.ts).
+  const dataCors = { origin: true, methods: ['GET', 'POST', 'PATCH', 'DELETE'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600, exposedHeaders };
+  void app.register(fastifyCors, { delegator: (request, callback) => callback(null, request.url.startsWith(`${RUNTIME_DATA_PREFIX}/`) ? dataCors : apiCors) });
   // Filled by the rate-limit plugin when it loads; the auth plugin runs it after authenticating.
   const limits: { perCaller: NonNullable<AuthPluginOptions['limits']>['perCaller'] } = { perCaller: null };
   if (options.rateLimit !== false) void app.register(rateLimitPlugin, { ...(options.rateLimit ?? { max: 600, windowMs: 60_000 }), limits });
@@ -153,5 +158,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   for (const routes of [organizationsRoutes, apiKeysRoutes, projectsRoutes, versionsRoutes, agentRoutes, deploymentsRoutes, dataRoutes, auditRoutes, usageRoutes]) {
     void app.register(routes, { context });
   }
+  // Deployed apps' own surface, with their data tokens (never API keys), CORS and rate limit.
+  void app.register(runtimeDataRoutes, { context, rateLimit: options.dataRateLimit ?? { max: 1200, windowMs: 60_000 } });
   return app;
 }

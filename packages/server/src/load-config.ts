@@ -41,6 +41,8 @@ const environmentSchema = z.object({
     })
     .pipe(z.record(z.string().min(1).max(200), modelPriceSchema.strict()))
     .optional(),
+  /** The runtime data API's base URL given to deployments (`VECTOR_DATA_URL`); default `<VECTOR_PUBLIC_URL>/data/v1`, else this server's local address. */
+  VECTOR_DATA_API_URL: z.string().url('expected an http(s) URL').optional(),
   /** The most one job's model calls may cost, in US dollars (callers may ask for less). */
   VECTOR_JOB_MAX_COST_USD: z.coerce.number().positive().max(1_000_000).optional(),
   CORS_ORIGINS: list.default([]),
@@ -102,6 +104,12 @@ export interface ServerConfig {
   model: { apiKey: string | undefined; baseURL: string | undefined; model: string | undefined } | undefined;
   /** Model prices over core's `defaultModelPrices` (`VECTOR_MODEL_PRICES`, JSON): what each model call costs. */
   modelPrices: Record<string, ModelPrice>;
+  /**
+   * The runtime data API's base URL handed to deployments as `VECTOR_DATA_URL`
+   * (`VECTOR_DATA_API_URL`, else `<VECTOR_PUBLIC_URL>/data/v1`); undefined: the CLI uses
+   * `http://127.0.0.1:<its port>/data/v1` once it listens.
+   */
+  dataApiUrl: string | undefined;
   /** The engine's money ceiling per job in US dollars (`VECTOR_JOB_MAX_COST_USD`); undefined: none. */
   jobMaxCostUsd: number | undefined;
   corsOrigins: string[];
@@ -208,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     model: modelConfigured ? { apiKey: value.OPENAI_API_KEY, baseURL: value.VECTOR_MODEL_BASE_URL, model: value.VECTOR_MODEL } : undefined,
     modelPrices: value.VECTOR_MODEL_PRICES ?? {},
     jobMaxCostUsd: value.VECTOR_JOB_MAX_COST_USD,
+    dataApiUrl: value.VECTOR_DATA_API_URL ?? (value.VECTOR_PUBLIC_URL ? `${value.VECTOR_PUBLIC_URL.replace(/\/+$/, '')}/data/v1` : undefined),
     corsOrigins: value.CORS_ORIGINS,
     rateLimit: { max: value.RATE_LIMIT_MAX, windowMs: value.RATE_LIMIT_WINDOW_MS, ...(value.RATE_LIMIT_MAX_PER_IP ? { maxPerIp: value.RATE_LIMIT_MAX_PER_IP } : {}) },
     trustProxy: value.TRUST_PROXY,

@@ -49,9 +49,12 @@ async function main(): Promise<void> {
     previewBaseUrl ??= `http://{id}.preview.localhost:${(previews.server.address() as AddressInfo).port}/`;
     previews.log.info(`Vector previews on ${previewBaseUrl} (gateway on ${address}; builds in ${config.buildsDir})`);
   }
+  // Deployed apps reach their data here; with no configured URL, this process's own address once it listens.
+  let listeningAt: string | undefined;
+  const dataApiUrl = () => config.dataApiUrl ?? listeningAt;
   let runtime: Awaited<ReturnType<typeof createRuntime>>;
   try {
-    runtime = await createRuntime(config, { info, warn }, previewBaseUrl ? { previewBaseUrl } : {});
+    runtime = await createRuntime(config, { info, warn }, { ...(previewBaseUrl ? { previewBaseUrl } : {}), dataApiUrl });
   } catch (error) {
     await previews?.close();
     throw error;
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
   await runtime.vector.start();
   if (config.role !== 'worker') {
     const address = await app.listen({ port: config.port, host: config.host });
+    listeningAt = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/data/v1`;
     app.log.info(`Vector API on ${address} (docs: ${address}/docs, database: ${config.databaseUrl ? 'postgres' : config.sqlitePath}, role: ${config.role})`);
   } else {
     await app.ready();

@@ -56,10 +56,11 @@ const settingsSchema = z.object({
   modelPrices: z.record(z.string().min(1).max(200), modelPriceSchema).default({}),
   /**
    * Where deployed apps reach their data (the runtime data API's base URL, e.g.
-   * `https://vector.example.com/data/v1`). When set, every deployment gets `VECTOR_DATA_URL` and
-   * its own `VECTOR_DATA_TOKEN` (and `VITE_`-prefixed copies for browser builds).
+   * `https://vector.example.com/data/v1`), or a function answering it (read at each deploy, for a
+   * server that learns its address once it listens). When set, every deployment gets
+   * `VECTOR_DATA_URL` and its own `VECTOR_DATA_TOKEN` (and `VITE_`-prefixed copies for browser builds).
    */
-  dataApiUrl: z.string().url().optional(),
+  dataApiUrl: z.union([z.string().url(), z.custom<() => string | undefined>((value) => typeof value === 'function', 'a URL, or a function answering one')]).optional(),
   deploymentPollIntervalMs: z.number().int().min(1).max(600_000).default(1000),
   deploymentMaxPollIntervalMs: z.number().int().min(1).max(3_600_000).default(30_000),
   deploymentMaxPollFailures: z.number().int().min(1).max(1000).default(10),

@@ -30,7 +30,7 @@ export interface EngineSettings {
   fileListingCacheEntries: number;
   roles: ReadonlyArray<'api' | 'worker'>;
   /** The runtime data API's base URL given to deployments; undefined: deployments get no data variables. */
-  dataApiUrl?: string | undefined;
+  dataApiUrl?: string | (() => string | undefined) | undefined;
 }
 
 /** Runs `work` in a transaction and, only after it commits, the callbacks it registered. */

@@ -53,6 +53,11 @@ export interface CreateRuntimeOptions {
    * passes the one it resolved once its gateway listens (with port 0 only then is it known).
    */
   previewBaseUrl?: string;
+  /**
+   * Where deployed apps reach the runtime data API (`VECTOR_DATA_URL`), read at each deploy.
+   * Default `config.dataApiUrl`; the CLI answers its own address once it listens.
+   */
+  dataApiUrl?: () => string | undefined;
 }
 
 /**
@@ -159,6 +164,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
     agents,
     roles,
     modelPrices: config.modelPrices,
+    ...(options.dataApiUrl ? { dataApiUrl: options.dataApiUrl } : config.dataApiUrl ? { dataApiUrl: config.dataApiUrl } : {}),
     ...(config.jobMaxCostUsd === undefined ? {} : { jobBudget: { maxCostUsd: config.jobMaxCostUsd } }),
     ...(sourceMirror ? { sourceMirror } : {}),
     ...(queue ? { queue } : {}),

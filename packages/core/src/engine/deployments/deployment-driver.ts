@@ -256,7 +256,8 @@ export function createDeploymentDriver(engine: EngineContext) {
 
   /** The variables that connect a deployment to its data, when the engine has a data API URL. */
   async function dataVariables(deploymentId: string): Promise<Record<string, string>> {
-    const url = engine.settings.dataApiUrl;
+    const setting = engine.settings.dataApiUrl;
+    const url = typeof setting === 'function' ? setting() : setting;
     if (url === undefined) return {};
     const token = await dataTokenFor(engine, deploymentId);
     return { VECTOR_DATA_URL: url, VECTOR_DATA_TOKEN: token, VITE_VECTOR_DATA_URL: url, VITE_VECTOR_DATA_TOKEN: token };
