@@ -16,6 +16,7 @@ export default defineConfig({
       { find: /^@vector\/provider-render$/, replacement: packageSource('provider-render') },
       { find: /^@vector\/provider-local$/, replacement: packageSource('provider-local') },
       { find: /^@vector\/provider-docker$/, replacement: packageSource('provider-docker') },
+      { find: /^@vector\/data-client$/, replacement: packageSource('data-client') },
       { find: /^@vector\/agent-codegen$/, replacement: packageSource('agent-codegen') },
       { find: /^@vector\/server$/, replacement: packageSource('server') },
     ],

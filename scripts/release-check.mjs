@@ -58,6 +58,9 @@ function allowedByFiles(path, files) {
 }
 
 const dependencyFields = ['dependencies', 'peerDependencies', 'optionalDependencies'];
+// Packages that are not adapters, so take no @vector/core peer: core itself, the server, and the
+// data client generated apps import (it depends on nothing but fetch).
+const standalonePackages = new Set(['@vector/core', '@vector/server', '@vector/data-client']);
 
 // What each package must export; a package not listed here must export at least one name.
 const expectedExports = {
@@ -68,6 +71,7 @@ const expectedExports = {
   '@vector/provider-render': ['createRenderProvider'],
   '@vector/provider-local': ['createLocalProvider', 'createLocalBuildChecker'],
   '@vector/provider-docker': ['createDockerProvider'],
+  '@vector/data-client': ['createDataClient', 'DataClientError'],
   '@vector/agent-codegen': ['createCodegenAgent'],
   '@vector/server': ['buildServer'],
 };
@@ -114,7 +118,7 @@ try {
     for (const field of dependencyFields) {
       for (const [name, range] of Object.entries(packed[field] ?? {})) if (String(range).startsWith('workspace:')) problem(`${manifest.name}: ${field}.${name} is still ${range}`);
     }
-    if (packed.peerDependencies?.['@vector/core'] === undefined && manifest.name !== '@vector/core' && manifest.name !== '@vector/server') {
+    if (packed.peerDependencies?.['@vector/core'] === undefined && !standalonePackages.has(manifest.name)) {
       problem(`${manifest.name}: adapters take @vector/core as a peer dependency`);
     }
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { DataColumn } from '../schemas/data-table.js';
+import type { DataColumnType } from '../schemas/data-table.js';
 
-type ColumnType = DataColumn['type'];
 
-const valueSchemas: Record<ColumnType, z.ZodType> = {
+
+const valueSchemas: Record<DataColumnType, z.ZodType> = {
   string: z.string().max(1_000_000),
   number: z.number().finite(),
   integer: z.number().int(),
@@ -13,7 +13,7 @@ const valueSchemas: Record<ColumnType, z.ZodType> = {
 };
 
 /** The schema a non-null value of a column of `type` must satisfy. */
-export function columnValueSchema(type: ColumnType): z.ZodType {
+export function columnValueSchema(type: DataColumnType): z.ZodType {
   return valueSchemas[type];
 }
 
@@ -23,7 +23,7 @@ export function columnValueSchema(type: ColumnType): z.ZodType {
 const widening: ReadonlySet<string> = new Set(['integer>number', 'boolean>number', 'boolean>integer', 'datetime>string', 'integer>string', 'number>string', 'boolean>string', 'json>string']);
 
 /** Whether changing a column from `from` to `to` can fail or lose information (then it needs the destructive flag). */
-export function isNarrowing(from: ColumnType, to: ColumnType): boolean {
+export function isNarrowing(from: DataColumnType, to: DataColumnType): boolean {
   return from !== to && to !== 'json' && !widening.has(`${from}>${to}`);
 }
 
@@ -31,7 +31,7 @@ export function isNarrowing(from: ColumnType, to: ColumnType): boolean {
 export type Conversion = { ok: true; value: unknown } | { ok: false; reason: string };
 
 /** Converts one non-null value of a `from` column to `to`, checking the result against `to`. */
-export function convertValue(value: unknown, from: ColumnType, to: ColumnType): Conversion {
+export function convertValue(value: unknown, from: DataColumnType, to: DataColumnType): Conversion {
   let converted: unknown = value;
   if (from !== to) {
     if (to === 'json') converted = value;

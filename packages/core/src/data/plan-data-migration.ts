@@ -1,18 +1,18 @@
-import type { DataColumn } from '../schemas/data-table.js';
+import type { DataColumnType } from '../schemas/data-table.js';
 import { isNarrowing } from './column-values.js';
 import type { DataSchema, DataSchemaTable } from './data-schema.js';
 
-type ColumnType = DataColumn['type'];
+
 
 /** One step of a data migration. `destructive` steps can lose data; they run only when the caller allows it. */
 export type DataMigrationStep =
   | { op: 'create_table'; table: string; destructive: false }
   | { op: 'drop_table'; table: string; destructive: true }
   | { op: 'rename_table'; from: string; to: string; destructive: false }
-  | { op: 'add_column'; table: string; column: string; type: ColumnType; destructive: false }
+  | { op: 'add_column'; table: string; column: string; type: DataColumnType; destructive: false }
   | { op: 'drop_column'; table: string; column: string; destructive: true }
   | { op: 'rename_column'; table: string; from: string; to: string; destructive: false }
-  | { op: 'change_type'; table: string; column: string; from: ColumnType; to: ColumnType; destructive: boolean }
+  | { op: 'change_type'; table: string; column: string; from: DataColumnType; to: DataColumnType; destructive: boolean }
   | { op: 'change_required'; table: string; column: string; required: boolean; destructive: false }
   /** Defaults, indexes or access rules changed: no row changes. */
   | { op: 'update_table'; table: string; changed: Array<'defaults' | 'indexes' | 'access'>; destructive: false };

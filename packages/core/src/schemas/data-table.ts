@@ -3,6 +3,8 @@ import { idSchema, jsonObjectSchema, timestampSchema } from './common.js';
 
 /** Column types a generated app's tables may declare. */
 export const dataColumnTypeSchema = z.enum(['string', 'number', 'integer', 'boolean', 'datetime', 'json']);
+/** A column type; see {@link dataColumnTypeSchema}. */
+export type DataColumnType = z.infer<typeof dataColumnTypeSchema>;
 
 /** One declared column. */
 export const dataColumnSchema = z.object({
