@@ -1,6 +1,8 @@
 import { createMemoryStorage, createVector, defineDeploymentProvider, type Vector, type VectorDatabaseConnection } from '@vector/core';
 import { describeEachDatabase } from '@vector/core/testing';
 import type { FastifyInstance } from 'fastify';
+import { createDataClient, DataClientError } from '@vector/data-client';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { buildServer } from '../src/index.js';
 import { bootstrapOrganization, sampleFiles } from './server-fixture.js';
@@ -140,5 +142,30 @@ describeEachDatabase('the runtime data API', (database) => {
     for (let request = 0; request < 40; request += 1) last = await data(token, 'GET', '/tables');
     expect(last.statusCode).toBe(429);
     expect(last.headers['retry-after']).toBeDefined();
+  });
+
+  it('is what @vector/data-client speaks, over real HTTP', async () => {
+    const { token } = await deployedApp('Acme');
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/data/v1/`;
+    const client = createDataClient<{ todos: { title: string; done: boolean }; audit: { note: string } }>({ url, token });
+    expect((await client.tables()).map((table) => table.name)).toEqual(['audit', 'todos']);
+    const todos = client.table('todos');
+    const first = await todos.insert({ title: 'One' });
+    expect(first.data).toEqual({ title: 'One', done: false });
+    for (const title of ['Two', 'Three']) await todos.insert({ title });
+    expect((await todos.update(first.id, { done: true })).data.done).toBe(true);
+    expect((await todos.list({ where: { done: true } })).items.map((row) => row.data.title)).toEqual(['One']);
+    expect((await todos.list({ orderBy: 'title', direction: 'desc', limit: 1 })).items.map((row) => row.data.title)).toEqual(['Two']);
+    const titles: string[] = [];
+    for await (const row of todos.all({ limit: 2 })) titles.push(row.data.title);
+    expect(titles).toEqual(['One', 'Two', 'Three']);
+    await todos.delete(first.id);
+    const missing = await todos.get(first.id).catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(DataClientError);
+    expect(missing).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    await expect(client.table('audit').insert({ note: 'x' })).rejects.toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    await expect(todos.insert({ title: 7 as unknown as string })).rejects.toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    await expect(createDataClient({ url, token: 'vdt_forged.AAAA' }).tables()).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
   });
 });
