@@ -48,10 +48,13 @@ export async function startLocalPreviewStack(): Promise<LocalPreviewStack> {
   const local = createLocalProvider({ stateDir: join(stateRoot, 'deployments'), cacheDir: testBuildCacheDir, publicUrl: `http://{id}.preview.localhost:${previewPort}/` });
   provider = local;
   const database = createSqliteDatabase({ path: ':memory:' });
-  const vector = createVector({ database, storage: [createMemoryStorage()], providers: [local], agents: [createScriptedAgent()], deploymentPollIntervalMs: 50 });
+  // Deployments reach their data on this API, whose port is known once it listens (as in main.ts).
+  let dataApiUrl: string | undefined;
+  const vector = createVector({ database, storage: [createMemoryStorage()], providers: [local], agents: [createScriptedAgent()], deploymentPollIntervalMs: 50, dataApiUrl: () => dataApiUrl });
   const app = buildServer({ vector, rateLimit: false });
   await vector.start();
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  dataApiUrl = `${baseUrl}/data/v1`;
   const deployments: string[] = [];
 
   let key = '';
