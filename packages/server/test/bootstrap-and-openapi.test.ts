@@ -39,6 +39,22 @@ describeEachDatabase('bootstrap, OpenAPI, health', (database) => {
     const postMessage = document.paths['/v1/sessions/{sessionId}/messages'].post;
     expect(postMessage.requestBody.content['application/json'].schema.properties.budget.properties).toHaveProperty('maxCostUsd');
     expect(postMessage.responses).toHaveProperty('402');
+    // Schema as code: the flags of publish, rollback and deployments, and the data history routes.
+    const bodyOf = (path: string) => document.paths[path].post.requestBody.content['application/json'].schema.properties;
+    expect(bodyOf('/v1/projects/{projectId}/publish').allowDestructiveDataChanges).toMatchObject({ type: 'boolean', default: false });
+    expect(bodyOf('/v1/projects/{projectId}/deployments').allowDestructiveDataChanges).toMatchObject({ type: 'boolean', default: false });
+    expect(bodyOf('/v1/projects/{projectId}/rollback').includeData).toMatchObject({ type: 'boolean', default: false });
+    const itemsOf = (path: string) => document.paths[path].get.responses['200'].content['application/json'].schema.properties.items.items.properties;
+    expect(Object.keys(itemsOf('/v1/projects/{projectId}/data/migrations'))).toEqual(expect.arrayContaining(['versionId', 'fromVersionId', 'steps', 'destructive', 'environment']));
+    expect(Object.keys(itemsOf('/v1/rows/{rowId}/versions'))).toEqual(expect.arrayContaining(['rowId', 'revision', 'data', 'actor', 'createdAt']));
+    const snapshot = document.paths['/v1/tables/{tableId}/snapshot'].get;
+    expect(snapshot.parameters.map((parameter: { name: string; in: string; required?: boolean }) => `${parameter.in}:${parameter.name}:${parameter.required === true}`).sort()).toEqual(['path:tableId:true', 'query:asOf:true']);
+    expect(Object.keys(itemsOf('/v1/tables/{tableId}/snapshot')).sort()).toEqual(['data', 'id']);
+    const tableSchema = document.paths['/v1/tables/{tableId}'].get.responses['200'].content['application/json'].schema;
+    expect(Object.keys(tableSchema.properties)).toEqual(expect.arrayContaining(['indexes', 'access']));
+    // A column's default is any JSON value: a recursive schema, so a component the document carries.
+    expect(tableSchema.properties.columns.items.properties.default).toEqual({ $ref: '#/components/schemas/JsonValue' });
+    expect(document.components.schemas).toHaveProperty('JsonValue');
     const result = await validate(structuredClone(document));
     expect(result.valid ? '' : compileErrors(result)).toBe('');
     expect(result.valid).toBe(true);

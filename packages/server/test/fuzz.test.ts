@@ -28,7 +28,7 @@ function generator(next: () => number) {
       case 4: return next() * 1e300;
       case 5: return Array.from({ length: Math.floor(next() * 4) }, () => value(depth + 1));
       default: {
-        const keys = ['name', 'files', 'changes', 'content', 'path', 'parentVersionId', 'data', 'columns', 'environment', 'role', 'message', 'type', 'encoding', 'where', '__proto__', 'constructor'];
+        const keys = ['name', 'files', 'changes', 'content', 'path', 'parentVersionId', 'data', 'columns', 'environment', 'role', 'message', 'type', 'encoding', 'where', 'allowDestructiveDataChanges', 'includeData', 'targetVersionId', 'versionId', '__proto__', 'constructor'];
         return Object.fromEntries(Array.from({ length: Math.floor(next() * 5) }, () => [pick(keys), value(depth + 1)]));
       }
     }
@@ -57,7 +57,7 @@ describeEachDatabase('fuzzed input never answers 500', (database) => {
       for (const route of routes) {
         if (route.path === '/v1/organization' && route.method === 'DELETE') continue;
         const url = route.path.replace(/\{([^}]+)\}/g, (_, name: string) => (next() < 0.4 && real[name] ? real[name] : encodeURIComponent(String(pick(nasty)) || 'x'))).replace('/*', `/${encodeURIComponent(pick(nasty) || 'f')}`);
-        const query = next() < 0.5 ? `?${pick(['limit', 'cursor', 'where', 'include', 'from', 'status', 'since', 'lastEventId', 'orderBy', 'afterIndex', 'groupBy', 'start', 'end'])}=${encodeURIComponent(String(value(2)))}` : '';
+        const query = next() < 0.5 ? `?${pick(['limit', 'cursor', 'where', 'include', 'from', 'status', 'since', 'lastEventId', 'orderBy', 'afterIndex', 'groupBy', 'start', 'end', 'asOf', 'environment'])}=${encodeURIComponent(String(value(2)))}` : '';
         const rawBody = next() < 0.2 ? pick(['{', '[1,', '"str"', 'null', '{"a":}', '\u0000']) : JSON.stringify(value(0));
         const response = await app.inject({
           method: route.method as 'GET',

@@ -166,7 +166,11 @@ export interface DataApi {
   listRowVersions(rowId: string): Promise<DataRowVersion[]>;
   /** The table's rows as they were at `at` (an ISO timestamp), from the history. */
   listRowsAsOf(tableId: string, at: string): Promise<Array<{ id: string; data: Record<string, unknown> }>>;
-  /** The migrations applied to the project's data (from the `vector.data.json` of the versions published or deployed to production), oldest first. */
+  /**
+   * The migrations applied to the project's data, oldest first: production's (`environment:
+   * 'production'`, from the versions published or deployed to production) and each preview copy's
+   * (`preview:<deployment id>`).
+   */
   listMigrations(projectId: string): Promise<DataMigration[]>;
 }
 

@@ -1,8 +1,21 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { dataColumnSchema } from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+/**
+ * Names the recursive schemas the routes use as components of the document. A recursive schema
+ * (any JSON value: a column's `default`) is written as a `$ref`; only a schema registered with an
+ * id has its component in the document (`jsonSchemaTransformObject` adds it), so without this the
+ * reference would point nowhere. Idempotent: every server built in a process shares the entry.
+ */
+function registerOpenApiComponents(): void {
+  const jsonValue = dataColumnSchema.shape.default.unwrap();
+  if (z.globalRegistry.get(jsonValue)?.id === undefined) z.globalRegistry.add(jsonValue, { ...z.globalRegistry.get(jsonValue), id: 'JsonValue' });
+}
 
 /** Options of {@link openApiPlugin}. */
 export interface OpenApiPluginOptions {
@@ -17,6 +30,7 @@ export interface OpenApiPluginOptions {
  */
 export const openApiPlugin = fastifyPlugin<OpenApiPluginOptions>(
   async (app: FastifyInstance, options) => {
+    registerOpenApiComponents();
     await app.register(fastifySwagger, {
       openapi: {
         openapi: '3.1.0',
@@ -29,6 +43,7 @@ export const openApiPlugin = fastifyPlugin<OpenApiPluginOptions>(
         security: [{ apiKey: [] }],
       },
       transform: jsonSchemaTransform,
+      transformObject: jsonSchemaTransformObject,
       hideUntagged: true,
     });
     if (options.docs) await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });

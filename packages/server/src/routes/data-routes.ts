@@ -1,4 +1,16 @@
-import { createDataTableInputSchema, dataRowSchema, dataRowValuesInputSchema, dataRowWhereInputSchema, dataTableSchema, ValidationError } from '@vector/core';
+import {
+  createDataTableInputSchema,
+  dataMigrationSchema,
+  dataRowSchema,
+  dataRowValuesInputSchema,
+  dataRowVersionSchema,
+  dataRowWhereInputSchema,
+  dataTableSchema,
+  idSchema,
+  jsonObjectSchema,
+  timestampSchema,
+  ValidationError,
+} from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -11,6 +23,9 @@ const rowParams = z.object({ rowId: idParam });
 const createTableBody = createDataTableInputSchema.omit({ projectId: true });
 const rowBody = z.object({ data: dataRowValuesInputSchema });
 const reservedKeys = new Set(['__proto__', 'constructor', 'prototype']);
+/** A row as the data's history has it at a moment: its id and data (`data.listRowsAsOf`). */
+const rowAsOfSchema = z.object({ id: idSchema, data: jsonObjectSchema });
+const snapshotQuery = z.object({ asOf: timestampSchema.describe('ISO-8601 timestamp with a zone, e.g. 2026-01-01T12:00:00Z') });
 
 function parseWhere(raw: string | undefined): z.infer<typeof dataRowWhereInputSchema> | undefined {
   if (raw === undefined) return undefined;
@@ -31,7 +46,21 @@ function parseWhere(raw: string | undefined): z.infer<typeof dataRowWhereInputSc
   return result.data;
 }
 
-/** Runtime data for generated apps: tables with declared columns, and their rows. */
+/**
+ * The time of an `asOf` query as ISO-8601 UTC: a bad timestamp is a ValidationError (400), never
+ * an invalid date passed on.
+ */
+function asOfTime(asOf: string): string {
+  const time = Date.parse(asOf);
+  if (Number.isNaN(time)) throw new ValidationError({ message: `Invalid asOf: ${asOf} is not a timestamp`, issues: [{ path: ['asOf'], message: 'not a timestamp' }] });
+  return new Date(time).toISOString();
+}
+
+/**
+ * Runtime data for generated apps: tables with declared columns, and their rows; the project's
+ * data migrations (from the `vector.data.json` of its published versions), a row's history and a
+ * table as of a moment.
+ */
 export async function dataRoutes(fastify: FastifyInstance, { context }: RoutePluginOptions): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
@@ -82,11 +111,58 @@ export async function dataRoutes(fastify: FastifyInstance, { context }: RoutePlu
       response: { 200: pageOf(dataRowSchema), ...errorResponses },
     },
     handler: async (request) => {
+      // The rows of another moment are another answer (no pagination, no timestamps): say where it is rather than ignore it.
+      if (new URLSearchParams(request.url.split('?')[1] ?? '').has('asOf')) {
+        throw new ValidationError({ message: `Rows as of a moment are at GET /v1/tables/${request.params.tableId}/snapshot?asOf=<timestamp>`, issues: [{ path: ['asOf'], message: 'not a parameter of this route' }] });
+      }
       const { limit, cursor, where, orderBy, direction } = request.query;
       const parsedWhere = parseWhere(where);
       const query = { ...(parsedWhere ? { where: parsedWhere } : {}), ...(orderBy ? { orderBy: { column: orderBy, ...(direction ? { direction } : {}) } } : {}) };
       return scopeOf(context, request).data.listRows(request.params.tableId, query, { limit, cursor });
     },
+  });
+
+  app.get('/v1/tables/:tableId/snapshot', {
+    schema: {
+      tags: ['data'],
+      summary: "The table's rows as they were at a moment, from the data's history",
+      description: 'Answers every row the table had at `asOf` (id and data), whether or not it still exists; a time before the first change answers no rows.',
+      params: tableParams,
+      querystring: snapshotQuery,
+      response: { 200: z.object({ asOf: timestampSchema, items: z.array(rowAsOfSchema) }), ...errorResponses },
+    },
+    handler: async (request) => {
+      const asOf = asOfTime(request.query.asOf);
+      return { asOf, items: await scopeOf(context, request).data.listRowsAsOf(request.params.tableId, asOf) };
+    },
+  });
+
+  app.get('/v1/projects/:projectId/data/migrations', {
+    schema: {
+      tags: ['data'],
+      summary: "The migrations applied to the project's data, oldest first",
+      description:
+        "One per publish or deploy whose `vector.data.json` changed the data's schema: its steps, and whether any was destructive. `environment` is `production` for the project's own data and `preview:<deploymentId>` for a preview's copy; `?environment=` keeps one.",
+      params: projectParams,
+      querystring: z.object({ environment: z.string().min(1).max(200).optional() }),
+      response: { 200: z.object({ items: z.array(dataMigrationSchema) }), ...errorResponses },
+    },
+    handler: async (request) => {
+      const items = await scopeOf(context, request).data.listMigrations(request.params.projectId);
+      const { environment } = request.query;
+      return { items: environment === undefined ? items : items.filter((migration) => migration.environment === environment) };
+    },
+  });
+
+  app.get('/v1/rows/:rowId/versions', {
+    schema: {
+      tags: ['data'],
+      summary: "Every change of a row, oldest first (the row's history outlives it)",
+      description: '`data` is the row after the change; null once it was deleted.',
+      params: rowParams,
+      response: { 200: z.object({ items: z.array(dataRowVersionSchema) }), ...errorResponses },
+    },
+    handler: async (request) => ({ items: await scopeOf(context, request).data.listRowVersions(request.params.rowId) }),
   });
 
   app.get('/v1/rows/:rowId', {
