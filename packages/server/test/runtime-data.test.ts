@@ -1,4 +1,5 @@
-import { createMemoryStorage, createVector, defineDeploymentProvider, type Vector, type VectorDatabaseConnection } from '@vector/core';
+import { createMemoryStorage, createVector, type Vector, type VectorDatabaseConnection } from '@vector/core';
+import { createEnvRecordingProvider } from '../../../test-support/env-recording-provider.js';
 import { describeEachDatabase } from '@vector/core/testing';
 import type { FastifyInstance } from 'fastify';
 import { createDataClient, DataClientError } from '@vector/data-client';
@@ -6,25 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { buildServer } from '../src/index.js';
 import { bootstrapOrganization, sampleFiles } from './server-fixture.js';
-
-// Goes live at once and keeps the variables each deployment got (its data URL and token).
-function createEnvRecordingProvider() {
-  const envs = new Map<string, Record<string, string>>();
-  const provider = defineDeploymentProvider({
-    specificationVersion: 'v1',
-    name: 'env-recording',
-    capabilities: { environments: ['preview', 'production'], sources: ['files'], logs: false },
-    deploy: async ({ deploymentId, env }) => {
-      envs.set(deploymentId, env);
-      return { providerDeploymentId: deploymentId, status: 'live', providerStatus: 'LIVE', url: `http://${deploymentId}.preview.localhost:3001/` };
-    },
-    getStatus: async ({ providerDeploymentId }) => ({ providerDeploymentId, status: 'live', providerStatus: 'LIVE', url: `http://${providerDeploymentId}.preview.localhost:3001/` }),
-    getLogs: async () => ({ entries: [], cursor: null }),
-    getUrl: async () => null,
-    destroy: async () => undefined,
-  });
-  return { provider, envs };
-}
 
 const dataSchema = {
   tables: {
@@ -41,7 +23,7 @@ describeEachDatabase('the runtime data API', (database) => {
   let recording: ReturnType<typeof createEnvRecordingProvider>;
   beforeEach(async () => {
     connection = await database.create();
-    recording = createEnvRecordingProvider();
+    recording = createEnvRecordingProvider((deploymentId) => `http://${deploymentId}.preview.localhost:3001/`);
     vector = createVector({ database: connection, storage: [createMemoryStorage()], providers: [recording.provider], dataApiUrl: 'http://127.0.0.1:8080/data/v1', deploymentPollIntervalMs: 20 });
     app = buildServer({ vector, rateLimit: false, dataRateLimit: { max: 40, windowMs: 60_000 } });
     await vector.start();

@@ -1,26 +1,7 @@
 import { expect, it } from 'vitest';
-import { defineDeploymentProvider } from '../../plugins/define-plugins.js';
+import { createEnvRecordingProvider } from '../../../../../test-support/env-recording-provider.js';
 import { describeEachDatabase } from '../../testing/test-databases.js';
 import { sampleFiles, useEngine } from '../../testing/engine-fixture.js';
-
-// A provider that keeps the variables each deployment was given, and goes live at once.
-function createEnvRecordingProvider() {
-  const envs = new Map<string, Record<string, string>>();
-  const provider = defineDeploymentProvider({
-    specificationVersion: 'v1',
-    name: 'env-recording',
-    capabilities: { environments: ['preview', 'production'], sources: ['files'], logs: false },
-    deploy: async ({ deploymentId, env }) => {
-      envs.set(deploymentId, env);
-      return { providerDeploymentId: `env-${deploymentId}`, status: 'live', providerStatus: 'LIVE', url: `https://${deploymentId}.example` };
-    },
-    getStatus: async ({ providerDeploymentId }) => ({ providerDeploymentId, status: 'live', providerStatus: 'LIVE', url: null }),
-    getLogs: async () => ({ entries: [], cursor: null }),
-    getUrl: async () => null,
-    destroy: async () => undefined,
-  });
-  return { provider, envs };
-}
 
 const schema = {
   tables: {
