@@ -31,6 +31,8 @@ export async function buildVersion(input: {
   onWritten?: (plan: BuildPlan) => Promise<void>;
   /** Reuse the output of an earlier build of the same files (single-page apps and static sites). */
   outputCache?: OutputCache;
+  /** The variables the build runs with (part of the output cache's key). */
+  buildEnv?: Readonly<Record<string, string>>;
 }): Promise<BuildOutcome> {
   const { appDir, run } = input;
   const started = Date.now();
@@ -58,9 +60,9 @@ export async function buildVersion(input: {
     return { ok: false, plan, error: { code: errorCodes[name], message: message.slice(0, 4000) }, diagnostics };
   };
 
-  const cacheKey = input.outputCache && input.files ? input.outputCache.keyOf(plan, input.files) : null;
+  const cacheKey = input.outputCache && input.files ? input.outputCache.keyOf(plan, input.files, input.buildEnv) : null;
   if (cacheKey && plan.outputDirectory && (await input.outputCache?.restore(cacheKey, join(appDir, plan.outputDirectory)))) {
-    run.log('info', `build output reused: these exact files were built before (${plan.outputDirectory}/, cache key ${cacheKey.slice(0, 12)})`);
+    run.log('info', `build output reused: these exact files were built before, with the same variables (${plan.outputDirectory}/, cache key ${cacheKey.slice(0, 12)})`);
     for (const name of ['install', 'typecheck', 'build'] as const) run.record({ name, status: 'skipped', durationMs: 0 });
     return { ok: true, plan, appDir, install: { ok: true, cache: 'hit' } };
   }

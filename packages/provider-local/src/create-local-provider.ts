@@ -168,7 +168,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): LocalPr
           toolchain: toolchainReady,
           run,
           onWritten: (plan) => save(deployment, { plan, filesWritten: true }),
-          ...(outputCache ? { outputCache } : {}),
+          ...(outputCache ? { outputCache, buildEnv: deployment.manifest.env } : {}),
         });
       });
       if (!built || signal.aborted || disposed) return;

@@ -15,9 +15,12 @@ export function createOutputCache(input: { directory: string; maxEntries: number
   const { directory, maxEntries } = input;
   return {
     /** The cache key of a build, or null when its kind is not cached. */
-    keyOf(plan: BuildPlan, files: ReadonlyArray<SourceFile>): string | null {
+    keyOf(plan: BuildPlan, files: ReadonlyArray<SourceFile>, env: Readonly<Record<string, string>> = {}): string | null {
       if (plan.kind === 'server' || plan.outputDirectory === null || plan.buildCommand === null) return null;
-      const hash = createHash('sha256').update(JSON.stringify({ ...plan, reasons: [] }));
+      // The build's variables are part of its output (a bundler bakes VITE_… values in): a build
+      // with other values is another build.
+      const variables = Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const hash = createHash('sha256').update(JSON.stringify({ ...plan, reasons: [] })).update(JSON.stringify(variables));
       for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
         hash.update(`\0${file.path}\0${file.content.byteLength}\0`).update(file.content);
       }

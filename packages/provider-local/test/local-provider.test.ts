@@ -88,6 +88,9 @@ describe('local provider', () => {
     expect((await get(second.url as string)).body).toBe((await get(first.url as string)).body);
     const changed = await settle(local, (await deployFiles(local, viteReactApp({ 'src/marker.ts': `export const marker = ${JSON.stringify(`${marker}!`)};\n` }))).providerDeploymentId);
     expect(await logText(local, changed.providerDeploymentId)).toContain('$ pnpm exec tsc --noEmit');
+    // The same files with other variables are another build: a bundler bakes VITE_… values in.
+    const otherVariables = await settle(local, (await deployFiles(local, app, { env: { VITE_GREETING: 'hi' } })).providerDeploymentId);
+    expect(await logText(local, otherVariables.providerDeploymentId)).toContain('$ pnpm exec tsc --noEmit');
   }, 300_000);
 
   it('fails a type error with the compiler message, file and line', async () => {
