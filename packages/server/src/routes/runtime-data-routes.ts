@@ -59,7 +59,7 @@ export async function runtimeDataRoutes(fastify: FastifyInstance, { context, rat
     if (!token) throw new UnauthorizedError({ message: 'Send the deployment\'s data token: "Authorization: Bearer <VECTOR_DATA_TOKEN>"' });
     const data = await context.vector.runtimeData(token);
     request.runtimeData = data;
-    await allowOrigin(request, data);
+    allowOrigin(request, data);
     if (perToken) {
       const result = await perToken(request);
       if (!result.isAllowed && result.isExceeded) {
@@ -70,11 +70,10 @@ export async function runtimeDataRoutes(fastify: FastifyInstance, { context, rat
   });
 
   /** A browser may call from the deployment's own origin only; other callers send no Origin. */
-  async function allowOrigin(request: FastifyRequest, data: RuntimeDataApi): Promise<void> {
+  function allowOrigin(request: FastifyRequest, data: RuntimeDataApi): void {
     const origin = request.headers.origin;
     if (origin === undefined) return;
-    const deployment = await context.vector.scope({ organizationId: data.principal.organizationId, actor: { type: 'deployment', id: data.principal.deploymentId } }).deployments.get(data.principal.deploymentId);
-    const own = deployment.url ? new URL(deployment.url).origin : null;
+    const own = data.principal.origin;
     if (origin !== own) throw new ForbiddenError({ message: `Requests from ${origin} may not use this deployment's data; only its own origin (${own ?? 'none yet'}) may` });
   }
 

@@ -20,10 +20,26 @@ export interface DataTokenPrincipal {
   deploymentId: string;
   /** The data branch it reaches: `production`, or the preview's own. */
   branch: string;
+  /** The deployment's own origin (from its URL), the only one browsers may call from; null while it has no URL. */
+  origin: string | null;
 }
 
-/** The engine's signing key for data tokens, made on first use (concurrent first uses agree on one). */
-async function signingKey(engine: EngineContext): Promise<Buffer> {
+// The key never changes once made: each engine reads it from its database once.
+const keys = new WeakMap<EngineContext, Promise<Buffer>>();
+
+/** The engine's signing key for data tokens, made on first use (concurrent first uses agree on one), then kept in memory. */
+function signingKey(engine: EngineContext): Promise<Buffer> {
+  let key = keys.get(engine);
+  if (!key) {
+    key = readOrMakeKey(engine);
+    keys.set(engine, key);
+    // A failed read (the database away) is tried again next time.
+    key.catch(() => keys.delete(engine));
+  }
+  return key;
+}
+
+async function readOrMakeKey(engine: EngineContext): Promise<Buffer> {
   await engine.db
     .insertInto('vector_engine_secrets')
     .values({ name: KEY_NAME, value: randomBytes(32).toString('base64url'), created_at: engine.nowIso() })
@@ -57,7 +73,7 @@ export async function resolveDataToken(engine: EngineContext, token: string): Pr
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw refused();
   const deployment = await engine.db
     .selectFrom('vector_deployments')
-    .select(['id', 'organization_id', 'project_id', 'environment', 'status', 'expires_at'])
+    .select(['id', 'organization_id', 'project_id', 'environment', 'status', 'expires_at', 'url'])
     .where('id', '=', deploymentId)
     .executeTakeFirst();
   if (!deployment || !['pending', 'building', 'live'].includes(deployment.status)) throw refused();
@@ -67,5 +83,6 @@ export async function resolveDataToken(engine: EngineContext, token: string): Pr
     projectId: deployment.project_id,
     deploymentId: deployment.id,
     branch: deployment.environment === 'preview' ? previewBranch(deployment.id) : PRODUCTION,
+    origin: deployment.url ? new URL(deployment.url).origin : null,
   };
 }
