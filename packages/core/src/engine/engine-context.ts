@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { Kysely, Transaction } from 'kysely';
 import type { SqlDialectName } from '../db/create-database.js';
 import type { Agent } from '../plugins/agent.js';
@@ -88,7 +89,9 @@ export function createEngineContext(input: Omit<EngineContext, 'nowIso' | 'newId
     ...input,
     workerId: `${process.pid}-${randomUUID().slice(0, 8)}`,
     nowIso: () => input.now().toISOString(),
-    newId: () => randomUUID(),
+    // Time-ordered (UUIDv7, monotonic within the process): rows created in the same
+    // millisecond still list in the order they were made (`ORDER BY created_at, id`).
+    newId: () => uuidv7(),
     transaction,
     fileListings: createFileListingCache(input.settings.fileListingCacheEntries),
     runningJobs: new Map(),

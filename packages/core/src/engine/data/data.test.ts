@@ -54,3 +54,17 @@ describeEachDatabase('runtime data tables', (database) => {
     expect((await scope.data.getRow(row.id)).data).toEqual({ a: 'a1', b: 'b1' });
   });
 });
+
+describeEachDatabase('runtime data rows made in one millisecond', (database) => {
+  // A frozen clock: every row gets the same `created_at`, so only the id can order them.
+  const engine = useEngine(database, { overrides: { now: () => new Date('2026-12-01T00:00:00.000Z') } });
+
+  it('lists rows in the order they were inserted', async () => {
+    const { scope } = engine();
+    const project = await scope.projects.create({ name: 'Same millisecond' });
+    const table = await scope.data.createTable({ projectId: project.id, name: 'items', columns: [{ name: 'n', type: 'integer', required: true }] });
+    for (let n = 0; n < 40; n += 1) await scope.data.insertRow(table.id, { n });
+    const listed = await scope.data.listRows(table.id, {}, { limit: 100 });
+    expect(listed.items.map((row) => row.data.n)).toEqual(Array.from({ length: 40 }, (_, n) => n));
+  });
+});

@@ -172,7 +172,13 @@ export function createDeploymentDriver(engine: EngineContext) {
       engine.events.emit('warning', { organizationId: row.organization_id, projectId: row.project_id, code: 'DEPLOYMENT_LOGS_FAILED', message: errorInfo(error).message });
     }
     const latest = await db.selectFrom('vector_deployments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-    return emit(latest);
+    // `deployment.updated` means something a watcher can see changed: a poll (or the
+    // start-up reconcile) that finds the deployment as it was stays quiet.
+    return changed(row, latest) ? emit(latest) : toDeployment(latest);
+  }
+
+  function changed(before: DeploymentRow, after: DeploymentRow): boolean {
+    return before.status !== after.status || before.provider_status !== after.provider_status || before.url !== after.url || before.error !== after.error || before.provider_deployment_id !== after.provider_deployment_id;
   }
 
   /** Polls one deployment now; concurrent calls for one id share a single provider round. */
