@@ -10,6 +10,7 @@ import type { SourceMirror } from '../plugins/source-mirror.js';
 import type { StorageBackend } from '../plugins/storage-backend.js';
 import { actorSchema, idSchema } from '../schemas/common.js';
 import { modelPriceSchema } from '../schemas/agent-step.js';
+import { stdioConnectorSchema } from '../schemas/mcp-connector.js';
 import { createPriceTable } from './usage/model-prices.js';
 import { createAgentApi } from './jobs/agent-api.js';
 import { createAuditApi } from './audit/audit-api.js';
@@ -21,6 +22,10 @@ import type { CoreDatabase } from './store/database-schema.js';
 import { createDeploymentDriver } from './deployments/deployment-driver.js';
 import { createDeploymentsApi } from './deployments/deployments-api.js';
 import { createEngineContext } from './engine-context.js';
+import { createNetworkGuard } from './connectors/network-guard.js';
+import { createSecretBox } from './connectors/secret-box.js';
+import { createConnectorsApi } from './connectors/connectors-api.js';
+import { rotateStoredSecrets } from './connectors/rotate-secrets.js';
 import { guardPlugin } from './guard-plugin.js';
 import { createInProcessQueue } from './jobs/in-process-queue.js';
 import type { JobQueue } from './jobs/job-queue.js';
@@ -75,6 +80,30 @@ const settingsSchema = z.object({
   jobCancelGraceMs: z.number().int().min(0).max(600_000).default(5000),
   /** File entries of version listings kept in memory (versions never change, so they never go stale); 0 turns it off. Default 100,000 (about 15 MB). */
   fileListingCacheEntries: z.number().int().min(0).max(10_000_000).default(100_000),
+  /**
+   * Keys that encrypt stored secrets (MCP connectors' headers) with AES-256-GCM: 32 bytes each,
+   * as 64 hex digits or base64. The first encrypts; the others only decrypt (previous keys, kept
+   * until `rotateSecrets()` has re-encrypted what they wrote). Without a key, connectors cannot
+   * store headers.
+   */
+  secretKeys: z.array(z.string().min(1)).default([]),
+  /** MCP connectors: where they may reach, the operator's stdio servers, and per-call limits. */
+  connectors: z
+    .object({
+      /**
+       * Host names, addresses and CIDR ranges connectors may reach although they are private,
+       * loopback or link-local (refused by default, so a user cannot aim a connector at the
+       * server's own network), e.g. `['127.0.0.1', 'mcp.internal', '10.1.0.0/16']`.
+       */
+      allowPrivateHosts: z.array(z.string().min(1)).default([]),
+      /** MCP servers the operator runs over stdio (trusted commands; never from the API). Offered to every organization unless `organizationIds` narrows them. */
+      stdio: z.array(stdioConnectorSchema).default([]),
+      /** How long one tool call may take. Default 30 s. */
+      callTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+      /** A tool result's text beyond this many bytes is cut (and says so). Default 64 KiB. */
+      maxResultBytes: z.number().int().min(256).max(10_000_000).default(65_536),
+    })
+    .default({ allowPrivateHosts: [], stdio: [], callTimeoutMs: 30_000, maxResultBytes: 65_536 }),
 });
 
 /** Options of {@link createVector}. Plugins are plain objects from their `createX()` factories. */
@@ -158,6 +187,8 @@ export function createVector(options: VectorOptions): Vector {
     queue: options.queue ?? createInProcessQueue(),
     settings,
     prices: createPriceTable(settings.modelPrices),
+    secretBox: createSecretBox(settings.secretKeys),
+    networkGuard: createNetworkGuard(settings.connectors.allowPrivateHosts),
     now: options.now ?? (() => new Date()),
   });
   const driver = createDeploymentDriver(engine);
@@ -225,6 +256,7 @@ export function createVector(options: VectorOptions): Vector {
       const getData = lazy(() => createDataApi(context));
       const getAudit = lazy(() => createAuditApi(context));
       const getUsage = lazy(() => createUsageApi(context));
+      const getConnectors = lazy(() => createConnectorsApi(context));
       const scope: VectorScope = {
         organizationId,
         actor,
@@ -249,8 +281,15 @@ export function createVector(options: VectorOptions): Vector {
         get usage() {
           return getUsage();
         },
+        get connectors() {
+          return getConnectors();
+        },
       };
       return scope;
+    },
+    async rotateSecrets() {
+      if (settings.migrate) await migrate();
+      return rotateStoredSecrets(engine);
     },
     async runtimeData(token) {
       if (settings.migrate) await migrate();

@@ -10,6 +10,9 @@ import type { JobBudget } from '../schemas/agent-job.js';
 import type { CoreDatabase } from './store/database-schema.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import type { PriceTable } from './usage/model-prices.js';
+import type { ConnectorHealth, StdioConnectorConfig } from '../schemas/mcp-connector.js';
+import type { NetworkGuard } from './connectors/network-guard.js';
+import type { SecretBox } from './connectors/secret-box.js';
 import type { VectorEventBus } from './vector-events.js';
 import { errorMessage } from '../helpers/error-message.js';
 import { createFileListingCache, type FileListingCache } from './versions/file-listing-cache.js';
@@ -32,6 +35,7 @@ export interface EngineSettings {
   roles: ReadonlyArray<'api' | 'worker'>;
   /** The runtime data API's base URL given to deployments; undefined: deployments get no data variables. */
   dataApiUrl?: string | (() => string | undefined) | undefined;
+  connectors: { allowPrivateHosts: string[]; stdio: StdioConnectorConfig[]; callTimeoutMs: number; maxResultBytes: number };
 }
 
 /** Runs `work` in a transaction and, only after it commits, the callbacks it registered. */
@@ -52,6 +56,14 @@ export interface EngineContext {
   sourceMirror: SourceMirror | null;
   queue: JobQueue;
   settings: EngineSettings;
+  /** Seals and opens stored secrets (connector headers). */
+  secretBox: SecretBox;
+  /** Which addresses connectors may reach. */
+  networkGuard: NetworkGuard;
+  /** The last health check of each server-configured connector, by `<organization id>/<name>` (they have no row). */
+  connectorHealth: Map<string, ConnectorHealth>;
+  /** When this engine was created. */
+  startedAt: string;
   /** Model prices: what each model call costs. */
   prices: PriceTable;
   /** Identifies this process's worker in job rows. */
@@ -67,7 +79,7 @@ export interface EngineContext {
 }
 
 /** Builds the shared context. */
-export function createEngineContext(input: Omit<EngineContext, 'nowIso' | 'newId' | 'transaction' | 'runningJobs' | 'workerId' | 'fileListings'>): EngineContext {
+export function createEngineContext(input: Omit<EngineContext, 'nowIso' | 'newId' | 'transaction' | 'runningJobs' | 'workerId' | 'fileListings' | 'connectorHealth' | 'startedAt'>): EngineContext {
   const transaction: RunInTransaction = async (work) => {
     const callbacks: Array<() => void> = [];
     const result = await input.db.transaction().execute((trx) => work(trx, (callback) => callbacks.push(callback)));
@@ -95,5 +107,7 @@ export function createEngineContext(input: Omit<EngineContext, 'nowIso' | 'newId
     transaction,
     fileListings: createFileListingCache(input.settings.fileListingCacheEntries),
     runningJobs: new Map(),
+    connectorHealth: new Map(),
+    startedAt: input.now().toISOString(),
   };
 }

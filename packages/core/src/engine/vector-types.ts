@@ -39,6 +39,7 @@ import type {
   UpdateProjectInput,
 } from '../schemas/inputs.js';
 import type { Membership, Organization, User } from '../schemas/organization.js';
+import type { CreateConnectorInput, McpConnector, UpdateConnectorInput } from '../schemas/mcp-connector.js';
 import type { Project } from '../schemas/project.js';
 import type { FileDiff, FileEntry, SourceFile } from '../schemas/source-file.js';
 import type { JobQueue } from './jobs/job-queue.js';
@@ -184,6 +185,30 @@ export interface UsageApi {
   summarize(query?: UsageQueryInput): Promise<UsageSummary>;
 }
 
+/**
+ * MCP connectors: servers whose tools the organization's agents may call. Header values are
+ * secrets: encrypted at rest and never returned (only their names are).
+ */
+export interface ConnectorsApi {
+  /**
+   * Registers a connector (for the organization, or for one project with `projectId`) and runs
+   * its first health check, whose outcome is in `health`: a connector that cannot be reached
+   * is still saved, so its URL or token can be fixed.
+   *
+   * @throws ValidationError for a URL at a private, loopback or link-local address the server does not allow.
+   * @throws ConflictError when the name is taken in that scope.
+   */
+  create(input: CreateConnectorInput): Promise<McpConnector>;
+  /** The organization's connectors (with `projectId`: those that project's jobs see), the server's stdio ones first. */
+  list(filter?: { projectId?: string }): Promise<McpConnector[]>;
+  get(connectorId: string): Promise<McpConnector>;
+  /** Changes a connector; a new URL or new headers are checked again. */
+  update(connectorId: string, patch: UpdateConnectorInput): Promise<McpConnector>;
+  delete(connectorId: string): Promise<void>;
+  /** Connects, lists the tools and records the outcome in `health`. */
+  check(connectorId: string): Promise<McpConnector>;
+}
+
 /** The audit trail of the scope's organization. */
 export interface AuditApi {
   list(filter?: AuditFilterInput, page?: PageInput): Promise<Page<AuditLog>>;
@@ -200,6 +225,7 @@ export interface VectorScope {
   readonly data: DataApi;
   readonly audit: AuditApi;
   readonly usage: UsageApi;
+  readonly connectors: ConnectorsApi;
 }
 
 /** The engine returned by `createVector`. */
@@ -243,6 +269,12 @@ export interface Vector {
    * flight are safe.
    */
   collectStorageGarbage(options?: { graceMs?: number }): Promise<Array<{ backend: string; removedObjects: number; freedBytes: number }>>;
+  /**
+   * Re-encrypts every stored secret with the current key (the first of `secretKeys`); returns
+   * how many were re-encrypted. Rotation: put the new key first and keep the old one after
+   * it, restart, call this, then remove the old key.
+   */
+  rotateSecrets(): Promise<number>;
   /** Runs migrations (idempotent). `createVector` does not migrate by itself unless `migrate: true`. */
   migrate(): Promise<void>;
   /**

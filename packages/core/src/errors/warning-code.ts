@@ -18,6 +18,7 @@ export const WARNING_CODES = [
   'PREVIEW_REAP_FAILED',
   'STORAGE_FINALIZE_FAILED',
   'ORGANIZATION_DELETED',
+  'CONNECTOR_UNAVAILABLE',
 ] as const;
 
 /** The code of a `warning` event; see {@link WARNING_CODES}. */

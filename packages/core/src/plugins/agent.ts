@@ -14,6 +14,44 @@ export interface AgentProjectFiles {
   readText(path: string): Promise<string | null>;
 }
 
+/** A tool from one of the job's MCP connectors. */
+export interface AgentTool {
+  /** `<connector>__<tool>`, made of letters, digits, `_` and `-`, at most 64 characters: the name to call it by and to show a model. */
+  name: string;
+  /** The connector's name. */
+  connector: string;
+  /** The tool's own name at its server. */
+  tool: string;
+  description: string;
+  /** JSON Schema of the arguments. */
+  inputSchema: Record<string, unknown>;
+}
+
+/** What a tool call gave back. A tool that fails is a result with `ok: false`, never an exception. */
+export interface AgentToolResult {
+  ok: boolean;
+  /** The tool's output as text, or why it failed; cut at the engine's size cap. */
+  content: string;
+  /** True when `content` was cut. */
+  truncated: boolean;
+  durationMs: number;
+  /** Why the call failed: the server's error result (`TOOL_ERROR`), `TIMEOUT`, `UNREACHABLE`, `AUTH_FAILED`, `PROTOCOL_ERROR`, `NOT_ALLOWED` or `UNKNOWN_TOOL`. */
+  error?: { code: string; message: string };
+}
+
+/**
+ * The tools of the job's MCP connectors (the organization's, the project's and the server's
+ * own), within each connector's allow-list. Every call is audited (`connector.call`: connector,
+ * tool, job, duration, outcome and a digest of the arguments, never their values) and bounded
+ * by the engine's timeout, size cap and the job's signal: a cancelled job aborts its calls.
+ */
+export interface AgentToolbox {
+  /** The tools agents may call; a connector that cannot be reached is left out (and a `warning` event says why). */
+  list(): Promise<AgentTool[]>;
+  /** Calls a tool by its `name` from `list()`. Rejects only when the job's signal (or `signal`) aborts. */
+  call(input: { name: string; arguments: Record<string, unknown>; signal?: AbortSignal }): Promise<AgentToolResult>;
+}
+
 /** Everything an agent gets for one job. */
 export interface AgentRunContext {
   /**
@@ -38,6 +76,8 @@ export interface AgentRunContext {
   replay?: ReadonlyArray<RecordedStep>;
   /** The engine's price for a model (US dollars per million tokens), or null when unknown: lets an agent stop before a call its money budget cannot pay for. */
   priceOf?(model: string): ModelPrice | null;
+  /** The tools of the job's MCP connectors; absent when the engine offers none. */
+  tools?: AgentToolbox;
   /** Fires on cancel, on budget exhaustion and on shutdown; stop promptly. */
   signal: AbortSignal;
 }

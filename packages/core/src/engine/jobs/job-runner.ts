@@ -8,6 +8,7 @@ import { agentEventSchema, type ErrorInfo, type ParsedAgentEvent } from '../../s
 import { type AgentJob, agentJobTypeSchema } from '../../schemas/agent-job.js';
 import type { FileChange, FileEntry } from '../../schemas/source-file.js';
 import type { EngineContext } from '../engine-context.js';
+import { createJobToolbox } from '../connectors/job-toolbox.js';
 import { fromJson, toJson } from '../store/json-column.js';
 import { toAgentJob, toAgentStep, toJobCounters } from '../store/row-mappers.js';
 import { storageFor, toStorageProject } from '../scope-context.js';
@@ -103,9 +104,18 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
     if (!(await recordJobProgress(engine, job, patch))) throw new OwnershipLost();
   };
   let iterator: AsyncIterator<unknown> | null = null;
+  // The job's MCP connectors; their connections close when the agent is done.
+  const tools = createJobToolbox(engine, {
+    id: job.id,
+    organizationId: job.organization_id,
+    projectId: job.project_id,
+    sessionId: job.session_id,
+    actor: { type: 'agent', id: job.agent_type },
+    signal: local.controller.signal,
+  });
   try {
     if (!agent) throw new ValidationError({ message: `No agent of type ${job.agent_type} is registered with this engine` });
-    const context = await buildRunContext(engine, job, local.controller.signal);
+    const context = { ...(await buildRunContext(engine, job, local.controller.signal)), tools };
     iterator = agent.run(context)[Symbol.asyncIterator]();
     for (;;) {
       const step = await nextOrAbandon(iterator, local.controller.signal, engine.settings.jobCancelGraceMs);
@@ -159,6 +169,7 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
   } finally {
     // Let the agent clean up (close its model stream); never wait on one that ignores it.
     void Promise.resolve(iterator?.return?.()).catch(() => undefined);
+    void tools.close();
   }
   // Whatever the agent emitted is committed before the job ends (or is handed back).
   try {

@@ -199,6 +199,24 @@ export interface CoreDatabase {
     updated_at: string;
   };
   vector_engine_secrets: { name: string; value: string; created_at: string };
+  vector_mcp_connectors: {
+    id: string;
+    organization_id: string;
+    project_id: string | null;
+    scope_key: string;
+    name: string;
+    transport: string;
+    url: string;
+    header_names: string;
+    /** The headers, as JSON sealed by the engine's secret box (null: none). */
+    sealed_headers: string | null;
+    allowed_tools: string | null;
+    enabled: number;
+    health: string | null;
+    created_by: string;
+    created_at: string;
+    updated_at: string;
+  };
   vector_data_row_versions: {
     id: string;
     project_id: string;

@@ -387,6 +387,32 @@ export const coreMigrations: Record<string, Migration> = {
       for (const [projectId, revision] of revisions) await db.updateTable('vector_projects').set({ data_revision: revision }).where('id', '=', projectId).execute();
     },
   },
+  '0008_mcp_connectors': {
+    async up(db: Kysely<any>) {
+      const text = 'text' as const;
+      await db.schema
+        .createTable('vector_mcp_connectors')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('organization_id', text, (c) => c.notNull().references('vector_organizations.id').onDelete('cascade'))
+        .addColumn('project_id', text, (c) => c.references('vector_projects.id').onDelete('cascade'))
+        // The project id, or '' for the organization's own: a unique index ignores NULLs.
+        .addColumn('scope_key', text, (c) => c.notNull())
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('transport', text, (c) => c.notNull())
+        .addColumn('url', text, (c) => c.notNull())
+        .addColumn('header_names', text, (c) => c.notNull().defaultTo('[]'))
+        .addColumn('sealed_headers', text)
+        .addColumn('allowed_tools', text)
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('health', text)
+        .addColumn('created_by', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull())
+        .execute();
+      // One name per scope: the organization's connectors, and each project's.
+      await db.schema.createIndex('vector_mcp_connectors_name').on('vector_mcp_connectors').columns(['organization_id', 'scope_key', 'name']).unique().execute();
+    },
+  },
 };
 
 /** Brings the core tables up to date. Safe to call from several processes at once. */
