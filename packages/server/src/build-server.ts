@@ -25,6 +25,8 @@ import { healthRoutes } from './routes/health-routes.js';
 import { organizationsRoutes } from './routes/organizations-routes.js';
 import { projectsRoutes } from './routes/projects-routes.js';
 import { usageRoutes } from './routes/usage-routes.js';
+import { connectorsRoutes } from './routes/connectors-routes.js';
+import { mcpRoutes } from './mcp/mcp-routes.js';
 import { versionsRoutes } from './routes/versions-routes.js';
 import type { EventFeed } from './sse/event-feed.js';
 import { createSseHub } from './sse/sse-hub.js';
@@ -155,9 +157,11 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   void app.register(openApiPlugin, { docs: options.docs ?? true, version: '1' });
   void app.register(authPlugin, { authenticate, limits });
   void app.register(healthRoutes, { context, isShuttingDown: () => shuttingDown });
-  for (const routes of [organizationsRoutes, apiKeysRoutes, projectsRoutes, versionsRoutes, agentRoutes, deploymentsRoutes, dataRoutes, auditRoutes, usageRoutes]) {
+  for (const routes of [organizationsRoutes, apiKeysRoutes, projectsRoutes, versionsRoutes, agentRoutes, deploymentsRoutes, dataRoutes, auditRoutes, usageRoutes, connectorsRoutes]) {
     void app.register(routes, { context });
   }
+  // Vector as an MCP server, with the same API keys.
+  void app.register(mcpRoutes, { context, version: '1' });
   // Deployed apps' own surface, with their data tokens (never API keys), CORS and rate limit.
   void app.register(runtimeDataRoutes, { context, rateLimit: options.dataRateLimit ?? { max: 1200, windowMs: 60_000 } });
   return app;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type ModelPrice, modelPriceSchema, ValidationError } from '@vector/core';
+import { type ModelPrice, modelPriceSchema, type StdioConnectorConfig, stdioConnectorSchema, ValidationError } from '@vector/core';
 import { z } from 'zod';
 import { parsePreviewAddress } from './previews/parse-preview-address.js';
 
@@ -43,6 +43,27 @@ const environmentSchema = z.object({
     .optional(),
   /** The runtime data API's base URL given to deployments (`VECTOR_DATA_URL`); default `<VECTOR_PUBLIC_URL>/data/v1`, else this server's local address. */
   VECTOR_DATA_API_URL: z.string().url('expected an http(s) URL').optional(),
+  /** 32 bytes (64 hex digits or base64): encrypts stored secrets (MCP connectors' headers). */
+  VECTOR_SECRETS_KEY: z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'expected 32 bytes as 64 hex digits or base64, e.g. `openssl rand -base64 32`').optional(),
+  /** Comma-separated previous keys, kept during a rotation so what they sealed still opens. */
+  VECTOR_SECRETS_PREVIOUS_KEYS: list.pipe(z.array(z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'expected 32-byte keys as 64 hex digits or base64'))).default([]),
+  /** Comma-separated hosts, addresses and CIDR ranges MCP connectors may reach although private or loopback. */
+  VECTOR_MCP_ALLOW_HOSTS: list.default([]),
+  /** JSON array of the operator's stdio MCP servers: `[{"name":"files","command":"node","args":["server.js"],"env":{}}]`. */
+  VECTOR_MCP_STDIO: z
+    .string()
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'expected JSON: [{"name": "…", "command": "…", "args": ["…"]}]' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(stdioConnectorSchema))
+    .optional(),
+  /** How long one MCP tool call may take, in milliseconds. */
+  VECTOR_MCP_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** The most one job's model calls may cost, in US dollars (callers may ask for less). */
   VECTOR_JOB_MAX_COST_USD: z.coerce.number().positive().max(1_000_000).optional(),
   CORS_ORIGINS: list.default([]),
@@ -112,6 +133,10 @@ export interface ServerConfig {
   dataApiUrl: string | undefined;
   /** The engine's money ceiling per job in US dollars (`VECTOR_JOB_MAX_COST_USD`); undefined: none. */
   jobMaxCostUsd: number | undefined;
+  /** Keys of stored secrets, current first (`VECTOR_SECRETS_KEY`, then `VECTOR_SECRETS_PREVIOUS_KEYS`); empty: connectors cannot store headers. */
+  secretKeys: string[];
+  /** MCP connectors: private hosts they may reach (`VECTOR_MCP_ALLOW_HOSTS`), the operator's stdio servers (`VECTOR_MCP_STDIO`), the per-call timeout. */
+  connectors: { allowPrivateHosts: string[]; stdio: StdioConnectorConfig[]; callTimeoutMs: number };
   corsOrigins: string[];
   /** Per caller (verified key, else IP) `max`, and per client IP `maxPerIp` (default 10 × max). */
   rateLimit: { max: number; windowMs: number; maxPerIp?: number };
@@ -216,6 +241,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     model: modelConfigured ? { apiKey: value.OPENAI_API_KEY, baseURL: value.VECTOR_MODEL_BASE_URL, model: value.VECTOR_MODEL } : undefined,
     modelPrices: value.VECTOR_MODEL_PRICES ?? {},
     jobMaxCostUsd: value.VECTOR_JOB_MAX_COST_USD,
+    secretKeys: value.VECTOR_SECRETS_KEY ? [value.VECTOR_SECRETS_KEY, ...value.VECTOR_SECRETS_PREVIOUS_KEYS] : [],
+    connectors: { allowPrivateHosts: value.VECTOR_MCP_ALLOW_HOSTS, stdio: value.VECTOR_MCP_STDIO ?? [], callTimeoutMs: value.VECTOR_MCP_CALL_TIMEOUT_MS },
     dataApiUrl: value.VECTOR_DATA_API_URL ?? (value.VECTOR_PUBLIC_URL ? `${value.VECTOR_PUBLIC_URL.replace(/\/+$/, '')}/data/v1` : undefined),
     corsOrigins: value.CORS_ORIGINS,
     rateLimit: { max: value.RATE_LIMIT_MAX, windowMs: value.RATE_LIMIT_WINDOW_MS, ...(value.RATE_LIMIT_MAX_PER_IP ? { maxPerIp: value.RATE_LIMIT_MAX_PER_IP } : {}) },
@@ -299,6 +326,9 @@ function redacted(config: ServerConfig): Record<string, unknown> {
     renderApiKey: secret(config.renderApiKey),
     model: config.model ? { ...config.model, apiKey: secret(config.model.apiKey) } : undefined,
     bootstrapToken: secret(config.bootstrapToken),
+    secretKeys: config.secretKeys.map(() => hidden),
+    // A stdio server's environment may carry its own credentials.
+    connectors: { ...config.connectors, stdio: config.connectors.stdio.map((entry) => ({ ...entry, env: Object.fromEntries(Object.keys(entry.env ?? {}).map((name) => [name, hidden])) })) },
   };
 }
 

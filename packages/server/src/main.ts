@@ -75,6 +75,11 @@ async function main(): Promise<void> {
     docs: config.docs,
   });
   await runtime.vector.start();
+  // During a key rotation (VECTOR_SECRETS_PREVIOUS_KEYS set), what older keys sealed is re-sealed with the current key.
+  if (config.secretKeys.length > 1) {
+    const rotated = await runtime.vector.rotateSecrets();
+    info(`re-encrypted ${rotated} stored secret(s) with the current VECTOR_SECRETS_KEY; once every server runs with it, VECTOR_SECRETS_PREVIOUS_KEYS can be removed`);
+  }
   if (config.role !== 'worker') {
     const address = await app.listen({ port: config.port, host: config.host });
     listeningAt = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/data/v1`;

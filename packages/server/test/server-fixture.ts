@@ -1,4 +1,4 @@
-import { createMemoryStorage, createScriptedAgent, createStaticProvider, createVector, type Agent, type Vector, type VectorDatabaseConnection } from '@vector/core';
+import { createMemoryStorage, createScriptedAgent, createStaticProvider, createVector, type Agent, type Vector, type VectorDatabaseConnection, type VectorOptions } from '@vector/core';
 import type { TestDatabase } from '@vector/core/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach } from 'vitest';
@@ -26,7 +26,7 @@ export async function bootstrapOrganization(app: FastifyInstance, name: string, 
 }
 
 /** The engine every server test uses: in-memory storage, static previews, the scripted agent. */
-export function createTestVector(connection: VectorDatabaseConnection, agents?: Agent[]) {
+export function createTestVector(connection: VectorDatabaseConnection, agents?: Agent[], engine: Partial<VectorOptions> = {}) {
   return createVector({
     database: connection,
     storage: [createMemoryStorage()],
@@ -34,16 +34,18 @@ export function createTestVector(connection: VectorDatabaseConnection, agents?: 
     agents: agents ?? [createScriptedAgent()],
     deploymentPollIntervalMs: 20,
     jobHeartbeatMs: 50,
+    ...engine,
   });
 }
 
 /** Registers hooks building a {@link ServerFixture} per test. */
-export function useServer(database: TestDatabase, options: Partial<BuildServerOptions> & { agents?: Agent[] } = {}): () => ServerFixture {
+export function useServer(database: TestDatabase, options: Partial<BuildServerOptions> & { agents?: Agent[]; engine?: Partial<VectorOptions> } = {}): () => ServerFixture {
   let fixture: ServerFixture | null = null;
   beforeEach(async () => {
     const connection = await database.create();
-    const vector = createTestVector(connection, options.agents);
-    const app = buildServer({ rateLimit: false, ...options, vector });
+    const { agents, engine, ...serverOptions } = options;
+    const vector = createTestVector(connection, agents, engine);
+    const app = buildServer({ rateLimit: false, ...serverOptions, vector });
     try {
       await vector.start();
       await app.ready();

@@ -27,7 +27,7 @@ export type {
   ProviderDeploymentInput,
   GetLogsInput,
 } from './deployment-provider.js';
-export type { Agent, AgentV1, AgentCapabilities, AgentRunContext, AgentProjectFiles } from './agent.js';
+export type { Agent, AgentV1, AgentCapabilities, AgentRunContext, AgentProjectFiles, AgentTool, AgentToolbox, AgentToolResult } from './agent.js';
 export type { BuildChecker, BuildCheckerV1, BuildCheckInput, BuildCheckResult, BuildCheckStep, BuildDiagnostic } from './build-checker.js';
 export type { SourceMirror, SourceMirrorV1, SourceMirrorProject, SourceMirrorVersion, SourceMirrorPublishInput } from './source-mirror.js';
 export { defineStorageBackend, defineDeploymentProvider, defineAgent, defineSourceMirror } from './define-plugins.js';

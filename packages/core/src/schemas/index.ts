@@ -11,3 +11,4 @@ export * from './audit-log.js';
 export * from './data-table.js';
 export * from './inputs.js';
 export * from './agent-step.js';
+export * from './mcp-connector.js';

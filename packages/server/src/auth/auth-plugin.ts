@@ -1,6 +1,7 @@
 import { ForbiddenError, type MemberRole, UnauthorizedError } from '@vector/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
+import { MCP_PATH } from '../mcp/mcp-routes.js';
 import { type Authenticate, hasRole, type Principal } from './principal.js';
 
 declare module 'fastify' {
@@ -27,7 +28,7 @@ export interface AuthPluginOptions {
 }
 
 /**
- * Authenticates every `/v1` route (unless its config says `auth: false`) and enforces the
+ * Authenticates every `/v1` route and `/mcp` (unless its config says `auth: false`) and enforces the
  * route's minimum role. Unauthenticated calls answer 401, too weak a role 403.
  */
 export const authPlugin = fastifyPlugin<AuthPluginOptions>(
@@ -38,7 +39,7 @@ export const authPlugin = fastifyPlugin<AuthPluginOptions>(
       // Decide by the matched route, never the raw target: `GET http://host/v1/…` (absolute form)
       // or odd encodings must not slip past. Unmatched routes answer 404 without a lookup.
       const route = request.routeOptions.url;
-      if (route === undefined || !route.startsWith('/v1/')) return;
+      if (route === undefined || !(route.startsWith('/v1/') || route === MCP_PATH)) return;
       if (config?.auth === false) {
         await options.limits?.perCaller?.(request, reply, null);
         return;

@@ -164,6 +164,8 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
     agents,
     roles,
     modelPrices: config.modelPrices,
+    secretKeys: config.secretKeys,
+    connectors: config.connectors,
     ...(options.dataApiUrl ? { dataApiUrl: options.dataApiUrl } : config.dataApiUrl ? { dataApiUrl: config.dataApiUrl } : {}),
     ...(config.jobMaxCostUsd === undefined ? {} : { jobBudget: { maxCostUsd: config.jobMaxCostUsd } }),
     ...(sourceMirror ? { sourceMirror } : {}),

@@ -250,3 +250,34 @@ describeEachDatabase('MCP connector key rotation', (database) => {
     expect(JSON.parse(createSecretBox([newKey]).open(row.sealed_headers as string))).toEqual({ 'X-Token': TOKEN });
   });
 });
+
+describeEachDatabase('MCP servers from the operator’s configuration (stdio)', (database) => {
+  const entry = new URL('../../../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url).pathname;
+  const engine = useEngine(database, {
+    agents: () => [createScriptedAgent({ script: toolScript })],
+    overrides: { connectors: { stdio: [{ name: 'local', command: process.execPath, args: [entry, 'stdio'], env: { GIVEN: 'by-the-operator' }, allowedTools: ['echo', 'get-env'] }] } },
+  });
+
+  it('offers them read-only to every organization, and runs them without the server’s environment', async () => {
+    const { scope } = engine();
+    process.env.VECTOR_TEST_SERVER_SECRET = TOKEN;
+    try {
+      const [listed] = await scope.connectors.list();
+      expect(listed).toMatchObject({ id: 'server:local', name: 'local', transport: 'stdio', origin: 'server', url: null });
+      expect((await scope.connectors.check('server:local')).health?.ok).toBe(true);
+      await expect(scope.connectors.update('server:local', { enabled: false })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(scope.connectors.delete('server:local')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      const project = await scope.projects.create({ name: 'Stdio' });
+      const session = await scope.agent.createSession({ projectId: project.id });
+      const { job } = await scope.agent.postMessage({ sessionId: session.id, content: JSON.stringify([{ name: 'local__get-env', arguments: {} }]) });
+      expect((await scope.agent.waitForJob(job.id, { timeoutMs: 30_000 })).status).toBe('complete');
+      const [env] = seen.get(job.id)?.results ?? [];
+      expect(env?.ok).toBe(true);
+      expect(env?.content).toContain('by-the-operator');
+      expect(env?.content).not.toContain(TOKEN);
+      expect(env?.content).not.toContain('VECTOR_TEST_SERVER_SECRET');
+    } finally {
+      delete process.env.VECTOR_TEST_SERVER_SECRET;
+    }
+  });
+});
