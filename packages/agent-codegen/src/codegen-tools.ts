@@ -46,6 +46,11 @@ export type CodegenToolName = keyof typeof toolSchemas;
 
 const readOnly: CodegenToolName[] = ['list_files', 'read_file', 'search_files'];
 
+/** True when `name` is one of the agent's own tools (in any mode): a name no connector tool may take. */
+export function isCodegenToolName(name: string): name is CodegenToolName {
+  return Object.hasOwn(toolSchemas, name);
+}
+
 /** The tool definitions to send: read-only ones for questions, all for code changes. */
 export function codegenToolDefinitions(mode: 'answer' | 'change'): ChatCompletionTool[] {
   const names = mode === 'answer' ? readOnly : (Object.keys(toolSchemas) as CodegenToolName[]);

@@ -9,6 +9,7 @@ export const codegenPromptVersions = {
   fix: 'v2',
   answer: 'v1',
   'validation-fix': 'v1',
+  'connector-tools': 'v1',
 } as const;
 
 /** The name of one of the agent's prompts. */

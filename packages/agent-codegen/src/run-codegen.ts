@@ -10,9 +10,11 @@ import { renderDataSchemaContext } from './data-schema-file.js';
 import type { ResolvedCodegenAgentOptions } from './codegen-agent-options.js';
 import { estimateTokens } from './estimate-tokens.js';
 import { JobMeter } from './job-meter.js';
+import { loadConnectorTools } from './load-connector-tools.js';
 import { type CodegenIntent, parseIntent, parsePlan } from './parse-model-output.js';
 import { type CodegenPrompts, fillPrompt } from './prompts.js';
 import { renderFileTree } from './render-file-tree.js';
+import { runConnectorTool } from './run-connector-tool.js';
 import { type ChatTurn, streamChatTurn } from './stream-chat-turn.js';
 import { WorkingCopy } from './working-copy.js';
 
@@ -117,6 +119,13 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
   // A replayed step's events are in the log already (from the attempt that ran it).
   if (!intentReplayed) yield { type: 'intent', intent, detail: intentTurn.content.trim().slice(0, 200) };
 
+  // The job's connector tools, listed once and offered next to the agent's own in every tool loop.
+  const connectorTools = await loadConnectorTools({ toolbox: context.tools, signal });
+  if (connectorTools.warning) yield { type: 'log', level: 'warn', message: connectorTools.warning };
+  const offerTools = (mode: 'answer' | 'change'): ChatCompletionTool[] => [...codegenToolDefinitions(mode), ...connectorTools.definitions];
+  // The system prompt says what connector tools are, and how far to trust them, only when there are some.
+  const systemPrompt = (text: string): string => (connectorTools.definitions.length > 0 ? `${text}\n\n${prompts['connector-tools']}` : text);
+
   // The base version's data schema, when it has one, so the model sees it without a tool call
   // (bounded like one tool result).
   const dataSchema = entries.some((entry) => entry.path === DATA_SCHEMA_FILE) ? await renderDataSchemaContext(copy, toolLimits.maxOutputChars) : null;
@@ -136,11 +145,11 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
   if (!planReplayed) yield { type: 'plan', steps: plan.steps, ...(plan.summary ? { summary: plan.summary } : {}) };
 
   const messages: ChatCompletionMessageParam[] = [
-    { role: 'system', content: fillPrompt(prompts[intent], { plan: plan.steps.map((step, index) => `${index + 1}. ${step}`).join('\n') }) },
+    { role: 'system', content: systemPrompt(fillPrompt(prompts[intent], { plan: plan.steps.map((step, index) => `${index + 1}. ${step}`).join('\n') })) },
     ...history,
     { role: 'user', content: `${projectContext}\n\nRequest:\n${request}` },
   ];
-  const tools = codegenToolDefinitions('change');
+  const tools = offerTools('change');
   let round = 0;
   let validationStatus: ValidationStatus = 'not_run';
   let validationCheck: ValidationCheck | null = null;
@@ -177,8 +186,8 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
   }
 
   async function* answer(): AsyncGenerator<AgentEvent> {
-    const conversation: ChatCompletionMessageParam[] = [{ role: 'system', content: prompts.answer }, ...history, { role: 'user', content: `${projectContext}\n\nQuestion:\n${request}` }];
-    const finish = yield* toolLoop(conversation, codegenToolDefinitions('answer'), 'answer');
+    const conversation: ChatCompletionMessageParam[] = [{ role: 'system', content: systemPrompt(prompts.answer) }, ...history, { role: 'user', content: `${projectContext}\n\nQuestion:\n${request}` }];
+    const finish = yield* toolLoop(conversation, offerTools('answer'), 'answer');
     yield { type: 'result', changes: [], commitMessage: noChanges, summary: finish.summary || '(no answer)', validationStatus: 'not_run', validationCheck: null };
   }
 
@@ -195,6 +204,11 @@ export async function* runCodegen(run: CodegenRun, context: AgentRunContext): As
       let finish: { commitMessage: string; summary: string } | null = null;
       for (const toolCall of turn.toolCalls) {
         if (signal.aborted) throw new CancelledError({ cause: signal.reason });
+        if (connectorTools.toolbox && connectorTools.has(toolCall.name)) {
+          const text = yield* runConnectorTool({ toolbox: connectorTools.toolbox, toolCall, replay, signal });
+          conversation.push({ role: 'tool', tool_call_id: toolCall.id, content: truncate(text, toolLimits.maxOutputChars, 'ask the tool for less') });
+          continue;
+        }
         // Tools work on the in-memory working copy, deterministically and for free: a replayed
         // one runs again silently (that rebuilds the copy); a new one is reported and recorded.
         const inputDigest = digestStepInput({ callId: toolCall.id, name: toolCall.name, arguments: toolCall.arguments });

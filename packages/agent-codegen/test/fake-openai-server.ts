@@ -27,6 +27,9 @@ export type FakeTurn =
     }
   | { kind: 'error'; status: number; retryAfter?: string; retryAfterMs?: string; message?: string; type?: string; code?: string | null };
 
+/** A turn made from the request it answers (e.g. from the last tool message the model got). */
+export type FakeTurnFactory = (request: RecordedRequest) => FakeTurn;
+
 /** A request the fake received. */
 export interface RecordedRequest {
   authorization: string | undefined;
@@ -43,8 +46,8 @@ export interface FakeOpenAIServer {
   baseURL: string;
   apiKey: string;
   requests: RecordedRequest[];
-  /** Appends scripted turns; each request takes the next one. */
-  enqueue(...turns: FakeTurn[]): void;
+  /** Appends scripted turns; each request takes the next one (a factory is called with the request). */
+  enqueue(...turns: Array<FakeTurn | FakeTurnFactory>): void;
   /** Turns not yet used. */
   pending(): number;
   /** Drops unused turns and recorded requests. */
@@ -102,7 +105,7 @@ function rejectInvalid(body: Record<string, unknown>): { message: string; type: 
  */
 export async function startFakeOpenAIServer(options: { apiKey?: string } = {}): Promise<FakeOpenAIServer> {
   const apiKey = options.apiKey ?? 'sk-test-fake-key';
-  const turns: FakeTurn[] = [];
+  const turns: Array<FakeTurn | FakeTurnFactory> = [];
   const requests: RecordedRequest[] = [];
   const startedWaiters: Array<(request: RecordedRequest) => void> = [];
 
@@ -130,7 +133,8 @@ export async function startFakeOpenAIServer(options: { apiKey?: string } = {}): 
     if (body === null) return sendError(response, 400, { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error' });
     const invalid = rejectInvalid(body);
     if (invalid) return sendError(response, 400, invalid);
-    const turn = turns.shift();
+    const next = turns.shift();
+    const turn = typeof next === 'function' ? next(recorded) : next;
     if (!turn) return sendError(response, 400, { message: 'fake: no scripted turn left for this request', type: 'invalid_request_error', code: 'fake_script_exhausted' });
     if (turn.kind === 'error') {
       const headers: Record<string, string> = {};
