@@ -1,13 +1,18 @@
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import type { Vector } from '@vector/core';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { createApiKeyStore } from './auth/api-key-store.js';
+import { createAuditedApiKeys } from './auth/audited-api-keys.js';
+import { createPersonIdentifier } from './auth/identify-person.js';
+import { createInvitationStore } from './auth/invitation-store.js';
+import { createJwtAuthenticator, type JwtOptions, looksLikeJwt } from './auth/jwt-authenticator.js';
+import { createStreamTokens } from './auth/stream-tokens.js';
 import { createImmutableResponseCache } from './plumbing/immutable-responses.js';
 import { type AuthPluginOptions, authPlugin, bearerToken } from './auth/auth-plugin.js';
-import type { Authenticate } from './auth/principal.js';
+import type { Authenticate, Principal } from './auth/principal.js';
 import { migrateServerTables, type ServerDatabase } from './auth/server-migrations.js';
 import { toErrorResponse } from './plumbing/error-response.js';
 import { errorsPlugin } from './plumbing/errors-plugin.js';
@@ -22,11 +27,15 @@ import { auditRoutes } from './routes/audit-routes.js';
 import { dataRoutes } from './routes/data-routes.js';
 import { deploymentsRoutes } from './routes/deployments-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { invitationsRoutes } from './routes/invitations-routes.js';
 import { organizationsRoutes } from './routes/organizations-routes.js';
+import { personalKeysRoutes } from './routes/personal-keys-routes.js';
 import { projectsRoutes } from './routes/projects-routes.js';
 import { usageRoutes } from './routes/usage-routes.js';
 import { connectorsRoutes } from './routes/connectors-routes.js';
 import { mcpRoutes } from './mcp/mcp-routes.js';
+import { githubSyncRoutes } from './routes/github-sync-routes.js';
+import { githubWebhookRoutes } from './routes/github-webhook-routes.js';
 import { versionsRoutes } from './routes/versions-routes.js';
 import type { EventFeed } from './sse/event-feed.js';
 import { createSseHub } from './sse/sse-hub.js';
@@ -35,8 +44,20 @@ import { createSseHub } from './sse/sse-hub.js';
 export interface BuildServerOptions {
   /** The engine, from `createVector`. The server migrates it on `ready()` but does not start it. */
   vector: Vector;
-  /** Replace API-key auth with your own (sessions, JWTs). Default: organization API keys. */
+  /**
+   * Replace the server's authentication with your own (sessions, JWTs). Default: API keys
+   * (organization and personal), and JWTs when `jwt` is set. Your function gets the built-in
+   * one as `tools.builtIn`, to keep API keys working beside your credentials.
+   */
   authenticate?: Authenticate;
+  /**
+   * Verify JWTs from your identity provider against its key set: a bearer token shaped like a
+   * JWT is checked here (`exp` required, `iss` and `aud` checked, 5 s clock tolerance), anything
+   * else as an API key. Its claims name the Vector user, the organization and optionally a role;
+   * the user must be a member of that organization, and acts with the lesser of the token's role
+   * and their member role. Default: off.
+   */
+  jwt?: JwtOptions;
   /**
    * How long a verified API key is trusted from memory, in milliseconds (0: ask the database on
    * every request). A revoke takes effect at once on the server that revoked it, and within
@@ -78,6 +99,11 @@ export interface BuildServerOptions {
   logger?: LoggerOption;
   /** Serve the docs page at `/docs`. Default true. */
   docs?: boolean;
+  /**
+   * The secret of the GitHub webhook (`push` events) that turns pushes to projects' branches
+   * into versions, served at `POST /v1/github/webhook`; unset: no webhook route.
+   */
+  githubWebhookSecret?: string;
   /** Heartbeat comment interval on SSE streams. Default 15000. */
   sseHeartbeatMs?: number;
   /**
@@ -114,11 +140,24 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   app.setSerializerCompiler(serializerCompiler);
 
   const db = options.vector.db as Kysely<ServerDatabase>;
-  const apiKeys = createApiKeyStore(db, undefined, options.apiKeyCacheMs === undefined ? {} : { cacheMs: options.apiKeyCacheMs });
+  const apiKeys = createApiKeyStore(db, undefined, { users: options.vector.users, ...(options.apiKeyCacheMs === undefined ? {} : { cacheMs: options.apiKeyCacheMs }) });
+  const jwt = options.jwt ? createJwtAuthenticator(options.jwt, options.vector.users) : null;
+  const builtIn = async (request: FastifyRequest): Promise<Principal | null> => {
+    const token = bearerToken(request);
+    if (!token) return null;
+    return jwt && looksLikeJwt(token) ? jwt.authenticate(token) : apiKeys.verify(token);
+  };
+  const custom = options.authenticate;
+  const authenticate = custom ? (request: FastifyRequest) => custom(request, { builtIn }) : builtIn;
+  const streamTokens = createStreamTokens(db);
   const streams = createSseHub({ heartbeatMs: options.sseHeartbeatMs ?? 15_000 });
   const context: ServerContext = {
     vector: options.vector,
     apiKeys,
+    auditedApiKeys: createAuditedApiKeys(options.vector, apiKeys),
+    invitations: createInvitationStore(db),
+    streamTokens,
+    identifyPerson: createPersonIdentifier({ authenticate, jwt }),
     streams,
     bootstrapToken: options.bootstrapToken,
     openSignup: options.openSignup ?? true,
@@ -126,12 +165,6 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     immutableResponses: createImmutableResponseCache(options.immutableResponseCacheBytes ?? 32 * 1024 * 1024),
   };
   let shuttingDown = false;
-  const authenticate: Authenticate =
-    options.authenticate ??
-    (async (request) => {
-      const token = bearerToken(request);
-      return token ? apiKeys.verify(token) : null;
-    });
 
   app.addHook('onReady', async () => {
     await options.vector.migrate();
@@ -155,11 +188,19 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   const limits: { perCaller: NonNullable<AuthPluginOptions['limits']>['perCaller'] } = { perCaller: null };
   if (options.rateLimit !== false) void app.register(rateLimitPlugin, { ...(options.rateLimit ?? { max: 600, windowMs: 60_000 }), limits });
   void app.register(openApiPlugin, { docs: options.docs ?? true, version: '1' });
-  void app.register(authPlugin, { authenticate, limits });
+  // `?access_token=` is a stream token, good for the job its route names.
+  const verifyQueryToken = async (token: string, request: FastifyRequest) => {
+    const jobId = (request.params as Record<string, unknown> | undefined)?.jobId;
+    return typeof jobId === 'string' ? streamTokens.verify(token, jobId) : null;
+  };
+  void app.register(authPlugin, { authenticate, verifyQueryToken, limits });
   void app.register(healthRoutes, { context, isShuttingDown: () => shuttingDown });
-  for (const routes of [organizationsRoutes, apiKeysRoutes, projectsRoutes, versionsRoutes, agentRoutes, deploymentsRoutes, dataRoutes, auditRoutes, usageRoutes, connectorsRoutes]) {
+  for (const routes of [organizationsRoutes, invitationsRoutes, apiKeysRoutes, personalKeysRoutes, projectsRoutes, versionsRoutes, agentRoutes, deploymentsRoutes, dataRoutes, auditRoutes, usageRoutes, connectorsRoutes]) {
     void app.register(routes, { context });
   }
+  void app.register(githubSyncRoutes, { context });
+  // GitHub's push deliveries, signed with the webhook secret (no API key).
+  if (options.githubWebhookSecret) void app.register(githubWebhookRoutes, { context, secret: options.githubWebhookSecret });
   // Vector as an MCP server, with the same API keys.
   void app.register(mcpRoutes, { context, version: '1' });
   // Deployed apps' own surface, with their data tokens (never API keys), CORS and rate limit.

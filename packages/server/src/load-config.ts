@@ -43,6 +43,8 @@ const environmentSchema = z.object({
     .optional(),
   /** The runtime data API's base URL given to deployments (`VECTOR_DATA_URL`); default `<VECTOR_PUBLIC_URL>/data/v1`, else this server's local address. */
   VECTOR_DATA_API_URL: z.string().url('expected an http(s) URL').optional(),
+  /** The secret GitHub signs webhook deliveries with (`X-Hub-Signature-256`); enables `POST /v1/github/webhook`. */
+  GITHUB_WEBHOOK_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
   /** 32 bytes (64 hex digits or base64): encrypts stored secrets (MCP connectors' headers). */
   VECTOR_SECRETS_KEY: z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'expected 32 bytes as 64 hex digits or base64, e.g. `openssl rand -base64 32`').optional(),
   /** Comma-separated previous keys, kept during a rotation so what they sealed still opens. */
@@ -77,6 +79,15 @@ const environmentSchema = z.object({
     .default(false),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(512 * 1024 * 1024).default(20 * 1024 * 1024),
   VECTOR_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
+  /** Built-in JWT verification: the identity provider's key set, and the `iss` and `aud` tokens must carry. */
+  VECTOR_JWT_JWKS_URL: z.string().url('expected an http(s) URL').regex(/^https?:\/\//, 'expected an http(s) URL').optional(),
+  VECTOR_JWT_ISSUER: z.string().min(1).optional(),
+  /** Comma-separated when several are accepted. */
+  VECTOR_JWT_AUDIENCE: list.pipe(z.array(z.string()).min(1, 'expected at least one audience')).optional(),
+  /** The claims naming the Vector user, the organization and the role (defaults `sub`, `org_id`, `role`). */
+  VECTOR_JWT_USER_CLAIM: z.string().min(1).max(100).optional(),
+  VECTOR_JWT_ORGANIZATION_CLAIM: z.string().min(1).max(100).optional(),
+  VECTOR_JWT_ROLE_CLAIM: z.string().min(1).max(100).optional(),
   VECTOR_BOOTSTRAP_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   VECTOR_PUBLIC_URL: z.string().url('expected an http(s) URL').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -133,8 +144,10 @@ export interface ServerConfig {
   dataApiUrl: string | undefined;
   /** The engine's money ceiling per job in US dollars (`VECTOR_JOB_MAX_COST_USD`); undefined: none. */
   jobMaxCostUsd: number | undefined;
+  /** The GitHub webhook's secret (`GITHUB_WEBHOOK_SECRET`); undefined: no webhook route. */
+  githubWebhookSecret: string | undefined;
   /** Keys of stored secrets, current first (`VECTOR_SECRETS_KEY`, then `VECTOR_SECRETS_PREVIOUS_KEYS`); empty: connectors cannot store headers. */
-  secretKeys: string[];
+  encryptionKeys: string[];
   /** MCP connectors: private hosts they may reach (`VECTOR_MCP_ALLOW_HOSTS`), the operator's stdio servers (`VECTOR_MCP_STDIO`), the per-call timeout. */
   connectors: { allowPrivateHosts: string[]; stdio: StdioConnectorConfig[]; callTimeoutMs: number };
   corsOrigins: string[];
@@ -145,6 +158,11 @@ export interface ServerConfig {
   bodyLimitBytes: number;
   /** How long a verified API key is trusted from memory (`VECTOR_API_KEY_CACHE_MS`); 0 checks the database on every request. */
   apiKeyCacheMs: number;
+  /**
+   * Built-in JWT verification (`VECTOR_JWT_JWKS_URL`, `VECTOR_JWT_ISSUER`, `VECTOR_JWT_AUDIENCE`,
+   * all three or none; the claim names from `VECTOR_JWT_*_CLAIM`); undefined: off.
+   */
+  jwt?: { jwksUrl: string; issuer: string; audience: string[]; claims: { userId?: string; organizationId?: string; role?: string } } | undefined;
   bootstrapToken: string | undefined;
   publicUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -197,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     issues.push({ path: [present.GITHUB_TOKEN ? 'GITHUB_OWNER' : 'GITHUB_TOKEN'], message: 'required when VECTOR_STORAGE=github' });
   }
   issues.push(...sourceMirrorIssues(present, issues));
+  issues.push(...jwtIssues(present));
   if ((present.VECTOR_ROLE === 'api' || present.VECTOR_ROLE === 'worker') && !present.DATABASE_URL) {
     issues.push({ path: ['VECTOR_ROLE'], message: `running as "${present.VECTOR_ROLE}" alone needs a shared PostgreSQL DATABASE_URL` });
   }
@@ -241,7 +260,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     model: modelConfigured ? { apiKey: value.OPENAI_API_KEY, baseURL: value.VECTOR_MODEL_BASE_URL, model: value.VECTOR_MODEL } : undefined,
     modelPrices: value.VECTOR_MODEL_PRICES ?? {},
     jobMaxCostUsd: value.VECTOR_JOB_MAX_COST_USD,
-    secretKeys: value.VECTOR_SECRETS_KEY ? [value.VECTOR_SECRETS_KEY, ...value.VECTOR_SECRETS_PREVIOUS_KEYS] : [],
+    githubWebhookSecret: value.GITHUB_WEBHOOK_SECRET,
+    encryptionKeys: value.VECTOR_SECRETS_KEY ? [value.VECTOR_SECRETS_KEY, ...value.VECTOR_SECRETS_PREVIOUS_KEYS] : [],
     connectors: { allowPrivateHosts: value.VECTOR_MCP_ALLOW_HOSTS, stdio: value.VECTOR_MCP_STDIO ?? [], callTimeoutMs: value.VECTOR_MCP_CALL_TIMEOUT_MS },
     dataApiUrl: value.VECTOR_DATA_API_URL ?? (value.VECTOR_PUBLIC_URL ? `${value.VECTOR_PUBLIC_URL.replace(/\/+$/, '')}/data/v1` : undefined),
     corsOrigins: value.CORS_ORIGINS,
@@ -249,6 +269,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: value.TRUST_PROXY,
     bodyLimitBytes: value.BODY_LIMIT_BYTES,
     apiKeyCacheMs: value.VECTOR_API_KEY_CACHE_MS,
+    jwt: jwtOf(value),
     bootstrapToken: value.VECTOR_BOOTSTRAP_TOKEN,
     publicUrl: value.VECTOR_PUBLIC_URL,
     logLevel: value.LOG_LEVEL,
@@ -282,6 +303,28 @@ function sourceMirrorIssues(present: Record<string, string | undefined>, earlier
     issues.push({ path: ['GITHUB_MIRROR_OWNER'], message: 'required when VECTOR_SOURCE_MIRROR=github (the GitHub organization that owns the mirror repositories; GITHUB_OWNER is used when unset)' });
   }
   return issues;
+}
+
+const jwtVariables = ['VECTOR_JWT_JWKS_URL', 'VECTOR_JWT_ISSUER', 'VECTOR_JWT_AUDIENCE'] as const;
+const jwtClaimVariables = ['VECTOR_JWT_USER_CLAIM', 'VECTOR_JWT_ORGANIZATION_CLAIM', 'VECTOR_JWT_ROLE_CLAIM'] as const;
+
+/** JWT verification needs its key set, issuer and audience together; claim names alone configure nothing. */
+function jwtIssues(present: Record<string, string | undefined>): Array<{ path: string[]; message: string }> {
+  const given = jwtVariables.filter((variable) => present[variable] !== undefined);
+  if (given.length === 0) {
+    return jwtClaimVariables.filter((variable) => present[variable] !== undefined).map((variable) => ({ path: [variable], message: 'only used by JWT verification: set VECTOR_JWT_JWKS_URL, VECTOR_JWT_ISSUER and VECTOR_JWT_AUDIENCE' }));
+  }
+  return jwtVariables.filter((variable) => present[variable] === undefined).map((variable) => ({ path: [variable], message: `required with ${given.join(', ')} (JWT verification needs the key set, the issuer and the audience)` }));
+}
+
+function jwtOf(value: z.output<typeof environmentSchema>): ServerConfig['jwt'] {
+  if (!value.VECTOR_JWT_JWKS_URL || !value.VECTOR_JWT_ISSUER || !value.VECTOR_JWT_AUDIENCE) return undefined;
+  const claims = {
+    ...(value.VECTOR_JWT_USER_CLAIM ? { userId: value.VECTOR_JWT_USER_CLAIM } : {}),
+    ...(value.VECTOR_JWT_ORGANIZATION_CLAIM ? { organizationId: value.VECTOR_JWT_ORGANIZATION_CLAIM } : {}),
+    ...(value.VECTOR_JWT_ROLE_CLAIM ? { role: value.VECTOR_JWT_ROLE_CLAIM } : {}),
+  };
+  return { jwksUrl: value.VECTOR_JWT_JWKS_URL, issuer: value.VECTOR_JWT_ISSUER, audience: value.VECTOR_JWT_AUDIENCE, claims };
 }
 
 function sourceMirrorOf(value: z.output<typeof environmentSchema>): ServerConfig['sourceMirror'] {
@@ -326,7 +369,8 @@ function redacted(config: ServerConfig): Record<string, unknown> {
     renderApiKey: secret(config.renderApiKey),
     model: config.model ? { ...config.model, apiKey: secret(config.model.apiKey) } : undefined,
     bootstrapToken: secret(config.bootstrapToken),
-    secretKeys: config.secretKeys.map(() => hidden),
+    encryptionKeys: config.encryptionKeys.map(() => hidden),
+    githubWebhookSecret: secret(config.githubWebhookSecret),
     // A stdio server's environment may carry its own credentials.
     connectors: { ...config.connectors, stdio: config.connectors.stdio.map((entry) => ({ ...entry, env: Object.fromEntries(Object.keys(entry.env ?? {}).map((name) => [name, hidden])) })) },
   };

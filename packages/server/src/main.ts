@@ -72,11 +72,13 @@ async function main(): Promise<void> {
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
     apiKeyCacheMs: config.apiKeyCacheMs,
+    ...(config.jwt ? { jwt: config.jwt } : {}),
     docs: config.docs,
+    ...(config.githubWebhookSecret ? { githubWebhookSecret: config.githubWebhookSecret } : {}),
   });
   await runtime.vector.start();
   // During a key rotation (VECTOR_SECRETS_PREVIOUS_KEYS set), what older keys sealed is re-sealed with the current key.
-  if (config.secretKeys.length > 1) {
+  if (config.encryptionKeys.length > 1) {
     const rotated = await runtime.vector.rotateSecrets();
     info(`re-encrypted ${rotated} stored secret(s) with the current VECTOR_SECRETS_KEY; once every server runs with it, VECTOR_SECRETS_PREVIOUS_KEYS can be removed`);
   }

@@ -110,19 +110,17 @@ describeEachDatabase('access control', (database) => {
     expect(await store.verify(fourth.key)).toMatchObject({ role: 'member', actor: { id: fourth.apiKey.id } });
   });
 
-  it("does not echo another organization's user when adding a member by email", async () => {
-    const { call, otherKey } = get();
-    const elsewhere = await call('POST', '/v1/organization/members', { email: 'alice@corp.example', name: 'Alice Private-Name', role: 'member' }, otherKey);
-    expect(elsewhere.status).toBe(201);
-    const added = await call('POST', '/v1/organization/members', { email: 'alice@corp.example', name: 'Whoever', role: 'member' });
-    expect(added.status).toBe(201);
-    expect(added.json.user).toEqual({ id: added.json.userId, email: 'alice@corp.example' });
-    expect(JSON.stringify(added.json)).not.toContain('Private-Name');
-    expect(Object.keys(added.json).sort()).toEqual(['createdAt', 'organizationId', 'role', 'user', 'userId']);
-    // A brand-new user answers the same shape, so the answer does not tell whether the email existed.
-    const fresh = await call('POST', '/v1/organization/members', { email: 'bob@corp.example', name: 'Bob', role: 'member' });
-    expect(Object.keys(fresh.json).sort()).toEqual(Object.keys(added.json).sort());
-    expect(Object.keys(fresh.json.user).sort()).toEqual(['email', 'id']);
+  it("does not tell an organization whether an invited email has an account elsewhere", async () => {
+    const { app, call, otherKey } = get();
+    const elsewhere = await call('POST', '/v1/invitations', { email: 'alice@corp.example', name: 'Alice Private-Name' }, otherKey);
+    await app.inject({ method: 'POST', url: '/v1/invitations/accept', payload: { token: elsewhere.json.token } });
+    // Inviting an email with an account answers the same shape as a new one, with only what the caller sent.
+    const existing = await call('POST', '/v1/invitations', { email: 'alice@corp.example', name: 'Whoever' });
+    const fresh = await call('POST', '/v1/invitations', { email: 'bob@corp.example', name: 'Bob' });
+    expect([existing.status, fresh.status]).toEqual([201, 201]);
+    expect(JSON.stringify(existing.json)).not.toContain('Private-Name');
+    expect(Object.keys(existing.json.invitation).sort()).toEqual(Object.keys(fresh.json.invitation).sort());
+    expect(existing.json.invitation).toMatchObject({ email: 'alice@corp.example', name: 'Whoever', acceptedBy: null });
   });
 
   it('authenticates by the matched route, also for an absolute-form request target', async () => {

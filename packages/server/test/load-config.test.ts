@@ -192,6 +192,28 @@ describe('loadConfig', () => {
     });
   });
 
+  it('turns JWT verification on with its key set, issuer and audience together', () => {
+    expect(loadConfig({}).jwt).toBeUndefined();
+    const config = loadConfig({
+      VECTOR_JWT_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+      VECTOR_JWT_ISSUER: 'https://idp.example.com/',
+      VECTOR_JWT_AUDIENCE: 'vector, vector-admin',
+      VECTOR_JWT_ORGANIZATION_CLAIM: 'https://example.com/org',
+    });
+    expect(config.jwt).toEqual({
+      jwksUrl: 'https://idp.example.com/.well-known/jwks.json',
+      issuer: 'https://idp.example.com/',
+      audience: ['vector', 'vector-admin'],
+      claims: { organizationId: 'https://example.com/org' },
+    });
+    const partial = failure({ VECTOR_JWT_JWKS_URL: 'https://idp.example.com/jwks', VECTOR_JWT_ISSUER: 'https://idp.example.com/' });
+    expect(partial.issues.map((issue) => issue.path[0])).toEqual(['VECTOR_JWT_AUDIENCE']);
+    const stray = failure({ VECTOR_JWT_ROLE_CLAIM: 'roles' });
+    expect(stray.issues).toEqual([expect.objectContaining({ path: ['VECTOR_JWT_ROLE_CLAIM'], message: expect.stringContaining('VECTOR_JWT_JWKS_URL') })]);
+    const malformed = failure({ VECTOR_JWT_JWKS_URL: 'ftp://idp.example.com/jwks', VECTOR_JWT_ISSUER: 'i', VECTOR_JWT_AUDIENCE: ' , ' });
+    expect(malformed.issues.map((issue) => issue.path[0]).sort()).toEqual(['VECTOR_JWT_AUDIENCE', 'VECTOR_JWT_JWKS_URL']);
+  });
+
   it('never echoes a secret value in a validation message', () => {
     const error = failure({ DATABASE_URL: 'mysql://admin:hunter2-secret@db/vector', VECTOR_BOOTSTRAP_TOKEN: 'tok-secret' });
     expect(error.message).not.toContain('hunter2-secret');

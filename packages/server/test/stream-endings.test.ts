@@ -95,8 +95,9 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     expect(frames.at(-1)?.event).toBe('done');
     // Only events after the job's real last one at connection time: none of the two it had.
     expect(frames.every((frame) => Number(frame.id) > 2)).toBe(true);
-    // A finished job with an id past its end ends at once.
+    // A finished job with an id past its end answers 204 at once (browsers stop reconnecting).
     const again = await readSse(`${server.base}/v1/jobs/${jobId}/events`, { headers: { authorization: server.authorization, 'last-event-id': '999' }, signal: AbortSignal.timeout(8_000) });
+    expect(again.status).toBe(204);
     expect(again.frames).toEqual([]);
   });
 

@@ -93,10 +93,11 @@ describeEachDatabase('tenancy: another organization’s ids answer 404', (databa
     expect(JSON.stringify(listed)).not.toContain(member.key);
     expect((await call('DELETE', `/v1/api-keys/${member.id}`)).json.revokedAt).toEqual(expect.any(String));
     expect((await call('GET', '/v1/projects', undefined, member.key)).status).toBe(401);
-    const added = await call('POST', '/v1/organization/members', { email: 'ann@example.com', name: 'Ann', role: 'member' });
-    expect(added.status).toBe(201);
+    const invited = await call('POST', '/v1/invitations', { email: 'ann@example.com', name: 'Ann', role: 'member' });
+    expect(invited.status).toBe(201);
+    const added = (await get().app.inject({ method: 'POST', url: '/v1/invitations/accept', payload: { token: invited.json.token } })).json();
     const members = (await call('GET', '/v1/organization/members')).json.items;
     expect(members.map((m: { user: { email: string } }) => m.user.email)).toContain('ann@example.com');
-    expect((await call('PATCH', `/v1/organization/members/${added.json.userId}`, { role: 'owner' }, admin.key)).status).toBe(403);
+    expect((await call('PATCH', `/v1/organization/members/${added.membership.userId}`, { role: 'owner' }, admin.key)).status).toBe(403);
   });
 });

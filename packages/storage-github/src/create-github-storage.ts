@@ -4,9 +4,14 @@ import {
   type FileChange,
   type FinalizeVersionInput,
   type GitSource,
+  type ImportRepositoryInput,
+  type KeepOverInput,
   LimitExceededError,
   normalizeFilePath,
+  type RefRelation,
   type StorageBackendV1,
+  type StorageHead,
+  type StorageLocation,
   type StorageProject,
   ValidationError,
   VectorError,
@@ -15,19 +20,26 @@ import {
 import { authorizeRepository } from './authorize-repository.js';
 import { createGitHubClient } from './create-github-client.js';
 import { ensureRepository } from './ensure-repository.js';
+import { describeLocation } from './describe-location.js';
 import { diffVersions } from './diff-versions.js';
 import { finalizeVersion } from './finalize-version.js';
 import { findTreeFile, listTree, readBlob, readCommit } from './git-reader.js';
 import { statusOf, toVectorError } from './github-error.js';
 import type { GitHubStorageOptions } from './github-storage-options.js';
-import { importRepository, type ImportRepositoryInput } from './import-repository.js';
+import { importRepository } from './import-repository.js';
+import { keepOver } from './keep-over.js';
+import { readHead } from './read-head.js';
+import { relateRefs } from './relate-refs.js';
 import { mapWithConcurrency, type RepositoryContext, repoParams } from './repository-context.js';
 import { locateRepository } from './repository-location.js';
 import { repositoryWebUrl } from './repository-web-url.js';
 import { resolveOptions } from './resolve-options.js';
 import { saveVersion } from './save-version.js';
 
-/** The GitHub storage backend: core's storage contract plus repository import. */
+/**
+ * The GitHub storage backend: core's storage contract with every optional part a git
+ * branch allows — git sources, repository import, and changes made outside Vector.
+ */
 export interface GitHubStorage extends StorageBackendV1 {
   /**
    * Publishes a recorded version: fast-forwards the project's branch to its commit (see
@@ -44,6 +56,18 @@ export interface GitHubStorage extends StorageBackendV1 {
    * it is not published on the branch until `finalizeVersion` (or the next version's) runs.
    */
   importRepository(input: ImportRepositoryInput): Promise<{ ref: string }>;
+  /** The project's repository and branch, without a request (see `capabilities.externalChanges`). */
+  describeLocation(input: { project: StorageProject }): StorageLocation;
+  /** The commit the project's branch points at now, with its message and author; null when there is no branch. */
+  readHead(input: { project: StorageProject }): Promise<StorageHead | null>;
+  /** How commit `head` relates to commit `base`, with GitHub compare's counts. */
+  relateRefs(input: { project: StorageProject; base: string; head: string }): Promise<RefRelation>;
+  /**
+   * Writes a commit with `ref`'s files and parents `[ref, over]`, and fast-forwards the
+   * branch from `over` to it (never a force-push).
+   * @throws ConflictError when the branch is no longer at `over`.
+   */
+  keepOver(input: KeepOverInput): Promise<{ ref: string }>;
 }
 
 /**
@@ -95,7 +119,7 @@ export function createGitHubStorage(options: GitHubStorageOptions = {}): GitHubS
   const backend: GitHubStorage = {
     specificationVersion: 'v1',
     name: resolved.name,
-    capabilities: { binary: true, garbageCollection: false, gitSource: true, maxFileBytes: resolved.maxFileBytes },
+    capabilities: { binary: true, garbageCollection: false, gitSource: true, maxFileBytes: resolved.maxFileBytes, externalChanges: true, importRepository: true },
 
     async createProject({ project }) {
       const context = await contextFor(project);
@@ -173,6 +197,22 @@ export function createGitHubStorage(options: GitHubStorageOptions = {}): GitHubS
       const target = await contextFor(input.project);
       await authorizeRepository(resolved, { project: input.project, owner: input.owner, repository: input.repository, purpose: 'import' });
       return importRepository({ octokit, concurrency: resolved.concurrency, maxFileBytes: resolved.maxFileBytes, target, save: (changes) => backend.saveVersion({ project: input.project, parentRef: null, changes, message: input.message ?? `Import ${input.owner}/${input.repository}@${input.ref ?? 'HEAD'}`, author: input.author ?? { name: 'Vector', email: 'import@vector.invalid' } }) }, input);
+    },
+
+    describeLocation({ project }) {
+      return describeLocation(resolved, project);
+    },
+
+    async readHead({ project }) {
+      return readHead(await contextFor(project));
+    },
+
+    async relateRefs({ project, base, head }) {
+      return relateRefs(await contextFor(project), { base, head });
+    },
+
+    async keepOver({ project, ref, over, message, author }) {
+      return keepOver(await contextFor(project), { projectId: project.id, ref, over, message, author });
     },
   };
   return defineStorageBackend(backend);

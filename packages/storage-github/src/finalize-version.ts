@@ -46,7 +46,7 @@ export async function finalizeVersion(context: RepositoryContext, input: Pick<Fi
       if (!isRefRace(error)) throw toVectorError(error, 'publishing the version');
       const now = await readBranchHead(context);
       // compare base...head: `ahead` means `now` already contains `ref`, `behind` that it can still fast-forward.
-      const relation = now === null ? 'behind' : await relateCommits(context, ref, now);
+      const relation = now === null ? 'behind' : (await relateCommits(context, ref, now)).status;
       if (relation === 'identical' || relation === 'ahead') return;
       if (relation !== 'behind' || attempt >= MAX_ATTEMPTS) {
         const { owner, repository, branch } = context.location;

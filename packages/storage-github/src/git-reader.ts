@@ -13,12 +13,22 @@ export interface TreeFile {
   size: number;
 }
 
+/** A commit's author as git records it. */
+export interface CommitAuthor {
+  name: string;
+  email: string;
+  /** ISO-8601, as GitHub reports it. */
+  date: string;
+}
+
 /** The parts of a commit this package reads. */
 export interface CommitInfo {
   sha: string;
   treeSha: string;
   parents: string[];
   message: string;
+  /** Who wrote the commit (not who pushed it). */
+  author: CommitAuthor;
 }
 
 function versionNotFound(ref: string, cause?: unknown): NotFoundError {
@@ -48,7 +58,13 @@ export async function readCommit(context: RepositoryContext, ref: string, option
   let commit: CommitInfo;
   try {
     const { data } = await context.octokit.rest.git.getCommit({ ...repoParams(context), commit_sha: ref, request: { signal: context.signal } });
-    commit = { sha: data.sha, treeSha: data.tree.sha, parents: data.parents.map((parent) => parent.sha), message: data.message };
+    commit = {
+      sha: data.sha,
+      treeSha: data.tree.sha,
+      parents: data.parents.map((parent) => parent.sha),
+      message: data.message,
+      author: { name: data.author.name, email: data.author.email, date: data.author.date },
+    };
   } catch (error) {
     // 422 is GitHub's answer for a SHA that names no commit; 404 for unknown objects/repos.
     if (statusOf(error) === 404 || statusOf(error) === 422) throw versionNotFound(ref, error);

@@ -1,23 +1,13 @@
 import type { Octokit } from '@octokit/rest';
-import { type FileChange, LimitExceededError, NotFoundError, normalizeFilePath, type StorageProject } from '@vector/core';
+import { type FileChange, type ImportRepositoryInput, LimitExceededError, NotFoundError, normalizeFilePath } from '@vector/core';
 import { readBranchHead } from './branch-head.js';
 import { listTree, readBlob, readCommit } from './git-reader.js';
 import { commitShaSchema } from './github-names.js';
 import { statusOf, toVectorError } from './github-error.js';
 import { mapWithConcurrency, type RepositoryContext } from './repository-context.js';
 
-/** What to import as a project's first version. */
-export interface ImportRepositoryInput {
-  project: StorageProject;
-  /** Owner of the repository to import from. */
-  owner: string;
-  /** Repository to import from. */
-  repository: string;
-  /** Branch, tag or commit SHA. Default: the repository's default branch. */
-  ref?: string;
-  message?: string;
-  author?: { name: string; email: string };
-}
+/** What to import as a project's first version: core's contract input (kept exported here for existing imports). */
+export type { ImportRepositoryInput };
 
 async function resolveSourceCommit(source: RepositoryContext, ref: string | undefined): Promise<string> {
   const params = { owner: source.location.owner, repo: source.location.repository };

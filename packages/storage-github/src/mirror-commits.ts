@@ -7,7 +7,7 @@ import { type RepositoryContext, repoParams } from './repository-context.js';
 export const VERSION_TAG_PREFIX = 'vector/versions/';
 
 /** A commit the mirror made, with the version it holds. */
-export interface MirroredCommit extends CommitInfo {
+export interface MirroredCommit extends Pick<CommitInfo, 'sha' | 'treeSha' | 'parents' | 'message'> {
   versionNumber: number;
 }
 

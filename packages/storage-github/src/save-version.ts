@@ -26,7 +26,7 @@ export interface SaveCommitInput extends Pick<SaveVersionInput, 'parentRef' | 'c
  */
 async function isBehindParent(context: RepositoryContext, head: string, parent: CommitInfo): Promise<boolean> {
   if (parent.parents.includes(head)) return true;
-  return (await relateCommits(context, head, parent.sha)) === 'ahead';
+  return (await relateCommits(context, head, parent.sha)).status === 'ahead';
 }
 
 /**

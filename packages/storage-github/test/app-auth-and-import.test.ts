@@ -30,7 +30,7 @@ describe('options', () => {
     expect(() => createGitHubStorage({ owner: 'acme', env: {} })).toThrow(ValidationError);
     expect(() => createGitHubStorage({ env: { GITHUB_TOKEN: 'x' } })).toThrow(ValidationError);
     const storage = createGitHubStorage({ env: { GITHUB_TOKEN: 'x', GITHUB_OWNER: 'acme' } });
-    expect(storage.capabilities).toEqual({ binary: true, garbageCollection: false, gitSource: true, maxFileBytes: 100 * 1024 * 1024 - 1024 * 1024 });
+    expect(storage.capabilities).toEqual({ binary: true, garbageCollection: false, gitSource: true, maxFileBytes: 100 * 1024 * 1024 - 1024 * 1024, externalChanges: true, importRepository: true });
     expect(() => createGitHubStorage({ auth: { token: 'x' }, owner: 'acme', env: {}, branch: 'bad..branch' })).toThrow(ValidationError);
     expect(() => createGitHubStorage({ auth: { token: 'x' }, owner: 'acme', env: {}, maxFileBytes: 200 * 1024 * 1024 })).toThrow(ValidationError);
   });

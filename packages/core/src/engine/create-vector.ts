@@ -26,6 +26,7 @@ import { createNetworkGuard } from './connectors/network-guard.js';
 import { createSecretBox } from './connectors/secret-box.js';
 import { createConnectorsApi } from './connectors/connectors-api.js';
 import { rotateStoredSecrets } from './connectors/rotate-secrets.js';
+import { receiveStoragePush, storagePushSchema } from './versions/receive-storage-push.js';
 import { guardPlugin } from './guard-plugin.js';
 import { createInProcessQueue } from './jobs/in-process-queue.js';
 import type { JobQueue } from './jobs/job-queue.js';
@@ -294,6 +295,11 @@ export function createVector(options: VectorOptions): Vector {
     async runtimeData(token) {
       if (settings.migrate) await migrate();
       return createRuntimeDataApi(engine, await resolveDataToken(engine, token));
+    },
+    async receiveStoragePush(input) {
+      if (settings.migrate) await migrate();
+      const push = parseInput(storagePushSchema, input, 'storage push');
+      return receiveStoragePush(engine, push);
     },
     async locateJob(jobId) {
       if (settings.migrate) await migrate();

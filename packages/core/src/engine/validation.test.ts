@@ -90,6 +90,7 @@ describeEachDatabase('input validation', (database) => {
       ['data.updateRow', () => scope.data.updateRow(row.id, { count: 1.5 })],
       ['data.deleteRow', () => scope.data.deleteRow('')],
       ['audit.list', () => scope.audit.list({ since: 'yesterday' })],
+      ['audit.record', () => scope.audit.record({ action: 'Not Dotted', entityType: 'x', entityId: 'y' })],
       ['locateJob', () => vector.locateJob(bad)],
     ];
     for (const [name, call] of calls) {

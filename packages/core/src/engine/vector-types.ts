@@ -15,6 +15,7 @@ import type { Actor, Page, PageInput } from '../schemas/common.js';
 import type { DataMigration, DataRow, DataRowVersion, DataTable } from '../schemas/data-table.js';
 import type { Deployment, DeploymentLog } from '../schemas/deployment.js';
 import type {
+  AddMemberInput,
   AuditFilterInput,
   CreateDataTableInput,
   CreateDeploymentInput,
@@ -34,11 +35,13 @@ import type {
   MembershipRefInput,
   PostMessageInput,
   PublishVersionInput,
+  RecordAuditInput,
   RollbackVersionInput,
   UpdateOrganizationInput,
   UpdateProjectInput,
+  ImportProjectInput,
 } from '../schemas/inputs.js';
-import type { Membership, Organization, User } from '../schemas/organization.js';
+import type { Member, Membership, Organization, User } from '../schemas/organization.js';
 import type { CreateConnectorInput, McpConnector, UpdateConnectorInput } from '../schemas/mcp-connector.js';
 import type { Project } from '../schemas/project.js';
 import type { FileDiff, FileEntry, SourceFile } from '../schemas/source-file.js';
@@ -67,10 +70,20 @@ export interface UsersApi {
   create(input: CreateUserInput): Promise<User>;
   get(userId: string): Promise<User>;
   getByEmail(email: string): Promise<User | null>;
-  addMember(input: MembershipInput, actor: Actor): Promise<Membership>;
+  /**
+   * Adds a user to an organization, with the name the organization knows them by (optional;
+   * listed by {@link UsersApi.listMembers}, never shown to another organization).
+   */
+  addMember(input: AddMemberInput, actor: Actor): Promise<Membership>;
   updateMemberRole(input: MembershipInput, actor: Actor): Promise<Membership>;
   removeMember(input: MembershipRefInput, actor: Actor): Promise<void>;
-  listMembers(organizationId: string): Promise<Array<Membership & { user: User }>>;
+  /**
+   * The organization's members, each with what this organization recorded of them (the email,
+   * the name given when it added them). Users are shared across organizations: the user's
+   * stored profile (a name another organization gave them, when the account was made) is never
+   * part of it.
+   */
+  listMembers(organizationId: string): Promise<Member[]>;
   listMemberships(userId: string): Promise<Membership[]>;
   getMembership(input: MembershipRefInput): Promise<Membership | null>;
 }
@@ -83,6 +96,26 @@ export interface ProjectsApi {
   update(projectId: string, patch: UpdateProjectInput): Promise<Project>;
   /** Deletes the project, its versions' rows, sessions, jobs, data, and its stored files. */
   delete(projectId: string): Promise<void>;
+  /**
+   * Brings the project in step with its storage's branch, for setups without webhooks (a sync
+   * call or a poll): a push made outside Vector on top of its head becomes a new version
+   * (`source: 'import'`, with the commit's message and author); a push that leaves Vector's head
+   * out sets `storageConflict`. `unsupported` for storage nobody else can change.
+   */
+  syncStorage(projectId: string): Promise<{ status: 'unsupported' | 'in_step' | 'imported' | 'diverged'; version: CodeVersion | null; project: Project }>;
+  /**
+   * Settles `storageConflict` (audited): `external` adopts the outside head as a new version;
+   * `vector` keeps Vector's files, written on top of the outside head (never a force-push).
+   *
+   * @throws ConflictError when the branch moved again since (the conflict is updated; retry).
+   */
+  resolveStorageConflict(input: { projectId: string; keep: 'external' | 'vector' }): Promise<CodeVersion>;
+  /**
+   * Adopts an existing repository as a new project: creates the project, then its first
+   * version (`source: 'import'`) from the repository's commit. Needs a storage backend with
+   * `capabilities.importRepository`. A failed import leaves no project behind.
+   */
+  importRepository(input: ImportProjectInput): Promise<{ project: Project; version: CodeVersion }>;
 }
 
 /** Code versions. Every write names the version it started from. */
@@ -212,6 +245,15 @@ export interface ConnectorsApi {
 /** The audit trail of the scope's organization. */
 export interface AuditApi {
   list(filter?: AuditFilterInput, page?: PageInput): Promise<Page<AuditLog>>;
+  /**
+   * Writes an organization-level entry as the scope's actor, for what happens outside the
+   * engine (the reference server records API keys and invitations): the actor is always the
+   * scope's, so an entry cannot name someone else. Announced as `audit.created` once committed.
+   *
+   * @throws NotFoundError when the scope's organization does not exist.
+   * @throws ValidationError for a malformed action (dotted lower-case words) or entity.
+   */
+  record(input: RecordAuditInput): Promise<AuditLog>;
 }
 
 /** Everything one organization's actor can do; nothing here reaches another organization. */
@@ -259,6 +301,11 @@ export interface Vector {
    * @throws UnauthorizedError for an invalid token, or one whose deployment was destroyed or expired.
    */
   runtimeData(token: string): Promise<RuntimeDataApi>;
+  /**
+   * Routes a push to a storage branch (a webhook) to the projects stored there, in whatever
+   * organization, and syncs each (see `projects.syncStorage`). Returns what each sync found.
+   */
+  receiveStoragePush(input: { owner: string; repository: string; branch: string }): Promise<Array<{ organizationId: string; projectId: string; status: 'unsupported' | 'in_step' | 'imported' | 'diverged'; versionId: string | null }>>;
   /** Looks up a job's organization and project without a scope (for queue workers and SSE routing). */
   locateJob(jobId: string): Promise<{ organizationId: string; projectId: string } | null>;
   /** Looks up a deployment's organization and project without a scope (for event routing). */

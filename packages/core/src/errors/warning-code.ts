@@ -19,6 +19,7 @@ export const WARNING_CODES = [
   'STORAGE_FINALIZE_FAILED',
   'ORGANIZATION_DELETED',
   'CONNECTOR_UNAVAILABLE',
+  'STORAGE_SYNC_FAILED',
 ] as const;
 
 /** The code of a `warning` event; see {@link WARNING_CODES}. */

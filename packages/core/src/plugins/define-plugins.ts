@@ -24,6 +24,13 @@ export function defineStorageBackend<T extends StorageBackend>(backend: T): T {
   if (backend.capabilities.gitSource && typeof backend.describeGitSource !== 'function') {
     throw new ValidationError({ message: `Storage backend ${backend.name} declares gitSource but has no describeGitSource()` });
   }
+  if (backend.capabilities.externalChanges) {
+    const missing = (['describeLocation', 'readHead', 'relateRefs', 'keepOver'] as const).filter((method) => typeof backend[method] !== 'function');
+    if (missing.length > 0) throw new ValidationError({ message: `Storage backend ${backend.name} declares externalChanges but has no ${missing.map((method) => `${method}()`).join(', ')}` });
+  }
+  if (backend.capabilities.importRepository && typeof backend.importRepository !== 'function') {
+    throw new ValidationError({ message: `Storage backend ${backend.name} declares importRepository but has no importRepository()` });
+  }
   return backend;
 }
 

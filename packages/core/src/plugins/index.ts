@@ -15,6 +15,11 @@ export type {
   DescribeGitSourceInput,
   CollectGarbageInput,
   CollectGarbageResult,
+  StorageLocation,
+  StorageHead,
+  RefRelation,
+  KeepOverInput,
+  ImportRepositoryInput,
 } from './storage-backend.js';
 export type {
   DeploymentProvider,

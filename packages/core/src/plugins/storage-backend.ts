@@ -19,6 +19,63 @@ export interface StorageCapabilities {
   gitSource: boolean;
   /** Largest file, in bytes, the backend accepts. */
   maxFileBytes: number;
+  /**
+   * Others can change what the backend stores (a git branch people push to): implements
+   * `describeLocation`, `readHead`, `relateRefs` and `keepOver`, so the engine can turn an
+   * outside change into a version and settle a divergence. Absent: false.
+   */
+  externalChanges?: boolean;
+  /** Implements `importRepository` (adopting an existing repository as a new project). Absent: false. */
+  importRepository?: boolean;
+}
+
+/** Where a backend keeps a project, for routing outside changes (a push) to it. */
+export interface StorageLocation {
+  /** e.g. `https://github.com/acme/app` */
+  repositoryUrl: string;
+  owner: string;
+  repository: string;
+  branch: string;
+}
+
+/** The commit at the head of a project's branch. */
+export interface StorageHead {
+  ref: string;
+  message: string;
+  author: { name: string; email: string };
+}
+
+/** How `head` relates to `base`: `ahead` when `head` contains `base`, `behind` for the reverse, `diverged` when each has commits the other lacks, `unrelated` when they share no history. */
+export interface RefRelation {
+  status: 'identical' | 'ahead' | 'behind' | 'diverged' | 'unrelated';
+  /** Commits `head` has that `base` lacks. */
+  aheadBy: number;
+  /** Commits `base` has that `head` lacks. */
+  behindBy: number;
+}
+
+/** Input of {@link StorageBackendV1.keepOver}. */
+export interface KeepOverInput {
+  project: StorageProject;
+  /** The ref whose files are kept (Vector's head). */
+  ref: string;
+  /** The ref the branch moved to (the outside change), kept in the history but not in the files. */
+  over: string;
+  message: string;
+  author: { name: string; email: string };
+}
+
+/** Input of {@link StorageBackendV1.importRepository}. */
+export interface ImportRepositoryInput {
+  project: StorageProject;
+  /** Owner of the repository to import from. */
+  owner: string;
+  /** Repository to import from. */
+  repository: string;
+  /** Branch, tag or commit. Default: the repository's default branch. */
+  ref?: string;
+  message?: string;
+  author?: { name: string; email: string };
 }
 
 /** A git location a deployment provider can build from. */
@@ -193,6 +250,25 @@ export interface StorageBackendV1 {
   describeGitSource?(input: DescribeGitSourceInput): Promise<GitSource>;
   /** Deletes content no ref in `liveRefs` reaches; refs saved after `startedBefore` are kept. */
   collectGarbage?(input: CollectGarbageInput): Promise<CollectGarbageResult>;
+  /** Where the project lives (no network call): lets the engine route a push to its projects. Required when `capabilities.externalChanges`. */
+  describeLocation?(input: { project: StorageProject }): StorageLocation;
+  /** The commit the project's branch points at now, whoever wrote it; null when the branch does not exist. Required when `capabilities.externalChanges`. */
+  readHead?(input: { project: StorageProject }): Promise<StorageHead | null>;
+  /** How `head` relates to `base` (both refs of the project). Required when `capabilities.externalChanges`. */
+  relateRefs?(input: { project: StorageProject; base: string; head: string }): Promise<RefRelation>;
+  /**
+   * Settles a divergence in favour of `ref`: writes a commit with `ref`'s files whose parents
+   * are `ref` and `over`, and moves the branch to it only if it still points at `over` (a
+   * fast-forward, never a force-push: the outside commits stay in the history). A branch that
+   * moved again is a `ConflictError`. Returns the new commit. Required when `capabilities.externalChanges`.
+   */
+  keepOver?(input: KeepOverInput): Promise<{ ref: string }>;
+  /**
+   * Saves the files of an existing repository's commit as the project's first version
+   * (parent null) and returns its ref; like `saveVersion`, the engine finalizes it after
+   * recording it. Required when `capabilities.importRepository`.
+   */
+  importRepository?(input: ImportRepositoryInput): Promise<{ ref: string }>;
 }
 
 /** The storage contract. A union so later versions can be added beside v1. */

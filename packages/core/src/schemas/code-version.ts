@@ -63,6 +63,8 @@ export const codeVersionSchema = z.object({
   generationStatus: generationStatusSchema,
   fileCount: z.number().int().nonnegative(),
   createdBy: z.string(),
+  /** For a commit made outside Vector and imported (`source: 'import'`): who wrote it, as git says; null otherwise. */
+  author: z.object({ name: z.string(), email: z.string() }).nullable(),
   createdAt: timestampSchema,
 });
 /** An immutable snapshot of a project's files. */

@@ -189,6 +189,21 @@ export const updateProjectInputSchema = z.object({ name: z.string().trim().min(1
 /** The patch of `projects.update`. */
 export type UpdateProjectInput = z.input<typeof updateProjectInputSchema>;
 
+/** The input of `projects.importRepository`: a new project, and the repository commit that becomes its first version. */
+export const importProjectInputSchema = createProjectInputSchema.extend({
+  source: z.object({
+    owner: z.string().trim().min(1).max(100),
+    repository: z.string().trim().min(1).max(100),
+    /** Branch, tag or commit; default the repository's default branch. */
+    ref: z.string().trim().min(1).max(255).optional(),
+  }),
+});
+/** The input of `projects.importRepository`. */
+export type ImportProjectInput = z.input<typeof importProjectInputSchema>;
+
+/** The input of `projects.resolveStorageConflict`. */
+export const resolveStorageConflictInputSchema = z.object({ projectId: idSchema, keep: z.enum(['external', 'vector']) });
+
 // ---------------------------------------------------------------------------------------------
 // Organizations and users
 
@@ -223,6 +238,14 @@ export type CreateUserInput = z.input<typeof createUserInputSchema>;
 export const membershipInputSchema = z.object({ organizationId: idSchema, userId: idSchema, role: memberRoleSchema });
 /** The input of `users.addMember` and `users.updateMemberRole`. */
 export type MembershipInput = z.input<typeof membershipInputSchema>;
+
+/**
+ * The input of `users.addMember`: the membership, and optionally the name this organization
+ * knows the member by (listed by `users.listMembers`; never another organization's).
+ */
+export const addMemberInputSchema = membershipInputSchema.extend({ name: z.string().trim().min(1).max(200).optional() });
+/** The input of `users.addMember`. */
+export type AddMemberInput = z.input<typeof addMemberInputSchema>;
 
 /** The input of `users.removeMember` and `users.getMembership`. */
 export const membershipRefInputSchema = z.object({ organizationId: idSchema, userId: idSchema });
@@ -338,3 +361,20 @@ export const auditFilterInputSchema = z.object({
 });
 /** The filter of `audit.list`. */
 export type AuditFilterInput = z.input<typeof auditFilterInputSchema>;
+
+/**
+ * The input of `audit.record`: an organization-level entry written by code embedding the
+ * engine (the reference server records API keys and invitations with it). `action` is dotted
+ * lower-case words (`api_key.create`); `data` is JSON and must never hold secrets.
+ */
+export const recordAuditInputSchema = z.object({
+  action: z
+    .string()
+    .max(100)
+    .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, 'dotted lower-case words, e.g. api_key.create'),
+  entityType: z.string().min(1).max(100),
+  entityId: z.string().min(1).max(200),
+  data: jsonObjectSchema.optional(),
+});
+/** The input of `audit.record`. */
+export type RecordAuditInput = z.input<typeof recordAuditInputSchema>;

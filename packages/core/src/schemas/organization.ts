@@ -42,3 +42,21 @@ export const membershipSchema = z.object({
 });
 /** A user's membership of an organization. */
 export type Membership = z.infer<typeof membershipSchema>;
+
+/**
+ * A member as their organization sees them: the membership, and the person as this
+ * organization recorded them. Users are shared across organizations, so the user's stored
+ * profile (the name another organization gave them, when the account was made) is never part
+ * of it: `name` is the one this organization recorded when it added the member, or null.
+ */
+export const memberSchema = membershipSchema.extend({
+  user: z.object({
+    id: idSchema,
+    /** The account's email: the address this organization invited or added. */
+    email: z.string().email().max(320),
+    /** The name this organization knows the member by, or null when it recorded none. */
+    name: z.string().min(1).max(200).nullable(),
+  }),
+});
+/** A member as their organization sees them (see {@link memberSchema}). */
+export type Member = z.infer<typeof memberSchema>;

@@ -2,7 +2,7 @@ import { ForbiddenError, type MemberRole, UnauthorizedError } from '@vector/core
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { MCP_PATH } from '../mcp/mcp-routes.js';
-import { type Authenticate, hasRole, type Principal } from './principal.js';
+import { hasRole, type Principal } from './principal.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -10,6 +10,11 @@ declare module 'fastify' {
     auth?: boolean;
     /** The least role a caller needs for the route; default `member`. */
     role?: MemberRole;
+    /**
+     * Also accept a short-lived token in `?access_token=` (checked by the auth plugin's
+     * `verifyQueryToken`), for clients that cannot send headers: a browser's `EventSource`.
+     */
+    queryToken?: boolean;
   }
   interface FastifyRequest {
     /** Set by the auth plugin on authenticated routes. */
@@ -19,7 +24,10 @@ declare module 'fastify' {
 
 /** Options of {@link authPlugin}. */
 export interface AuthPluginOptions {
-  authenticate: Authenticate;
+  /** Resolves a request's credentials (already bound to the server's built-in authentication). */
+  authenticate: (request: FastifyRequest) => Promise<Principal | null>;
+  /** Checks an `?access_token=` on routes with `config.queryToken`; without it such tokens are refused. */
+  verifyQueryToken?: (token: string, request: FastifyRequest) => Promise<Principal | null>;
   /**
    * Runs after authentication (also when it failed, and on `/v1` routes that need none) so
    * rate limits count verified callers, never the raw token. Filled by the rate-limit plugin.
@@ -44,9 +52,12 @@ export const authPlugin = fastifyPlugin<AuthPluginOptions>(
         await options.limits?.perCaller?.(request, reply, null);
         return;
       }
-      const principal = await options.authenticate(request);
+      const queryToken = config?.queryToken ? accessTokenOf(request) : null;
+      // A query token, when sent, decides alone: a bad one is refused even beside a good header.
+      const principal = queryToken === null ? await options.authenticate(request) : ((await options.verifyQueryToken?.(queryToken, request)) ?? null);
       await options.limits?.perCaller?.(request, reply, principal);
-      if (!principal) throw new UnauthorizedError({ message: 'Missing or invalid credentials: send "Authorization: Bearer <api key>"' });
+      if (!principal && queryToken !== null) throw new UnauthorizedError({ message: 'The access token is invalid, expired or for another stream: ask for a new one' });
+      if (!principal) throw new UnauthorizedError({ message: 'Missing or invalid credentials: send "Authorization: Bearer <api key or token>"' });
       const required = config?.role ?? 'member';
       if (!hasRole(principal.role, required)) {
         throw new ForbiddenError({ message: `This needs the ${required} role; the caller is ${principal.role}`, details: { required, role: principal.role } });
@@ -56,6 +67,11 @@ export const authPlugin = fastifyPlugin<AuthPluginOptions>(
   },
   { name: 'vector-auth', fastify: '5.x', dependencies: ['vector-errors'] },
 );
+
+function accessTokenOf(request: FastifyRequest): string | null {
+  const value = (request.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
 
 /** The bearer token of a request, if any. */
 export function bearerToken(request: FastifyRequest): string | null {

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest, FastifyServerOptions } from 'fastify';
 
 /**
  * What a Vector listener accepts as `logger`: off, a level and an optional destination
@@ -9,10 +9,24 @@ export type LoggerOption = boolean | { level?: string; stream?: { write(line: st
 // Request headers as Fastify's serializers log them, and as application code tends to log them.
 const redact = ['authorization', 'cookie', 'x-api-key', 'set-cookie'].flatMap((header) => [`req.headers["${header}"]`, `res.headers["${header}"]`, `headers["${header}"]`]);
 
-/** Fastify's `logger`/`loggerInstance` options for a {@link LoggerOption}, with secret headers redacted. */
+// Stream tokens travel in the query string (`?access_token=`, for EventSource): keep them out of logged URLs.
+const tokenInQuery = /([?&]access_token=)[^&#]*/gi;
+const serializers = {
+  /** Fastify's own request fields, with the URL's `access_token` redacted. */
+  req: (request: FastifyRequest) => ({
+    method: request.method,
+    url: request.url.replace(tokenInQuery, '$1[redacted]'),
+    version: [request.headers?.['accept-version']].flat()[0],
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  }),
+};
+
+/** Fastify's `logger`/`loggerInstance` options for a {@link LoggerOption}, with secret headers (and `?access_token=`) redacted. */
 export function loggerOptions(logger: LoggerOption | undefined): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
   const value = logger ?? false;
   return typeof value === 'object' && 'info' in value && typeof value.info === 'function'
     ? { loggerInstance: value as FastifyBaseLogger }
-    : { logger: value === false ? false : { ...(typeof value === 'object' ? value : {}), redact } };
+    : { logger: value === false ? false : { ...(typeof value === 'object' ? value : {}), redact, serializers } };
 }

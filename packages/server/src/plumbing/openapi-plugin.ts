@@ -39,7 +39,7 @@ export const openApiPlugin = fastifyPlugin<OpenApiPluginOptions>(
           version: options.version,
           description: 'The HTTP API of a Vector server: projects, versions, agent jobs, deployments, runtime data and audit. Errors answer `{ "error": { "code", "message", "details"? } }`.',
         },
-        components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An organization API key (vk_…)' } } },
+        components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: "An API key (vk_…): an organization's, or a person's own; or, when the server verifies them, a JWT from your identity provider" } } },
         security: [{ apiKey: [] }],
       },
       transform: jsonSchemaTransform,

@@ -2,6 +2,8 @@ import { agentJobSchema, agentSessionSchema, agentStepSchema, chatMessageSchema,
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { principalOf } from '../auth/auth-plugin.js';
+import { STREAM_TOKEN_TTL_MS } from '../auth/stream-tokens.js';
 import { errorBodySchema, errorResponses, idParam, maxSqlInteger, numberFromQuery, pageOf, pageQuerySchema, pluginNameBody } from '../plumbing/http-schemas.js';
 import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
 import { lastEventIdOf } from '../sse/sse-hub.js';
@@ -104,25 +106,45 @@ export async function agentRoutes(fastify: FastifyInstance, { context }: RoutePl
     },
   });
 
+  app.post('/v1/jobs/:jobId/stream-token', {
+    schema: {
+      tags: ['agent'],
+      summary: "A short-lived token for following the job's events from a browser",
+      description: `For \`EventSource\`, which cannot send headers: open \`GET /v1/jobs/:jobId/events?access_token=<token>\`. The token works for ${STREAM_TOKEN_TTL_MS / 60_000} minutes, on this job's event stream only (nowhere else), with the caller's access to read it; ask for a new one to reconnect later.`,
+      params: jobParams,
+      response: { 201: z.object({ token: z.string(), expiresAt: z.string() }), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const principal = principalOf(request);
+      // Only for a job the caller can see: another organization's answers 404.
+      await scopeOf(context, request).agent.getJob(request.params.jobId);
+      return reply.code(201).send(await context.streamTokens.issue({ organizationId: principal.organizationId, jobId: request.params.jobId, actor: principal.actor }));
+    },
+  });
+
   app.get('/v1/jobs/:jobId/events', {
+    config: { queryToken: true },
     schema: {
       tags: ['agent'],
       summary: "A job's events: Server-Sent Events, or JSON with `Accept: application/json`",
       description:
-        'As `text/event-stream`: replays persisted events after `Last-Event-ID` (or `?lastEventId=`), then follows live ones; each SSE `id` is the event `sequence`, `event` its type. The stream ends after `done`, `failed` or `cancelled`.',
+        'As `text/event-stream`: replays persisted events after `Last-Event-ID` (or `?lastEventId=`), then follows live ones; each SSE `id` is the event `sequence`, `event` its type. The stream ends after `done`, `failed` or `cancelled`; a request for a finished job that has no event the client lacks (a reconnect after the end) answers 204, which tells browsers to stop reconnecting. Browsers authenticate with `?access_token=` from `POST /v1/jobs/:jobId/stream-token`.',
       params: jobParams,
-      querystring: z.object({ lastEventId: z.coerce.number().int().min(0).optional() }),
-      response: { 200: z.object({ items: z.array(jobEventSchema) }), ...errorResponses },
+      querystring: z.object({
+        lastEventId: z.coerce.number().int().min(0).optional(),
+        access_token: z.string().max(4096).optional().describe('A stream token for this job, instead of the Authorization header.'),
+      }),
+      response: { 200: z.object({ items: z.array(jobEventSchema) }), 204: z.null().describe('The job is over and the client has all its events.'), ...errorResponses },
     },
     handler: async (request, reply) => {
       const scope = scopeOf(context, request);
-      await scope.agent.getJob(request.params.jobId);
+      const job = await scope.agent.getJob(request.params.jobId);
       const lastSequence = lastEventIdOf(request, request.query.lastEventId);
       const accept = request.headers.accept ?? '';
       if (accept.includes('application/json') && !accept.includes('text/event-stream')) {
         return { items: await scope.agent.listJobEvents(request.params.jobId, { afterSequence: lastSequence }) };
       }
-      await streamJobEvents({ vector: context.vector, scope, hub: context.streams, eventFeed: context.eventFeed, jobId: request.params.jobId, lastSequence, request, reply });
+      await streamJobEvents({ vector: context.vector, scope, hub: context.streams, eventFeed: context.eventFeed, job, lastSequence, request, reply });
       return reply;
     },
   });

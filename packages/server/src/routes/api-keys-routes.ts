@@ -7,28 +7,33 @@ import { hasRole } from '../auth/principal.js';
 import { errorResponses, idParam } from '../plumbing/http-schemas.js';
 import type { RoutePluginOptions } from '../plumbing/server-context.js';
 
-const apiKeySchema = z.object({
+/** An API key as listed: never the key itself. */
+export const apiKeySchema = z.object({
   id: z.string(),
   organizationId: z.string(),
   name: z.string(),
-  role: memberRoleSchema,
+  role: memberRoleSchema.describe("The role the key grants; for a personal key the most it grants (it acts with the lesser of this and its member's current role)."),
   prefix: z.string(),
   createdBy: z.string(),
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
+  userId: z.string().nullable().describe("A personal key's member: the key acts as that person. Null for an organization's key."),
 });
 
 /** An API key as answered once, on creation: with the key itself. */
 export const apiKeyCreatedSchema = apiKeySchema.extend({ key: z.string().describe('The key. Shown only here; store it now.') });
 
-/** Organization API keys: create (shown once), list, revoke. Admins and owners only. */
+/**
+ * The organization's API keys: create organization keys (shown once), list every key (personal
+ * ones too), revoke any. Admins and owners only; creating and revoking are audited.
+ */
 export async function apiKeysRoutes(fastify: FastifyInstance, { context }: RoutePluginOptions): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
   app.get('/v1/api-keys', {
     config: { role: 'admin' },
-    schema: { tags: ['api keys'], summary: 'List API keys (never the keys themselves)', response: { 200: z.object({ items: z.array(apiKeySchema) }), ...errorResponses } },
+    schema: { tags: ['api keys'], summary: "List the organization's API keys, personal ones included (never the keys themselves)", response: { 200: z.object({ items: z.array(apiKeySchema) }), ...errorResponses } },
     handler: async (request) => ({ items: await context.apiKeys.list(principalOf(request).organizationId) }),
   });
 
@@ -36,14 +41,15 @@ export async function apiKeysRoutes(fastify: FastifyInstance, { context }: Route
     config: { role: 'admin' },
     schema: {
       tags: ['api keys'],
-      summary: 'Create an API key; the answer is the only time the key is shown',
+      summary: "Create an organization API key (it acts as itself, not as a person); the answer is the only time the key is shown",
+      description: 'Audited as `api_key.create`. Members make keys that act as themselves with `POST /v1/me/api-keys`.',
       body: z.object({ name: z.string().trim().min(1).max(200), role: memberRoleSchema.default('member') }),
       response: { 201: apiKeyCreatedSchema, ...errorResponses },
     },
     handler: async (request, reply) => {
       const principal = principalOf(request);
       if (!hasRole(principal.role, request.body.role)) throw new ForbiddenError({ message: `A ${principal.role} cannot create a key with the ${request.body.role} role` });
-      const created = await context.apiKeys.create({ organizationId: principal.organizationId, name: request.body.name, role: request.body.role, createdBy: `${principal.actor.type}:${principal.actor.id}` });
+      const created = await context.auditedApiKeys.create(principal.actor, { organizationId: principal.organizationId, name: request.body.name, role: request.body.role });
       return reply.code(201).send({ ...created.apiKey, key: created.key });
     },
   });
@@ -53,13 +59,13 @@ export async function apiKeysRoutes(fastify: FastifyInstance, { context }: Route
     schema: {
       tags: ['api keys'],
       summary: 'Revoke an API key',
-      description: 'A key whose role outranks the caller’s (an owner key, for an admin) answers 403.',
+      description: 'A key whose role outranks the caller’s (an owner key, for an admin; a personal key counts with its member’s current role) answers 403. Audited as `api_key.revoke`.',
       params: z.object({ apiKeyId: idParam }),
       response: { 200: apiKeySchema, ...errorResponses },
     },
     handler: async (request) => {
       const principal = principalOf(request);
-      return context.apiKeys.revoke({ organizationId: principal.organizationId, id: request.params.apiKeyId, callerRole: principal.role });
+      return context.auditedApiKeys.revoke(principal.actor, { organizationId: principal.organizationId, id: request.params.apiKeyId, callerRole: principal.role });
     },
   });
 }

@@ -3,12 +3,12 @@ import {
   createOrganizationInputSchema,
   createUserInputSchema,
   ForbiddenError,
+  memberSchema,
   membershipInputSchema,
   membershipSchema,
   organizationSchema,
   UnauthorizedError,
   updateOrganizationInputSchema,
-  userSchema,
 } from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -19,8 +19,6 @@ import { errorResponses, idParam } from '../plumbing/http-schemas.js';
 import type { RoutePluginOptions } from '../plumbing/server-context.js';
 import { apiKeyCreatedSchema } from './api-keys-routes.js';
 
-const memberSchema = membershipSchema.extend({ user: userSchema });
-const addedMemberSchema = membershipSchema.extend({ user: userSchema.pick({ id: true, email: true }) });
 // Bodies from core's inputs. Only the HTTP API creates an organization with its first owner.
 const createOrganizationBody = createOrganizationInputSchema.extend({ owner: createUserInputSchema.optional() });
 // Core's patch (unknown fields refused); over HTTP it must change something.
@@ -28,8 +26,6 @@ const updateOrganizationBody = updateOrganizationInputSchema.refine((patch) => p
   message: 'send name and/or monthlyBudgetUsd',
 });
 const roleBody = membershipInputSchema.pick({ role: true });
-// The answer echoes the email as sent, so it is checked here but not trimmed or lower-cased (core does that when it stores it).
-const addMemberBody = createUserInputSchema.extend({ email: z.string().email().max(320), ...roleBody.shape });
 
 function sameSecret(presented: string, expected: string): boolean {
   const a = Buffer.from(presented);
@@ -66,9 +62,9 @@ export async function organizationsRoutes(fastify: FastifyInstance, { context }:
       const organization = await vector.organizations.create({ name, ...(slug ? { slug } : {}), ...(monthlyBudgetUsd === undefined ? {} : { monthlyBudgetUsd }) }, actor);
       if (request.body.owner) {
         const user = (await vector.users.getByEmail(request.body.owner.email)) ?? (await vector.users.create(request.body.owner));
-        await vector.users.addMember({ organizationId: organization.id, userId: user.id, role: 'owner' }, actor);
+        await vector.users.addMember({ organizationId: organization.id, userId: user.id, role: 'owner', name: request.body.owner.name }, actor);
       }
-      const created = await context.apiKeys.create({ organizationId: organization.id, name: 'owner (bootstrap)', role: 'owner', createdBy: actor.id });
+      const created = await context.auditedApiKeys.create(actor, { organizationId: organization.id, name: 'owner (bootstrap)', role: 'owner' });
       return reply.code(201).send({ organization, apiKey: { ...created.apiKey, key: created.key } });
     },
   });
@@ -101,34 +97,20 @@ export async function organizationsRoutes(fastify: FastifyInstance, { context }:
       const principal = principalOf(request);
       await vector.organizations.delete(principal.organizationId, principal.actor);
       for (const key of await context.apiKeys.list(principal.organizationId)) await context.apiKeys.revoke({ organizationId: principal.organizationId, id: key.id });
+      await context.invitations.revokeAll(principal.organizationId);
       return reply.code(204).send(null);
     },
   });
 
   app.get('/v1/organization/members', {
-    schema: { tags: ['members'], summary: 'List members', response: { 200: z.object({ items: z.array(memberSchema) }), ...errorResponses } },
-    handler: async (request) => ({ items: await vector.users.listMembers(principalOf(request).organizationId) }),
-  });
-
-  app.post('/v1/organization/members', {
-    config: { role: 'admin' },
     schema: {
       tags: ['members'],
-      summary: 'Add a member (the user is created when the email is new)',
+      summary: 'List members',
       description:
-        'Answers the membership and the email as sent. Users are shared across organizations, so the stored profile of an existing user (name, creation time) is not echoed; `name` is used only when the user is new.',
-      body: addMemberBody,
-      response: { 201: addedMemberSchema, ...errorResponses },
+        "Each member with what this organization recorded: the account's email and the name given when it invited them (or null). Users are shared across organizations, so a user's stored profile (a name another organization gave them, when the account was made) is never shown. Members join through invitations (`POST /v1/invitations`).",
+      response: { 200: z.object({ items: z.array(memberSchema) }), ...errorResponses },
     },
-    handler: async (request, reply) => {
-      const principal = principalOf(request);
-      if (request.body.role === 'owner' && !hasRole(principal.role, 'owner')) throw new ForbiddenError({ message: 'Only owners can add owners' });
-      const user = (await vector.users.getByEmail(request.body.email)) ?? (await vector.users.create({ email: request.body.email, name: request.body.name }));
-      const membership = await vector.users.addMember({ organizationId: principal.organizationId, userId: user.id, role: request.body.role }, principal.actor);
-      // Only what the caller sent: whether the email already had a user elsewhere, and that
-      // user's profile, belong to other organizations.
-      return reply.code(201).send({ ...membership, user: { id: user.id, email: request.body.email } });
-    },
+    handler: async (request) => ({ items: await vector.users.listMembers(principalOf(request).organizationId) }),
   });
 
   app.patch('/v1/organization/members/:userId', {
@@ -144,12 +126,14 @@ export async function organizationsRoutes(fastify: FastifyInstance, { context }:
 
   app.delete('/v1/organization/members/:userId', {
     config: { role: 'admin' },
-    schema: { tags: ['members'], summary: 'Remove a member', params: z.object({ userId: idParam }), response: { 204: z.null(), ...errorResponses } },
+    schema: { tags: ['members'], summary: 'Remove a member (and revoke their personal API keys)', params: z.object({ userId: idParam }), response: { 204: z.null(), ...errorResponses } },
     handler: async (request, reply) => {
       const principal = principalOf(request);
       const current = await vector.users.getMembership({ organizationId: principal.organizationId, userId: request.params.userId });
       if (current?.role === 'owner' && !hasRole(principal.role, 'owner')) throw new ForbiddenError({ message: 'Only owners can remove an owner' });
       await vector.users.removeMember({ organizationId: principal.organizationId, userId: request.params.userId }, principal.actor);
+      // Their personal keys stop working while they are not a member; revoked, they stay dead if the person joins again.
+      await context.auditedApiKeys.revokePersonal(principal.actor, { organizationId: principal.organizationId, userId: request.params.userId });
       return reply.code(204).send(null);
     },
   });

@@ -164,7 +164,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
     agents,
     roles,
     modelPrices: config.modelPrices,
-    secretKeys: config.secretKeys,
+    secretKeys: config.encryptionKeys,
     connectors: config.connectors,
     ...(options.dataApiUrl ? { dataApiUrl: options.dataApiUrl } : config.dataApiUrl ? { dataApiUrl: config.dataApiUrl } : {}),
     ...(config.jobMaxCostUsd === undefined ? {} : { jobBudget: { maxCostUsd: config.jobMaxCostUsd } }),

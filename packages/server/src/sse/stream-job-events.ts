@@ -71,6 +71,8 @@ async function clampToExisting(scope: VectorScope, jobId: string, requested: num
  * dropped by sequence, gaps re-read from the database). Ends after the terminal event — and
  * in any case once the job is over (a terminal `job.updated`, or a re-read after the event
  * feed resynced), after delivering whatever the database has that the client lacks.
+ * A job already over with nothing the client lacks answers 204 instead of a stream: that is
+ * what makes a browser's `EventSource` stop reconnecting after the end.
  * The job must already have been looked up in the caller's scope (so 404s answer as JSON).
  */
 export async function streamJobEvents(input: {
@@ -78,12 +80,22 @@ export async function streamJobEvents(input: {
   scope: VectorScope;
   hub: SseHub;
   eventFeed?: EventFeed | undefined;
-  jobId: string;
+  job: AgentJob;
   lastSequence: number;
   request: FastifyRequest;
   reply: FastifyReply;
 }): Promise<void> {
-  const { vector, scope, jobId } = input;
+  const { vector, scope } = input;
+  const jobId = input.job.id;
+  if (terminalStatuses.has(input.job.status)) {
+    // The terminal event is written with the job's final status, so it is there to compare with.
+    const after = await clampToExisting(scope, jobId, input.lastSequence);
+    const [missing] = await scope.agent.listJobEvents(jobId, { afterSequence: after, limit: 1 });
+    if (!missing) {
+      await input.reply.code(204).send();
+      return;
+    }
+  }
   const stream = input.hub.open(input.request, input.reply);
   const fail = (error: unknown) => {
     if (stream.closed) return;

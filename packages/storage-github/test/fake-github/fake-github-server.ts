@@ -1,8 +1,10 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type FlatEntry, GitObjectStore } from './git-object-store.js';
+import { type FlatEntry, GitObjectStore, type Signature } from './git-object-store.js';
 import { handleGitRoutes } from './git-routes.js';
+import { accountId, accountPayload, pushPayload, repositoryPayload, ZERO_SHA } from './push-payload.js';
+import { type FakeWebhook, type WebhookDelivery, WebhookDeliveries } from './webhook-deliveries.js';
 
 const DOCS = 'https://docs.github.com/rest';
 
@@ -20,6 +22,10 @@ export class GitHubHttpError extends Error {
 
 /** One repository of the fake. */
 export interface FakeRepository {
+  /** GitHub's numeric repository id. */
+  id: number;
+  /** Epoch seconds. */
+  createdAt: number;
   owner: string;
   name: string;
   private: boolean;
@@ -34,6 +40,44 @@ export interface Injection {
   match: (method: string, path: string) => boolean;
   remaining: number;
   respond: () => GitHubHttpError;
+}
+
+/** What {@link FakeGitHub.push} pushes. */
+export interface FakePushInput {
+  /** Default: the repository's default branch. */
+  branch?: string;
+  /** Files written on top of the base commit's tree. */
+  files?: Record<string, string | Buffer>;
+  /** Paths removed from it. */
+  deletes?: string[];
+  /** Default `A change pushed outside Vector`; stored with git's final newline. */
+  message?: string;
+  /** Author and committer. Default `Someone Else <else@example.com>`. */
+  author?: { name: string; email: string };
+  /**
+   * The commit to build on: default the branch's head; another commit (e.g. an older one)
+   * makes a commit that leaves the head out, and `null` a root commit. Either needs `force`.
+   */
+  onto?: string | null;
+  /** Allow a move that is not a fast-forward (`git push --force`); without it such a push is rejected, as git rejects it. */
+  force?: boolean;
+  /** Login of the person pushing (`pusher` / `sender` of the webhook). Default `someone-else`. */
+  pusher?: string;
+}
+
+/** What {@link FakeGitHub.addWebhook} registers. */
+export interface AddWebhookInput {
+  owner: string;
+  /** Omit for an organization webhook, which receives the events of all the owner's repositories. */
+  repository?: string;
+  /** Where deliveries are POSTed. */
+  url: string;
+  /** Signs deliveries (`X-Hub-Signature-256`); unsigned without one. */
+  secret?: string;
+  /** Default `json` (GitHub's own default is `form`; Vector's hooks are created with `json`). */
+  contentType?: 'json' | 'form';
+  /** Default `['push']` (GitHub's default); `['*']` for all. */
+  events?: string[];
 }
 
 /** A logged request. */
@@ -71,6 +115,13 @@ export class FakeGitHub {
   url = '';
   private server: Server | null = null;
   private clock = 1_700_000_000;
+  private nextRepositoryId = 1000;
+  private readonly webhooks = new WebhookDeliveries();
+
+  /** Every webhook delivery so far, in the order they were started. */
+  get deliveries(): ReadonlyArray<WebhookDelivery> {
+    return this.webhooks.deliveries;
+  }
 
   /** Seconds since the epoch for new commits; advances by one per call so commits differ. */
   now(): number {
@@ -86,6 +137,7 @@ export class FakeGitHub {
   }
 
   async close(): Promise<void> {
+    await this.webhooks.flush();
     for (const response of this.stalled.splice(0)) response.destroy();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
@@ -94,24 +146,105 @@ export class FakeGitHub {
     return this.repositories.get(`${owner}/${name}`.toLowerCase());
   }
 
-  /** Creates a repository; `autoInit` makes GitHub's initial README commit. */
+  /** Creates a repository; `autoInit` makes GitHub's initial README commit (no webhook can see it: none exists yet). */
   createRepository(owner: string, name: string, options: { autoInit?: boolean; private?: boolean; files?: Record<string, string | Buffer> } = {}): FakeRepository {
-    const repo: FakeRepository = { owner, name, private: options.private ?? true, defaultBranch: 'main', objects: new GitObjectStore(), refs: new Map() };
+    const repo: FakeRepository = { id: this.nextRepositoryId++, createdAt: this.clock, owner, name, private: options.private ?? true, defaultBranch: 'main', objects: new GitObjectStore(), refs: new Map() };
     this.repositories.set(`${owner}/${name}`.toLowerCase(), repo);
     const files = options.files ?? (options.autoInit ? { 'README.md': `# ${name}\n` } : null);
-    if (files) this.commitFiles(repo, 'main', files, 'Initial commit');
+    if (files) repo.refs.set('refs/heads/main', this.writeCommit(repo, { base: null, files, deletes: [], message: 'Initial commit', author: { name: 'Someone Else', email: 'else@example.com' } }));
     return repo;
   }
 
-  /** Commits files on top of a branch the way a `git push` would (used for "someone pushed"). */
+  /** Commits files on top of a branch the way a `git push` would (used for "someone pushed"); see {@link push}. */
   commitFiles(repo: FakeRepository, branch: string, files: Record<string, string | Buffer>, message: string): string {
-    const head = repo.refs.get(`refs/heads/${branch}`);
-    const flat: Map<string, FlatEntry> = head ? repo.objects.flatten(repo.objects.commit(head)?.tree ?? '') : new Map();
-    for (const [path, content] of Object.entries(files)) flat.set(path, { mode: '100644', type: 'blob', sha: repo.objects.putBlob(Buffer.from(content)) });
-    const who = { name: 'Someone Else', email: 'else@example.com', time: this.now() };
-    const sha = repo.objects.putCommit({ tree: repo.objects.buildTree(flat), parents: head ? [head] : [], author: who, committer: who, message: `${message}\n` });
-    repo.refs.set(`refs/heads/${branch}`, sha);
+    return this.push(repo, { branch, files, message });
+  }
+
+  /**
+   * A person's `git push` of one new commit: writes it on top of the branch's head (or of
+   * `onto`), moves the branch, and delivers a `push` event to the repository's webhooks.
+   * Returns the commit's SHA. A commit that does not contain the head is refused unless
+   * `force` is set (then the event says `forced: true`).
+   */
+  push(repo: FakeRepository, input: FakePushInput = {}): string {
+    const branch = input.branch ?? repo.defaultBranch;
+    const head = repo.refs.get(`refs/heads/${branch}`) ?? null;
+    const base = input.onto === undefined ? head : input.onto;
+    if (base !== null && !repo.objects.commit(base)) throw new Error(`push: ${base} is not a commit of ${repo.owner}/${repo.name}`);
+    const sha = this.writeCommit(repo, { base, files: input.files ?? {}, deletes: input.deletes ?? [], message: input.message ?? 'A change pushed outside Vector', author: input.author ?? { name: 'Someone Else', email: 'else@example.com' } });
+    if (head !== null && !repo.objects.ancestors(sha).has(head) && !input.force) throw new Error(`push rejected: ${sha} does not contain ${head} (non-fast-forward); pass force`);
+    this.moveRef(repo, `refs/heads/${branch}`, sha, { pusher: input.pusher ?? 'someone-else' });
     return sha;
+  }
+
+  /**
+   * Moves (`sha`), creates or deletes (`sha: null`) a ref and, as GitHub does for every ref
+   * change however it was made — a push, or the refs API — delivers a `push` event to the
+   * webhooks of the repository and of its organization.
+   */
+  moveRef(repo: FakeRepository, ref: string, sha: string | null, options: { pusher: string }): void {
+    const before = repo.refs.get(ref) ?? ZERO_SHA;
+    const otherHeads = [...repo.refs].filter(([name]) => name !== ref && name.startsWith('refs/heads/')).map(([, head]) => head);
+    if (sha === null) repo.refs.delete(ref);
+    else repo.refs.set(ref, sha);
+    const after = sha ?? ZERO_SHA;
+    if (before === after) return;
+    const hooks = this.webhooks.hooksFor(repo.owner, repo.name, 'push');
+    if (hooks.length === 0) return;
+    const payload = pushPayload(repo, { ref, before, after, otherHeads, pusher: options.pusher, ownerType: this.ownerTypeOf(repo.owner) });
+    for (const hook of hooks) this.webhooks.send(hook, 'push', payload);
+  }
+
+  /**
+   * Registers a webhook (a repository's, or with no `repository` an organization's) and,
+   * like GitHub, sends it a `ping` event at once. Every later ref change of a matching
+   * repository is POSTed to `url` as a signed `push` event; see {@link flushDeliveries}.
+   */
+  addWebhook(input: AddWebhookInput): FakeWebhook {
+    const repo = input.repository === undefined ? undefined : this.repository(input.owner, input.repository);
+    if (input.repository !== undefined && !repo) throw new Error(`addWebhook: no repository ${input.owner}/${input.repository}`);
+    if (input.repository === undefined && !this.organizations.has(input.owner)) throw new Error(`addWebhook: ${input.owner} is not an organization`);
+    const hook = this.webhooks.add({
+      owner: repo?.owner ?? input.owner,
+      repository: repo?.name ?? null,
+      url: input.url,
+      secret: input.secret ?? null,
+      contentType: input.contentType ?? 'json',
+      events: input.events ?? ['push'],
+      targetId: repo?.id ?? accountId(input.owner),
+    });
+    const ownerType = this.ownerTypeOf(hook.owner);
+    this.webhooks.send(hook, 'ping', {
+      zen: 'Keep it logically awesome.',
+      hook_id: hook.id,
+      hook: { type: repo ? 'Repository' : 'Organization', id: hook.id, name: 'web', active: true, events: hook.events, config: { content_type: hook.contentType, insecure_ssl: '0', url: hook.url } },
+      ...(repo ? { repository: repositoryPayload(repo, ownerType) } : {}),
+      ...(ownerType === 'Organization' ? { organization: { login: hook.owner, id: accountId(hook.owner) } } : {}),
+      sender: accountPayload('octocat', 'User'),
+    });
+    return hook;
+  }
+
+  /** Deletes a webhook (`DELETE /repos/{o}/{r}/hooks/{id}`); later changes are not delivered to it. */
+  removeWebhook(id: number): boolean {
+    return this.webhooks.remove(id);
+  }
+
+  /** Waits for every webhook delivery started so far (and any their receivers caused) to be answered or fail; returns all deliveries. */
+  flushDeliveries(): Promise<ReadonlyArray<WebhookDelivery>> {
+    return this.webhooks.flush();
+  }
+
+  private ownerTypeOf(owner: string): 'User' | 'Organization' {
+    return this.organizations.has(owner) ? 'Organization' : 'User';
+  }
+
+  private writeCommit(repo: FakeRepository, input: { base: string | null; files: Record<string, string | Buffer>; deletes: ReadonlyArray<string>; message: string; author: { name: string; email: string } }): string {
+    const flat: Map<string, FlatEntry> = input.base ? repo.objects.flatten(repo.objects.commit(input.base)?.tree ?? '') : new Map();
+    for (const [path, content] of Object.entries(input.files)) flat.set(path, { mode: '100644', type: 'blob', sha: repo.objects.putBlob(Buffer.from(content)) });
+    for (const path of input.deletes) flat.delete(path);
+    const who: Signature = { ...input.author, time: this.now() };
+    return repo.objects.putCommit({ tree: repo.objects.buildTree(flat), parents: input.base ? [input.base] : [], author: who, committer: who, message: `${input.message}\n` });
   }
 
   /** Answers the next `count` matching requests with a rate-limit error. */
@@ -246,7 +379,7 @@ export class FakeGitHub {
       this.repositories.delete(`${repo.owner}/${repo.name}`.toLowerCase());
       return { status: 204, body: undefined };
     }
-    return handleGitRoutes(this, repo, { method, rest, query: input.query, body });
+    return handleGitRoutes(this, repo, { method, rest, query: input.query, body, login: input.login });
   }
 }
 
@@ -257,5 +390,5 @@ export function asObject(body: unknown): Record<string, unknown> {
 }
 
 function repoJson(repo: FakeRepository, baseUrl: string): Record<string, unknown> {
-  return { name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { login: repo.owner }, private: repo.private, default_branch: repo.defaultBranch, url: `${baseUrl}/repos/${repo.owner}/${repo.name}`, html_url: `https://github.com/${repo.owner}/${repo.name}` };
+  return { id: repo.id, name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { login: repo.owner }, private: repo.private, default_branch: repo.defaultBranch, url: `${baseUrl}/repos/${repo.owner}/${repo.name}`, html_url: `https://github.com/${repo.owner}/${repo.name}` };
 }

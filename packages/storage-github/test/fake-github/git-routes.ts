@@ -96,9 +96,12 @@ function compare(fake: FakeGitHub, repo: FakeRepository, basehead: string): Repl
   if (!base || !head) throw new GitHubHttpError(404, 'Not Found');
   const mergeBase = repo.objects.mergeBase(base, head);
   if (!mergeBase) throw new GitHubHttpError(404, `No common ancestor between ${base} and ${head}.`);
-  const ahead = repo.objects.ancestors(head).has(base);
-  const behind = repo.objects.ancestors(base).has(head);
-  const status = base === head ? 'identical' : ahead ? 'ahead' : behind ? 'behind' : 'diverged';
+  // `git rev-list base..head` and `head..base`: commits each side has that the other lacks.
+  const fromBase = repo.objects.ancestors(base);
+  const fromHead = repo.objects.ancestors(head);
+  const aheadOf = [...fromHead].filter((sha) => !fromBase.has(sha));
+  const behindBy = [...fromBase].filter((sha) => !fromHead.has(sha)).length;
+  const status = aheadOf.length === 0 && behindBy === 0 ? 'identical' : behindBy === 0 ? 'ahead' : aheadOf.length === 0 ? 'behind' : 'diverged';
   const before = repo.objects.flatten(repo.objects.commit(mergeBase)?.tree ?? '');
   const after = repo.objects.flatten(repo.objects.commit(head)?.tree ?? '');
   const files: Array<Record<string, unknown>> = [];
@@ -117,15 +120,16 @@ function compare(fake: FakeGitHub, repo: FakeRepository, basehead: string): Repl
   }
   for (const [path, leaf] of removed) files.push(entry(path, leaf.sha, 'removed'));
   files.sort((a, b) => (String(a.filename) < String(b.filename) ? -1 : 1));
-  const commits = [...repo.objects.ancestors(head)].filter((sha) => !repo.objects.ancestors(mergeBase).has(sha));
+  // Oldest first, as GitHub lists them.
+  const commits = aheadOf.sort((a, b) => (repo.objects.commit(a)?.committer.time ?? 0) - (repo.objects.commit(b)?.committer.time ?? 0));
   return {
     status: 200,
-    body: { status, ahead_by: commits.length, behind_by: 0, total_commits: commits.length, base_commit: commitJson(repo, base), merge_base_commit: commitJson(repo, mergeBase), commits: commits.slice(0, 250).map((sha) => commitJson(repo, sha)), files: files.slice(0, fake.compareFileCap), url: '', html_url: '', permalink_url: '', diff_url: '', patch_url: '' },
+    body: { status, ahead_by: commits.length, behind_by: behindBy, total_commits: commits.length, base_commit: commitJson(repo, base), merge_base_commit: commitJson(repo, mergeBase), commits: commits.slice(0, 250).map((sha) => commitJson(repo, sha)), files: files.slice(0, fake.compareFileCap), url: '', html_url: '', permalink_url: '', diff_url: '', patch_url: '' },
   };
 }
 
 /** Git Data API and compare routes of one repository. */
-export function handleGitRoutes(fake: FakeGitHub, repo: FakeRepository, input: { method: string; rest: string; query: URLSearchParams; body: unknown }): Reply {
+export function handleGitRoutes(fake: FakeGitHub, repo: FakeRepository, input: { method: string; rest: string; query: URLSearchParams; body: unknown; login: string }): Reply {
   const { method, rest, body } = input;
   const { objects } = repo;
   const compareMatch = /^\/compare\/(.+)$/.exec(rest);
@@ -144,7 +148,7 @@ export function handleGitRoutes(fake: FakeGitHub, repo: FakeRepository, input: {
     if (typeof fields.ref !== 'string' || !fields.ref.startsWith('refs/') || fields.ref.split('/').length < 3) throw invalid(`${JSON.stringify(fields.ref)} is not a valid ref name.`, 'ref');
     if (typeof fields.sha !== 'string' || !objects.commit(fields.sha)) throw invalid('Object does not exist', 'sha');
     if (repo.refs.has(fields.ref)) throw invalid('Reference already exists', 'ref', 'already_exists');
-    repo.refs.set(fields.ref, fields.sha);
+    fake.moveRef(repo, fields.ref, fields.sha, { pusher: input.login });
     return { status: 201, body: refJson(repo, fields.ref, fields.sha) };
   }
   const updateRef = /^\/git\/refs\/((?:heads|tags)\/.+)$/.exec(rest);
@@ -155,7 +159,7 @@ export function handleGitRoutes(fake: FakeGitHub, repo: FakeRepository, input: {
     if (!current) throw invalid('Reference does not exist', 'ref');
     if (typeof fields.sha !== 'string' || !objects.commit(fields.sha)) throw invalid('Object does not exist', 'sha');
     if (fields.force !== true && !objects.ancestors(fields.sha).has(current)) throw invalid('Update is not a fast forward', 'sha');
-    repo.refs.set(name, fields.sha);
+    fake.moveRef(repo, name, fields.sha, { pusher: input.login });
     return { status: 200, body: refJson(repo, name, fields.sha) };
   }
   if (rest === '/git/blobs' && method === 'POST') {

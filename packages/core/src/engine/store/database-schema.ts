@@ -5,7 +5,8 @@
 export interface CoreDatabase {
   vector_organizations: { id: string; name: string; slug: string; monthly_budget_usd: number | null; created_at: string; updated_at: string };
   vector_users: { id: string; email: string; name: string; created_at: string };
-  vector_memberships: { organization_id: string; user_id: string; role: string; created_at: string };
+  /** `name`: what the organization calls the member (given when it added them), or null; never shown to another organization. */
+  vector_memberships: { organization_id: string; user_id: string; role: string; name: string | null; created_at: string };
   vector_projects: {
     id: string;
     organization_id: string;
@@ -18,6 +19,8 @@ export interface CoreDatabase {
     version_counter: number;
     /** Row changes of the project's runtime data so far; hands out `vector_data_row_versions.revision`. */
     data_revision: number;
+    /** JSON: the divergence between Vector's head and the storage's branch, while unsettled (see `StorageConflict`); null when in step. */
+    storage_conflict: string | null;
     created_at: string;
     updated_at: string;
   };
@@ -37,6 +40,8 @@ export interface CoreDatabase {
     generation_status: string;
     file_count: number;
     created_by: string;
+    /** JSON `{ name, email }`: who wrote a commit made outside Vector (imports); null otherwise. */
+    author: string | null;
     created_at: string;
   };
   vector_agent_sessions: {

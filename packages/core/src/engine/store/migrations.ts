@@ -413,6 +413,22 @@ export const coreMigrations: Record<string, Migration> = {
       await db.schema.createIndex('vector_mcp_connectors_name').on('vector_mcp_connectors').columns(['organization_id', 'scope_key', 'name']).unique().execute();
     },
   },
+  '0009_storage_conflicts': {
+    async up(db: Kysely<any>) {
+      // A branch someone changed in a way Vector's head does not contain: both heads, until settled.
+      await db.schema.alterTable('vector_projects').addColumn('storage_conflict', 'text').execute();
+      // Who wrote a version's commit outside Vector (a push turned into a version).
+      await db.schema.alterTable('vector_code_versions').addColumn('author', 'text').execute();
+    },
+  },
+  '0010_member_names': {
+    async up(db: Kysely<any>) {
+      // The name an organization knows a member by. Users are shared across organizations, so
+      // members lists show this, never the user's stored profile. Existing members have none:
+      // which organization gave a user their stored name is not known.
+      await db.schema.alterTable('vector_memberships').addColumn('name', 'text').execute();
+    },
+  },
 };
 
 /** Brings the core tables up to date. Safe to call from several processes at once. */

@@ -9,7 +9,7 @@ import type { Actor } from '../../schemas/common.js';
 import type { DataColumn, DataMigration, DataRow, DataRowVersion, DataTable } from '../../schemas/data-table.js';
 import type { Deployment, DeploymentEnvironment, DeploymentLog, DeploymentStatus } from '../../schemas/deployment.js';
 import type { MemberRole, Membership, Organization, User } from '../../schemas/organization.js';
-import type { Project } from '../../schemas/project.js';
+import type { Project, StorageConflict } from '../../schemas/project.js';
 import type { CoreDatabase } from './database-schema.js';
 import { fromJson } from './json-column.js';
 
@@ -42,6 +42,7 @@ export const toProject = (row: Row<'vector_projects'>): Project => ({
   settings: fromJson(row.settings),
   currentVersionId: row.current_version_id,
   publishedVersionId: row.published_version_id,
+  storageConflict: row.storage_conflict ? fromJson<StorageConflict>(row.storage_conflict) : null,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -62,6 +63,7 @@ export const toCodeVersion = (row: Row<'vector_code_versions'>): CodeVersion => 
   generationStatus: row.generation_status as GenerationStatus,
   fileCount: Number(row.file_count),
   createdBy: row.created_by,
+  author: row.author ? fromJson<{ name: string; email: string }>(row.author) : null,
   createdAt: row.created_at,
 });
 

@@ -29,14 +29,45 @@ describeEachDatabase('projects, organizations and audit', (database) => {
     await vector.users.addMember({ organizationId, userId: alice.id, role: 'owner' }, actor);
     await expect(vector.users.updateMemberRole({ organizationId, userId: alice.id, role: 'member' }, actor)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     const bob = await vector.users.create({ email: 'bob@example.com', name: 'Bob' });
-    await vector.users.addMember({ organizationId, userId: bob.id, role: 'admin' }, actor);
+    await vector.users.addMember({ organizationId, userId: bob.id, role: 'admin', name: 'Robert' }, actor);
+    // The name this organization recorded (none for Alice), never the user's stored profile.
     expect((await vector.users.listMembers(organizationId)).map((member) => [member.user.name, member.role])).toEqual([
-      ['Alice', 'owner'],
-      ['Bob', 'admin'],
+      [null, 'owner'],
+      ['Robert', 'admin'],
     ]);
     await vector.users.removeMember({ organizationId, userId: bob.id }, actor);
     expect(await vector.users.getMembership({ organizationId, userId: bob.id })).toBeNull();
     expect((await vector.users.listMemberships(alice.id)).map((membership) => membership.organizationId)).toEqual([organizationId]);
+  });
+
+  it("never shows one organization another's stored profile of a shared user", async () => {
+    const { vector, organizationId, actor } = engine();
+    const other = await vector.organizations.create({ name: 'Elsewhere' }, actor);
+    // The other organization made the account, with the name it chose.
+    const shared = await vector.users.create({ email: 'shared@example.com', name: 'Private Name' });
+    await vector.users.addMember({ organizationId: other.id, userId: shared.id, role: 'member', name: 'Private Name' }, actor);
+    await vector.users.addMember({ organizationId, userId: shared.id, role: 'member' }, actor);
+    const [member] = await vector.users.listMembers(organizationId);
+    expect(member).toEqual({ organizationId, userId: shared.id, role: 'member', createdAt: expect.any(String), user: { id: shared.id, email: 'shared@example.com', name: null } });
+    expect(JSON.stringify(await vector.users.listMembers(organizationId))).not.toContain('Private Name');
+    expect(JSON.stringify(await vector.users.listMembers(organizationId))).not.toContain(shared.createdAt);
+    expect((await vector.users.listMembers(other.id))[0]?.user.name).toBe('Private Name');
+    await expect(vector.users.addMember({ organizationId, userId: shared.id, role: 'member', name: ' ' }, actor)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('records entries for what happens outside the engine, as the scope\'s actor', async () => {
+    const { vector, scope, organizationId } = engine();
+    const announced: string[] = [];
+    vector.events.on('audit.created', (event) => announced.push(event.entry.action));
+    const entry = await scope.audit.record({ action: 'api_key.create', entityType: 'api_key', entityId: 'key-1', data: { name: 'ci' } });
+    expect(entry).toMatchObject({ organizationId, projectId: null, actor: scope.actor, action: 'api_key.create', entityType: 'api_key', entityId: 'key-1', data: { name: 'ci' } });
+    expect((await scope.audit.list({ action: 'api_key.create' })).items).toEqual([entry]);
+    expect(announced).toContain('api_key.create');
+    for (const action of ['ApiKey.create', 'create', 'api key.create', 'a.'.repeat(60)]) {
+      await expect(scope.audit.record({ action, entityType: 'api_key', entityId: 'x' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    }
+    const missing = vector.scope({ organizationId: 'no-such-organization', actor: scope.actor });
+    await expect(missing.audit.record({ action: 'api_key.create', entityType: 'api_key', entityId: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('writes an audit entry for every mutation, filterable by project, actor, action and time', async () => {

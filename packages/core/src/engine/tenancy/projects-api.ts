@@ -1,7 +1,9 @@
 import { parseInput } from '../../errors/from-zod.js';
 import { NotFoundError } from '../../errors/not-found-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
-import { createProjectInputSchema, updateProjectInputSchema } from '../../schemas/inputs.js';
+import { createProjectInputSchema, importProjectInputSchema, resolveStorageConflictInputSchema, updateProjectInputSchema } from '../../schemas/inputs.js';
+import { resolveStorageConflict, syncProjectFromStorage } from '../versions/storage-sync.js';
+import { writeVersion } from '../versions/version-store.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import { toJson } from '../store/json-column.js';
 import { afterCreatedCursor, readPage, toPage } from '../store/pagination.js';
@@ -16,7 +18,7 @@ export function createProjectsApi(scope: ScopeContext, driver: DeploymentDriver)
   const { engine, organizationId, actor } = scope;
   const { db } = engine;
 
-  return {
+  const projects: ProjectsApi = {
     async create(input) {
       const parsed = parseInput(createProjectInputSchema, input, 'project');
       const storageName = parsed.storageBackend ?? engine.defaultStorage;
@@ -41,6 +43,7 @@ export function createProjectsApi(scope: ScopeContext, driver: DeploymentDriver)
         published_version_id: null,
         version_counter: 0,
         data_revision: 0,
+        storage_conflict: null,
         created_at: now,
         updated_at: now,
       };
@@ -91,5 +94,35 @@ export function createProjectsApi(scope: ScopeContext, driver: DeploymentDriver)
       });
       await storageFor(engine, row).deleteProject?.({ project: toStorageProject(row) });
     },
+    async syncStorage(projectId) {
+      const row = await loadProject(scope, projectId);
+      const result = await syncProjectFromStorage(engine, { project: row, actor });
+      return { ...result, project: toProject(await loadProject(scope, projectId)) };
+    },
+    async resolveStorageConflict(input) {
+      const parsed = parseInput(resolveStorageConflictInputSchema, input, 'storage conflict resolution');
+      return resolveStorageConflict(engine, { project: await loadProject(scope, parsed.projectId), actor, keep: parsed.keep });
+    },
+    async importRepository(input) {
+      const parsed = parseInput(importProjectInputSchema, input, 'repository import');
+      const backend = engine.storage.get(parsed.storageBackend ?? engine.defaultStorage);
+      if (!backend?.capabilities.importRepository || !backend.importRepository) {
+        throw new ValidationError({ message: `Storage backend ${parsed.storageBackend ?? engine.defaultStorage} cannot import repositories`, issues: [{ path: ['storageBackend'], message: 'no importRepository capability' }] });
+      }
+      const { source, ...fields } = parsed;
+      const project = await projects.create(fields);
+      try {
+        const row = await loadProject(scope, project.id);
+        const message = `Import ${source.owner}/${source.repository}${source.ref ? `@${source.ref}` : ''}`;
+        const { ref } = await backend.importRepository({ project: toStorageProject(row), owner: source.owner, repository: source.repository, ...(source.ref ? { ref: source.ref } : {}), message });
+        const version = await writeVersion(engine, { project: row, actor, parentVersionId: null, changes: [], existingRef: ref, message, source: 'import' });
+        return { project: toProject(await loadProject(scope, project.id)), version };
+      } catch (error) {
+        // No half-imported project is left behind.
+        await projects.delete(project.id).catch(() => undefined);
+        throw error;
+      }
+    },
   };
+  return projects;
 }

@@ -5,7 +5,7 @@ import { parseInput } from '../../errors/from-zod.js';
 import { NotFoundError } from '../../errors/not-found-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
 import { actorSchema, idSchema } from '../../schemas/common.js';
-import { createUserInputSchema, membershipInputSchema, membershipRefInputSchema } from '../../schemas/inputs.js';
+import { addMemberInputSchema, createUserInputSchema, membershipInputSchema, membershipRefInputSchema } from '../../schemas/inputs.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import type { CoreDatabase } from '../store/database-schema.js';
 import { lockRow } from '../store/lock-row.js';
@@ -65,13 +65,13 @@ export function createUsersApi(context: EngineContext): UsersApi {
       return row ? toUser(row) : null;
     },
     async addMember(input, actor) {
-      const parsed = parseInput(membershipInputSchema, input, 'membership');
+      const parsed = parseInput(addMemberInputSchema, input, 'membership');
       const who = parseInput(actorSchema, actor, 'actor');
       await requireOrganization(parsed.organizationId);
       await this.get(parsed.userId);
       const existing = await this.getMembership(parsed);
       if (existing) throw new ConflictError({ message: 'The user is already a member of this organization', details: { userId: parsed.userId } });
-      const row = { organization_id: parsed.organizationId, user_id: parsed.userId, role: parsed.role, created_at: context.nowIso() };
+      const row = { organization_id: parsed.organizationId, user_id: parsed.userId, role: parsed.role, name: parsed.name ?? null, created_at: context.nowIso() };
       return context.transaction(async (trx, afterCommit) => {
         await trx.insertInto('vector_memberships').values(row).execute();
         await writeAudit(context, trx, afterCommit, { organizationId: parsed.organizationId, projectId: null, actor: who, action: 'member.add', entityType: 'user', entityId: parsed.userId, data: { role: parsed.role } });
@@ -108,15 +108,14 @@ export function createUsersApi(context: EngineContext): UsersApi {
       const rows = await db
         .selectFrom('vector_memberships as m')
         .innerJoin('vector_users as u', 'u.id', 'm.user_id')
-        .select(['m.organization_id', 'm.user_id', 'm.role', 'm.created_at', 'u.email', 'u.name', 'u.created_at as user_created_at'])
+        // The user's email, and the name this organization recorded: never the user's stored
+        // name or creation time, which may come from another organization.
+        .select(['m.organization_id', 'm.user_id', 'm.role', 'm.name', 'm.created_at', 'u.email'])
         .where('m.organization_id', '=', id)
         .orderBy('m.created_at')
         .orderBy('m.user_id')
         .execute();
-      return rows.map((row) => ({
-        ...toMembership(row),
-        user: { id: row.user_id, email: row.email, name: row.name, createdAt: row.user_created_at },
-      }));
+      return rows.map((row) => ({ ...toMembership(row), user: { id: row.user_id, email: row.email, name: row.name } }));
     },
     async listMemberships(userId) {
       const id = parseInput(idSchema, userId, 'user id');

@@ -34,6 +34,15 @@ export interface WriteVersionInput {
   validationCheck?: ValidationCheck | null;
   /** Default `not_applicable`; agent output is `completed` or `incomplete`. */
   generationStatus?: GenerationStatus;
+  /**
+   * A ref the backend already holds (a commit pushed outside Vector, an import, a commit that
+   * settled a divergence): recorded as is, without saving `changes` (give none).
+   */
+  existingRef?: string;
+  /** Who wrote an outside commit (recorded on the version). */
+  author?: { name: string; email: string } | null;
+  /** This write settles the project's storage conflict (the caller clears it in `alsoInTransaction`); any other write is refused while one is open. */
+  settlesStorageConflict?: boolean;
   /** Extra writes committed atomically with the version (e.g. completing the job). */
   alsoInTransaction?: (trx: Transaction<CoreDatabase>, afterCommit: (callback: () => void) => void, version: CodeVersion) => Promise<void>;
 }
@@ -55,6 +64,12 @@ function conflict(project: ProjectRow, expected: string | null, current: string 
 export async function writeVersion(engine: EngineContext, input: WriteVersionInput): Promise<CodeVersion> {
   const { project } = input;
   if (project.current_version_id !== input.parentVersionId) throw conflict(project, input.parentVersionId, project.current_version_id);
+  if (project.storage_conflict && !input.settlesStorageConflict) {
+    throw new ConflictError({
+      message: `Project ${project.id}'s storage branch was changed outside Vector in a way its versions do not contain; settle it first (projects.resolveStorageConflict: adopt the outside head, or keep Vector's)`,
+      details: { projectId: project.id, reason: 'STORAGE_DIVERGED', storageConflict: JSON.parse(project.storage_conflict) as unknown },
+    });
+  }
 
   let parentRef: string | null = null;
   if (input.parentVersionId !== null) {
@@ -70,13 +85,15 @@ export async function writeVersion(engine: EngineContext, input: WriteVersionInp
 
   const backend = storageFor(engine, project);
   const storageProject = toStorageProject(project);
-  const saved = await backend.saveVersion({
-    project: storageProject,
-    parentRef,
-    changes: input.changes,
-    message: input.message,
-    author: { name: `${input.actor.type}:${input.actor.id}`, email: `${input.actor.type}.${input.actor.id.replace(/[^a-zA-Z0-9._-]/g, '_')}@users.vector.invalid` },
-  });
+  const saved = input.existingRef
+    ? { ref: input.existingRef, fileCount: undefined }
+    : await backend.saveVersion({
+        project: storageProject,
+        parentRef,
+        changes: input.changes,
+        message: input.message,
+        author: { name: `${input.actor.type}:${input.actor.id}`, email: `${input.actor.type}.${input.actor.id.replace(/[^a-zA-Z0-9._-]/g, '_')}@users.vector.invalid` },
+      });
   const ref = saved.ref;
   const fileCount = saved.fileCount ?? (await backend.listFiles({ project: storageProject, ref })).length;
 
@@ -112,6 +129,7 @@ export async function writeVersion(engine: EngineContext, input: WriteVersionInp
       generation_status: input.generationStatus ?? 'not_applicable',
       file_count: fileCount,
       created_by: `${input.actor.type}:${input.actor.id}`,
+      author: input.author ? JSON.stringify(input.author) : null,
       created_at: now,
     };
     await trx.insertInto('vector_code_versions').values(row).execute();
@@ -125,7 +143,7 @@ export async function writeVersion(engine: EngineContext, input: WriteVersionInp
       entityId: versionId,
       beforeId: input.parentVersionId,
       afterId: versionId,
-      data: { number: version.number, source: input.source, ...(input.restoredFromId ? { restoredFromId: input.restoredFromId } : {}) },
+      data: { number: version.number, source: input.source, ...(input.restoredFromId ? { restoredFromId: input.restoredFromId } : {}), ...(input.author ? { author: input.author, ref } : {}) },
     });
     await input.alsoInTransaction?.(trx, afterCommit, version);
     afterCommit(() => engine.events.emit('version.created', { organizationId: project.organization_id, projectId: project.id, version }));
