@@ -1,17 +1,36 @@
-import { type BuildChecker, parseInput } from '@vector/core';
+import { type BuildChecker, parseInput, ValidationError } from '@vector/core';
 import type OpenAI from 'openai';
 import { z } from 'zod';
 import { type CodegenPromptName, codegenPromptNames } from './prompts.js';
 
-/** Settings of {@link createCodegenAgent}. Every field is optional. */
+/** The model the agent uses when neither `model` nor env `VECTOR_MODEL` gives one. */
+export const defaultCodegenModel = 'gpt-4.1-mini';
+
+/**
+ * OpenAI's endpoint, the base URL when neither `baseUrl` nor env `OPENAI_BASE_URL` gives one.
+ * Base URLs are the `openai` SDK's `baseURL`: they include the API version path (`/v1`), and
+ * the SDK appends `/chat/completions` to them.
+ */
+export const defaultModelBaseUrl = 'https://api.openai.com/v1';
+
+/**
+ * Settings of {@link createCodegenAgent}. Every field is optional. The environment fallbacks
+ * use the same names as `vector-server`: `OPENAI_API_KEY`, `OPENAI_BASE_URL` (older alias
+ * `VECTOR_MODEL_BASE_URL`) and `VECTOR_MODEL` (older alias `VECTOR_AGENT_MODEL`); a variable and
+ * its alias both set to different values are refused.
+ */
 export interface CodegenAgentOptions {
   /** API key of the endpoint. Default: env `OPENAI_API_KEY`. Never read from session settings. */
   apiKey?: string;
-  /** OpenAI-compatible base URL, e.g. `https://openrouter.ai/api/v1`. Default: env `OPENAI_BASE_URL`, else OpenAI. */
+  /**
+   * OpenAI-compatible base URL including its version path, as the `openai` SDK's `baseURL`:
+   * e.g. `https://openrouter.ai/api/v1`, `http://localhost:11434/v1` (Ollama). Default: env
+   * `OPENAI_BASE_URL` (or its older alias `VECTOR_MODEL_BASE_URL`), else {@link defaultModelBaseUrl}.
+   */
   baseUrl?: string;
   /** @deprecated Spelled `baseUrl`, as in every Vector adapter; still accepted. */
   baseURL?: string;
-  /** Model for planning and the tool loop. Default: env `VECTOR_AGENT_MODEL`, else `gpt-4.1-mini`. */
+  /** Model for planning and the tool loop. Default: env `VECTOR_MODEL` (or its older alias `VECTOR_AGENT_MODEL`), else {@link defaultCodegenModel}. */
   model?: string;
   /** Cheaper model for the intent classification call. Default: `model`. */
   intentModel?: string;
@@ -75,18 +94,37 @@ export type ResolvedCodegenAgentOptions = Omit<z.output<typeof optionsSchema>, '
   allowedBaseUrls: string[] | '*';
 };
 
-/** Validates options and fills defaults from the environment. */
+/**
+ * Validates options and fills defaults from the environment (read only for what the options
+ * leave out).
+ *
+ * @throws ValidationError for invalid options, or when a variable and its older alias are both
+ * set to different values (`OPENAI_BASE_URL`/`VECTOR_MODEL_BASE_URL`, `VECTOR_MODEL`/`VECTOR_AGENT_MODEL`).
+ */
 export function resolveCodegenAgentOptions(options: CodegenAgentOptions, env: NodeJS.ProcessEnv = process.env): ResolvedCodegenAgentOptions {
   const parsed = parseInput(optionsSchema, options, 'codegen agent options');
   const { baseURL, allowedBaseURLs, ...rest } = parsed;
-  const model = rest.model ?? env.VECTOR_AGENT_MODEL ?? 'gpt-4.1-mini';
+  const model = rest.model ?? fromEnvironment(env, 'VECTOR_MODEL', 'VECTOR_AGENT_MODEL') ?? defaultCodegenModel;
   return {
     ...rest,
     apiKey: rest.apiKey ?? (env.OPENAI_API_KEY || undefined),
     // The deprecated spellings still count when the new ones are not given.
-    baseUrl: rest.baseUrl ?? baseURL ?? (env.OPENAI_BASE_URL || undefined),
+    baseUrl: rest.baseUrl ?? baseURL ?? fromEnvironment(env, 'OPENAI_BASE_URL', 'VECTOR_MODEL_BASE_URL'),
     allowedBaseUrls: rest.allowedBaseUrls ?? allowedBaseURLs ?? [],
     model,
     intentModel: rest.intentModel ?? model,
   };
+}
+
+/** A variable or its older alias (empty counts as unset); refused when both are set and differ, since neither can be assumed meant. */
+function fromEnvironment(env: NodeJS.ProcessEnv, name: string, alias: string): string | undefined {
+  const value = env[name] || undefined;
+  const older = env[alias] || undefined;
+  if (value !== undefined && older !== undefined && value !== older) {
+    throw new ValidationError({
+      message: `${name} and ${alias} (its older alias) are both set, to different values: set only ${name}`,
+      issues: [{ path: [alias], message: `differs from ${name}` }],
+    });
+  }
+  return value ?? older;
 }

@@ -1,6 +1,6 @@
 import { type Agent, type AgentEvent, type AgentRunContext, defineAgent, ValidationError } from '@vector/core';
 import type OpenAI from 'openai';
-import { type CodegenAgentOptions, resolveCodegenAgentOptions } from './codegen-agent-options.js';
+import { type CodegenAgentOptions, defaultModelBaseUrl, resolveCodegenAgentOptions } from './codegen-agent-options.js';
 import { type CodegenPrompts, loadCodegenPrompts } from './prompts.js';
 import { runCodegen } from './run-codegen.js';
 
@@ -16,7 +16,8 @@ import { runCodegen } from './run-codegen.js';
  * `allowedBaseUrls`) `settings.baseUrl` override the agent's for that session (the
  * deprecated `settings.baseURL` is still read).
  *
- * @throws ValidationError (`VALIDATION_FAILED`) for invalid options or a missing API key.
+ * @throws ValidationError (`VALIDATION_FAILED`) for invalid options, a missing API key, or a
+ * variable and its older alias set to different values (see {@link CodegenAgentOptions}).
  */
 export function createCodegenAgent(options: CodegenAgentOptions = {}): Agent {
   const settings = resolveCodegenAgentOptions(options);
@@ -33,7 +34,7 @@ export function createCodegenAgent(options: CodegenAgentOptions = {}): Agent {
   const baseClient = (): Promise<OpenAI> => {
     client ??= settings.client
       ? Promise.resolve(settings.client)
-      : import('openai').then(({ default: OpenAIClient }) => new OpenAIClient({ apiKey: settings.apiKey, baseURL: settings.baseUrl ?? null, maxRetries: 0 }));
+      : import('openai').then(({ default: OpenAIClient }) => new OpenAIClient({ apiKey: settings.apiKey, baseURL: settings.baseUrl ?? defaultModelBaseUrl, maxRetries: 0 }));
     return client;
   };
   const loadPrompts = (): Promise<CodegenPrompts> => {

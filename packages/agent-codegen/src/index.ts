@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { createCodegenAgent } from './create-codegen-agent.js';
-export type { CodegenAgentOptions } from './codegen-agent-options.js';
+export { defaultCodegenModel, defaultModelBaseUrl, type CodegenAgentOptions } from './codegen-agent-options.js';
 export { codegenPromptNames, codegenPromptVersions, loadCodegenPrompts, type CodegenPromptName, type CodegenPrompts } from './prompts.js';
 export { detectEntryPoints, type EntryPoints } from './detect-entry-points.js';
 export type { CodegenIntent } from './parse-model-output.js';

@@ -2,7 +2,7 @@ import { BudgetExceededError, CancelledError, type JobEventData, joinJobText, Li
 import { beforeEach, describe, expect, it } from 'vitest';
 import { agentFor, collect, eventTypes, intentAndPlan, modelSteps, reactApp, runContext } from './agent-test-helpers.js';
 import { useFakeOpenAIServer } from './fake-openai-server.js';
-import { resolveCodegenAgentOptions } from '../src/codegen-agent-options.js';
+import { defaultCodegenModel, defaultModelBaseUrl, resolveCodegenAgentOptions } from '../src/codegen-agent-options.js';
 
 const fake = useFakeOpenAIServer();
 beforeEach(() => {
@@ -243,6 +243,19 @@ describe('codegen agent resilience', () => {
     const resolved = resolveCodegenAgentOptions({ apiKey: 'k', baseURL: 'https://old.example/v1', allowedBaseURLs: ['https://old.example/v1'] }, {});
     expect(resolved).toMatchObject({ baseUrl: 'https://old.example/v1', allowedBaseUrls: ['https://old.example/v1'] });
     expect(resolveCodegenAgentOptions({ apiKey: 'k', baseUrl: 'https://new.example/v1', baseURL: 'https://old.example/v1' }, {}).baseUrl).toBe('https://new.example/v1');
+  });
+
+  it('falls back to the environment names vector-server reads, older aliases included, refusing an alias that disagrees', () => {
+    expect(resolveCodegenAgentOptions({ apiKey: 'k' }, {})).toMatchObject({ model: defaultCodegenModel, intentModel: defaultCodegenModel, baseUrl: undefined });
+    expect(defaultModelBaseUrl).toBe('https://api.openai.com/v1');
+    expect(resolveCodegenAgentOptions({}, { OPENAI_API_KEY: 'sk-env', OPENAI_BASE_URL: 'http://localhost:11434/v1', VECTOR_MODEL: 'qwen3' })).toMatchObject({ apiKey: 'sk-env', baseUrl: 'http://localhost:11434/v1', model: 'qwen3', intentModel: 'qwen3' });
+    expect(resolveCodegenAgentOptions({ apiKey: 'k' }, { VECTOR_MODEL_BASE_URL: 'https://old.example/v1', VECTOR_AGENT_MODEL: 'old-model' })).toMatchObject({ baseUrl: 'https://old.example/v1', model: 'old-model' });
+    // Both names with one value is fine; two values are refused, naming both variables.
+    expect(resolveCodegenAgentOptions({ apiKey: 'k' }, { VECTOR_MODEL: 'm', VECTOR_AGENT_MODEL: 'm' }).model).toBe('m');
+    expect(() => resolveCodegenAgentOptions({ apiKey: 'k' }, { VECTOR_MODEL: 'new', VECTOR_AGENT_MODEL: 'old' })).toThrow(/VECTOR_MODEL and VECTOR_AGENT_MODEL .* set only VECTOR_MODEL/);
+    expect(() => resolveCodegenAgentOptions({ apiKey: 'k' }, { OPENAI_BASE_URL: 'https://a.example/v1', VECTOR_MODEL_BASE_URL: 'https://b.example/v1' })).toThrow(ValidationError);
+    // Explicit options win, and then the environment is not consulted at all.
+    expect(resolveCodegenAgentOptions({ apiKey: 'k', model: 'given', baseUrl: 'https://given.example/v1' }, { VECTOR_MODEL: 'new', VECTOR_AGENT_MODEL: 'old', OPENAI_BASE_URL: 'https://a.example/v1', VECTOR_MODEL_BASE_URL: 'https://b.example/v1' })).toMatchObject({ model: 'given', baseUrl: 'https://given.example/v1' });
   });
 
   it('uses an overridden prompt', async () => {

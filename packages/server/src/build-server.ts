@@ -16,6 +16,8 @@ import type { Authenticate, Principal } from './auth/principal.js';
 import { migrateServerTables, type ServerDatabase } from './auth/server-migrations.js';
 import { toErrorResponse } from './plumbing/error-response.js';
 import { errorsPlugin } from './plumbing/errors-plugin.js';
+import { answerClientError, type ConnectionLimits, createLimitedServer } from './plumbing/connection-limits.js';
+import { inputGuardPlugin } from './plumbing/input-guard.js';
 import { type LoggerOption, loggerOptions } from './plumbing/logger-options.js';
 import { openApiPlugin } from './plumbing/openapi-plugin.js';
 import { type RateLimitOptions, rateLimitPlugin } from './plumbing/rate-limits.js';
@@ -89,6 +91,11 @@ export interface BuildServerOptions {
    * proxy addresses) so `request.ip`, and with it the per-IP limit, is the client's. Default false.
    */
   trustProxy?: FastifyServerOptions['trustProxy'];
+  /**
+   * Request timeout (a whole request, body included: default 60 s), header timeout (default
+   * 20 s), both answered 408 `REQUEST_TIMEOUT`, and the most open connections (default 10,000).
+   */
+  connectionLimits?: ConnectionLimits;
   /** Largest accepted request body. Default 20 MiB. */
   bodyLimitBytes?: number;
   /**
@@ -120,9 +127,14 @@ export interface BuildServerOptions {
  * dispose the engine (see `runServer` for the whole process lifecycle).
  */
 export function buildServer(options: BuildServerOptions): FastifyInstance {
+  const bodyLimitBytes = options.bodyLimitBytes ?? 20 * 1024 * 1024;
   const app = Fastify({
     ...loggerOptions(options.logger),
-    bodyLimit: options.bodyLimitBytes ?? 20 * 1024 * 1024,
+    bodyLimit: bodyLimitBytes,
+    // Request and header timeouts and a cap on connections (a stalled body must not hold a socket forever).
+    serverFactory: createLimitedServer(options.connectionLimits ?? {}),
+    // Errors of Node's HTTP parser (431, malformed chunks, timeouts) in the server's error shape.
+    clientErrorHandler: answerClientError,
     trustProxy: options.trustProxy ?? false,
     // Keep-alive sockets must not hold `close()` open past the SSE streams we end ourselves.
     forceCloseConnections: true,
@@ -176,6 +188,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   });
 
   void app.register(errorsPlugin);
+  void app.register(inputGuardPlugin, { bodyLimitBytes });
   void app.register(fastifyHelmet, { contentSecurityPolicy: false, global: true });
   const origins = options.corsOrigins ?? [];
   const exposedHeaders = ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];

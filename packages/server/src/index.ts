@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export { buildServer, type BuildServerOptions } from './build-server.js';
+export type { ConnectionLimits } from './plumbing/connection-limits.js';
 export { loadConfig, type ServerConfig } from './load-config.js';
 export { createPreviewGateway, type PreviewGatewayOptions, type PreviewSource, type PreviewUpstream } from './previews/create-preview-gateway.js';
 export { combinePreviewSources } from './previews/combine-preview-sources.js';

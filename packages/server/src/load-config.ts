@@ -26,8 +26,13 @@ const environmentSchema = z.object({
   RAILWAY_API_TOKEN: z.string().min(1).optional(),
   RENDER_API_KEY: z.string().min(1).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
-  VECTOR_MODEL_BASE_URL: z.string().url('expected an http(s) URL').optional(),
+  /** The OpenAI-compatible endpoint as the `openai` SDK's `baseURL`, with its version path: `https://api.openai.com/v1`, `http://localhost:11434/v1`. */
+  OPENAI_BASE_URL: z.string().url('expected an http(s) URL').regex(/^https?:\/\//, 'expected an http(s) URL').optional(),
+  /** Older alias of `OPENAI_BASE_URL`, still accepted. */
+  VECTOR_MODEL_BASE_URL: z.string().url('expected an http(s) URL').regex(/^https?:\/\//, 'expected an http(s) URL').optional(),
   VECTOR_MODEL: z.string().min(1).optional(),
+  /** Older alias of `VECTOR_MODEL` (the name `@vector/agent-codegen` read), still accepted. */
+  VECTOR_AGENT_MODEL: z.string().min(1).optional(),
   /** JSON: `{ "<model>": { "input": 2.5, "cachedInput": 1.25, "output": 10 } }`, US dollars per million tokens, over core's defaults. */
   VECTOR_MODEL_PRICES: z
     .string()
@@ -91,6 +96,8 @@ const environmentSchema = z.object({
   VECTOR_BOOTSTRAP_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   VECTOR_PUBLIC_URL: z.string().url('expected an http(s) URL').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty`: human-readable lines (pino-pretty); `json`: one JSON object a line; `auto`: pretty when stdout is a terminal. */
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   VECTOR_DOCS: booleanish.default(true),
   VECTOR_LOCAL_BUILDS: booleanish.default(true),
   VECTOR_DOCKER: booleanish.default(false),
@@ -133,6 +140,12 @@ export interface ServerConfig {
   sourceMirror?: { type: 'github'; token: string; owner: string; scope: 'project' | 'organization' } | undefined;
   railwayApiToken: string | undefined;
   renderApiKey: string | undefined;
+  /**
+   * The codegen agent's endpoint, set when `OPENAI_API_KEY` is: the key, the base URL
+   * (`OPENAI_BASE_URL`, alias `VECTOR_MODEL_BASE_URL`; undefined: OpenAI's) and the model
+   * (`VECTOR_MODEL`, alias `VECTOR_AGENT_MODEL`; undefined: the agent's default). Undefined:
+   * the scripted demo agent.
+   */
   model: { apiKey: string | undefined; baseURL: string | undefined; model: string | undefined } | undefined;
   /** Model prices over core's `defaultModelPrices` (`VECTOR_MODEL_PRICES`, JSON): what each model call costs. */
   modelPrices: Record<string, ModelPrice>;
@@ -166,6 +179,8 @@ export interface ServerConfig {
   bootstrapToken: string | undefined;
   publicUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How the CLI writes logs (`LOG_FORMAT`): `pretty` (pino-pretty), `json` (a JSON object a line), or `auto`: pretty when stdout is a terminal. */
+  logFormat?: 'auto' | 'pretty' | 'json' | undefined;
   docs: boolean;
   /**
    * Build and run deployments on this machine (`@vector/provider-local`, the default provider
@@ -216,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   issues.push(...sourceMirrorIssues(present, issues));
   issues.push(...jwtIssues(present));
+  issues.push(...modelIssues(present));
   if ((present.VECTOR_ROLE === 'api' || present.VECTOR_ROLE === 'worker') && !present.DATABASE_URL) {
     issues.push({ path: ['VECTOR_ROLE'], message: `running as "${present.VECTOR_ROLE}" alone needs a shared PostgreSQL DATABASE_URL` });
   }
@@ -243,7 +259,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ValidationError({ message: `Invalid environment: ${summary}`, issues });
   }
   const value = result.data;
-  const modelConfigured = value.OPENAI_API_KEY !== undefined || value.VECTOR_MODEL_BASE_URL !== undefined;
   return withRedactedForms({
     port: value.PORT,
     host: value.HOST,
@@ -257,7 +272,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sourceMirror: sourceMirrorOf(value),
     railwayApiToken: value.RAILWAY_API_TOKEN,
     renderApiKey: value.RENDER_API_KEY,
-    model: modelConfigured ? { apiKey: value.OPENAI_API_KEY, baseURL: value.VECTOR_MODEL_BASE_URL, model: value.VECTOR_MODEL } : undefined,
+    model: value.OPENAI_API_KEY ? { apiKey: value.OPENAI_API_KEY, baseURL: value.OPENAI_BASE_URL ?? value.VECTOR_MODEL_BASE_URL, model: value.VECTOR_MODEL ?? value.VECTOR_AGENT_MODEL } : undefined,
+    logFormat: value.LOG_FORMAT,
     modelPrices: value.VECTOR_MODEL_PRICES ?? {},
     jobMaxCostUsd: value.VECTOR_JOB_MAX_COST_USD,
     githubWebhookSecret: value.GITHUB_WEBHOOK_SECRET,
@@ -305,6 +321,33 @@ function sourceMirrorIssues(present: Record<string, string | undefined>, earlier
   return issues;
 }
 
+/** Each model setting's name, and the older alias still accepted for it. */
+const modelAliases = [
+  ['OPENAI_BASE_URL', 'VECTOR_MODEL_BASE_URL'],
+  ['VECTOR_MODEL', 'VECTOR_AGENT_MODEL'],
+] as const;
+
+/**
+ * A setting and its older alias may both be set only to the same value (neither can be
+ * assumed meant), and a base URL needs the key that is sent to it.
+ */
+function modelIssues(present: Record<string, string | undefined>): Array<{ path: string[]; message: string }> {
+  const issues: Array<{ path: string[]; message: string }> = [];
+  const same = (name: string, a: string, b: string) => (name === 'OPENAI_BASE_URL' ? a.replace(/\/+$/, '') === b.replace(/\/+$/, '') : a === b);
+  for (const [name, alias] of modelAliases) {
+    const value = present[name];
+    const older = present[alias];
+    if (value !== undefined && older !== undefined && !same(name, value, older)) {
+      issues.push({ path: [alias], message: `an older alias of ${name}, set to a different value: set only ${name}` });
+    }
+  }
+  const baseUrlVariable = present.OPENAI_BASE_URL !== undefined ? 'OPENAI_BASE_URL' : present.VECTOR_MODEL_BASE_URL !== undefined ? 'VECTOR_MODEL_BASE_URL' : undefined;
+  if (baseUrlVariable && present.OPENAI_API_KEY === undefined) {
+    issues.push({ path: ['OPENAI_API_KEY'], message: `required with ${baseUrlVariable}, the key sent to that endpoint (servers that need none, such as Ollama, accept any non-empty value)` });
+  }
+  return issues;
+}
+
 const jwtVariables = ['VECTOR_JWT_JWKS_URL', 'VECTOR_JWT_ISSUER', 'VECTOR_JWT_AUDIENCE'] as const;
 const jwtClaimVariables = ['VECTOR_JWT_USER_CLAIM', 'VECTOR_JWT_ORGANIZATION_CLAIM', 'VECTOR_JWT_ROLE_CLAIM'] as const;
 
@@ -347,18 +390,7 @@ const hidden = '[redacted]';
 
 /** The configuration with every secret replaced, safe to log or print. */
 function redacted(config: ServerConfig): Record<string, unknown> {
-  let databaseUrl: string | undefined = config.databaseUrl;
-  if (databaseUrl) {
-    try {
-      const url = new URL(databaseUrl);
-      if (url.password) url.password = hidden;
-      // Passwords can also travel as a query parameter.
-      if (url.searchParams.has('password')) url.searchParams.set('password', hidden);
-      databaseUrl = url.toString();
-    } catch {
-      databaseUrl = hidden;
-    }
-  }
+  const databaseUrl = config.databaseUrl ? withoutPassword(config.databaseUrl) : undefined;
   const secret = (present: unknown) => (present ? hidden : undefined);
   return {
     ...config,
@@ -367,13 +399,26 @@ function redacted(config: ServerConfig): Record<string, unknown> {
     sourceMirror: config.sourceMirror ? { ...config.sourceMirror, token: hidden } : undefined,
     railwayApiToken: secret(config.railwayApiToken),
     renderApiKey: secret(config.renderApiKey),
-    model: config.model ? { ...config.model, apiKey: secret(config.model.apiKey) } : undefined,
+    model: config.model ? { ...config.model, apiKey: secret(config.model.apiKey), baseURL: config.model.baseURL ? withoutPassword(config.model.baseURL) : undefined } : undefined,
     bootstrapToken: secret(config.bootstrapToken),
     encryptionKeys: config.encryptionKeys.map(() => hidden),
     githubWebhookSecret: secret(config.githubWebhookSecret),
     // A stdio server's environment may carry its own credentials.
     connectors: { ...config.connectors, stdio: config.connectors.stdio.map((entry) => ({ ...entry, env: Object.fromEntries(Object.keys(entry.env ?? {}).map((name) => [name, hidden])) })) },
   };
+}
+
+/** A URL with its password (in the user info or a `password` query parameter) replaced. */
+function withoutPassword(text: string): string {
+  try {
+    const url = new URL(text);
+    if (url.password) url.password = hidden;
+    // Passwords can also travel as a query parameter.
+    if (url.searchParams.has('password')) url.searchParams.set('password', hidden);
+    return url.toString();
+  } catch {
+    return hidden;
+  }
 }
 
 // `JSON.stringify`, `String()` and `console.log`/`util.inspect` all see the redacted form, so

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './build-server.js';
 import { loadConfig, type ServerConfig } from './load-config.js';
+import { createLogDestination, resolveLogFormat } from './plumbing/create-log-destination.js';
+import { describeListenFailure } from './plumbing/describe-listen-failure.js';
 import { createPreviewGateway, type PreviewSource } from './previews/create-preview-gateway.js';
 import { combinePreviewSources } from './previews/combine-preview-sources.js';
 import { createRuntime } from './runtime/create-runtime.js';
@@ -11,7 +13,10 @@ import { createRuntime } from './runtime/create-runtime.js';
  * The `vector-server` process: reads the environment, builds the engine, the HTTP server and
  * (with local builds) the preview gateway, and shuts them down gracefully on SIGINT/SIGTERM:
  * readiness fails, the listeners stop taking requests, SSE streams end, running jobs go back
- * to the queue, local deployments' processes stop, the database closes.
+ * to the queue, local deployments' processes stop, the database closes. A listener that
+ * cannot start for a reason the operator can fix (port in use, no permission) is one line on
+ * stderr and exit code 1. Logs are pino-pretty lines on a terminal and JSON lines otherwise
+ * (`LOG_FORMAT` decides when set).
  */
 function trustHops(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops;
@@ -26,11 +31,23 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  // Before Fastify's logger exists, runtime messages go out as the same pino-style JSON lines.
+  // Human-readable on a terminal, JSON for collectors; colours only on a terminal, and never with NO_COLOR.
+  const format = resolveLogFormat(config.logFormat ?? 'auto', process.stdout.isTTY === true);
+  const colorize = (stream: NodeJS.WriteStream) => stream.isTTY === true && !process.env.NO_COLOR;
+  const stdout = createLogDestination({ format, destination: process.stdout, colorize: colorize(process.stdout) });
+  const stderr = createLogDestination({ format, destination: process.stderr, colorize: colorize(process.stderr) });
+  // JSON lines keep pino's own fast stdout writer; pretty ones go through pino-pretty (redaction happens before either).
+  const logger = { level: config.logLevel, ...(format === 'pretty' ? { stream: stdout } : {}) };
+  // Before Fastify's logger exists, runtime messages go out as the same pino-style lines.
   const line = (level: number, message: string) => JSON.stringify({ level, time: Date.now(), pid: process.pid, msg: message });
-  const warn = (message: string) => process.stderr.write(`${line(40, message)}\n`);
+  const warn = (message: string) => stderr.write(`${line(40, message)}\n`);
   const info = (message: string) => {
-    if (['info', 'debug', 'trace'].includes(config.logLevel)) process.stdout.write(`${line(30, message)}\n`);
+    if (['info', 'debug', 'trace'].includes(config.logLevel)) stdout.write(`${line(30, message)}\n`);
+  };
+  // What the operator can fix is one line, not a stack trace.
+  const refuse = (message: string) => {
+    process.stderr.write(`vector-server: ${message}\n`);
+    process.exitCode = 1;
   };
 
   // The preview gateway listens first: with VECTOR_PREVIEW_PORT=0 its port, and with it the
@@ -43,9 +60,18 @@ async function main(): Promise<void> {
     previews = createPreviewGateway({
       baseUrl: previewBaseUrl ?? 'http://{id}.preview.localhost/',
       source: combinePreviewSources(() => previewSources),
-      logger: { level: config.logLevel },
+      logger,
     });
-    const address = await previews.listen({ port: config.previewPort, host: config.previewHost });
+    let address: string;
+    try {
+      address = await previews.listen({ port: config.previewPort, host: config.previewHost });
+    } catch (error) {
+      await previews.close();
+      const hostVariable = process.env.VECTOR_PREVIEW_HOST ? 'VECTOR_PREVIEW_HOST' : 'HOST';
+      const reason = describeListenFailure(error, { port: config.previewPort, host: config.previewHost, portVariable: 'VECTOR_PREVIEW_PORT', hostVariable });
+      if (!reason) throw error;
+      return refuse(reason);
+    }
     previewBaseUrl ??= `http://{id}.preview.localhost:${(previews.server.address() as AddressInfo).port}/`;
     previews.log.info(`Vector previews on ${previewBaseUrl} (gateway on ${address}; builds in ${config.buildsDir})`);
   }
@@ -63,7 +89,7 @@ async function main(): Promise<void> {
   if (!config.bootstrapToken) warn('VECTOR_BOOTSTRAP_TOKEN is not set: anyone who can reach this server may create an organization (fine for local development only)');
   const app = buildServer({
     vector: runtime.vector,
-    logger: { level: config.logLevel },
+    logger,
     ...(config.bootstrapToken ? { bootstrapToken: config.bootstrapToken } : {}),
     corsOrigins: config.corsOrigins,
     rateLimit: config.rateLimit,
@@ -82,8 +108,29 @@ async function main(): Promise<void> {
     const rotated = await runtime.vector.rotateSecrets();
     info(`re-encrypted ${rotated} stored secret(s) with the current VECTOR_SECRETS_KEY; once every server runs with it, VECTOR_SECRETS_PREVIOUS_KEYS can be removed`);
   }
+  // Closes what is open, in order; a stuck step cannot keep the process alive for more than 30 s.
+  const closeAll = async () => {
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    try {
+      await app.close();
+      await previews?.close();
+      await runtime.close();
+    } finally {
+      clearTimeout(force);
+    }
+  };
   if (config.role !== 'worker') {
-    const address = await app.listen({ port: config.port, host: config.host });
+    let address: string;
+    try {
+      address = await app.listen({ port: config.port, host: config.host });
+    } catch (error) {
+      const reason = describeListenFailure(error, { port: config.port, host: config.host, portVariable: 'PORT', hostVariable: 'HOST' });
+      // The engine has started: running jobs go back to the queue before the process ends.
+      await closeAll().catch((closeError: unknown) => app.log.error({ err: closeError }, 'closing after the failed start failed'));
+      if (!reason) throw error;
+      return refuse(reason);
+    }
     listeningAt = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/data/v1`;
     app.log.info(`Vector API on ${address} (docs: ${address}/docs, database: ${config.databaseUrl ? 'postgres' : config.sqlitePath}, role: ${config.role})`);
   } else {
@@ -96,17 +143,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info(`${signal}: shutting down`);
-    const force = setTimeout(() => process.exit(1), 30_000);
-    force.unref();
     try {
-      await app.close();
-      await previews?.close();
-      await runtime.close();
+      await closeAll();
     } catch (error) {
       app.log.error({ err: error }, 'shutdown failed');
       process.exitCode = 1;
     }
-    clearTimeout(force);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

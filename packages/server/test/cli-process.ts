@@ -9,6 +9,8 @@ export interface CliProcess {
   child: ChildProcess;
   /** Every stdout and stderr line so far. */
   output: string[];
+  /** The stderr lines alone. */
+  errors: string[];
   /** Resolves with the first line matching `pattern`; rejects on exit or after `timeoutMs`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Resolves once the process exited. */
@@ -28,8 +30,9 @@ export function startCli(options: { cwd: string; env: Record<string, string> }):
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
+  const errors: string[] = [];
   const waiters = new Set<() => void>();
-  const collect = (stream: NodeJS.ReadableStream | null) => {
+  const collect = (stream: NodeJS.ReadableStream | null, also?: string[]) => {
     let buffer = '';
     stream?.setEncoding('utf8');
     stream?.on('data', (chunk: string) => {
@@ -37,11 +40,12 @@ export function startCli(options: { cwd: string; env: Record<string, string> }):
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       output.push(...lines);
+      also?.push(...lines);
       for (const waiter of waiters) waiter();
     });
   };
   collect(child.stdout);
-  collect(child.stderr);
+  collect(child.stderr, errors);
   let exitStatus: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -54,6 +58,7 @@ export function startCli(options: { cwd: string; env: Record<string, string> }):
   return {
     child,
     output,
+    errors,
     exited,
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {

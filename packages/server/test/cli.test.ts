@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +111,82 @@ describe('the vector-server CLI', () => {
     const output = cli.output.join('\n');
     expect(output).toMatch(/Invalid environment: VECTOR_ROLE: local builds \(VECTOR_LOCAL_BUILDS, on by default\) need VECTOR_ROLE=all/);
     expect(output).toContain('VECTOR_LOCAL_BUILDS=false');
+  });
+});
+
+/** A TCP port something else already listens on, and how to free it. */
+async function busyPort(): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
+  return { port: address.port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+function isJsonObject(line: string): boolean {
+  try {
+    return typeof JSON.parse(line) === 'object';
+  } catch {
+    return false;
+  }
+}
+
+describe('the vector-server CLI at start', () => {
+  it.each(['PORT', 'VECTOR_PREVIEW_PORT'])('answers a %s already in use with one line on stderr and exit code 1, no stack trace', async (variable) => {
+    const busy = await busyPort();
+    try {
+      const ports = { PORT: '0', VECTOR_PREVIEW_PORT: '0', [variable]: String(busy.port) };
+      const cli = startCli({ cwd: scratchDirectory(), env: { HOST: '127.0.0.1', LOG_LEVEL: 'info', ...ports } });
+      running.push(cli);
+      expect((await cli.exited).code).toBe(1);
+      const expected = `vector-server: port ${busy.port} on 127.0.0.1 is already in use (${variable}); stop the other process or choose another port`;
+      expect(cli.errors.filter((line) => line.startsWith('vector-server:'))).toEqual([expected]);
+      expect(cli.errors.at(-1)).toBe(expected);
+      const output = cli.output.join('\n');
+      expect(output).not.toMatch(/^\s+at /m);
+      expect(output).not.toContain('EADDRINUSE');
+      expect(output).not.toContain('Vector API on');
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it('logs the model and base URL the codegen agent uses, never the key nor a password in the URL (JSON lines when not on a terminal)', async () => {
+    const key = 'sk-cli-test-key-secret';
+    const common = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', VECTOR_LOCAL_BUILDS: 'false', OPENAI_API_KEY: key };
+    const configured = startCli({ cwd: scratchDirectory(), env: { ...common, OPENAI_BASE_URL: 'http://proxyuser:proxy-pass-secret@127.0.0.1:9/v1?token=query-secret', VECTOR_MODEL: 'cli-test-model' } });
+    const aliased = startCli({ cwd: scratchDirectory(), env: { ...common, VECTOR_MODEL_BASE_URL: 'http://127.0.0.1:9/v1', VECTOR_AGENT_MODEL: 'old-name-model' } });
+    const defaults = startCli({ cwd: scratchDirectory(), env: common });
+    running.push(configured, aliased, defaults);
+    await configured.waitFor(/Codegen agent: model cli-test-model at http:\/\/127\.0\.0\.1:9\/v1"/);
+    await aliased.waitFor(/Codegen agent: model old-name-model at http:\/\/127\.0\.0\.1:9\/v1"/);
+    await defaults.waitFor(/Codegen agent: model gpt-4\.1-mini \(default\) at https:\/\/api\.openai\.com\/v1 \(default\)"/);
+    for (const cli of [configured, aliased, defaults]) {
+      await cli.waitFor(/Vector API on http/);
+      expect(await cli.stop()).toEqual({ code: 0, signal: null });
+      const output = cli.output.join('\n');
+      for (const secret of [key, 'proxy-pass-secret', 'query-secret']) expect(output).not.toContain(secret);
+      expect(output).not.toMatch(/scripted DEMO agent/);
+      expect(cli.output.filter((line) => line.trim() !== '').every(isJsonObject)).toBe(true);
+    }
+  });
+
+  it('writes human-readable lines with LOG_FORMAT=pretty, secrets still redacted', async () => {
+    const cli = startCli({ cwd: scratchDirectory(), env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', VECTOR_LOCAL_BUILDS: 'false', LOG_FORMAT: 'pretty', OPENAI_API_KEY: 'sk-pretty-key-secret' } });
+    running.push(cli);
+    const [, base] = await cli.waitFor(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] INFO: Vector API on (http:\/\/127\.0\.0\.1:\d+)/);
+    const organization = await api(base as string, 'POST', '/v1/organizations', { body: { name: 'Pretty' } });
+    const apiKey = organization.json.apiKey.key as string;
+    expect((await api(`${base}`, 'GET', `/v1/projects?access_token=${apiKey}`, { key: apiKey })).status).toBe(200);
+    expect(await cli.stop()).toEqual({ code: 0, signal: null });
+    const output = cli.output.join('\n');
+    expect(cli.errors.join('\n')).toMatch(/^\[[\d:.]+\] WARN: VECTOR_BOOTSTRAP_TOKEN is not set/m);
+    expect(output).toMatch(/INFO: Codegen agent: model gpt-4\.1-mini \(default\)/);
+    expect(output).toMatch(/INFO: incoming request/);
+    expect(output).toContain('access_token=[redacted]');
+    expect(cli.output.some(isJsonObject)).toBe(false);
+    expect(output).not.toContain(apiKey);
+    expect(output).not.toContain('sk-pretty-key-secret');
   });
 });
 

@@ -64,6 +64,7 @@ describe('loadConfig', () => {
     ['VECTOR_ROLE', 'cook'],
     ['VECTOR_STORAGE', 's3'],
     ['VECTOR_MODEL_BASE_URL', 'not a url'],
+    ['OPENAI_BASE_URL', 'not a url'],
     ['RATE_LIMIT_MAX', '0'],
     ['RATE_LIMIT_WINDOW_MS', '10'],
     ['BODY_LIMIT_BYTES', '12'],
@@ -95,6 +96,56 @@ describe('loadConfig', () => {
     expect(failure({ VECTOR_MODEL_PRICES: '{"m": {"input": -1, "output": 1}}' }).message).toMatch(/VECTOR_MODEL_PRICES/);
     expect(failure({ VECTOR_MODEL_PRICES: '{"m": {"input": 1, "output": 1, "typo": 2}}' }).message).toMatch(/VECTOR_MODEL_PRICES/);
     expect(failure({ VECTOR_JOB_MAX_COST_USD: '0' }).message).toMatch(/VECTOR_JOB_MAX_COST_USD/);
+  });
+
+  describe('model settings', () => {
+    it('uses the scripted demo agent without OPENAI_API_KEY, and OpenAI with the default model with only the key', () => {
+      expect(loadConfig({}).model).toBeUndefined();
+      expect(loadConfig({ VECTOR_MODEL: 'gpt-4.1' }).model).toBeUndefined();
+      expect(loadConfig({ OPENAI_API_KEY: 'sk-1' }).model).toEqual({ apiKey: 'sk-1', baseURL: undefined, model: undefined });
+    });
+
+    it('reads OPENAI_BASE_URL and VECTOR_MODEL, the names the OpenAI SDK and the codegen agent read', () => {
+      const config = loadConfig({ OPENAI_API_KEY: 'sk-1', OPENAI_BASE_URL: 'http://localhost:11434/v1', VECTOR_MODEL: 'qwen3-coder' });
+      expect(config.model).toEqual({ apiKey: 'sk-1', baseURL: 'http://localhost:11434/v1', model: 'qwen3-coder' });
+    });
+
+    it('still accepts the older names VECTOR_MODEL_BASE_URL and VECTOR_AGENT_MODEL, alone or agreeing', () => {
+      expect(loadConfig({ OPENAI_API_KEY: 'sk-1', VECTOR_MODEL_BASE_URL: 'https://openrouter.ai/api/v1', VECTOR_AGENT_MODEL: 'old-name' }).model).toEqual({
+        apiKey: 'sk-1',
+        baseURL: 'https://openrouter.ai/api/v1',
+        model: 'old-name',
+      });
+      const both = loadConfig({ OPENAI_API_KEY: 'sk-1', OPENAI_BASE_URL: 'https://openrouter.ai/api/v1/', VECTOR_MODEL_BASE_URL: 'https://openrouter.ai/api/v1', VECTOR_MODEL: 'm', VECTOR_AGENT_MODEL: 'm' });
+      expect(both.model).toEqual({ apiKey: 'sk-1', baseURL: 'https://openrouter.ai/api/v1/', model: 'm' });
+    });
+
+    it('refuses a name and its older alias set to different values, naming both', () => {
+      const error = failure({ OPENAI_API_KEY: 'sk-1', OPENAI_BASE_URL: 'https://a.example/v1', VECTOR_MODEL_BASE_URL: 'https://b.example/v1', VECTOR_MODEL: 'new', VECTOR_AGENT_MODEL: 'old' });
+      expect(error.issues.map((issue) => issue.path[0])).toEqual(['VECTOR_MODEL_BASE_URL', 'VECTOR_AGENT_MODEL']);
+      expect(error.message).toContain('VECTOR_MODEL_BASE_URL: an older alias of OPENAI_BASE_URL, set to a different value: set only OPENAI_BASE_URL');
+      expect(error.message).toContain('VECTOR_AGENT_MODEL: an older alias of VECTOR_MODEL, set to a different value: set only VECTOR_MODEL');
+    });
+
+    it('needs OPENAI_API_KEY with a base URL, and an http(s) base URL', () => {
+      expect(failure({ OPENAI_BASE_URL: 'http://localhost:11434/v1' }).message).toMatch(/OPENAI_API_KEY: required with OPENAI_BASE_URL/);
+      expect(failure({ VECTOR_MODEL_BASE_URL: 'http://localhost:11434/v1' }).message).toMatch(/OPENAI_API_KEY: required with VECTOR_MODEL_BASE_URL/);
+      expect(failure({ OPENAI_API_KEY: 'sk-1', OPENAI_BASE_URL: 'ftp://models.example/v1' }).issues.map((issue) => issue.path[0])).toEqual(['OPENAI_BASE_URL']);
+    });
+
+    it('hides the key and a password in the base URL from the printed forms', () => {
+      const config = loadConfig({ OPENAI_API_KEY: 'sk-key-secret', OPENAI_BASE_URL: 'https://proxy:proxy-secret@llm.internal/v1' });
+      expect(config.model?.baseURL).toBe('https://proxy:proxy-secret@llm.internal/v1');
+      expect(JSON.stringify(config)).not.toMatch(/secret/);
+      expect(JSON.stringify(config)).toContain('llm.internal/v1');
+    });
+  });
+
+  it('reads LOG_FORMAT: auto by default, pretty or json when set', () => {
+    expect(loadConfig({}).logFormat).toBe('auto');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(failure({ LOG_FORMAT: 'yaml' }).issues.map((issue) => issue.path[0])).toEqual(['LOG_FORMAT']);
   });
 
   it('reports every problem at once', () => {

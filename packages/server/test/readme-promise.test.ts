@@ -32,7 +32,7 @@ afterAll(async () => {
 it('message → version → preview in a browser, from `pnpm start` with a model configured', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'vector-promise-'));
   directories.push(cwd);
-  cli = startCli({ cwd, env: { PORT: '0', HOST: '127.0.0.1', VECTOR_PREVIEW_PORT: '0', OPENAI_API_KEY: fake.apiKey, VECTOR_MODEL_BASE_URL: fake.baseURL, VECTOR_MODEL: 'test-model', LOG_LEVEL: 'info' } });
+  cli = startCli({ cwd, env: { PORT: '0', HOST: '127.0.0.1', VECTOR_PREVIEW_PORT: '0', OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.baseURL, VECTOR_MODEL: 'test-model', LOG_LEVEL: 'info' } });
   const [, base] = await cli.waitFor(/Vector API on (http:\/\/127\.0\.0\.1:\d+)/);
   const [, previewPort] = await cli.waitFor(/Vector previews on http:\/\/\{id\}\.preview\.localhost:(\d+)\//);
   const call = async (method: string, path: string, body?: unknown, key?: string) => {

@@ -14,3 +14,4 @@ export { assertCanDeploy } from './assert-can-deploy.js';
 export { createImmutableCache, type ImmutableCache, type ImmutableCacheOptions } from './create-immutable-cache.js';
 export { createStepReplay, digestStepInput, type StepReplay } from './step-replay.js';
 export { joinJobText } from './join-job-text.js';
+export { findUnsafeInput, isFileContentPath, type FindUnsafeInputOptions, type UnsafeInput } from './find-unsafe-input.js';

@@ -34,7 +34,14 @@ const types: Readonly<Record<string, string>> = {
   webm: 'video/webm',
 };
 
-/** The `Content-Type` to serve a file with, from its extension; octet-stream when unknown. */
+/**
+ * The `Content-Type` to serve a file with, from its extension (case-insensitive): text types
+ * carry `; charset=utf-8`; `application/octet-stream` when the extension is unknown or missing.
+ *
+ * @example
+ * contentTypeFor('src/app.css'); // 'text/css; charset=utf-8'
+ * contentTypeFor('logo.PNG'); // 'image/png'
+ */
 export function contentTypeFor(path: string): string {
   const name = path.slice(path.lastIndexOf('/') + 1);
   const dot = name.lastIndexOf('.');

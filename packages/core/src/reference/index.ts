@@ -2,3 +2,4 @@ export { createMemoryStorage, type MemoryStorageOptions } from './memory-storage
 export { createStaticProvider, type StaticProviderOptions } from './static-provider.js';
 export { createScriptedAgent, type ScriptedAgentOptions, type AgentScript, type AgentScriptOutput } from './scripted-agent.js';
 export { defaultAgentScript } from './default-agent-script.js';
+export { contentTypeFor } from './content-type.js';

@@ -1,4 +1,4 @@
-import { agentJobSchema, agentSessionSchema, agentStepSchema, chatMessageSchema, createSessionInputSchema, jobFilterInputSchema, jobStepsOptionsInputSchema, postMessageInputSchema } from '@vector/core';
+import { agentJobSchema, agentSessionSchema, agentStepSchema, chatMessageSchema, createSessionInputSchema, isTerminalJobStatus, jobFilterInputSchema, jobStepsOptionsInputSchema, LimitExceededError, postMessageInputSchema } from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -8,6 +8,11 @@ import { errorBodySchema, errorResponses, idParam, maxSqlInteger, numberFromQuer
 import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
 import { lastEventIdOf } from '../sse/sse-hub.js';
 import { streamJobEvents } from '../sse/stream-job-events.js';
+
+/** How long the cancel route waits for a running job to stop before answering 202. */
+const CANCEL_WAIT_MS = 3000;
+/** A job as the cancel route answers it: `cancelRequested` while it is still stopping. */
+const cancelledJobSchema = agentJobSchema.extend({ cancelRequested: z.boolean() });
 
 const projectParams = z.object({ projectId: idParam });
 const sessionParams = z.object({ sessionId: idParam });
@@ -85,8 +90,25 @@ export async function agentRoutes(fastify: FastifyInstance, { context }: RoutePl
   });
 
   app.post('/v1/jobs/:jobId/cancel', {
-    schema: { tags: ['agent'], summary: 'Cancel a queued or running job', params: jobParams, response: { 200: agentJobSchema, ...errorResponses } },
-    handler: async (request) => scopeOf(context, request).agent.cancelJob(request.params.jobId),
+    schema: {
+      tags: ['agent'],
+      summary: 'Cancel a queued or running job',
+      description:
+        'Answers the state the cancel leads to: 200 with the job once it has stopped (`cancelled`, or the state it had already reached: `complete`, `failed`), or 202 with `cancelRequested: true` when a running job is still stopping after a few seconds (it ends `cancelled`; follow it with GET or its events).',
+      params: jobParams,
+      response: { 200: cancelledJobSchema, 202: cancelledJobSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const agent = scopeOf(context, request).agent;
+      const job = await agent.cancelJob(request.params.jobId);
+      if (isTerminalJobStatus(job.status)) return { ...job, cancelRequested: false };
+      try {
+        return { ...(await agent.waitForJob(job.id, { timeoutMs: CANCEL_WAIT_MS })), cancelRequested: false };
+      } catch (error) {
+        if (!LimitExceededError.isInstance(error)) throw error;
+        return reply.code(202).send({ ...(await agent.getJob(job.id)), cancelRequested: true });
+      }
+    },
   });
 
   app.get('/v1/jobs/:jobId/steps', {

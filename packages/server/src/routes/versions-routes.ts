@@ -19,6 +19,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses, fileBodySchema, fileChangeBodySchema, idParam, maxFilesPerUpload, pageOf, pageQuerySchema, pluginNameBody } from '../plumbing/http-schemas.js';
 import { immutableResponse, matchesEtag } from '../plumbing/immutable-responses.js';
+import { prefersRawFile, rawContentType, sendRawFile } from '../plumbing/raw-file.js';
 import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
 
 const projectParams = z.object({ projectId: idParam });
@@ -106,8 +107,37 @@ export async function versionsRoutes(fastify: FastifyInstance, { context }: Rout
   });
 
   app.get('/v1/versions/:versionId/files/*', {
-    schema: { tags: ['versions'], summary: 'One file of a version, by path', params: versionParams.extend({ '*': z.string().min(1).max(1024) }), response: { 200: fileOutSchema, ...errorResponses } },
-    handler: async (request) => toFileOut(await scopeOf(context, request).versions.getFile(request.params.versionId, request.params['*'])),
+    schema: {
+      tags: ['versions'],
+      summary: 'One file of a version, by path (JSON, or its raw bytes)',
+      description:
+        'JSON by default: `{ path, content, encoding, size }`, binary content as base64. The raw bytes instead with `?raw=1`, or when `Accept` ranks the file\'s own type ' +
+        '(e.g. `text/css`) or `application/octet-stream` above JSON or accepts no JSON at all (`?raw=0` forces JSON). Raw answers carry the type from the file\'s extension ' +
+        '(`charset=utf-8` for text; `text/plain` for text with an unknown extension, else `application/octet-stream`), `X-Content-Type-Options: nosniff` and ' +
+        "`Content-Security-Policy: default-src 'none'; sandbox`; HTML, SVG and XML are also sent as `Content-Disposition: attachment`, so a stored file never runs script on the API's origin.",
+      params: versionParams.extend({ '*': z.string().min(1).max(1024) }),
+      querystring: z.object({ raw: z.enum(['1', 'true', '0', 'false']).optional().describe('`1`: the raw bytes; `0`: the JSON wrapper; unset: as `Accept` prefers') }),
+      response: {
+        200: {
+          description: 'The file: JSON by default, its raw bytes when asked for',
+          content: {
+            'application/json': { schema: fileOutSchema },
+            'application/octet-stream': { schema: z.string().meta({ format: 'binary' }).describe("The file's bytes, with the type of its extension (any type)") },
+          },
+        },
+        ...errorResponses,
+      },
+    },
+    handler: async (request, reply) => {
+      // Checks that the caller may see the version (another organization's answers 404).
+      const file = await scopeOf(context, request).versions.getFile(request.params.versionId, request.params['*']);
+      const contentType = rawContentType(file);
+      // The answer depends on Accept: caches must keep the JSON and the raw variants apart.
+      const vary = reply.getHeader('vary');
+      void reply.header('vary', vary ? `${String(vary)}, Accept` : 'Accept');
+      if (prefersRawFile({ raw: request.query.raw, accept: request.headers.accept, contentType })) return sendRawFile(reply, file, contentType);
+      return reply.type('application/json; charset=utf-8').send(toFileOut(file));
+    },
   });
 
   app.get('/v1/versions/:versionId/diff', {

@@ -67,7 +67,8 @@ export interface CreateRuntimeOptions {
  * only when configured, so an embedded start loads no SaaS client. With `localBuilds`, deployments
  * are built and run on this machine (`@vector/provider-local`) and the codegen agent checks its
  * output with the same build. With `sourceMirror`, versions of internal storage deployed to
- * Railway or Render are published as GitHub commits first (`@vector/storage-github`).
+ * Railway or Render are published as GitHub commits first (`@vector/storage-github`). With a
+ * model configured, it logs the model and base URL the codegen agent uses (never the key).
  *
  * @throws ValidationError when `localBuilds` is on and the role is not `all`.
  */
@@ -132,17 +133,26 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
 
   const agents: Agent[] = [];
   if (config.model) {
-    const { createCodegenAgent } = await import('@vector/agent-codegen');
+    const { createCodegenAgent, defaultCodegenModel, defaultModelBaseUrl } = await import('@vector/agent-codegen');
+    // Everything explicit: the agent's own environment fallbacks would read process.env, not this config.
+    const model = config.model.model ?? defaultCodegenModel;
+    const baseUrl = config.model.baseURL ?? defaultModelBaseUrl;
     agents.push(
       createCodegenAgent({
         ...(config.model.apiKey ? { apiKey: config.model.apiKey } : {}),
-        ...(config.model.baseURL ? { baseUrl: config.model.baseURL, allowedBaseUrls: [config.model.baseURL] } : {}),
-        ...(config.model.model ? { model: config.model.model } : {}),
+        baseUrl,
+        allowedBaseUrls: [baseUrl],
+        model,
         ...(buildChecker ? { buildChecker } : {}),
       }),
     );
+    // Which endpoint gets the prompts (never the key: the URL is shown without credentials or query).
+    log.info(`Codegen agent: model ${model}${config.model.model ? '' : ' (default)'} at ${displayUrl(baseUrl)}${config.model.baseURL ? '' : ' (default)'}`);
+    if (new URL(baseUrl).pathname.replace(/\/+$/, '') === '') {
+      warn(`The model base URL ${displayUrl(baseUrl)} (OPENAI_BASE_URL) has no path: OpenAI-compatible servers answer under their version path, e.g. ${displayUrl(baseUrl).replace(/\/*$/, '')}/v1`);
+    }
   } else {
-    warn('No model configured (OPENAI_API_KEY or VECTOR_MODEL_BASE_URL): using the scripted DEMO agent, which only writes notes/<n>.md');
+    warn('No model configured (OPENAI_API_KEY, with OPENAI_BASE_URL and VECTOR_MODEL for another endpoint or model): using the scripted DEMO agent, which only writes notes/<n>.md');
   }
   agents.push(createScriptedAgent());
 
@@ -228,3 +238,8 @@ async function sourceMirrorFor(config: ServerConfig, providers: readonly Deploym
   return createGitHubSourceMirror({ auth: { token: config.sourceMirror.token }, owner: config.sourceMirror.owner, scope: config.sourceMirror.scope });
 }
 
+/** A URL as safe to log: scheme, host and path, without credentials, query or fragment. */
+function displayUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
