@@ -5,11 +5,14 @@ import {
   CancelledError,
   defineStorageBackend,
   diffFileSets,
+  findPathConflict,
   InternalError,
+  lastWriteInConflict,
   LimitExceededError,
   normalizeFilePath,
   NotFoundError,
   parseInput,
+  pathConflictError,
   sha256Hex,
   type DiffSide,
   type FileEntry,
@@ -115,6 +118,14 @@ export function createFilesystemStorage(options: FilesystemStorageOptions = {}):
       }
       const files = new Map<string, readonly [string, number]>();
       if (parentRef !== null) for (const [path, hash, size] of (await readManifest(project, parentRef)).files) files.set(path, [hash, size]);
+      // The result, not each step, must never hold a path both as a file and as a directory (`a` beside `a/b.txt`).
+      const resultPaths = new Set(files.keys());
+      for (const change of valid) {
+        if (change.type === 'delete') resultPaths.delete(change.path);
+        else resultPaths.add(change.path);
+      }
+      const conflict = findPathConflict(resultPaths);
+      if (conflict) throw pathConflictError(conflict, ['changes', lastWriteInConflict(valid, conflict), 'path']);
       for (const change of valid) {
         if (signal?.aborted) throw new CancelledError({ message: 'saveVersion was cancelled', cause: signal.reason });
         if (change.type === 'delete') {

@@ -24,15 +24,25 @@ async function projectWith(changes: FileChange[]) {
 
 const commitsCreated = () => fake.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/git/commits')).length;
 
-describe('saveVersion applies changes in order, like every backend', () => {
+describe('saveVersion applies changes (the last change of a path wins) and checks the result, like every backend', () => {
   for (const [kind, make] of [['binary', binary], ['text', (path: string) => text(path, `content of ${path}`)]] as const) {
-    it(`rejects writing below a file that is deleted only afterwards (${kind}), committing nothing`, async () => {
+    it(`rejects writing below a file that stays (${kind}), naming both paths and committing nothing`, async () => {
       const { storage, project, parentRef } = await projectWith([text('a', 'file a')]);
       fake.requests.length = 0;
-      const error = await storage.saveVersion({ project, parentRef, changes: [make('a/b'), remove('a')], message: 'v2', author }).catch((caught: unknown) => caught);
+      const error = await storage.saveVersion({ project, parentRef, changes: [make('a/b'), text('keep.txt', 'kept')], message: 'v2', author }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ValidationError);
-      expect((error as ValidationError).message).toContain('a is a file');
+      expect((error as ValidationError).message).toContain('both a and a/b');
+      expect((error as ValidationError).issues[0]?.path).toEqual(['changes', 0, 'path']);
       expect(commitsCreated()).toBe(0);
+    });
+
+    it(`turns a file into a directory when the delete comes after the write (${kind}): the result is checked, not each step`, async () => {
+      for (const writesFirst of [false, true]) {
+        const { storage, project, parentRef } = await projectWith([text('a', 'file a'), text('keep.txt', 'kept')]);
+        fake.treeWritesFirst = writesFirst;
+        const { ref } = await storage.saveVersion({ project, parentRef, changes: [make('a/b'), remove('a')], message: 'v2', author });
+        expect((await storage.listFiles({ project, ref })).map((file) => file.path)).toEqual(['a/b', 'keep.txt']);
+      }
     });
 
     it(`turns a file into a directory when the delete comes first (${kind}), whatever order GitHub applies entries in`, async () => {
@@ -49,6 +59,15 @@ describe('saveVersion applies changes in order, like every backend', () => {
         const { storage, project, parentRef } = await projectWith([text('a/b', 'nested'), text('a/c', 'nested too')]);
         fake.treeWritesFirst = writesFirst;
         const { ref } = await storage.saveVersion({ project, parentRef, changes: [remove('a/b'), remove('a/c'), make('a')], message: 'v2', author });
+        expect((await storage.listFiles({ project, ref })).map((file) => file.path)).toEqual(['a']);
+      }
+    });
+
+    it(`turns a directory into a file when its files are deleted after the write (${kind})`, async () => {
+      for (const writesFirst of [false, true]) {
+        const { storage, project, parentRef } = await projectWith([text('a/b', 'nested'), text('a/c', 'nested too')]);
+        fake.treeWritesFirst = writesFirst;
+        const { ref } = await storage.saveVersion({ project, parentRef, changes: [make('a'), remove('a/b'), remove('a/c')], message: 'v2', author });
         expect((await storage.listFiles({ project, ref })).map((file) => file.path)).toEqual(['a']);
       }
     });

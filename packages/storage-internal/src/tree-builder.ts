@@ -1,6 +1,6 @@
-import { InternalError, ValidationError } from '@vector/core';
+import { InternalError, lastWriteInConflict, pathConflictError } from '@vector/core';
 import type { NewObject, ObjectStore } from './object-store.js';
-import { encodeTree, type TreeEntry } from './tree-codec.js';
+import { compareNames, encodeTree, type TreeEntry } from './tree-codec.js';
 
 interface FileNode {
   kind: 'file';
@@ -31,18 +31,43 @@ function parentOf(path: string): string {
   return slash < 0 ? '' : path.slice(0, slash);
 }
 
+/** Why a write cannot go where it was asked: the result would hold a path as a file and as a directory. */
+type Blocked = { file: string; nested: string } | { file: string; directory: DirectoryNode };
+
 /**
  * Applies changes to the tree `rootHash` (null: empty) and returns the new root plus the
  * trees it had to write: only the directories on a changed path, so a save touching k files
  * writes O(k · depth) trees however large the project is. Reads one batch per depth level.
+ *
+ * The last change of a path wins, and the result is checked rather than each step: the
+ * surviving deletes are applied before the writes, so a write only meets what the new
+ * version really holds. Deleting `a/b.txt` and writing `a` (or the reverse) works in any
+ * order; a result holding both `a` and `a/b.txt` is core's `pathConflictError`.
  */
 export async function buildTree(input: { store: ObjectStore; rootHash: string | null; changes: ReadonlyArray<TreeChange> }): Promise<{ rootHash: string; fileCount: number; trees: NewObject[] }> {
   const root: DirectoryNode = { kind: 'dir', hash: input.rootHash, size: 0, children: input.rootHash === null ? new Map() : null, dirty: false };
   await preload(input.store, root, input.changes);
-  input.changes.forEach((change, index) => apply(root, change, index));
+  // The root's file count is not stored with it: count it, so a save that leaves the root as it is reports its files.
+  root.size = countFiles(loadedChildren(root));
+  const finalChanges = [...new Map(input.changes.map((change) => [change.path, change])).values()];
+  const ordered = [...finalChanges.filter((change) => change.type === 'delete'), ...finalChanges.filter((change) => change.type === 'write')];
+  for (const change of ordered) {
+    const blocked = apply(root, change);
+    if (!blocked) continue;
+    const conflict = 'nested' in blocked ? blocked : { file: blocked.file, nested: await firstFileBelow(input.store, blocked.file, blocked.directory) };
+    const index = lastWriteInConflict(input.changes, conflict);
+    throw pathConflictError(conflict, index < 0 ? ['changes'] : ['changes', index, 'path']);
+  }
   const trees: NewObject[] = [];
   const { hash, size } = serialise(root, trees, true);
   return { rootHash: hash, fileCount: size, trees };
+}
+
+function countFiles(children: ReadonlyMap<string, FileNode | DirectoryNode>): number {
+  let files = 0;
+  // A file's size is its bytes; a directory's is the files under it.
+  for (const child of children.values()) files += child.kind === 'file' ? 1 : child.size;
+  return files;
 }
 
 async function preload(store: ObjectStore, root: DirectoryNode, changes: ReadonlyArray<TreeChange>): Promise<void> {
@@ -69,10 +94,7 @@ async function preload(store: ObjectStore, root: DirectoryNode, changes: Readonl
   }
 }
 
-function apply(root: DirectoryNode, change: TreeChange, index: number): void {
-  const reject = (message: string): never => {
-    throw new ValidationError({ message: `Change ${index} (${change.path}): ${message}`, issues: [{ path: ['changes', index, 'path'], message }] });
-  };
+function apply(root: DirectoryNode, change: TreeChange): Blocked | null {
   const segments = change.path.split('/');
   const name = segments.pop() as string;
   const chain: DirectoryNode[] = [root];
@@ -81,27 +103,50 @@ function apply(root: DirectoryNode, change: TreeChange, index: number): void {
     const children = loadedChildren(node);
     let child = children.get(segment);
     if (child?.kind === 'file') {
-      if (change.type === 'delete') return;
-      reject(`${segments.slice(0, depth + 1).join('/')} is a file, so it cannot hold other files`);
+      if (change.type === 'delete') return null;
+      return { file: segments.slice(0, depth + 1).join('/'), nested: change.path };
     }
     if (!child) {
-      if (change.type === 'delete') return;
+      if (change.type === 'delete') return null;
       child = { kind: 'dir', hash: null, size: 0, children: new Map(), dirty: true };
       children.set(segment, child);
     }
-    node = child as DirectoryNode;
+    node = child;
     chain.push(node);
   }
   const children = loadedChildren(node);
   const existing = children.get(name);
   if (change.type === 'delete') {
-    if (existing?.kind !== 'file') return;
+    if (existing?.kind !== 'file') return null;
     children.delete(name);
   } else {
-    if (existing?.kind === 'dir') reject('is a directory holding other files; delete them first');
+    // A directory whose files this save deleted becomes the file; one still holding files cannot.
+    if (existing?.kind === 'dir' && holdsFiles(existing)) return { file: change.path, directory: existing };
     children.set(name, { kind: 'file', hash: change.hash, size: change.size });
   }
   for (const directory of chain) directory.dirty = true;
+  return null;
+}
+
+/** Whether a file is left below `node`; directories not loaded are stored ones, never empty. */
+function holdsFiles(node: DirectoryNode): boolean {
+  if (node.children === null) return node.size > 0;
+  for (const child of node.children.values()) if (child.kind === 'file' || holdsFiles(child)) return true;
+  return false;
+}
+
+/** The first file, by name, still below the directory at `path`: the one a conflict names. */
+async function firstFileBelow(store: ObjectStore, path: string, node: DirectoryNode): Promise<string> {
+  let children = node.children;
+  if (children === null) {
+    const hash = node.hash ?? '';
+    children = new Map(((await store.loadTrees([hash])).get(hash) ?? []).map((entry) => [entry.name, toNode(entry)]));
+  }
+  for (const [name, child] of [...children].sort(([a], [b]) => compareNames(a, b))) {
+    if (child.kind === 'file') return `${path}/${name}`;
+    if (holdsFiles(child)) return firstFileBelow(store, `${path}/${name}`, child);
+  }
+  throw new InternalError({ message: `Internal storage found no file below ${path}, which it had counted as a directory holding files` });
 }
 
 function loadedChildren(node: DirectoryNode): Map<string, FileNode | DirectoryNode> {

@@ -53,4 +53,27 @@ describeEachDatabase('internal storage behind the engine', (database) => {
     await scope.projects.delete(project.id);
     expect(await countRows(connection, project.id)).toEqual({ objects: 0, versions: 0, storedBytes: 0 });
   });
+
+  it('turns a directory into a file through the engine, and records the right fileCount for every version, a rollback to equal files included', async () => {
+    const actor = { type: 'user' as const, id: 'user-1' };
+    const organization = await vector.organizations.create({ name: 'Acme' }, actor);
+    const scope = vector.scope({ organizationId: organization.id, actor });
+    const project = await scope.projects.create({ name: 'app' });
+    const counted = async (version: { id: string; fileCount: number }) => {
+      const paths = (await scope.versions.listFiles(version.id)).map((entry) => entry.path);
+      expect(version.fileCount, 'fileCount').toBe(paths.length);
+      return paths;
+    };
+    const v1 = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: [{ path: 'a/b.txt', content: 'nested' }, { path: 'keep.txt', content: 'kept' }], message: 'first' });
+    expect(await counted(v1)).toEqual(['a/b.txt', 'keep.txt']);
+    // A snapshot lists its writes before the deletes it implies: the file a is written while a/b.txt still exists.
+    const v2 = await scope.versions.create({ projectId: project.id, parentVersionId: v1.id, files: [{ path: 'a', content: 'a file' }, { path: 'keep.txt', content: 'kept' }], message: 'snapshot' });
+    expect(await counted(v2)).toEqual(['a', 'keep.txt']);
+    const v3 = await scope.versions.create({ projectId: project.id, parentVersionId: v2.id, changes: [{ type: 'write', path: 'a/b.txt', content: 'back' }, { type: 'delete', path: 'a' }], message: 'changes' });
+    expect(await counted(v3)).toEqual(['a/b.txt', 'keep.txt']);
+    // A restore of the files the project already holds saves no change at all, and still counts them.
+    const restored = await scope.versions.rollback({ projectId: project.id, targetVersionId: v3.id });
+    expect(restored.fileCount).toBe(2);
+    expect(await counted(restored)).toEqual(['a/b.txt', 'keep.txt']);
+  });
 });

@@ -75,7 +75,7 @@ export interface EngineContext {
   /** Listings of versions already read (immutable, so never stale). */
   fileListings: FileListingCache;
   /** Abort controllers of jobs running in this process, by job id. */
-  runningJobs: Map<string, { controller: AbortController; reason: 'cancel' | 'shutdown' | 'budget' | 'lost' | null }>;
+  runningJobs: Map<string, { controller: AbortController; reason: 'cancel' | 'shutdown' | 'budget' | 'lost' | 'conflict' | null }>;
 }
 
 /** Builds the shared context. */

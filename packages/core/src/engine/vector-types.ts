@@ -124,6 +124,19 @@ export interface VersionsApi {
    * Creates version N+1. `parentVersionId` must be the project's current version (null for
    * the first version), else `ConflictError`. Give either `files` (the complete new file
    * set: absent paths are deleted) or `changes` (writes and deletes on top of the parent).
+   *
+   * The rules apply to the file set the version would hold, not change by change, and are
+   * checked before anything is saved; each breach is a `ValidationError`
+   * (`VALIDATION_FAILED`, HTTP 400) naming the field:
+   * - a write that changes nothing is refused (issue path `['changes']`, or `['files']` for a
+   *   snapshot: "nothing to save"): an empty `changes`, writes of the parent's own content, a
+   *   `files` snapshot equal to the parent, or a first version with no files. Only a
+   *   `rollback` records a version equal to its parent.
+   * - a delete must name a file of the parent (`['changes', index, 'path']`: "… does not
+   *   exist in the parent version"); a directory is deleted by deleting its files.
+   * - the result must not hold a path both as a file and as a directory (`a` beside
+   *   `a/b.txt`), the message naming both. Deleting `a/b.txt` and writing `a` in one version
+   *   (or a snapshot holding `a` where the parent held `a/b.txt`) is fine, in any order.
    */
   create(input: CreateVersionInput): Promise<CodeVersion>;
   list(projectId: string, page?: PageInput): Promise<Page<CodeVersion>>;
@@ -151,7 +164,13 @@ export interface AgentApi {
   createSession(input: CreateSessionInput): Promise<AgentSession>;
   listSessions(projectId: string, page?: PageInput): Promise<Page<AgentSession>>;
   getSession(sessionId: string): Promise<AgentSession>;
-  /** Adds a user message and queues a job for the session's agent. */
+  /**
+   * Adds a user message and queues a job for the session's agent. A project's jobs run one at
+   * a time in the order they were posted, each from the version its predecessor left (the base
+   * is read when the job starts). A version written by anyone else while a job works (a manual
+   * edit, a rollback, a push) ends that job at once as a `CONFLICT` failure,
+   * before it spends more: send the message again to work on the new version.
+   */
   postMessage(input: PostMessageInput): Promise<{ message: ChatMessage; job: AgentJob }>;
   listMessages(sessionId: string, page?: PageInput): Promise<Page<ChatMessage>>;
   getJob(jobId: string): Promise<AgentJob>;
@@ -331,7 +350,11 @@ export interface Vector {
   start(): Promise<void>;
   /** Destroys expired previews now; returns how many were destroyed. */
   reapExpiredPreviews(): Promise<number>;
-  /** Returns jobs left `running` by a dead worker to the queue; returns how many. */
+  /**
+   * Returns jobs left `running` by a dead worker to the queue, and enqueues again the next job
+   * of projects whose queued jobs nobody took (a lost hand-on, a job handed to a worker that
+   * died before claiming it); returns how many jobs it enqueued.
+   */
   recoverStaleJobs(): Promise<number>;
   /**
    * Stops background work. Running jobs get their signal aborted and go back to the queue

@@ -5,6 +5,7 @@ import { LimitExceededError } from '../errors/limit-exceeded-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { sha256Hex } from '../files/content.js';
 import { diffFileSets, type DiffSide } from '../files/diff-files.js';
+import { findPathConflict, lastWriteInConflict, pathConflictError } from '../files/path-conflicts.js';
 import { normalizeFilePath } from '../files/path-rules.js';
 import { defineStorageBackend } from '../plugins/define-plugins.js';
 import type { StorageBackend, StorageProject } from '../plugins/storage-backend.js';
@@ -121,6 +122,12 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         // Copy: the caller may reuse its buffer, and refs must never change.
         if (!blobs.has(hash) && !staged.has(hash)) staged.set(hash, change.content.slice());
         files.set(change.path, hash);
+      }
+      // Checked on the result, not change by change: deleting a/b.txt and writing a is fine in any order.
+      const conflict = findPathConflict(files.keys());
+      if (conflict) {
+        const index = lastWriteInConflict(valid, conflict);
+        throw pathConflictError(conflict, index < 0 ? ['changes'] : ['changes', index, 'path']);
       }
       const listing = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       const ref = sha256Hex(JSON.stringify({ project: project.id, parentRef, files: listing, message, author }));

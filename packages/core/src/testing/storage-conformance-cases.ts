@@ -18,9 +18,11 @@ const write = (path: string, content: string | Uint8Array): FileChange => ({ typ
 const remove = (path: string): FileChange => ({ type: 'delete', path });
 
 async function save(subject: StorageSubject, parentRef: string | null, changes: FileChange[], message = 'conformance save'): Promise<string> {
-  const { ref } = await subject.backend.saveVersion({ project: subject.project, parentRef, changes, message, author });
+  const { ref, fileCount } = await subject.backend.saveVersion({ project: subject.project, parentRef, changes, message, author });
   expect(typeof ref).toBe('string');
   expect(ref.length).toBeGreaterThan(0);
+  // The engine records a fileCount a backend returns as is: it must be the saved version's.
+  if (fileCount !== undefined) expect(fileCount, 'fileCount returned by saveVersion').toBe((await subject.backend.listFiles({ project: subject.project, ref })).length);
   return ref;
 }
 
@@ -212,6 +214,63 @@ export const storageConformanceCases: ReadonlyArray<ConformanceCase<StorageSubje
         ['b.txt', 'added', 2, 0],
       ]);
       expect(diff[1]?.patch).toContain('+lines');
+    },
+  },
+  {
+    name: 'keeps the parent files when a save changes nothing',
+    async run(subject) {
+      // The engine refuses such writes, but a backend must still store them faithfully.
+      const v1 = await save(subject, null, [write('a.txt', 'a'), write('dir/b.txt', 'b')]);
+      const same = await save(subject, v1, [], 'no changes');
+      expect(await textsAt(subject, same)).toEqual({ 'a.txt': 'a', 'dir/b.txt': 'b' });
+      const missing = await save(subject, v1, [remove('absent.txt'), remove('dir/absent.txt'), remove('a.txt/below-a-file.txt')], 'deletes of missing paths');
+      expect(await textsAt(subject, missing)).toEqual({ 'a.txt': 'a', 'dir/b.txt': 'b' });
+      expect(await subject.backend.diffVersions({ project: subject.project, fromRef: v1, toRef: missing })).toEqual([]);
+    },
+  },
+  {
+    name: 'turns a directory into a file and a file into a directory in one save, in any order',
+    async run(subject) {
+      const v1 = await save(subject, null, [write('docs/guide.md', 'guide'), write('docs/deep/notes.md', 'notes'), write('notes', 'a file'), write('keep.txt', 'kept')]);
+      const orders: Array<[string, FileChange[]]> = [
+        ['deletes first', [remove('docs/guide.md'), remove('docs/deep/notes.md'), write('docs', 'now a file'), remove('notes'), write('notes/today.md', 'now a directory')]],
+        ['writes first', [write('docs', 'now a file'), write('notes/today.md', 'now a directory'), remove('docs/guide.md'), remove('notes'), remove('docs/deep/notes.md')]],
+      ];
+      for (const [order, changes] of orders) {
+        const ref = await save(subject, v1, changes, order);
+        expect(await textsAt(subject, ref), order).toEqual({ docs: 'now a file', 'keep.txt': 'kept', 'notes/today.md': 'now a directory' });
+        const diff = await subject.backend.diffVersions({ project: subject.project, fromRef: v1, toRef: ref });
+        expect(new Set(diff.map((entry) => `${entry.status} ${entry.path}`)), order).toEqual(new Set(['added docs', 'deleted docs/guide.md', 'deleted docs/deep/notes.md', 'deleted notes', 'added notes/today.md']));
+        // And back again on top of the swapped version.
+        const back = await save(subject, ref, [write('docs/guide.md', 'guide again'), write('notes', 'a file again'), remove('notes/today.md'), remove('docs')], `${order}, back`);
+        expect(await textsAt(subject, back), `${order}, back`).toEqual({ 'docs/guide.md': 'guide again', 'keep.txt': 'kept', notes: 'a file again' });
+      }
+    },
+  },
+  {
+    name: 'rejects a save whose files would hold a path as a file and as a directory',
+    async run(subject) {
+      const v1 = await save(subject, null, [write('docs/guide.md', 'guide'), write('docs/faq.md', 'faq'), write('notes', 'a file')]);
+      const attempts: Array<[string, string | null, FileChange[], [string, string]]> = [
+        ['a file written over a directory that keeps its files', v1, [write('docs', 'file')], ['docs', 'docs/']],
+        ['a directory emptied only in part', v1, [remove('docs/guide.md'), write('docs', 'file')], ['docs', 'docs/faq.md']],
+        ['a file below a file that stays', v1, [write('notes/today.md', 'below a file')], ['notes', 'notes/today.md']],
+        ['a file deleted and written again below a file', v1, [remove('notes'), write('notes/today.md', 'x'), write('notes', 'back')], ['notes', 'notes/today.md']],
+        ['both written in a first save', null, [write('a', 'file'), write('a/b.txt', 'below it')], ['a', 'a/b.txt']],
+      ];
+      for (const [what, parentRef, changes, [file, nested]] of attempts) {
+        const attempt = subject.backend.saveVersion({ project: subject.project, parentRef, changes, message: what, author });
+        const error = await attempt.then(
+          () => null,
+          (caught: unknown) => caught,
+        );
+        expect(VectorError.isInstance(error), `${what} should throw a VectorError, got ${String(error)}`).toBe(true);
+        expect((error as VectorError).code, `${what}: ${String(error)}`).toBe('VALIDATION_FAILED');
+        // The message names both sides: the file and (a file in) the directory.
+        expect((error as VectorError).message, what).toContain(file);
+        expect((error as VectorError).message, what).toContain(nested);
+      }
+      expect(await textsAt(subject, v1)).toEqual({ 'docs/faq.md': 'faq', 'docs/guide.md': 'guide', notes: 'a file' });
     },
   },
   {

@@ -16,6 +16,7 @@ import { loadProject, type ScopeContext } from '../scope-context.js';
 import type { AgentApi } from '../vector-types.js';
 import { appendChatMessage, cancelJob, insertJob, insertSession, type JobRow } from './job-store.js';
 import { isTerminalJobStatus } from '../../helpers/settled-statuses.js';
+import { handOn } from './job-runner.js';
 
 /** Agent sessions, messages and jobs of one organization. */
 export function createAgentApi(scope: ScopeContext): AgentApi {
@@ -225,6 +226,8 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
         local.reason = 'cancel';
         local.controller.abort(new Error('cancelled'));
       }
+      // A queued job cancelled outright may have been the one its project's next job waited for.
+      if (updated.status === 'cancelled') await handOn(engine, job.project_id);
       return updated;
     },
 

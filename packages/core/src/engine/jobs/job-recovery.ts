@@ -1,6 +1,6 @@
 import type { EngineContext } from '../engine-context.js';
 import { toAgentJob, toJobCounters } from '../store/row-mappers.js';
-import { findRunningJobsOfOtherWorkers, findStaleJobs, type JobRow, releaseStaleJob } from './job-store.js';
+import { findRunningJobsOfOtherWorkers, findStaleJobs, findWaitingHeads, type JobRow, releaseStaleJob } from './job-store.js';
 
 /**
  * Returns jobs whose worker stopped heart-beating (a crash, a killed process) to the queue.
@@ -9,7 +9,14 @@ import { findRunningJobsOfOtherWorkers, findStaleJobs, type JobRow, releaseStale
  */
 export async function recoverStaleJobs(engine: EngineContext, maxAttempts: number): Promise<number> {
   const cutoff = new Date(engine.now().getTime() - engine.settings.jobStaleAfterMs).toISOString();
-  return release(engine, await findStaleJobs(engine, cutoff), maxAttempts);
+  // Queued jobs nobody took: the next job of a project whose hand-on was lost, or a job the
+  // queue handed to a worker that died before claiming it. Enqueued again (a claim is atomic,
+  // so a job already on its way is not run twice). Read before releasing stale running jobs,
+  // which enqueue themselves.
+  const waiting = await findWaitingHeads(engine, cutoff);
+  const released = await release(engine, await findStaleJobs(engine, cutoff), maxAttempts);
+  for (const jobId of waiting) await engine.queue.enqueue(jobId);
+  return released + waiting.length;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { CancelledError } from '../../errors/cancelled-error.js';
+import { ConflictError } from '../../errors/conflict-error.js';
 import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
 import { decodeText, encodeText, isBinaryContent } from '../../files/content.js';
@@ -23,6 +24,7 @@ import {
   type JobLogEntry,
   type JobOutcome,
   type JobRow,
+  nextJobOfProject,
   readJobOwnership,
   readReplayableSteps,
   recordJobProgress,
@@ -35,7 +37,7 @@ import { errorInfo } from '../error-info.js';
 type ResultEvent = Extract<ParsedAgentEvent, { type: 'result' }>;
 
 /** Why a run stopped early. `lost`: another worker took the job over (this one stalled). */
-type StopReason = 'cancel' | 'shutdown' | 'budget' | 'lost' | null;
+type StopReason = 'cancel' | 'shutdown' | 'budget' | 'lost' | 'conflict' | null;
 
 /** Thrown inside the runner when this worker no longer owns the job: nothing more is written. */
 class OwnershipLost extends Error {}
@@ -54,6 +56,15 @@ export async function runJob(engine: EngineContext, jobId: string): Promise<void
   engine.runningJobs.set(jobId, local);
   const heartbeat = setInterval(() => void beat(engine, claimed, local), engine.settings.jobHeartbeatMs);
   heartbeat.unref?.();
+  // A version written to the project by anyone but this job (a manual edit, a rollback, a
+  // push taken in) makes the job's work unsaveable: it ends as a conflict at once, before it
+  // spends more tokens. Versions from other processes arrive through the event bus too.
+  const onVersion = (payload: { projectId: string; version: { jobId: string | null } }) => {
+    if (payload.projectId !== claimed.project_id || payload.version.jobId === claimed.id || local.reason !== null) return;
+    local.reason = 'conflict';
+    local.controller.abort(conflictError(claimed));
+  };
+  engine.events.on('version.created', onVersion);
   try {
     await execute(engine, claimed, local);
   } catch (error) {
@@ -61,9 +72,35 @@ export async function runJob(engine: EngineContext, jobId: string): Promise<void
     // and the stale-job recovery returns it to the queue.
     engine.events.emit('warning', { organizationId: claimed.organization_id, projectId: claimed.project_id, code: 'JOB_FINALIZE_FAILED', message: errorMessage(error) });
   } finally {
+    engine.events.off('version.created', onVersion);
     clearInterval(heartbeat);
     engine.runningJobs.delete(jobId);
   }
+  // Hand on to the project's next job (a lost hand-on is caught by the recovery sweep).
+  if (local.reason !== 'shutdown') await handOn(engine, claimed.project_id);
+}
+
+/** Enqueues a project's next job, if it has one waiting and none running. */
+export async function handOn(engine: EngineContext, projectId: string): Promise<void> {
+  try {
+    const next = await nextJobOfProject(engine, projectId);
+    if (next) await engine.queue.enqueue(next);
+  } catch (error) {
+    engine.events.emit('warning', { projectId, code: 'JOB_FINALIZE_FAILED', message: `Could not hand on to the project's next job: ${errorMessage(error)}` });
+  }
+}
+
+function conflictError(job: JobRow): ConflictError {
+  return new ConflictError({
+    message: `Project ${job.project_id} got a new version while job ${job.id} was working on version ${job.base_version_id ?? '(none)'}: the job stopped before spending more. Send the message again to work on the new version.`,
+    details: { projectId: job.project_id, reason: 'PROJECT_MOVED', baseVersionId: job.base_version_id },
+  });
+}
+
+/** True when the project's head is no longer the job's base. */
+async function projectMoved(engine: EngineContext, job: JobRow): Promise<boolean> {
+  const row = await engine.db.selectFrom('vector_projects').select('current_version_id').where('id', '=', job.project_id).executeTakeFirst();
+  return row !== undefined && row.current_version_id !== job.base_version_id;
 }
 
 async function beat(engine: EngineContext, job: JobRow, local: { controller: AbortController; reason: StopReason }): Promise<void> {
@@ -154,6 +191,12 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
           local.controller.abort(new Error(over.budget));
           throw over;
         }
+        // Between model calls: a project that moved on (a missed event) ends the job here.
+        if (await projectMoved(engine, job)) {
+          local.reason = 'conflict';
+          local.controller.abort(conflictError(job));
+          throw conflictError(job);
+        }
         continue;
       }
       events.append(event);
@@ -182,6 +225,7 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
   if (local.reason === 'lost') return;
   if (local.reason === 'shutdown') return requeue(engine, job);
   if (local.reason === 'cancel') return finishCancelled(engine, job, 'cancelled while running');
+  if (local.reason === 'conflict') return finishFailed(engine, job, errorInfo(conflictError(job)));
   if (failure === null && result === null) failure = new ValidationError({ message: `Agent ${job.agent_type} finished without a result` });
   if (failure !== null || result === null) return finishFailed(engine, job, errorInfo(failure));
   return finishComplete(engine, job, result);

@@ -221,10 +221,34 @@ export async function claimJob(engine: EngineContext, jobId: string): Promise<Jo
       started_at: sql<string>`coalesce(started_at, ${now})`,
       heartbeat_at: now,
       worker_id: engine.workerId,
+      // A first attempt starts from the version its predecessor left: the base is read now,
+      // not when the message was posted. A later attempt keeps its base (its steps replay on it).
+      base_version_id: sql<string | null>`case when attempts = 0 then (select p.current_version_id from vector_projects p where p.id = vector_agent_jobs.project_id) else base_version_id end`,
     }))
     .where('id', '=', jobId)
     .where('status', '=', 'queued')
     .where('cancel_requested_at', 'is', null)
+    // A project's jobs run one at a time, in the order they were posted: none of its jobs may
+    // be running, nor queued before this one.
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('vector_agent_jobs as other')
+            .select('other.id')
+            .whereRef('other.project_id', '=', 'vector_agent_jobs.project_id')
+            .where('other.id', '!=', jobId)
+            .where((eb) =>
+              eb.or([
+                eb('other.status', '=', 'running'),
+                eb.and([
+                  eb('other.status', '=', 'queued'),
+                  eb.or([eb('other.created_at', '<', eb.ref('vector_agent_jobs.created_at')), eb.and([eb('other.created_at', '=', eb.ref('vector_agent_jobs.created_at')), eb('other.id', '<', jobId)])]),
+                ]),
+              ]),
+            ),
+        ),
+      ),
+    )
     .returningAll()
     .executeTakeFirst();
   if (!claimed) return undefined;
@@ -232,6 +256,39 @@ export async function claimJob(engine: EngineContext, jobId: string): Promise<Jo
   const resumedSteps = attempt > 1 ? (await readReplayableSteps(engine.db, claimed.id)).length : 0;
   await appendJobEvent(engine, engine.db, null, claimed, { type: 'status', status: 'running', attempt, ...(attempt > 1 ? { resumedSteps } : {}) });
   return claimed;
+}
+
+/**
+ * The job a project should run next: its oldest queued one, when none of its jobs is running.
+ * Null when it has none, or one is running (that one hands on when it ends).
+ */
+export async function nextJobOfProject(engine: EngineContext, projectId: string): Promise<string | null> {
+  const running = await engine.db.selectFrom('vector_agent_jobs').select('id').where('project_id', '=', projectId).where('status', '=', 'running').limit(1).executeTakeFirst();
+  if (running) return null;
+  const next = await engine.db.selectFrom('vector_agent_jobs').select('id').where('project_id', '=', projectId).where('status', '=', 'queued').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+  return next?.id ?? null;
+}
+
+/**
+ * Projects whose oldest queued job has waited since before `cutoff` with none of their jobs
+ * running: their hand-on was lost (a worker died between finishing a job and enqueueing the
+ * next, or the queue handed a job to a worker that died before claiming it). Their next job ids.
+ */
+export async function findWaitingHeads(engine: EngineContext, cutoff: string): Promise<string[]> {
+  const rows = await engine.db
+    .selectFrom('vector_agent_jobs as job')
+    .select(['job.id', 'job.project_id'])
+    .where('job.status', '=', 'queued')
+    .where('job.created_at', '<', cutoff)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('vector_agent_jobs as other').select('other.id').whereRef('other.project_id', '=', 'job.project_id').where('other.status', '=', 'running'))))
+    .orderBy('job.created_at')
+    .orderBy('job.id')
+    .limit(500)
+    .execute();
+  // The head of each project only.
+  const heads = new Map<string, string>();
+  for (const row of rows) if (!heads.has(row.project_id)) heads.set(row.project_id, row.id);
+  return [...heads.values()];
 }
 
 /** The steps of a job a later attempt may replay: those that succeeded and recorded an input digest, in order. */

@@ -10,6 +10,7 @@ import { createVersionInputSchema, publishVersionInputSchema, rollbackVersionInp
 import type { FileChange } from '../../schemas/source-file.js';
 import { writeAudit } from '../audit/audit-writer.js';
 import { snapshotToChanges, toFileChanges } from './file-input.js';
+import { checkVersionChanges, type ParentFiles } from './check-version-changes.js';
 import { readPage, toPage } from '../store/pagination.js';
 import { toCodeVersion, toProject } from '../store/row-mappers.js';
 import { loadProject, type ScopeContext, storageFor, toStorageProject } from '../scope-context.js';
@@ -36,18 +37,16 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
     async create(input) {
       const parsed = parseInput(createVersionInputSchema, input, 'version');
       const project = await loadProject(scope, parsed.projectId);
-      let changes: FileChange[];
-      if (parsed.changes) {
-        changes = toFileChanges(parsed.changes);
-      } else {
-        let parentPaths: string[] = [];
-        if (parsed.parentVersionId !== null && parsed.parentVersionId === project.current_version_id) {
-          const parent = await loadVersion(parsed.parentVersionId);
-          parentPaths = (await parent.backend.listFiles({ project: parent.storageProject, ref: parent.row.storage_ref })).map((entry) => entry.path);
-        }
-        changes = snapshotToChanges(parsed.files ?? [], parentPaths);
-      }
-      return writeVersion(engine, { project, actor, parentVersionId: parsed.parentVersionId, changes, message: parsed.message, source: parsed.source });
+      const parentId = parsed.parentVersionId;
+      // A stale parent is refused by writeVersion as a conflict before anything is saved, so
+      // only a current parent is read and checked against.
+      const isCurrent = parentId === project.current_version_id;
+      const parent: ParentFiles =
+        parentId !== null && isCurrent ? { entries: await this.listFiles(parentId), read: (paths) => this.getFiles(parentId, paths) } : { entries: [], read: async () => [] };
+      const field = parsed.changes ? 'changes' : 'files';
+      const changes = parsed.changes ? toFileChanges(parsed.changes) : snapshotToChanges(parsed.files ?? [], parent.entries.map((entry) => entry.path));
+      if (isCurrent) await checkVersionChanges({ changes, field, parent, first: parentId === null });
+      return writeVersion(engine, { project, actor, parentVersionId: parentId, changes, message: parsed.message, source: parsed.source });
     },
 
     async list(projectId, page) {

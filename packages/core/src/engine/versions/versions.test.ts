@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { ConflictError } from '../../errors/conflict-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
 import { decodeText } from '../../files/content.js';
 import { describeEachDatabase } from '../../testing/test-databases.js';
 import { sampleFiles, useEngine } from '../../testing/engine-fixture.js';
@@ -64,6 +65,146 @@ describeEachDatabase('versions', (database) => {
     expect((await scope.versions.listFiles(v3.id)).map((entry) => entry.path)).toEqual(['only.txt']);
     // Old versions are immutable.
     expect((await scope.versions.listFiles(v1.id)).length).toBe(3);
+  });
+
+  /** The error a promise rejects with. */
+  async function failure(promise: Promise<unknown>): Promise<ValidationError> {
+    const error = await promise.then(
+      () => null,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    return error as ValidationError;
+  }
+
+  /** Version numbers of the project, newest first. */
+  async function numbers(projectId: string) {
+    return (await engine().scope.versions.list(projectId)).items.map((version) => version.number);
+  }
+
+  /** The version's paths, and a check that its recorded fileCount matches them. */
+  async function pathsOf(version: { id: string; fileCount: number }) {
+    const paths = (await engine().scope.versions.listFiles(version.id)).map((entry) => entry.path);
+    expect(version.fileCount, 'fileCount').toBe(paths.length);
+    return paths;
+  }
+
+  it('turns a directory into a file, and a file into a directory, in one version: with changes in any order and with files', async () => {
+    const { scope } = engine();
+    const { project, v1 } = await projectWithVersion1([
+      { path: 'a/b.txt', content: 'nested' },
+      { path: 'a/deep/c.txt', content: 'deeper' },
+      { path: 'notes', content: 'a file' },
+    ]);
+    // The writes before the deletes: only the result counts.
+    const v2 = await scope.versions.create({
+      projectId: project.id,
+      parentVersionId: v1.id,
+      changes: [
+        { type: 'write', path: 'a', content: 'now a file' },
+        { type: 'write', path: 'notes/today.md', content: 'now a directory' },
+        { type: 'delete', path: 'a/b.txt' },
+        { type: 'delete', path: 'notes' },
+        { type: 'delete', path: 'a/deep/c.txt' },
+      ],
+      message: 'swap, writes first',
+    });
+    expect(await pathsOf(v2)).toEqual(['a', 'notes/today.md']);
+    expect(decodeText((await scope.versions.getFile(v2.id, 'a')).content)).toBe('now a file');
+    // And back, deletes first.
+    const v3 = await scope.versions.create({
+      projectId: project.id,
+      parentVersionId: v2.id,
+      changes: [
+        { type: 'delete', path: 'a' },
+        { type: 'delete', path: 'notes/today.md' },
+        { type: 'write', path: 'a/b.txt', content: 'nested again' },
+        { type: 'write', path: 'notes', content: 'a file again' },
+      ],
+      message: 'swap back, deletes first',
+    });
+    expect(await pathsOf(v3)).toEqual(['a/b.txt', 'notes']);
+    // A snapshot replacing a/b.txt with a file a.
+    const v4 = await scope.versions.create({ projectId: project.id, parentVersionId: v3.id, files: [{ path: 'a', content: 'a file' }, { path: 'notes/today.md', content: 'x' }], message: 'snapshot swap' });
+    expect(await pathsOf(v4)).toEqual(['a', 'notes/today.md']);
+    expect(await numbers(project.id)).toEqual([4, 3, 2, 1]);
+  });
+
+  it('refuses a version whose files would hold a path both as a file and as a directory, naming both paths', async () => {
+    const { scope } = engine();
+    const { project, v1 } = await projectWithVersion1([
+      { path: 'a/b.txt', content: 'nested' },
+      { path: 'a/c.txt', content: 'nested too' },
+      { path: 'notes', content: 'a file' },
+    ]);
+    const attempts = [
+      { input: { changes: [{ type: 'delete' as const, path: 'a/b.txt' }, { type: 'write' as const, path: 'a', content: 'file' }] }, issue: ['changes', 1, 'path'], paths: ['a', 'a/c.txt'] },
+      { input: { changes: [{ type: 'write' as const, path: 'README.md', content: '#' }, { type: 'write' as const, path: 'notes/today.md', content: 'below a file' }] }, issue: ['changes', 1, 'path'], paths: ['notes', 'notes/today.md'] },
+      { input: { files: [{ path: 'a', content: 'file' }, { path: 'a/c.txt', content: 'kept' }] }, issue: ['files', 1, 'path'], paths: ['a', 'a/c.txt'] },
+      { input: { files: [{ path: 'x/y/z.txt', content: 'deep' }, { path: 'x/y', content: 'file' }] }, issue: ['files', 1, 'path'], paths: ['x/y', 'x/y/z.txt'] },
+    ];
+    for (const { input, issue, paths } of attempts) {
+      const error = await failure(scope.versions.create({ projectId: project.id, parentVersionId: v1.id, message: 'both', ...input }));
+      expect(error.code).toBe('VALIDATION_FAILED');
+      expect(error.issues[0]?.path).toEqual(issue);
+      for (const path of paths) expect(error.message).toContain(path);
+    }
+    const first = await failure(scope.versions.create({ projectId: (await newProject()).id, parentVersionId: null, changes: [{ type: 'write', path: 'a', content: '1' }, { type: 'write', path: 'a/b', content: '2' }], message: 'both' }));
+    expect(first.issues[0]?.path).toEqual(['changes', 1, 'path']);
+    expect(await numbers(project.id)).toEqual([1]);
+  });
+
+  it('refuses a write that changes nothing, or deletes a path the parent lacks, and creates no version', async () => {
+    const { scope } = engine();
+    const { project, v1 } = await projectWithVersion1();
+    const create = (input: { changes: Array<{ type: 'write'; path: string; content: string } | { type: 'delete'; path: string }> } | { files: Array<{ path: string; content: string }> }) =>
+      failure(scope.versions.create({ projectId: project.id, parentVersionId: v1.id, message: 'nothing', ...input }));
+
+    const empty = await create({ changes: [] });
+    expect(empty.issues).toEqual([{ path: ['changes'], message: 'the changes leave the files as they are: nothing to save' }]);
+    expect(empty.message).toBe('The changes leave the files as they are: nothing to save');
+    // Writing a file's own content back, alone or with others.
+    const [index, main] = sampleFiles();
+    expect((await create({ changes: [{ type: 'write', ...index! }, { type: 'write', ...main! }] })).issues[0]?.path).toEqual(['changes']);
+    // The same files as the parent, in another order.
+    expect((await create({ files: [...sampleFiles()].reverse() })).issues).toEqual([{ path: ['files'], message: 'the files are those of the parent version: nothing to save' }]);
+
+    const missing = await create({ changes: [{ type: 'write', path: 'new.txt', content: 'new' }, { type: 'delete', path: 'missing.txt' }] });
+    expect(missing.issues).toEqual([{ path: ['changes', 1, 'path'], message: 'missing.txt does not exist in the parent version' }]);
+    expect(missing.message).toContain('missing.txt');
+    const directory = await create({ changes: [{ type: 'delete', path: 'src' }] });
+    expect(directory.issues[0]?.path).toEqual(['changes', 0, 'path']);
+    expect(directory.message).toContain('src is a directory');
+    expect(await numbers(project.id)).toEqual([1]);
+
+    // One byte of difference at the same size is a change; so is deleting every file.
+    const changed = await scope.versions.create({ projectId: project.id, parentVersionId: v1.id, changes: [{ type: 'write', path: 'src/main.js', content: 'console.log("v2");\n' }], message: 'same size' });
+    expect(await pathsOf(changed)).toEqual(['index.html', 'package.json', 'src/main.js']);
+    const emptied = await scope.versions.create({ projectId: project.id, parentVersionId: changed.id, files: [], message: 'delete everything' });
+    expect(emptied.fileCount).toBe(0);
+    expect(await pathsOf(emptied)).toEqual([]);
+    expect(await numbers(project.id)).toEqual([3, 2, 1]);
+  });
+
+  it('refuses a first version with no files, from files or from changes', async () => {
+    const { scope } = engine();
+    const project = await newProject();
+    const fromFiles = await failure(scope.versions.create({ projectId: project.id, parentVersionId: null, files: [], message: 'nothing' }));
+    expect(fromFiles.issues).toEqual([{ path: ['files'], message: 'the first version would hold no files: nothing to save' }]);
+    const fromChanges = await failure(scope.versions.create({ projectId: project.id, parentVersionId: null, changes: [], message: 'nothing' }));
+    expect(fromChanges.issues[0]?.path).toEqual(['changes']);
+    const deleting = await failure(scope.versions.create({ projectId: project.id, parentVersionId: null, changes: [{ type: 'delete', path: 'a.txt' }], message: 'nothing' }));
+    expect(deleting.issues[0]?.path).toEqual(['changes', 0, 'path']);
+    expect((await scope.projects.get(project.id)).currentVersionId).toBeNull();
+    expect(await numbers(project.id)).toEqual([]);
+  });
+
+  it('still records a rollback to files equal to the current ones, with the right fileCount', async () => {
+    const { scope } = engine();
+    const { project, v1 } = await projectWithVersion1();
+    const restored = await scope.versions.rollback({ projectId: project.id, targetVersionId: v1.id });
+    expect(restored).toMatchObject({ number: 2, source: 'rollback', restoredFromId: v1.id, fileCount: 3 });
+    expect(await pathsOf(restored)).toEqual(['index.html', 'package.json', 'src/main.js']);
   });
 
   it('rejects a write whose parent is no longer current as a conflict', async () => {
