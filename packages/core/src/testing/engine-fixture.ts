@@ -4,6 +4,7 @@ import { createMemoryStorage, createScriptedAgent, createStaticProvider } from '
 import type { TestDatabase } from './test-databases.js';
 import type { Agent } from '../plugins/agent.js';
 import type { DeploymentProvider } from '../plugins/deployment-provider.js';
+import type { StorageBackend } from '../plugins/storage-backend.js';
 import type { Actor } from '../schemas/common.js';
 import { createVector, type VectorOptions } from '../engine/create-vector.js';
 import type { Vector, VectorScope } from '../engine/vector-types.js';
@@ -25,7 +26,7 @@ export interface EngineFixture {
 export function useEngine(
   database: TestDatabase,
   // Factories, because an engine disposes its plugins: every test gets fresh instances.
-  options: { agents?: () => Agent[]; providers?: () => DeploymentProvider[]; overrides?: Partial<VectorOptions> } = {},
+  options: { agents?: () => Agent[]; providers?: () => DeploymentProvider[]; storage?: () => StorageBackend[]; overrides?: Partial<VectorOptions> } = {},
 ): () => EngineFixture {
   let fixture: EngineFixture | null = null;
   let cleanup: Array<() => Promise<void>> = [];
@@ -34,7 +35,7 @@ export function useEngine(
     let offset = 0;
     const vector = createVector({
       database: connection,
-      storage: [createMemoryStorage()],
+      storage: options.storage?.() ?? [createMemoryStorage()],
       providers: options.providers?.() ?? [createStaticProvider()],
       agents: options.agents?.() ?? [createScriptedAgent({})],
       deploymentPollIntervalMs: 20,
