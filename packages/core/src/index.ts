@@ -15,6 +15,7 @@ export type { VectorEvents, VectorEventBus, VectorEventScope } from './engine/ve
 export type { JobQueue, JobHandler } from './engine/jobs/job-queue.js';
 export type * from './engine/vector-types.js';
 export { createVector, type VectorOptions } from './engine/create-vector.js';
+export { type TelemetryOptions, VECTOR_TRACER_NAME } from './engine/telemetry/engine-telemetry.js';
 export { createInProcessQueue } from './engine/jobs/in-process-queue.js';
 export { createEventBus } from './engine/create-event-bus.js';
 export type { CoreDatabase } from './engine/store/database-schema.js';

@@ -22,6 +22,7 @@ import type { CoreDatabase } from './store/database-schema.js';
 import { createDeploymentDriver } from './deployments/deployment-driver.js';
 import { createDeploymentsApi } from './deployments/deployments-api.js';
 import { createEngineContext } from './engine-context.js';
+import { createEngineTelemetry, type TelemetryOptions } from './telemetry/engine-telemetry.js';
 import { createNetworkGuard } from './connectors/network-guard.js';
 import { createSecretBox } from './connectors/secret-box.js';
 import { createConnectorsApi } from './connectors/connectors-api.js';
@@ -131,6 +132,12 @@ export interface VectorOptions extends z.input<typeof settingsSchema> {
   events?: VectorEventBus;
   /** The clock, for tests. */
   now?: () => Date;
+  /**
+   * OpenTelemetry tracing. Spans go to the globally registered tracer provider (register an
+   * SDK before creating the engine; without one tracing costs nothing). `recordPrompts`
+   * (default false) adds the user's message to model spans. See `docs/observability.md`.
+   */
+  telemetry?: TelemetryOptions;
 }
 
 function lookup<T>(kind: string, registry: ReadonlyMap<string, T>, name: string | undefined): T {
@@ -188,6 +195,7 @@ export function createVector(options: VectorOptions): Vector {
     queue: options.queue ?? createInProcessQueue(),
     settings,
     prices: createPriceTable(settings.modelPrices),
+    telemetry: createEngineTelemetry(options.telemetry),
     secretBox: createSecretBox(settings.secretKeys),
     networkGuard: createNetworkGuard(settings.connectors.allowPrivateHosts),
     now: options.now ?? (() => new Date()),

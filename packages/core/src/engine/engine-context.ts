@@ -16,6 +16,7 @@ import type { SecretBox } from './connectors/secret-box.js';
 import type { VectorEventBus } from './vector-events.js';
 import { errorMessage } from '../helpers/error-message.js';
 import { createFileListingCache, type FileListingCache } from './versions/file-listing-cache.js';
+import type { EngineTelemetry } from './telemetry/engine-telemetry.js';
 
 /** Settings the engine runs with, after defaults. */
 export interface EngineSettings {
@@ -66,6 +67,8 @@ export interface EngineContext {
   startedAt: string;
   /** Model prices: what each model call costs. */
   prices: PriceTable;
+  /** The engine's OpenTelemetry tracer (a no-op unless the embedder registered an SDK). */
+  telemetry: EngineTelemetry;
   /** Identifies this process's worker in job rows. */
   workerId: string;
   now(): Date;

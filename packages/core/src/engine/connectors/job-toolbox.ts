@@ -6,6 +6,8 @@ import { writeAudit } from '../audit/audit-writer.js';
 import type { EngineContext } from '../engine-context.js';
 import { connectorsForProject, type ResolvedConnector } from './connector-store.js';
 import { classifyConnectorError, type McpSession, openMcpSession } from './mcp-session.js';
+import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { recordSpanFailure } from '../telemetry/engine-telemetry.js';
 
 /** A job's toolbox, and how the runner closes its connections when the job ends. */
 export interface JobToolbox extends AgentToolbox {
@@ -99,40 +101,15 @@ export function createJobToolbox(engine: EngineContext, job: { id: string; organ
     },
 
     async call(input) {
-      const started = Date.now();
-      const args = typeof input.arguments === 'object' && input.arguments !== null && !Array.isArray(input.arguments) ? input.arguments : {};
-      listing ??= listAll();
-      const found = (await listing).find((tool) => tool.name === input.name);
-      const finish = async (result: Omit<AgentToolResult, 'durationMs' | 'truncated'> & { truncated?: boolean }, connector: string, tool: string): Promise<AgentToolResult> => {
-        const durationMs = Date.now() - started;
-        await audit({ resolved: found?.resolved ?? null, connector, tool, args, durationMs, error: result.error ?? null });
-        return { truncated: false, ...result, durationMs };
-      };
-      if (!found) {
-        const [connector = '', ...rest] = input.name.split('__');
-        return finish({ ok: false, content: `No tool named ${input.name} is available to this job.`, error: { code: 'UNKNOWN_TOOL', message: `No tool named ${input.name}` } }, connector, rest.join('__'));
-      }
-      const signals = [job.signal, AbortSignal.timeout(callTimeoutMs), ...(input.signal ? [input.signal] : [])];
-      const signal = AbortSignal.any(signals);
+      // Arguments and results may hold user data: the span names the connector, the tool and the outcome only.
+      const span = engine.telemetry.tracer.startSpan('vector.mcp.call', { kind: SpanKind.CLIENT, attributes: { 'vector.job.id': job.id } });
       try {
-        const session = await sessionOf(found.resolved);
-        const outcome = await session.callTool({ name: found.tool, arguments: args, signal, timeoutMs: callTimeoutMs });
-        const { content, truncated } = cut(outcome.text, maxResultBytes);
-        return await finish(outcome.isError ? { ok: false, content, truncated, error: { code: 'TOOL_ERROR', message: cut(outcome.text, 500).content } } : { ok: true, content, truncated }, found.connector, found.tool);
+        return await callTool(input, span);
       } catch (error) {
-        const cancelled = job.signal.aborted || input.signal?.aborted === true;
-        if (cancelled) {
-          await finish({ ok: false, content: 'The call was cancelled.', error: { code: 'CANCELLED', message: 'The job was cancelled' } }, found.connector, found.tool).catch(() => undefined);
-          throw job.signal.aborted ? (job.signal.reason ?? error) : error;
-        }
-        const failure = signal.aborted ? { code: 'TIMEOUT', message: `The tool did not answer within ${callTimeoutMs} ms` } : (({ code, message }) => ({ code, message }))(classifyConnectorError(error));
-        if (failure.code !== 'TIMEOUT') {
-          // A broken connection is closed, and opened again on the next call.
-          const broken = sessions.get(found.resolved.connector.id);
-          sessions.delete(found.resolved.connector.id);
-          void broken?.then((session) => session.close()).catch(() => undefined);
-        }
-        return finish({ ok: false, content: `The tool call failed: ${failure.message}`, error: failure }, found.connector, found.tool);
+        recordSpanFailure(span, error);
+        throw error;
+      } finally {
+        span.end();
       }
     },
 
@@ -142,4 +119,47 @@ export function createJobToolbox(engine: EngineContext, job: { id: string; organ
       await Promise.all(open.map((session) => session.then((value) => value.close()).catch((error: unknown) => errorMessage(error))));
     },
   };
+
+  async function callTool(input: Parameters<AgentToolbox['call']>[0], span: Span): Promise<AgentToolResult> {
+    const started = Date.now();
+    const args = typeof input.arguments === 'object' && input.arguments !== null && !Array.isArray(input.arguments) ? input.arguments : {};
+    listing ??= listAll();
+    const found = (await listing).find((tool) => tool.name === input.name);
+    const finish = async (result: Omit<AgentToolResult, 'durationMs' | 'truncated'> & { truncated?: boolean }, connector: string, tool: string): Promise<AgentToolResult> => {
+      const durationMs = Date.now() - started;
+      span.setAttributes({ 'vector.connector.name': connector, 'vector.tool.name': tool, 'vector.mcp.ok': result.ok });
+      if (result.error) {
+        span.setAttribute('error.type', result.error.code);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: result.error.code });
+      }
+      await audit({ resolved: found?.resolved ?? null, connector, tool, args, durationMs, error: result.error ?? null });
+      return { truncated: false, ...result, durationMs };
+    };
+    if (!found) {
+      const [connector = '', ...rest] = input.name.split('__');
+      return finish({ ok: false, content: `No tool named ${input.name} is available to this job.`, error: { code: 'UNKNOWN_TOOL', message: `No tool named ${input.name}` } }, connector, rest.join('__'));
+    }
+    const signals = [job.signal, AbortSignal.timeout(callTimeoutMs), ...(input.signal ? [input.signal] : [])];
+    const signal = AbortSignal.any(signals);
+    try {
+      const session = await sessionOf(found.resolved);
+      const outcome = await session.callTool({ name: found.tool, arguments: args, signal, timeoutMs: callTimeoutMs });
+      const { content, truncated } = cut(outcome.text, maxResultBytes);
+      return await finish(outcome.isError ? { ok: false, content, truncated, error: { code: 'TOOL_ERROR', message: cut(outcome.text, 500).content } } : { ok: true, content, truncated }, found.connector, found.tool);
+    } catch (error) {
+      const cancelled = job.signal.aborted || input.signal?.aborted === true;
+      if (cancelled) {
+        await finish({ ok: false, content: 'The call was cancelled.', error: { code: 'CANCELLED', message: 'The job was cancelled' } }, found.connector, found.tool).catch(() => undefined);
+        throw job.signal.aborted ? (job.signal.reason ?? error) : error;
+      }
+      const failure = signal.aborted ? { code: 'TIMEOUT', message: `The tool did not answer within ${callTimeoutMs} ms` } : (({ code, message }) => ({ code, message }))(classifyConnectorError(error));
+      if (failure.code !== 'TIMEOUT') {
+        // A broken connection is closed, and opened again on the next call.
+        const broken = sessions.get(found.resolved.connector.id);
+        sessions.delete(found.resolved.connector.id);
+        void broken?.then((session) => session.close()).catch(() => undefined);
+      }
+      return finish({ ok: false, content: `The tool call failed: ${failure.message}`, error: failure }, found.connector, found.tool);
+    }
+  }
 }

@@ -20,6 +20,8 @@ import { dataTokenFor } from '../data/data-tokens.js';
 import { previewBranch } from '../data/data-history.js';
 import { appendDeploymentLogs, type DeploymentRow, markDestroyed, recordMirroredSource, recordProviderDeploymentId, type SourceMirrorRow, updateDeployment } from './deployment-store.js';
 import { errorInfo } from '../error-info.js';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { withSpan } from '../telemetry/engine-telemetry.js';
 
 type ProjectRow = Selectable<CoreDatabase['vector_projects']>;
 type VersionRow = Selectable<CoreDatabase['vector_code_versions']>;
@@ -269,8 +271,22 @@ export function createDeploymentDriver(engine: EngineContext) {
     return { VECTOR_DATA_URL: url, VECTOR_DATA_TOKEN: token, VITE_VECTOR_DATA_URL: url, VITE_VECTOR_DATA_TOKEN: token };
   }
 
-  /** Hands a new deployment to its provider, retrying retryable failures a few times. */
-  async function start(row: DeploymentRow, secrets: Record<string, string>): Promise<Deployment> {
+  /** Hands a new deployment to its provider, retrying retryable failures a few times, in a `vector.deployment.start` span. */
+  function start(row: DeploymentRow, secrets: Record<string, string>): Promise<Deployment> {
+    const attributes = { 'vector.deployment.id': row.id, 'vector.deployment.provider': row.provider, 'vector.deployment.environment': row.environment, 'vector.project.id': row.project_id };
+    return withSpan(engine.telemetry, 'vector.deployment.start', { attributes }, async (span) => {
+      const deployment = await startUntraced(row, secrets);
+      span.setAttribute('vector.deployment.status', deployment.status);
+      if (deployment.status === 'failed') {
+        const code = deployment.error?.code ?? 'INTERNAL';
+        span.setAttribute('error.type', code);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+      }
+      return deployment;
+    });
+  }
+
+  async function startUntraced(row: DeploymentRow, secrets: Record<string, string>): Promise<Deployment> {
     const provider = providerOf(row);
     const [project, version] = await Promise.all([
       db.selectFrom('vector_projects').selectAll().where('id', '=', row.project_id).executeTakeFirstOrThrow(),

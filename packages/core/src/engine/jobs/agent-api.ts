@@ -17,6 +17,7 @@ import type { AgentApi } from '../vector-types.js';
 import { appendChatMessage, cancelJob, insertJob, insertSession, type JobRow } from './job-store.js';
 import { isTerminalJobStatus } from '../../helpers/settled-statuses.js';
 import { handOn } from './job-runner.js';
+import { captureTraceContext } from '../telemetry/engine-telemetry.js';
 
 /** Agent sessions, messages and jobs of one organization. */
 export function createAgentApi(scope: ScopeContext): AgentApi {
@@ -108,6 +109,8 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
         maxCostUsd: lowerOf(parsed.budget?.maxCostUsd ?? null, ceiling.maxCostUsd),
       };
       await checkMonthlyCeiling();
+      // Set when posted inside a span (e.g. an HTTP request's): the job's run joins that trace.
+      const traceContext = captureTraceContext();
       const result = await engine.transaction(async (trx, afterCommit) => {
         const jobId = engine.newId();
         const messageRow = await appendChatMessage(engine, trx, {
@@ -154,6 +157,7 @@ export function createAgentApi(scope: ScopeContext): AgentApi {
           created_at: now,
           started_at: null,
           finished_at: null,
+          trace_context: traceContext,
         };
         await insertJob(engine, trx, afterCommit, jobRow);
         await writeAudit(engine, trx, afterCommit, { organizationId, projectId: project.id, actor, action: 'job.create', entityType: 'job', entityId: jobId, afterId: jobId, data: { sessionId: session.id, agentType: session.agent_type } });

@@ -33,6 +33,9 @@ import {
 } from './job-store.js';
 import { errorMessage } from '../../helpers/error-message.js';
 import { errorInfo } from '../error-info.js';
+import { type Context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { restoreTraceContext, withSpan } from '../telemetry/engine-telemetry.js';
+import { recordStepSpan } from '../telemetry/record-step-span.js';
 
 type ResultEvent = Extract<ParsedAgentEvent, { type: 'result' }>;
 
@@ -66,7 +69,16 @@ export async function runJob(engine: EngineContext, jobId: string): Promise<void
   };
   engine.events.on('version.created', onVersion);
   try {
-    await execute(engine, claimed, local);
+    // The run joins the trace of the request that queued the job (stored with it), in any process.
+    const attributes = {
+      'vector.job.id': claimed.id,
+      'vector.project.id': claimed.project_id,
+      'vector.organization.id': claimed.organization_id,
+      'vector.agent.type': claimed.agent_type,
+      'vector.job.attempt': Number(claimed.attempts),
+    };
+    const parent = restoreTraceContext(claimed.trace_context);
+    await withSpan(engine.telemetry, 'vector.job.run', { attributes, parent }, (span) => execute(engine, claimed, local, trace.setSpan(parent, span)));
   } catch (error) {
     // Finalising itself failed (e.g. the database went away); the row stays `running`
     // and the stale-job recovery returns it to the queue.
@@ -125,7 +137,7 @@ function announce(engine: EngineContext, row: JobRow): void {
   engine.events.emit('job.updated', { organizationId: row.organization_id, projectId: row.project_id, job: toAgentJob(row) });
 }
 
-async function execute(engine: EngineContext, job: JobRow, local: { controller: AbortController; reason: StopReason }): Promise<void> {
+async function execute(engine: EngineContext, job: JobRow, local: { controller: AbortController; reason: StopReason }, traceContext: Context): Promise<void> {
   const agent = engine.agents.get(job.agent_type);
   // What every attempt spent so far, against the job's budget; the job row adds up the same steps.
   const spent = createSpendingMeter(toJobCounters(job));
@@ -141,6 +153,8 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
     if (!(await recordJobProgress(engine, job, patch))) throw new OwnershipLost();
   };
   let iterator: AsyncIterator<unknown> | null = null;
+  // The user's message, for model spans when the engine records prompts.
+  let prompt: string | null = null;
   // The job's MCP connectors; their connections close when the agent is done.
   const tools = createJobToolbox(engine, {
     id: job.id,
@@ -153,6 +167,7 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
   try {
     if (!agent) throw new ValidationError({ message: `No agent of type ${job.agent_type} is registered with this engine` });
     const context = { ...(await buildRunContext(engine, job, local.controller.signal)), tools };
+    prompt = context.message.content;
     iterator = agent.run(context)[Symbol.asyncIterator]();
     for (;;) {
       const step = await nextOrAbandon(iterator, local.controller.signal, engine.settings.jobCancelGraceMs);
@@ -183,6 +198,7 @@ async function execute(engine: EngineContext, job: JobRow, local: { controller: 
       if (event.type === 'step' || event.type === 'usage') {
         const step = toStepRecord(engine, event, Date.now() - lastStepAt);
         lastStepAt = Date.now();
+        recordStepSpan(engine.telemetry, { step, parent: traceContext, endTime: lastStepAt, prompt });
         events.append({ record: step });
         spent.add(step);
         const over = spent.over();
@@ -394,6 +410,13 @@ async function buildRunContext(engine: EngineContext, job: JobRow, signal: Abort
 }
 
 async function finishWith(engine: EngineContext, job: JobRow, outcome: Exclude<JobOutcome, { status: 'complete' }>): Promise<void> {
+  // The job's `vector.job.run` span is the active one here: it records how the job ended.
+  const span = trace.getActiveSpan();
+  span?.setAttribute('vector.job.status', outcome.status);
+  if (outcome.status === 'failed') {
+    span?.setAttribute('error.type', outcome.error.code);
+    span?.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error.code });
+  }
   const row = await engine.transaction((trx, afterCommit) => finishJob(engine, trx, afterCommit, job, outcome));
   if (row) announce(engine, row);
 }

@@ -104,6 +104,8 @@ export interface CoreDatabase {
     created_at: string;
     started_at: string | null;
     finished_at: string | null;
+    /** The trace context of the request that queued the job (a propagation carrier as JSON), or null. */
+    trace_context: string | null;
   };
   vector_agent_steps: {
     id: string;

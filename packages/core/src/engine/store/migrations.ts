@@ -429,6 +429,13 @@ export const coreMigrations: Record<string, Migration> = {
       await db.schema.alterTable('vector_memberships').addColumn('name', 'text').execute();
     },
   },
+  '0011_job_trace_context': {
+    async up(db: Kysely<any>) {
+      // The trace context of the request that queued a job (W3C `traceparent`, as a JSON
+      // carrier), so the worker's `vector.job.run` span joins the request's trace.
+      await db.schema.alterTable('vector_agent_jobs').addColumn('trace_context', 'text').execute();
+    },
+  },
 };
 
 /** Brings the core tables up to date. Safe to call from several processes at once. */

@@ -10,6 +10,7 @@ import type { EngineContext } from '../engine-context.js';
 import { toCodeVersion } from '../store/row-mappers.js';
 import { type ProjectRow, storageFor, toStorageProject } from '../scope-context.js';
 import { errorMessage } from '../../helpers/error-message.js';
+import { withSpan } from '../telemetry/engine-telemetry.js';
 
 /**
  * The one module that changes a project's versions: it owns `vector_code_versions` and the
@@ -61,7 +62,17 @@ function conflict(project: ProjectRow, expected: string | null, current: string 
  * numbers are 1..N without gaps or duplicates under concurrent writers, and a lost race is
  * a ConflictError. Content saved by a loser is unreferenced and garbage-collectable.
  */
-export async function writeVersion(engine: EngineContext, input: WriteVersionInput): Promise<CodeVersion> {
+export function writeVersion(engine: EngineContext, input: WriteVersionInput): Promise<CodeVersion> {
+  const attributes = { 'vector.project.id': input.project.id, 'vector.organization.id': input.project.organization_id, 'vector.version.source': input.source };
+  return withSpan(engine.telemetry, 'vector.version.write', { attributes }, async (span) => {
+    const version = await saveAndRecordVersion(engine, input);
+    span.setAttributes({ 'vector.version.id': version.id, 'vector.version.number': version.number, 'vector.version.file_count': version.fileCount });
+    return version;
+  });
+}
+
+/** {@link writeVersion}'s work, inside its span. */
+async function saveAndRecordVersion(engine: EngineContext, input: WriteVersionInput): Promise<CodeVersion> {
   const { project } = input;
   if (project.current_version_id !== input.parentVersionId) throw conflict(project, input.parentVersionId, project.current_version_id);
   if (project.storage_conflict && !input.settlesStorageConflict) {
@@ -87,13 +98,15 @@ export async function writeVersion(engine: EngineContext, input: WriteVersionInp
   const storageProject = toStorageProject(project);
   const saved = input.existingRef
     ? { ref: input.existingRef, fileCount: undefined }
-    : await backend.saveVersion({
-        project: storageProject,
-        parentRef,
-        changes: input.changes,
-        message: input.message,
-        author: { name: `${input.actor.type}:${input.actor.id}`, email: `${input.actor.type}.${input.actor.id.replace(/[^a-zA-Z0-9._-]/g, '_')}@users.vector.invalid` },
-      });
+    : await withSpan(engine.telemetry, 'vector.storage.saveVersion', { attributes: { 'vector.storage.backend': backend.name, 'vector.project.id': project.id, 'vector.storage.change_count': input.changes.length } }, () =>
+        backend.saveVersion({
+          project: storageProject,
+          parentRef,
+          changes: input.changes,
+          message: input.message,
+          author: { name: `${input.actor.type}:${input.actor.id}`, email: `${input.actor.type}.${input.actor.id.replace(/[^a-zA-Z0-9._-]/g, '_')}@users.vector.invalid` },
+        }),
+      );
   const ref = saved.ref;
   const fileCount = saved.fileCount ?? (await backend.listFiles({ project: storageProject, ref })).length;
 
