@@ -4,7 +4,9 @@
  */
 export { buildServer, type BuildServerOptions } from './build-server.js';
 export type { ConnectionLimits } from './plumbing/connection-limits.js';
-export { loadConfig, type ServerConfig } from './load-config.js';
+export { loadConfig, defaultConnectionPools, defaultQueueSettings, type ServerConfig, type ConnectionPools, type QueueSettings } from './load-config.js';
+export { createRuntime, type Runtime, type RuntimeLog, type CreateRuntimeOptions } from './runtime/create-runtime.js';
+export type { ConnectionBudget, PoolBudget } from './runtime/check-connection-budget.js';
 export { createPreviewGateway, type PreviewGatewayOptions, type PreviewSource, type PreviewUpstream } from './previews/create-preview-gateway.js';
 export { combinePreviewSources } from './previews/combine-preview-sources.js';
 export type { Authenticate, AuthenticateTools, Principal } from './auth/principal.js';

@@ -8,12 +8,48 @@ import { parsePreviewAddress } from './previews/parse-preview-address.js';
 const booleanish = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 const list = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
 
+/** PostgreSQL pool sizes per process when not configured: 10 + (4 + 1) + (2 + 1) = 18 connections in all. */
+export const defaultConnectionPools: ConnectionPools = { engine: 10, queue: 4, events: 2 };
+
+/** How a process takes jobs when not configured. */
+export const defaultQueueSettings: QueueSettings = { concurrency: 8, batchSize: 1, pollIntervalMs: 2_000 };
+
+/** Pool sizes of one process's PostgreSQL connections; see {@link ServerConfig.connectionPools}. */
+export interface ConnectionPools {
+  /** The engine's pool (`DATABASE_POOL_MAX`): metadata, storage, API keys, migrations. */
+  engine: number;
+  /** pg-boss's pool (`VECTOR_QUEUE_POOL_MAX`); processes that run jobs hold one LISTEN connection more. */
+  queue: number;
+  /** The event bridge's publisher pool (`VECTOR_EVENTS_POOL_MAX`); its LISTEN connection comes on top. */
+  events: number;
+}
+
+/** How one process takes jobs; see {@link ServerConfig.queue}. */
+export interface QueueSettings {
+  /** Jobs run at once (`VECTOR_WORKER_CONCURRENCY`), on pg-boss or the in-process queue. */
+  concurrency: number;
+  /** Jobs one pg-boss fetch takes at most (`VECTOR_QUEUE_BATCH_SIZE`), up to `concurrency`. */
+  batchSize: number;
+  /** How often an idle pg-boss worker polls when nothing wakes it (`VECTOR_QUEUE_POLL_MS`, at least 500). */
+  pollIntervalMs: number;
+}
+
 // Each key is the environment variable's own name, so a failure message names exactly what to fix.
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL (leave unset for the embedded SQLite database)').optional(),
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _').optional(),
+  /** PostgreSQL pool sizes of this process: the engine's, pg-boss's and the event bridge's publisher (each LISTEN connection comes on top). */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(defaultConnectionPools.engine),
+  VECTOR_QUEUE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(defaultConnectionPools.queue),
+  VECTOR_EVENTS_POOL_MAX: z.coerce.number().int().min(1).max(200).default(defaultConnectionPools.events),
+  /** Jobs this process runs at once (pg-boss or the in-process queue). */
+  VECTOR_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(defaultQueueSettings.concurrency),
+  /** Jobs one pg-boss fetch takes at most (up to the concurrency). */
+  VECTOR_QUEUE_BATCH_SIZE: z.coerce.number().int().min(1).max(64).default(defaultQueueSettings.batchSize),
+  /** How often an idle pg-boss worker looks for jobs when no notification wakes it. */
+  VECTOR_QUEUE_POLL_MS: z.coerce.number().int().min(500).max(3_600_000).default(defaultQueueSettings.pollIntervalMs),
   VECTOR_SQLITE_PATH: z.string().min(1).default('.vector/vector.db'),
   VECTOR_DATA_DIR: z.string().min(1).default('.vector'),
   VECTOR_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
@@ -125,6 +161,14 @@ export interface ServerConfig {
   /** `postgres://…` switches the metadata store to PostgreSQL and the queue to pg-boss. */
   databaseUrl: string | undefined;
   databaseSchema: string | undefined;
+  /**
+   * PostgreSQL connections each pool of this process may open. A process opens at most
+   * `engine + queue + events + 2` (the queue's and the bridge's LISTEN connections; an api
+   * process holds no queue listener). Undefined: {@link defaultConnectionPools}.
+   */
+  connectionPools?: ConnectionPools | undefined;
+  /** How this process takes jobs off the queue. Undefined: {@link defaultQueueSettings}. */
+  queue?: QueueSettings | undefined;
   sqlitePath: string;
   dataDir: string;
   /** Which work this process takes: HTTP (`api`), jobs (`worker`) or both (`all`). */
@@ -244,6 +288,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         'To run separate api and worker processes, set VECTOR_LOCAL_BUILDS=false and deploy to a hosted provider (RAILWAY_API_TOKEN or RENDER_API_KEY)',
     });
   }
+  issues.push(...queueIssues(present, result.success ? result.data : undefined));
   const docker = present.VECTOR_DOCKER === 'true' || present.VECTOR_DOCKER === '1';
   if (docker && (present.VECTOR_ROLE === 'api' || present.VECTOR_ROLE === 'worker')) {
     issues.push({ path: ['VECTOR_ROLE'], message: 'the Docker provider (VECTOR_DOCKER) needs VECTOR_ROLE=all: its deployments are watched by the process that runs them' });
@@ -264,6 +309,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: value.HOST,
     databaseUrl: value.DATABASE_URL,
     databaseSchema: value.DATABASE_SCHEMA,
+    connectionPools: { engine: value.DATABASE_POOL_MAX, queue: value.VECTOR_QUEUE_POOL_MAX, events: value.VECTOR_EVENTS_POOL_MAX },
+    queue: { concurrency: value.VECTOR_WORKER_CONCURRENCY, batchSize: value.VECTOR_QUEUE_BATCH_SIZE, pollIntervalMs: value.VECTOR_QUEUE_POLL_MS },
     sqlitePath: value.VECTOR_SQLITE_PATH,
     dataDir: value.VECTOR_DATA_DIR,
     role: value.VECTOR_ROLE,
@@ -317,6 +364,22 @@ function sourceMirrorIssues(present: Record<string, string | undefined>, earlier
   if (!present.GITHUB_TOKEN && !earlier.some((issue) => issue.path[0] === 'GITHUB_TOKEN')) issues.push({ path: ['GITHUB_TOKEN'], message: 'required when VECTOR_SOURCE_MIRROR=github (a token that can create repositories under the mirror owner)' });
   if (!present.GITHUB_MIRROR_OWNER && !present.GITHUB_OWNER) {
     issues.push({ path: ['GITHUB_MIRROR_OWNER'], message: 'required when VECTOR_SOURCE_MIRROR=github (the GitHub organization that owns the mirror repositories; GITHUB_OWNER is used when unset)' });
+  }
+  return issues;
+}
+
+const postgresOnlyVariables = ['DATABASE_POOL_MAX', 'VECTOR_QUEUE_POOL_MAX', 'VECTOR_EVENTS_POOL_MAX', 'VECTOR_QUEUE_BATCH_SIZE', 'VECTOR_QUEUE_POLL_MS'] as const;
+
+/** Pool and pg-boss settings need PostgreSQL; a batch never holds more jobs than run at once. */
+function queueIssues(present: Record<string, string | undefined>, value: z.output<typeof environmentSchema> | undefined): Array<{ path: string[]; message: string }> {
+  const issues: Array<{ path: string[]; message: string }> = [];
+  if (!present.DATABASE_URL) {
+    for (const variable of postgresOnlyVariables) {
+      if (present[variable] !== undefined) issues.push({ path: [variable], message: 'only used with PostgreSQL: set DATABASE_URL (the embedded SQLite database has no pools and no pg-boss queue)' });
+    }
+  }
+  if (value && value.VECTOR_QUEUE_BATCH_SIZE > value.VECTOR_WORKER_CONCURRENCY) {
+    issues.push({ path: ['VECTOR_QUEUE_BATCH_SIZE'], message: `at most VECTOR_WORKER_CONCURRENCY (${value.VECTOR_WORKER_CONCURRENCY}): a batch's jobs run at once` });
   }
   return issues;
 }

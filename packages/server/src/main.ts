@@ -8,14 +8,16 @@ import { describeListenFailure } from './plumbing/describe-listen-failure.js';
 import { createPreviewGateway, type PreviewSource } from './previews/create-preview-gateway.js';
 import { combinePreviewSources } from './previews/combine-preview-sources.js';
 import { createRuntime } from './runtime/create-runtime.js';
+import { describeStartFailure } from './runtime/describe-start-failure.js';
 
 /**
  * The `vector-server` process: reads the environment, builds the engine, the HTTP server and
  * (with local builds) the preview gateway, and shuts them down gracefully on SIGINT/SIGTERM:
  * readiness fails, the listeners stop taking requests, SSE streams end, running jobs go back
  * to the queue, local deployments' processes stop, the database closes. A listener that
- * cannot start for a reason the operator can fix (port in use, no permission) is one line on
- * stderr and exit code 1. Logs are pino-pretty lines on a terminal and JSON lines otherwise
+ * cannot start for a reason the operator can fix (port in use, no permission), and any other
+ * failed start (the database unreachable, a migration failing), is one line on stderr and
+ * exit code 1 (with `LOG_LEVEL=debug` or `trace`, the stack follows). Logs are pino-pretty lines on a terminal and JSON lines otherwise
  * (`LOG_FORMAT` decides when set).
  */
 function trustHops(hops: number): (address: string, hop: number) => boolean {
@@ -49,6 +51,14 @@ async function main(): Promise<void> {
     process.stderr.write(`vector-server: ${message}\n`);
     process.exitCode = 1;
   };
+  // Anything else that stops the start: what is open closes first, then one line says why.
+  const failStart = async (error: unknown, cleanup: () => Promise<unknown>) => {
+    await cleanup().catch(() => undefined);
+    refuse(describeStartFailure(error, { databaseUrl: config.databaseUrl }));
+    if (['debug', 'trace'].includes(config.logLevel) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    // Whatever a half-done start left open (a connection attempt still retrying) must not keep the process alive.
+    setTimeout(() => process.exit(1), 5_000).unref();
+  };
 
   // The preview gateway listens first: with VECTOR_PREVIEW_PORT=0 its port, and with it the
   // URLs the local provider hands out, is known only then. Until the runtime exists, previews
@@ -69,7 +79,7 @@ async function main(): Promise<void> {
       await previews.close();
       const hostVariable = process.env.VECTOR_PREVIEW_HOST ? 'VECTOR_PREVIEW_HOST' : 'HOST';
       const reason = describeListenFailure(error, { port: config.previewPort, host: config.previewHost, portVariable: 'VECTOR_PREVIEW_PORT', hostVariable });
-      if (!reason) throw error;
+      if (!reason) return failStart(error, async () => undefined);
       return refuse(reason);
     }
     previewBaseUrl ??= `http://{id}.preview.localhost:${(previews.server.address() as AddressInfo).port}/`;
@@ -82,8 +92,7 @@ async function main(): Promise<void> {
   try {
     runtime = await createRuntime(config, { info, warn }, { ...(previewBaseUrl ? { previewBaseUrl } : {}), dataApiUrl });
   } catch (error) {
-    await previews?.close();
-    throw error;
+    return failStart(error, async () => previews?.close());
   }
   previewSources = runtime.previewSources;
   if (!config.bootstrapToken) warn('VECTOR_BOOTSTRAP_TOKEN is not set: anyone who can reach this server may create an organization (fine for local development only)');
@@ -102,12 +111,6 @@ async function main(): Promise<void> {
     docs: config.docs,
     ...(config.githubWebhookSecret ? { githubWebhookSecret: config.githubWebhookSecret } : {}),
   });
-  await runtime.vector.start();
-  // During a key rotation (VECTOR_SECRETS_PREVIOUS_KEYS set), what older keys sealed is re-sealed with the current key.
-  if (config.encryptionKeys.length > 1) {
-    const rotated = await runtime.vector.rotateSecrets();
-    info(`re-encrypted ${rotated} stored secret(s) with the current VECTOR_SECRETS_KEY; once every server runs with it, VECTOR_SECRETS_PREVIOUS_KEYS can be removed`);
-  }
   // Closes what is open, in order; a stuck step cannot keep the process alive for more than 30 s.
   const closeAll = async () => {
     const force = setTimeout(() => process.exit(1), 30_000);
@@ -120,6 +123,17 @@ async function main(): Promise<void> {
       clearTimeout(force);
     }
   };
+  try {
+    await runtime.vector.start();
+    // During a key rotation (VECTOR_SECRETS_PREVIOUS_KEYS set), what older keys sealed is re-sealed with the current key.
+    if (config.encryptionKeys.length > 1) {
+      const rotated = await runtime.vector.rotateSecrets();
+      info(`re-encrypted ${rotated} stored secret(s) with the current VECTOR_SECRETS_KEY; once every server runs with it, VECTOR_SECRETS_PREVIOUS_KEYS can be removed`);
+    }
+    if (config.role === 'worker') await app.ready();
+  } catch (error) {
+    return failStart(error, closeAll);
+  }
   if (config.role !== 'worker') {
     let address: string;
     try {
@@ -128,13 +142,12 @@ async function main(): Promise<void> {
       const reason = describeListenFailure(error, { port: config.port, host: config.host, portVariable: 'PORT', hostVariable: 'HOST' });
       // The engine has started: running jobs go back to the queue before the process ends.
       await closeAll().catch((closeError: unknown) => app.log.error({ err: closeError }, 'closing after the failed start failed'));
-      if (!reason) throw error;
+      if (!reason) return failStart(error, async () => undefined);
       return refuse(reason);
     }
     listeningAt = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/data/v1`;
     app.log.info(`Vector API on ${address} (docs: ${address}/docs, database: ${config.databaseUrl ? 'postgres' : config.sqlitePath}, role: ${config.role})`);
   } else {
-    await app.ready();
     app.log.info('Vector worker started (no HTTP listener)');
   }
 

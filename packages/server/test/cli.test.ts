@@ -104,6 +104,23 @@ describe('the vector-server CLI', () => {
     expect(output).toMatch(/VECTOR_ROLE: /);
   });
 
+  it('says in one line why it could not start when PostgreSQL is unreachable or the database missing, with no stack trace', async () => {
+    const refused = startCli({ cwd: scratchDirectory(), env: { DATABASE_URL: 'postgres://vector:secret-pw@127.0.0.1:1/none', VECTOR_LOCAL_BUILDS: 'false', PORT: '0' } });
+    running.push(refused);
+    expect((await refused.exited).code).toBe(1);
+    expect(refused.errors).toHaveLength(1);
+    expect(refused.errors[0]).toMatch(/^vector-server: could not start: .*ECONNREFUSED.* \(PostgreSQL at 127\.0\.0\.1:1, DATABASE_URL\): is the database running and reachable\?$/);
+    expect(refused.output.join('\n')).not.toContain('secret-pw');
+    if (!databaseUrl) return;
+    const missing = new URL(databaseUrl);
+    missing.pathname = `/vs_missing_${randomBytes(3).toString('hex')}`;
+    const absent = startCli({ cwd: scratchDirectory(), env: { DATABASE_URL: missing.toString(), VECTOR_LOCAL_BUILDS: 'false', PORT: '0' } });
+    running.push(absent);
+    expect((await absent.exited).code).toBe(1);
+    expect(absent.errors).toHaveLength(1);
+    expect(absent.errors[0]).toMatch(/^vector-server: could not start: database "vs_missing_\w+" does not exist \(PostgreSQL at .+, DATABASE_URL\): create the database/);
+  });
+
   it('refuses separate api and worker processes while local builds are on, naming the way out', async () => {
     const cli = startCli({ cwd: scratchDirectory(), env: { VECTOR_ROLE: 'api', DATABASE_URL: 'postgres://vector@127.0.0.1:1/none' } });
     running.push(cli);

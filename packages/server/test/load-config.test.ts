@@ -318,4 +318,27 @@ describe('loadConfig', () => {
     expect(issuesOf({ VECTOR_DOCKER: 'true', VECTOR_DOCKER_SOCKET: 'tcp://10.0.0.1:2375' })[0]).toMatch(/^VECTOR_DOCKER_SOCKET: a unix socket path/);
     expect(issuesOf({ VECTOR_DOCKER: 'true', VECTOR_LOCAL_BUILDS: 'false', VECTOR_ROLE: 'worker', DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toEqual(['VECTOR_ROLE: the Docker provider (VECTOR_DOCKER) needs VECTOR_ROLE=all: its deployments are watched by the process that runs them']);
   });
+  it('sizes the PostgreSQL pools and the worker from the environment, with defaults, and names every misuse', () => {
+    const postgres = 'postgres://x@127.0.0.1/db';
+    expect(loadConfig({ DATABASE_URL: postgres })).toMatchObject({ connectionPools: { engine: 10, queue: 4, events: 2 }, queue: { concurrency: 8, batchSize: 1, pollIntervalMs: 2_000 } });
+    const tuned = loadConfig({
+      DATABASE_URL: postgres,
+      DATABASE_POOL_MAX: '5',
+      VECTOR_QUEUE_POOL_MAX: '3',
+      VECTOR_EVENTS_POOL_MAX: '1',
+      VECTOR_WORKER_CONCURRENCY: '16',
+      VECTOR_QUEUE_BATCH_SIZE: '4',
+      VECTOR_QUEUE_POLL_MS: '750',
+    });
+    expect(tuned).toMatchObject({ connectionPools: { engine: 5, queue: 3, events: 1 }, queue: { concurrency: 16, batchSize: 4, pollIntervalMs: 750 } });
+    // The in-process queue of the embedded database takes the concurrency too.
+    expect(loadConfig({ VECTOR_WORKER_CONCURRENCY: '3' }).queue?.concurrency).toBe(3);
+    const issuesOf = (env: Record<string, string>) => failure(env).issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    expect(issuesOf({ DATABASE_POOL_MAX: '4', VECTOR_QUEUE_POLL_MS: '1000' })).toEqual([
+      'DATABASE_POOL_MAX: only used with PostgreSQL: set DATABASE_URL (the embedded SQLite database has no pools and no pg-boss queue)',
+      'VECTOR_QUEUE_POLL_MS: only used with PostgreSQL: set DATABASE_URL (the embedded SQLite database has no pools and no pg-boss queue)',
+    ]);
+    expect(issuesOf({ DATABASE_URL: postgres, VECTOR_WORKER_CONCURRENCY: '2', VECTOR_QUEUE_BATCH_SIZE: '4' })).toEqual(['VECTOR_QUEUE_BATCH_SIZE: at most VECTOR_WORKER_CONCURRENCY (2): a batch\'s jobs run at once']);
+    expect(issuesOf({ DATABASE_URL: postgres, DATABASE_POOL_MAX: '0', VECTOR_QUEUE_POLL_MS: '100' }).map((issue) => issue.split(':')[0])).toEqual(['DATABASE_POOL_MAX', 'VECTOR_QUEUE_POLL_MS']);
+  });
 });

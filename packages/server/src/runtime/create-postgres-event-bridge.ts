@@ -27,6 +27,10 @@ export interface PostgresEventBridgeOptions {
   reconnectDelayMs?: number;
   /** Longest delay between reconnection attempts. Default 10 s. */
   maxReconnectDelayMs?: number;
+  /** The most pooled connections `pg_notify` is sent on (1–200); the LISTEN connection comes on top. Default 2. */
+  maxConnections?: number;
+  /** `application_name` of the bridge's connections (publisher pool and listener). Default: the driver's (none). */
+  applicationName?: string;
 }
 
 /** A bus bridged over PostgreSQL LISTEN/NOTIFY; pass it to `createVector({ events })`. */
@@ -50,6 +54,11 @@ export interface PostgresEventBridge extends EventFeed {
 export function createPostgresEventBridge(options: PostgresEventBridgeOptions): PostgresEventBridge {
   const channel = options.channel ?? 'vector_events';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new ValidationError({ message: 'The event channel must be a lower-case SQL identifier', issues: [{ path: ['channel'], message: 'invalid' }] });
+  const maxConnections = options.maxConnections ?? 2;
+  if (!Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 200) {
+    throw new ValidationError({ message: 'The event bridge needs 1 to 200 publisher connections', issues: [{ path: ['maxConnections'], message: 'expected an integer from 1 to 200' }] });
+  }
+  const connection = { connectionString: options.connectionString, ...(options.applicationName ? { application_name: options.applicationName } : {}) };
   const origin = randomUUID();
   const local = createEventBus();
   const warn = (message: string) => options.log?.warn(`event bridge (${channel}): ${message}`);
@@ -115,7 +124,7 @@ export function createPostgresEventBridge(options: PostgresEventBridgeOptions): 
   };
 
   const connectListener = async (module: typeof pg): Promise<void> => {
-    const client = new module.Client({ connectionString: options.connectionString });
+    const client = new module.Client(connection);
     // Registered before connecting: a connection error without a listener would crash the process.
     client.on('error', (error) => lose(client, `the LISTEN connection failed (${describe(error)})`));
     client.on('end', () => lose(client, 'the LISTEN connection ended'));
@@ -193,7 +202,7 @@ export function createPostgresEventBridge(options: PostgresEventBridgeOptions): 
       const { default: module } = await import('pg');
       pgModule = module;
       closed = false;
-      publisher = new module.Pool({ connectionString: options.connectionString, max: 2 });
+      publisher = new module.Pool({ ...connection, max: maxConnections });
       // An idle pooled connection the server terminates is reported here; unhandled, it would crash the process.
       publisher.on('error', (error) => warn(`a publisher connection failed (${describe(error)})`));
       await connectListener(module);

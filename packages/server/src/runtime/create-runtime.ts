@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   type Agent,
   type BuildChecker,
+  createInProcessQueue,
   createPostgresDatabase,
   createScriptedAgent,
   createSqliteDatabase,
@@ -17,10 +20,11 @@ import {
   ValidationError,
 } from '@vector/core';
 import type { LocalProvider } from '@vector/provider-local';
-import type { ServerConfig } from '../load-config.js';
+import { defaultConnectionPools, defaultQueueSettings, type ServerConfig } from '../load-config.js';
 import type { PreviewSource } from '../previews/create-preview-gateway.js';
-import { createPgBossQueue } from './create-pg-boss-queue.js';
 import type { EventFeed } from '../sse/event-feed.js';
+import { checkConnectionBudget, type ConnectionBudget, connectionBudgetFor } from './check-connection-budget.js';
+import { createPgBossQueue } from './create-pg-boss-queue.js';
 import { createPostgresEventBridge, type PostgresEventBridge } from './create-postgres-event-bridge.js';
 
 /** The engine and what it runs on, assembled from a {@link ServerConfig}. */
@@ -36,6 +40,11 @@ export interface Runtime {
    * own ids: combine them with `combinePreviewSources`.
    */
   previewSources: PreviewSource[];
+  /**
+   * The PostgreSQL connections this process may hold, by pool, and the `application_name`
+   * each pool's connections carry (find them in `pg_stat_activity`). Undefined on SQLite.
+   */
+  connections: ConnectionBudget | undefined;
   /** Stops the engine, the queue and the bridge, disposes plugins and closes the database. */
   close(): Promise<void>;
 }
@@ -58,6 +67,16 @@ export interface CreateRuntimeOptions {
    * Default `config.dataApiUrl`; the CLI answers its own address once it listens.
    */
   dataApiUrl?: () => string | undefined;
+  /**
+   * Agents registered before the configured ones (the first is then the default agent), e.g. a
+   * scripted agent for a benchmark. Sessions choose one by `agentType`.
+   */
+  agents?: Agent[];
+  /**
+   * Names this process's PostgreSQL connections: each pool's `application_name` is
+   * `vector-<engine|queue|events> <instance>`. Default `<role> <host>:<pid>:<4 random hex digits>`.
+   */
+  instance?: string;
 }
 
 /**
@@ -70,6 +89,11 @@ export interface CreateRuntimeOptions {
  * Railway or Render are published as GitHub commits first (`@vector/storage-github`). With a
  * model configured, it logs the model and base URL the codegen agent uses (never the key).
  *
+ * On PostgreSQL each pool is sized from `config.connectionPools` and its connections named
+ * (`application_name`); at start the server's `max_connections` and the connections in use are
+ * read, and a budget that cannot fit is warned about. Jobs run `config.queue.concurrency` at a
+ * time on either queue.
+ *
  * @throws ValidationError when `localBuilds` is on and the role is not `all`.
  */
 export async function createRuntime(config: ServerConfig, log: RuntimeLog, options: CreateRuntimeOptions = {}): Promise<Runtime> {
@@ -81,9 +105,23 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
       issues: [{ path: ['VECTOR_ROLE'], message: 'local builds need VECTOR_ROLE=all' }],
     });
   }
+  const pools = config.connectionPools ?? defaultConnectionPools;
+  const queueSettings = config.queue ?? defaultQueueSettings;
+  const instance = options.instance ?? `${config.role} ${hostname().slice(0, 24)}:${process.pid}:${randomBytes(2).toString('hex')}`;
+  const connections = config.databaseUrl ? connectionBudgetFor({ pools, runsJobs: config.role !== 'api', instance }) : undefined;
   let database: VectorDatabaseConnection;
-  if (config.databaseUrl) {
-    database = await createPostgresDatabase({ connectionString: config.databaseUrl, ...(config.databaseSchema ? { schema: config.databaseSchema } : {}) });
+  if (config.databaseUrl && connections) {
+    const limits = await checkConnectionBudget({ connectionString: config.databaseUrl, budget: connections, warn });
+    log.info(
+      `PostgreSQL connections: up to ${connections.total} for this process (application_name "vector-* ${instance}"); ` +
+        `the server accepts ${limits.maxConnections - limits.reserved}, ${limits.inUse} open before this start`,
+    );
+    database = await createPostgresDatabase({
+      connectionString: config.databaseUrl,
+      maxConnections: connections.engine.pooled,
+      applicationName: connections.engine.applicationName,
+      ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
+    });
   } else {
     if (config.sqlitePath !== ':memory:') mkdirSync(dirname(config.sqlitePath), { recursive: true });
     database = createSqliteDatabase({ path: config.sqlitePath });
@@ -131,7 +169,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
   }
   providers.push(createStaticProvider());
 
-  const agents: Agent[] = [];
+  const agents: Agent[] = [...(options.agents ?? [])];
   if (config.model) {
     const { createCodegenAgent, defaultCodegenModel, defaultModelBaseUrl } = await import('@vector/agent-codegen');
     // Everything explicit: the agent's own environment fallbacks would read process.env, not this config.
@@ -158,13 +196,36 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
 
   let queue: (JobQueue & { close(): Promise<void> }) | null = null;
   let bridge: PostgresEventBridge | null = null;
-  if (config.databaseUrl) {
+  if (config.databaseUrl && connections) {
     // Deployments that share a PostgreSQL server through separate schemas must not share a queue
     // (a worker would take another deployment's job ids) nor an event channel.
     const prefix = config.databaseSchema ? config.databaseSchema.slice(0, 48) : 'vector';
-    queue = createPgBossQueue({ connectionString: config.databaseUrl, schema: `${prefix}_pgboss`, onJob: (jobId) => log.info(`worker took job ${jobId}`) });
-    bridge = createPostgresEventBridge({ connectionString: config.databaseUrl, channel: `${prefix}_events`, log: { warn } });
-    await bridge.start();
+    queue = createPgBossQueue({
+      connectionString: config.databaseUrl,
+      schema: `${prefix}_pgboss`,
+      concurrency: queueSettings.concurrency,
+      batchSize: queueSettings.batchSize,
+      pollingIntervalSeconds: queueSettings.pollIntervalMs / 1000,
+      maxConnections: connections.queue.pooled,
+      listen: connections.queue.listeners > 0,
+      applicationName: connections.queue.applicationName,
+      log: { warn },
+      onJob: (jobId) => log.info(`worker took job ${jobId}`),
+    });
+    bridge = createPostgresEventBridge({
+      connectionString: config.databaseUrl,
+      channel: `${prefix}_events`,
+      maxConnections: connections.events.pooled,
+      applicationName: connections.events.applicationName,
+      log: { warn },
+    });
+    try {
+      await bridge.start();
+    } catch (error) {
+      await bridge.close().catch(() => undefined);
+      await database.destroy().catch(() => undefined);
+      throw error;
+    }
   }
   const roles: Array<'api' | 'worker'> = config.role === 'all' ? ['api', 'worker'] : [config.role];
   const vector = createVector({
@@ -179,7 +240,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
     ...(options.dataApiUrl ? { dataApiUrl: options.dataApiUrl } : config.dataApiUrl ? { dataApiUrl: config.dataApiUrl } : {}),
     ...(config.jobMaxCostUsd === undefined ? {} : { jobBudget: { maxCostUsd: config.jobMaxCostUsd } }),
     ...(sourceMirror ? { sourceMirror } : {}),
-    ...(queue ? { queue } : {}),
+    queue: queue ?? createInProcessQueue({ concurrency: queueSettings.concurrency }),
     ...(bridge ? { events: bridge.events } : {}),
   });
   bridge?.attach(vector);
@@ -191,6 +252,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
     eventFeed: bridge ?? undefined,
     localProvider,
     previewSources,
+    connections,
     async close() {
       // Every step runs even when an earlier one fails (a queue that never connected must not
       // keep the bridge and the database open); the first failure is reported afterwards.
