@@ -78,6 +78,24 @@ describeEachDatabase('a project’s jobs wait their turn', (database) => {
     expect(overlapAcrossProjects).toBeGreaterThan(0);
   });
 
+  it('is not ended by a late event of a version it already builds on, as another process delivers it', async () => {
+    const { scope, vector } = engine();
+    const project = await scope.projects.create({ name: 'Late news' });
+    const first = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: sampleFiles(), message: 'v1' });
+    const session = await scope.agent.createSession({ projectId: project.id });
+    const one = await scope.agent.postMessage({ sessionId: session.id, content: 'one' });
+    const done = await scope.agent.waitForJob(one.job.id, { timeoutMs: 10_000 });
+    const two = await scope.agent.postMessage({ sessionId: session.id, content: 'two' });
+    for (let waited = 0; (await scope.agent.listSteps(two.job.id)).length < 1 && waited < 10_000; waited += 10) await sleep(10);
+    // The predecessor's version (this job's base) and an older one, as an event bridge delivers them after the fact.
+    for (const id of [done.resultVersionId as string, first.id]) {
+      vector.events.emit('version.created', { organizationId: project.organizationId, projectId: project.id, version: await scope.versions.get(id) });
+    }
+    const finished = await scope.agent.waitForJob(two.job.id, { timeoutMs: 10_000 });
+    expect([finished.status, finished.error?.code ?? null]).toEqual(['complete', null]);
+    expect(finished.baseVersionId).toBe(done.resultVersionId);
+  });
+
   it('ends a job whose project got a manual edit as a conflict at once, with no model call after it', async () => {
     const { scope } = engine();
     const project = await scope.projects.create({ name: 'Edited' });

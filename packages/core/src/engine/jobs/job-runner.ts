@@ -62,10 +62,19 @@ export async function runJob(engine: EngineContext, jobId: string): Promise<void
   // A version written to the project by anyone but this job (a manual edit, a rollback, a
   // push taken in) makes the job's work unsaveable: it ends as a conflict at once, before it
   // spends more tokens. Versions from other processes arrive through the event bus too.
-  const onVersion = (payload: { projectId: string; version: { jobId: string | null } }) => {
-    if (payload.projectId !== claimed.project_id || payload.version.jobId === claimed.id || local.reason !== null) return;
-    local.reason = 'conflict';
-    local.controller.abort(conflictError(claimed));
+  // The event only prompts a look at the project's head: events from other processes can
+  // arrive late, and the predecessor job's version (this job's base) must not count as foreign.
+  const onVersion = (payload: { projectId: string; version: { id: string; jobId: string | null } }) => {
+    if (payload.projectId !== claimed.project_id || payload.version.jobId === claimed.id || payload.version.id === claimed.base_version_id || local.reason !== null) return;
+    void projectMoved(engine, claimed).then(
+      (moved) => {
+        if (!moved || local.reason !== null) return;
+        local.reason = 'conflict';
+        local.controller.abort(conflictError(claimed));
+      },
+      // The database unreachable: the check between model calls, and the save, still catch a move.
+      () => undefined,
+    );
   };
   engine.events.on('version.created', onVersion);
   try {
@@ -109,10 +118,15 @@ function conflictError(job: JobRow): ConflictError {
   });
 }
 
-/** True when the project's head is no longer the job's base. */
+/** True when the project's head is no longer the job's base, nor a version this job wrote. */
 async function projectMoved(engine: EngineContext, job: JobRow): Promise<boolean> {
-  const row = await engine.db.selectFrom('vector_projects').select('current_version_id').where('id', '=', job.project_id).executeTakeFirst();
-  return row !== undefined && row.current_version_id !== job.base_version_id;
+  const row = await engine.db
+    .selectFrom('vector_projects as p')
+    .leftJoin('vector_code_versions as v', 'v.id', 'p.current_version_id')
+    .select(['p.current_version_id', 'v.job_id'])
+    .where('p.id', '=', job.project_id)
+    .executeTakeFirst();
+  return row !== undefined && row.current_version_id !== job.base_version_id && row.job_id !== job.id;
 }
 
 async function beat(engine: EngineContext, job: JobRow, local: { controller: AbortController; reason: StopReason }): Promise<void> {
