@@ -20,6 +20,8 @@ import { answerClientError, type ConnectionLimits, createLimitedServer } from '.
 import { inputGuardPlugin } from './plumbing/input-guard.js';
 import { type LoggerOption, loggerOptions } from './plumbing/logger-options.js';
 import { openApiPlugin } from './plumbing/openapi-plugin.js';
+import { type MetricsEndpointOptions, metricsRoutes } from './plumbing/metrics-routes.js';
+import { type ServerTelemetryOptions, telemetryPlugin } from './plumbing/telemetry-plugin.js';
 import { type RateLimitOptions, rateLimitPlugin } from './plumbing/rate-limits.js';
 import { RUNTIME_DATA_PREFIX, runtimeDataRoutes } from './routes/runtime-data-routes.js';
 import type { ServerContext } from './plumbing/server-context.js';
@@ -111,6 +113,20 @@ export interface BuildServerOptions {
    * into versions, served at `POST /v1/github/webhook`; unset: no webhook route.
    */
   githubWebhookSecret?: string;
+  /**
+   * OpenTelemetry: a server span per request (`@fastify/otel`; jobs posted by a request join
+   * its trace), the `http.server.request.duration` histogram and the `vector.sse.clients`
+   * count, on the given providers or the global ones (no-ops until an SDK is registered).
+   * `false` leaves the server uninstrumented. Default: the global providers.
+   */
+  telemetry?: ServerTelemetryOptions | false;
+  /**
+   * Prometheus metrics at `GET /metrics` from this exporter (its meter provider should be the
+   * engine's and `telemetry`'s), answered only with `Authorization: Bearer <token>`: metrics
+   * count every organization's work, so no organization's API key opens them. Unset: `/metrics`
+   * answers 404.
+   */
+  metrics?: MetricsEndpointOptions;
   /** Heartbeat comment interval on SSE streams. Default 15000. */
   sseHeartbeatMs?: number;
   /**
@@ -162,7 +178,8 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   const custom = options.authenticate;
   const authenticate = custom ? (request: FastifyRequest) => custom(request, { builtIn }) : builtIn;
   const streamTokens = createStreamTokens(db);
-  const streams = createSseHub({ heartbeatMs: options.sseHeartbeatMs ?? 15_000 });
+  const telemetry = options.telemetry ?? {};
+  const streams = createSseHub({ heartbeatMs: options.sseHeartbeatMs ?? 15_000, ...(telemetry && telemetry.meterProvider ? { meterProvider: telemetry.meterProvider } : {}), metered: telemetry !== false });
   const context: ServerContext = {
     vector: options.vector,
     apiKeys,
@@ -187,6 +204,8 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     streams.closeAll();
   });
 
+  // First, so every route's handler runs inside its request's span.
+  if (telemetry !== false) void app.register(telemetryPlugin, telemetry);
   void app.register(errorsPlugin);
   void app.register(inputGuardPlugin, { bodyLimitBytes });
   void app.register(fastifyHelmet, { contentSecurityPolicy: false, global: true });
@@ -208,6 +227,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   };
   void app.register(authPlugin, { authenticate, verifyQueryToken, limits });
   void app.register(healthRoutes, { context, isShuttingDown: () => shuttingDown });
+  if (options.metrics) void app.register(metricsRoutes, options.metrics);
   for (const routes of [organizationsRoutes, invitationsRoutes, apiKeysRoutes, personalKeysRoutes, projectsRoutes, versionsRoutes, agentRoutes, deploymentsRoutes, dataRoutes, auditRoutes, usageRoutes, connectorsRoutes]) {
     void app.register(routes, { context });
   }

@@ -19,3 +19,8 @@ export type { ErrorBody } from './plumbing/error-response.js';
 export type { RateLimitOptions } from './plumbing/rate-limits.js';
 export type { LoggerOption } from './plumbing/logger-options.js';
 export type { EventFeed } from './sse/event-feed.js';
+export { traceMixin } from './plumbing/logger-options.js';
+export { SERVER_METER_NAME, type ServerTelemetryOptions } from './plumbing/telemetry-plugin.js';
+export type { MetricsEndpointOptions, PrometheusHandler } from './plumbing/metrics-routes.js';
+export type { RuntimeMetrics } from './runtime/create-runtime.js';
+export { startTracing, type Tracing } from './runtime/start-tracing.js';

@@ -135,6 +135,19 @@ const environmentSchema = z.object({
   /** `pretty`: human-readable lines (pino-pretty); `json`: one JSON object a line; `auto`: pretty when stdout is a terminal. */
   LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   VECTOR_DOCS: booleanish.default(true),
+  /** Prometheus metrics: `/metrics` on the API port for scrapes bearing this token. */
+  VECTOR_METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /** Prometheus metrics on a listener of their own (no token), at `VECTOR_METRICS_HOST` (default 127.0.0.1). */
+  VECTOR_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  VECTOR_METRICS_HOST: z.string().min(1).optional(),
+  /** OpenTelemetry's own variables: traces are exported over OTLP/HTTP when an endpoint is set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url('expected an http(s) URL').optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url('expected an http(s) URL').optional(),
+  OTEL_TRACES_EXPORTER: z.string().optional(),
+  OTEL_SDK_DISABLED: booleanish.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  /** Milliseconds between two batch exports (OpenTelemetry's default 5000). */
+  OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(1).max(3_600_000).optional(),
   VECTOR_LOCAL_BUILDS: booleanish.default(true),
   VECTOR_DOCKER: booleanish.default(false),
   VECTOR_DOCKER_SOCKET: z.string().min(1).regex(/^(unix:\/\/)?\//, 'a unix socket path, e.g. /var/run/docker.sock').optional(),
@@ -227,6 +240,20 @@ export interface ServerConfig {
   logFormat?: 'auto' | 'pretty' | 'json' | undefined;
   docs: boolean;
   /**
+   * Prometheus metrics (the engine's and the server's): `token` (`VECTOR_METRICS_TOKEN`) serves
+   * `/metrics` on the API port to scrapes bearing it; `port` (`VECTOR_METRICS_PORT`, with
+   * `VECTOR_METRICS_HOST`, default 127.0.0.1) serves them on a listener of their own. Undefined:
+   * no metrics, and `/metrics` answers 404.
+   */
+  metrics?: { token: string | undefined; port: number | undefined; host: string } | undefined;
+  /**
+   * Trace export over OTLP/HTTP, on when `OTEL_EXPORTER_OTLP_ENDPOINT` or
+   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set (unless `OTEL_TRACES_EXPORTER=none` or
+   * `OTEL_SDK_DISABLED=true`); the exporter reads the other `OTEL_EXPORTER_OTLP_*` variables itself,
+   * and `OTEL_BSP_SCHEDULE_DELAY` sets the time between batches.
+   */
+  tracing?: { serviceName: string; exportDelayMs?: number } | undefined;
+  /**
    * Build and run deployments on this machine (`@vector/provider-local`, the default provider
    * unless Railway or Render is configured) and check agent output with the same build.
    * Needs `role: 'all'`. When false, previews use core's in-memory `static` provider.
@@ -299,6 +326,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((localBuilds || docker) && result.success && result.data.PORT !== 0 && result.data.PORT === result.data.VECTOR_PREVIEW_PORT) {
     issues.push({ path: ['VECTOR_PREVIEW_PORT'], message: `the preview gateway needs a port of its own (PORT is ${result.data.PORT} too)` });
   }
+  if (present.VECTOR_METRICS_HOST !== undefined && present.VECTOR_METRICS_PORT === undefined) {
+    issues.push({ path: ['VECTOR_METRICS_HOST'], message: 'only used with VECTOR_METRICS_PORT (the metrics listener of its own)' });
+  }
+  if (result.success && result.data.VECTOR_METRICS_PORT !== undefined && result.data.VECTOR_METRICS_PORT !== 0 && result.data.VECTOR_METRICS_PORT === result.data.PORT) {
+    issues.push({ path: ['VECTOR_METRICS_PORT'], message: `the metrics listener needs a port of its own (PORT is ${result.data.PORT} too); for /metrics on the API port set VECTOR_METRICS_TOKEN instead` });
+  }
   if (!result.success || issues.length > 0) {
     const summary = issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
     throw new ValidationError({ message: `Invalid environment: ${summary}`, issues });
@@ -337,6 +370,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: value.VECTOR_PUBLIC_URL,
     logLevel: value.LOG_LEVEL,
     docs: value.VECTOR_DOCS,
+    metrics:
+      value.VECTOR_METRICS_TOKEN !== undefined || value.VECTOR_METRICS_PORT !== undefined
+        ? { token: value.VECTOR_METRICS_TOKEN, port: value.VECTOR_METRICS_PORT, host: value.VECTOR_METRICS_HOST ?? '127.0.0.1' }
+        : undefined,
+    tracing:
+      (value.OTEL_EXPORTER_OTLP_ENDPOINT || value.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && value.OTEL_SDK_DISABLED !== true && value.OTEL_TRACES_EXPORTER !== 'none'
+        ? { serviceName: value.OTEL_SERVICE_NAME ?? 'vector-server', ...(value.OTEL_BSP_SCHEDULE_DELAY ? { exportDelayMs: value.OTEL_BSP_SCHEDULE_DELAY } : {}) }
+        : undefined,
     localBuilds: value.VECTOR_LOCAL_BUILDS,
     docker: value.VECTOR_DOCKER ? { socketPath: value.VECTOR_DOCKER_SOCKET?.replace(/^unix:\/\//, ''), baseImage: value.VECTOR_DOCKER_BASE_IMAGE } : undefined,
     buildsDir: resolve(value.VECTOR_BUILDS_DIR ?? defaultBuildsDir(value.VECTOR_DATA_DIR)),
@@ -466,6 +507,7 @@ function redacted(config: ServerConfig): Record<string, unknown> {
     bootstrapToken: secret(config.bootstrapToken),
     encryptionKeys: config.encryptionKeys.map(() => hidden),
     githubWebhookSecret: secret(config.githubWebhookSecret),
+    metrics: config.metrics ? { ...config.metrics, token: secret(config.metrics.token) } : undefined,
     // A stdio server's environment may carry its own credentials.
     connectors: { ...config.connectors, stdio: config.connectors.stdio.map((entry) => ({ ...entry, env: Object.fromEntries(Object.keys(entry.env ?? {}).map((name) => [name, hidden])) })) },
   };

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './build-server.js';
 import { loadConfig, type ServerConfig } from './load-config.js';
@@ -9,6 +11,7 @@ import { createPreviewGateway, type PreviewSource } from './previews/create-prev
 import { combinePreviewSources } from './previews/combine-preview-sources.js';
 import { createRuntime } from './runtime/create-runtime.js';
 import { describeStartFailure } from './runtime/describe-start-failure.js';
+import { startTracing, type Tracing } from './runtime/start-tracing.js';
 
 /**
  * The `vector-server` process: reads the environment, builds the engine, the HTTP server and
@@ -22,6 +25,15 @@ import { describeStartFailure } from './runtime/describe-start-failure.js';
  */
 function trustHops(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops;
+}
+
+/** A listener answering `GET /metrics` from the exporter, and 404 to anything else. */
+function createMetricsListener(exporter: PrometheusExporter): Server {
+  return createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (request.method === 'GET' && path === '/metrics') return exporter.getMetricsRequestHandler(request, response);
+    response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Only GET /metrics is served here' } }));
+  });
 }
 
 async function main(): Promise<void> {
@@ -88,11 +100,24 @@ async function main(): Promise<void> {
   // Deployed apps reach their data here; with no configured URL, this process's own address once it listens.
   let listeningAt: string | undefined;
   const dataApiUrl = () => config.dataApiUrl ?? listeningAt;
+  // Traces go out over OTLP when an endpoint is configured; the SDK is registered before anything records.
+  let tracing: Tracing | undefined;
+  if (config.tracing) {
+    try {
+      tracing = await startTracing(config.tracing);
+    } catch (error) {
+      return failStart(error, async () => previews?.close());
+    }
+    info(`OpenTelemetry: exporting traces over OTLP/HTTP as service ${config.tracing.serviceName}`);
+  }
   let runtime: Awaited<ReturnType<typeof createRuntime>>;
   try {
     runtime = await createRuntime(config, { info, warn }, { ...(previewBaseUrl ? { previewBaseUrl } : {}), dataApiUrl });
   } catch (error) {
-    return failStart(error, async () => previews?.close());
+    return failStart(error, async () => {
+      await previews?.close();
+      await tracing?.shutdown();
+    });
   }
   previewSources = runtime.previewSources;
   if (!config.bootstrapToken) warn('VECTOR_BOOTSTRAP_TOKEN is not set: anyone who can reach this server may create an organization (fine for local development only)');
@@ -110,7 +135,11 @@ async function main(): Promise<void> {
     ...(config.jwt ? { jwt: config.jwt } : {}),
     docs: config.docs,
     ...(config.githubWebhookSecret ? { githubWebhookSecret: config.githubWebhookSecret } : {}),
+    ...(runtime.metrics ? { telemetry: { meterProvider: runtime.metrics.meterProvider } } : {}),
+    ...(runtime.metrics && config.metrics?.token ? { metrics: { exporter: runtime.metrics.exporter, token: config.metrics.token } } : {}),
   });
+  // Metrics on a listener of their own: for a scraper on a network the API's clients cannot reach.
+  const metricsListener = runtime.metrics && config.metrics?.port !== undefined ? createMetricsListener(runtime.metrics.exporter) : null;
   // Closes what is open, in order; a stuck step cannot keep the process alive for more than 30 s.
   const closeAll = async () => {
     const force = setTimeout(() => process.exit(1), 30_000);
@@ -118,7 +147,9 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await previews?.close();
+      if (metricsListener?.listening) await new Promise((resolve) => metricsListener.close(resolve));
       await runtime.close();
+      await tracing?.shutdown();
     } finally {
       clearTimeout(force);
     }
@@ -133,6 +164,22 @@ async function main(): Promise<void> {
     if (config.role === 'worker') await app.ready();
   } catch (error) {
     return failStart(error, closeAll);
+  }
+  if (metricsListener && config.metrics?.port !== undefined) {
+    const { port, host } = config.metrics;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        metricsListener.once('error', reject);
+        metricsListener.listen(port, host, () => resolve());
+      });
+    } catch (error) {
+      const reason = describeListenFailure(error, { port, host, portVariable: 'VECTOR_METRICS_PORT', hostVariable: 'VECTOR_METRICS_HOST' });
+      await closeAll().catch((closeError: unknown) => app.log.error({ err: closeError }, 'closing after the failed start failed'));
+      if (!reason) return failStart(error, async () => undefined);
+      return refuse(reason);
+    }
+    const bound = metricsListener.address() as AddressInfo;
+    app.log.info(`Prometheus metrics on http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}/metrics`);
   }
   if (config.role !== 'worker') {
     let address: string;

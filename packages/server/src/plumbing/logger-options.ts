@@ -1,3 +1,4 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import type { FastifyBaseLogger, FastifyRequest, FastifyServerOptions } from 'fastify';
 
 /**
@@ -23,10 +24,23 @@ const serializers = {
   }),
 };
 
-/** Fastify's `logger`/`loggerInstance` options for a {@link LoggerOption}, with secret headers (and `?access_token=`) redacted. */
+/**
+ * pino's `mixin`: a line logged inside a traced request (or any active span) carries its
+ * `trace_id`, `span_id` and `trace_flags`, the names OpenTelemetry's log data model and
+ * collectors' pino parsers use; nothing otherwise.
+ */
+export function traceMixin(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const spanContext = span.spanContext();
+  if (!isSpanContextValid(spanContext)) return {};
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId, trace_flags: `0${spanContext.traceFlags.toString(16)}`.slice(-2) };
+}
+
+/** Fastify's `logger`/`loggerInstance` options for a {@link LoggerOption}, with secret headers (and `?access_token=`) redacted and trace ids on lines logged inside a span. */
 export function loggerOptions(logger: LoggerOption | undefined): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
   const value = logger ?? false;
   return typeof value === 'object' && 'info' in value && typeof value.info === 'function'
     ? { loggerInstance: value as FastifyBaseLogger }
-    : { logger: value === false ? false : { ...(typeof value === 'object' ? value : {}), redact, serializers } };
+    : { logger: value === false ? false : { ...(typeof value === 'object' ? value : {}), redact, serializers, mixin: traceMixin } };
 }

@@ -19,6 +19,8 @@ import {
   type VectorDatabaseConnection,
   ValidationError,
 } from '@vector/core';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { LocalProvider } from '@vector/provider-local';
 import { defaultConnectionPools, defaultQueueSettings, type ServerConfig } from '../load-config.js';
 import type { PreviewSource } from '../previews/create-preview-gateway.js';
@@ -45,8 +47,20 @@ export interface Runtime {
    * each pool's connections carry (find them in `pg_stat_activity`). Undefined on SQLite.
    */
   connections: ConnectionBudget | undefined;
+  /**
+   * Prometheus metrics when `config.metrics` is set: the meter provider the engine records on
+   * (pass it to `buildServer({ telemetry: { meterProvider } })` too) and its exporter (for
+   * `buildServer({ metrics })`, or a listener of its own).
+   */
+  metrics: RuntimeMetrics | undefined;
   /** Stops the engine, the queue and the bridge, disposes plugins and closes the database. */
   close(): Promise<void>;
+}
+
+/** The metrics pipeline of a {@link Runtime}: a meter provider read by a Prometheus exporter. */
+export interface RuntimeMetrics {
+  meterProvider: MeterProvider;
+  exporter: PrometheusExporter;
 }
 
 /** Where the runtime reports what it does (the CLI writes JSON lines). */
@@ -227,6 +241,13 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
       throw error;
     }
   }
+  let metrics: RuntimeMetrics | undefined;
+  if (config.metrics) {
+    const [{ MeterProvider }, { PrometheusExporter }] = await Promise.all([import('@opentelemetry/sdk-metrics'), import('@opentelemetry/exporter-prometheus')]);
+    // Served by the API's /metrics route or the CLI's own listener, never by the exporter's server.
+    const exporter = new PrometheusExporter({ preventServerStart: true });
+    metrics = { meterProvider: new MeterProvider({ readers: [exporter] }), exporter };
+  }
   const roles: Array<'api' | 'worker'> = config.role === 'all' ? ['api', 'worker'] : [config.role];
   const vector = createVector({
     database,
@@ -242,6 +263,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
     ...(sourceMirror ? { sourceMirror } : {}),
     queue: queue ?? createInProcessQueue({ concurrency: queueSettings.concurrency }),
     ...(bridge ? { events: bridge.events } : {}),
+    ...(metrics ? { telemetry: { meterProvider: metrics.meterProvider } } : {}),
   });
   bridge?.attach(vector);
   vector.events.on('warning', (warning) => warn(`${warning.code}: ${warning.message}`));
@@ -253,6 +275,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
     localProvider,
     previewSources,
     connections,
+    metrics,
     async close() {
       // Every step runs even when an earlier one fails (a queue that never connected must not
       // keep the bridge and the database open); the first failure is reported afterwards.
@@ -268,6 +291,7 @@ export async function createRuntime(config: ServerConfig, log: RuntimeLog, optio
       await step(() => queue?.close());
       await step(() => bridge?.close());
       await step(() => database.destroy());
+      await step(() => metrics?.meterProvider.shutdown());
       if (failures.length > 0) throw failures[0];
     },
   };

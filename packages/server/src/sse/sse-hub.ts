@@ -1,3 +1,5 @@
+import { type MeterProvider, metrics, ValueType } from '@opentelemetry/api';
+import { SERVER_METER_NAME } from '../plumbing/telemetry-plugin.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { maxSqlInteger } from '../plumbing/http-schemas.js';
 
@@ -39,8 +41,17 @@ export interface SseHub {
 }
 
 /** Creates the hub; `heartbeatMs` keeps proxies from closing idle streams. */
-export function createSseHub(options: { heartbeatMs: number }): SseHub {
+export function createSseHub(options: { heartbeatMs: number; meterProvider?: MeterProvider; metered?: boolean }): SseHub {
   const open = new Set<SseStream>();
+  if (options.metered !== false) {
+    // Read when metrics are collected: the streams open on this process.
+    const clients = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SERVER_METER_NAME).createObservableUpDownCounter('vector.sse.clients', {
+      description: 'Server-Sent Event streams open (job events and deployment logs)',
+      unit: '{client}',
+      valueType: ValueType.INT,
+    });
+    clients.addCallback((result) => result.observe(open.size));
+  }
   return {
     get size() {
       return open.size;

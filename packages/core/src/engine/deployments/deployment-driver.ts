@@ -54,7 +54,11 @@ export function createDeploymentDriver(engine: EngineContext) {
   }
 
   // Never resurrects a destroyed deployment: a late poll must not overwrite `destroyed`.
-  const update = (row: DeploymentRow, patch: Partial<DeploymentRow>): Promise<DeploymentRow> => updateDeployment(engine, row.id, patch);
+  const update = async (row: DeploymentRow, patch: Partial<DeploymentRow>): Promise<DeploymentRow> => {
+    const updated = await updateDeployment(engine, row.id, patch);
+    if (updated.status !== row.status) recordDeploymentStatus(engine, row.status, updated);
+    return updated;
+  };
 
   /**
    * Backoff: a deployment is polled at a quarter of its age (so a slow build is asked less
@@ -335,6 +339,7 @@ export function createDeploymentDriver(engine: EngineContext) {
     if (row.provider_deployment_id) await providerOf(row).destroy({ providerDeploymentId: row.provider_deployment_id });
     return engine.transaction(async (trx, afterCommit) => {
       const updated = await markDestroyed(engine, trx, row.id);
+      afterCommit(() => recordDeploymentStatus(engine, row.status, updated));
       // A preview's data goes with it.
       if (row.environment === 'preview') await dropDataBranch(trx, row.project_id, previewBranch(row.id));
       await writeAudit(engine, trx, afterCommit, { organizationId: row.organization_id, projectId: row.project_id, actor, action, entityType: 'deployment', entityId: row.id, beforeId: row.id, data: { environment: row.environment, provider: row.provider } });
@@ -414,3 +419,13 @@ export function createDeploymentDriver(engine: EngineContext) {
 
 /** The deployment driver of one engine. */
 export type DeploymentDriver = ReturnType<typeof createDeploymentDriver>;
+
+/**
+ * Counts a deployment reaching a new status on this process's meters; one that ends its build
+ * (live or failed, coming from pending or building) also records how long the build took.
+ */
+export function recordDeploymentStatus(engine: EngineContext, previous: string | null, row: DeploymentRow): void {
+  const building = previous === null || previous === 'pending' || previous === 'building';
+  const buildMs = building && (row.status === 'live' || row.status === 'failed') ? engine.now().getTime() - Date.parse(row.created_at) : null;
+  engine.telemetry.metrics.deploymentStatus({ provider: row.provider, environment: row.environment, status: row.status, buildMs });
+}

@@ -125,6 +125,7 @@ export function createDeploymentsApi(scope: ScopeContext, driver: DeploymentDriv
             if (dataSchema) await migrateProjectData(engine, trx, afterCommit, { project, versionId, schema: dataSchema, actor, allowDestructive: true, branch });
           }
           await insertDeployment(trx, row);
+          afterCommit(() => engine.telemetry.metrics.deploymentStatus({ provider: providerName, environment: parsed.environment, status: 'pending', buildMs: null }));
           await writeAudit(engine, trx, afterCommit, {
             organizationId,
             projectId: project.id,

@@ -1,5 +1,6 @@
-import { type Attributes, type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { type Attributes, type Context, context, type MeterProvider, metrics, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { errorInfo } from '../error-info.js';
+import { createEngineMetrics, type EngineMetrics } from './engine-metrics.js';
 
 /**
  * OpenTelemetry tracing of the engine. Core depends only on `@opentelemetry/api`: the embedder
@@ -11,7 +12,7 @@ import { errorInfo } from '../error-info.js';
  * message to model spans).
  */
 
-/** The instrumentation scope every Vector span is recorded under. */
+/** The instrumentation scope every Vector span and metric is recorded under. */
 export const VECTOR_TRACER_NAME = '@vector/core';
 /** The instrumentation scope's version (kept with `packages/core/package.json`). */
 const VECTOR_TRACER_VERSION = '0.1.0';
@@ -24,17 +25,28 @@ export interface TelemetryOptions {
    * a third party. Turn it on only where the trace backend may hold what users type.
    */
   recordPrompts?: boolean;
+  /** Where spans go. Default: the globally registered tracer provider (a no-op without one). */
+  tracerProvider?: TracerProvider;
+  /** Where metrics go. Default: the globally registered meter provider (a no-op without one). */
+  meterProvider?: MeterProvider;
 }
 
-/** The engine's tracer and tracing settings; one per engine. */
+/** The engine's tracer, meters and tracing settings; one per engine. */
 export interface EngineTelemetry {
   tracer: Tracer;
+  metrics: EngineMetrics;
   recordPrompts: boolean;
 }
 
-/** The engine's telemetry, from the globally registered tracer provider (a no-op without one). */
+/** The engine's telemetry, from the given providers or the globally registered ones (no-ops without any). */
 export function createEngineTelemetry(options: TelemetryOptions = {}): EngineTelemetry {
-  return { tracer: trace.getTracer(VECTOR_TRACER_NAME, VECTOR_TRACER_VERSION), recordPrompts: options.recordPrompts ?? false };
+  const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
+  const meterProvider = options.meterProvider ?? metrics.getMeterProvider();
+  return {
+    tracer: tracerProvider.getTracer(VECTOR_TRACER_NAME, VECTOR_TRACER_VERSION),
+    metrics: createEngineMetrics(meterProvider.getMeter(VECTOR_TRACER_NAME, VECTOR_TRACER_VERSION)),
+    recordPrompts: options.recordPrompts ?? false,
+  };
 }
 
 /**
