@@ -10,6 +10,25 @@ import { clock, serveParent } from './bench-target.mjs';
 
 const settings = await new Promise((resolve) => process.once('message', resolve));
 
+// `tracing: 'memory'`: an OpenTelemetry SDK registered before the engine and the server, as an
+// embedder would, with production's batch processor feeding an in-memory exporter (emptied every
+// second). Without it, every span is the API's no-op.
+let spansRecorded = 0;
+if (settings.tracing === 'memory') {
+  const { context, propagation, trace } = await import('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
+  const { BatchSpanProcessor, InMemorySpanExporter, TracerProvider } = await import('@opentelemetry/sdk-trace');
+  const exporter = new InMemorySpanExporter();
+  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter })] }));
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  setInterval(() => {
+    spansRecorded += exporter.getFinishedSpans().length;
+    exporter.reset();
+  }, 1_000).unref();
+}
+
 // Each job's agent waits for the bench to release it (once every client is attached), then emits.
 const gates = new Map();
 const gateOf = (jobId) => {
@@ -48,7 +67,8 @@ vector.events.on('job.event', ({ jobId, event }) => {
   if (!emitted.has(jobId)) emitted.set(jobId, []);
   emitted.get(jobId).push([event.sequence, clock()]);
 });
-const app = buildServer({ vector, rateLimit: { max: 1_000_000_000, windowMs: 60_000 }, docs: false });
+// `tracing: 'off'`: the server without its OpenTelemetry plugin at all (`telemetry: false`).
+const app = buildServer({ vector, rateLimit: { max: 1_000_000_000, windowMs: 60_000 }, docs: false, ...(settings.tracing === 'off' ? { telemetry: false } : {}) });
 await vector.start();
 const url = await app.listen({ port: 0, host: '127.0.0.1', backlog: 2048 });
 
@@ -89,6 +109,8 @@ serveParent(
       return true;
     },
     emitted: ({ jobId }) => emitted.get(jobId) ?? [],
+    // Spans the in-memory exporter has received so far (with `tracing: 'memory'`).
+    spans: () => spansRecorded,
     streams: () => app.server.connections ?? null,
     async close() {
       await app.close();

@@ -200,6 +200,7 @@ describeEachDatabase('OpenTelemetry on the reference server', (database) => {
 
   it('counts open SSE clients while they are connected', async () => {
     const { app, key, call } = get();
+    expect(app.hasPlugin('@fastify/otel')).toBe(true);
     const base = await app.listen({ port: 0, host: '127.0.0.1' }).then(() => `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
     const project = (await call('POST', '/v1/projects', { name: 'Streams' })).json;
     const session = (await call('POST', `/v1/projects/${project.id}/sessions`, { agentType: 'slow' })).json;
@@ -252,12 +253,45 @@ describeEachDatabase('OpenTelemetry on the reference server', (database) => {
 
 describeEachDatabase('the reference server without metrics', (database) => {
   const get = useServer(database);
-  it('answers /metrics 404, with or without a token', async () => {
+  it('answers /metrics 404, with or without a token, and adds no per-request instrumentation without an SDK', async () => {
     const { app, key } = get();
+    // No tracer provider given or registered globally: no span plugin, no per-request cost.
+    expect(app.hasPlugin('@fastify/otel')).toBe(false);
     for (const headers of [{}, { authorization: `Bearer ${key}` }, { authorization: `Bearer ${METRICS_TOKEN}` }]) {
       const response = await app.inject({ method: 'GET', url: '/metrics', headers });
       expect(response.statusCode).toBe(404);
       expect(response.json().error.code).toBe('NOT_FOUND');
     }
+  });
+});
+
+describeEachDatabase('log lines inside a traced request', (database) => {
+  const lines: Array<Record<string, unknown>> = [];
+  beforeEach(() => {
+    lines.length = 0;
+  });
+  const get = useServer(database, {
+    logger: { level: 'info', stream: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } },
+    get telemetry() {
+      return { tracerProvider };
+    },
+  });
+
+  it('carry the trace and span ids of the request’s span', async () => {
+    const { call, app, key } = get();
+    const project = (await call('POST', '/v1/projects', { name: 'Logged' })).json;
+    lines.length = 0;
+    const response = await app.inject({ method: 'GET', url: `/v1/projects/${project.id}`, headers: { authorization: `Bearer ${key}`, traceparent } });
+    expect(response.statusCode).toBe(200);
+    const completed = lines.find((line) => line.msg === 'request completed');
+    expect(completed).toMatchObject({ trace_id: TRACE_ID, trace_flags: '01' });
+    expect(completed?.span_id).toMatch(/^[0-9a-f]{16}$/);
+    expect(completed?.span_id).not.toBe(CLIENT_SPAN_ID);
+    const span = spans.getFinishedSpans().find((finished) => finished.spanContext().traceId === TRACE_ID && finished.name === 'GET /v1/projects/:projectId');
+    expect(span).toBeDefined();
+    // Lines logged outside any span carry no ids.
+    lines.length = 0;
+    app.log.info('outside');
+    expect(lines[0]).not.toHaveProperty('trace_id');
   });
 });
