@@ -1,6 +1,7 @@
 import { describeEachDatabase } from '@vector/core/testing';
 import { expect, it } from 'vitest';
-import { useServer } from './server-fixture.js';
+import { buildServer } from '../src/index.js';
+import { createTestVector, useServer } from './server-fixture.js';
 
 describeEachDatabase('rate limits count verified callers and client IPs, never raw tokens', (database) => {
   const get = useServer(database, { rateLimit: { max: 3, windowMs: 60_000, maxPerIp: 8 } });
@@ -38,5 +39,58 @@ describeEachDatabase('rate limits count verified callers and client IPs, never r
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // Health checks are never limited.
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('tells a counted caller its budget on every answer, not only once it is spent', async () => {
+    const { app, key } = get();
+    const first = await app.inject({ method: 'GET', url: '/v1/projects', headers: { authorization: `Bearer ${key}` } });
+    expect(first.statusCode).toBe(200);
+    // The caller's own budget (3), never the IP ceiling's (8).
+    expect([first.headers['x-ratelimit-limit'], first.headers['x-ratelimit-remaining']]).toEqual(['3', '2']);
+    expect(Number(first.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
+    const second = await app.inject({ method: 'GET', url: '/v1/projects', headers: { authorization: `Bearer ${key}` } });
+    expect(second.headers['x-ratelimit-remaining']).toBe('1');
+  });
+
+  it('counts requests outside /v1 against the IP ceiling silently until it is spent, then answers 429 with its figures', async () => {
+    const { app } = get();
+    // 2 bootstrap requests already counted; 6 more reach the ceiling of 8.
+    for (let request = 0; request < 6; request += 1) {
+      const answer = await app.inject({ method: 'GET', url: '/nowhere' });
+      expect(answer.statusCode).toBe(404);
+      // No per-caller check runs here, and the ceiling's own figures stay hidden until it bites.
+      expect(Object.keys(answer.headers).filter((name) => name.startsWith('x-ratelimit') || name === 'retry-after')).toEqual([]);
+    }
+    const limited = await app.inject({ method: 'GET', url: '/nowhere' });
+    expect(limited.statusCode).toBe(429);
+    expect([limited.headers['x-ratelimit-limit'], limited.headers['x-ratelimit-remaining']]).toEqual(['8', '0']);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // Health checks stay outside every limit, even now.
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+});
+
+describeEachDatabase('routes an embedder adds', (database) => {
+  it('are never limited when they opt out with config.rateLimit false, whoever calls', async () => {
+    const connection = await database.create();
+    const vector = createTestVector(connection);
+    const app = buildServer({ vector, rateLimit: { max: 2, windowMs: 60_000, maxPerIp: 3 } });
+    app.get('/v1/ping', { config: { auth: false, rateLimit: false } }, async () => ({ ok: true }));
+    app.get('/v1/counted', { config: { auth: false } }, async () => ({ ok: true }));
+    try {
+      await vector.start();
+      await app.ready();
+      const ping = [];
+      for (let request = 0; request < 6; request += 1) ping.push((await app.inject({ method: 'GET', url: '/v1/ping' })).statusCode);
+      expect(ping).toEqual([200, 200, 200, 200, 200, 200]);
+      // The same caller on a route that does not opt out is limited as usual.
+      const counted = [];
+      for (let request = 0; request < 3; request += 1) counted.push((await app.inject({ method: 'GET', url: '/v1/counted' })).statusCode);
+      expect(counted).toEqual([200, 200, 429]);
+    } finally {
+      await app.close();
+      await vector.dispose();
+      await connection.destroy();
+    }
   });
 });
