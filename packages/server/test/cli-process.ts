@@ -1,5 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createPostgresDatabase } from '@vector/core';
+import { afterAll, beforeAll } from 'vitest';
 
 /** The built CLI entry (`vector-server`). */
 export const cliEntry = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -84,4 +91,64 @@ export function startCli(options: { cwd: string; env: Record<string, string> }):
       return exited;
     },
   };
+}
+
+/**
+ * Builds the CLI and the packages it loads unless `pnpm test` has built every package already
+ * (`VECTOR_PACKAGES_BUILT=1`, so parallel test files never rebuild dist/ underneath each other).
+ * For a `beforeAll` of a test file that runs the built CLI.
+ */
+export async function buildCliUnlessBuilt(): Promise<void> {
+  if (process.env.VECTOR_PACKAGES_BUILT === '1') return;
+  const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
+  await promisify(execFile)('pnpm', ['-r', '--filter', '@vector/server...', 'build'], { cwd: repositoryRoot, timeout: 240_000, maxBuffer: 32 * 1024 * 1024 });
+}
+
+/** A JSON request to a running CLI over real HTTP, with an API key and extra headers when given. */
+export async function callCli(base: string, method: string, path: string, options: { key?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+/**
+ * A test file's CLI set-up: builds the CLI first (unless built), and after the file stops every
+ * process pushed to `running` and removes every directory `scratchDirectory()` made.
+ */
+export function useCliProcesses(prefix: string): { running: CliProcess[]; scratchDirectory(): string } {
+  const running: CliProcess[] = [];
+  const directories: string[] = [];
+  beforeAll(buildCliUnlessBuilt, 300_000);
+  afterAll(async () => {
+    for (const cli of running.splice(0)) await cli.stop();
+    for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+  });
+  return {
+    running,
+    scratchDirectory() {
+      const directory = mkdtempSync(join(tmpdir(), prefix));
+      directories.push(directory);
+      return directory;
+    },
+  };
+}
+
+/**
+ * A fresh PostgreSQL schema name for processes started by one suite (`<prefix>_<time>_<random>`),
+ * dropped with its pg-boss schema after the suite, once `running` processes have stopped.
+ */
+export function useProcessSchema(prefix: string, connectionString: string | undefined, running: CliProcess[]): string {
+  const schema = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  afterAll(async () => {
+    if (!connectionString) return;
+    for (const cli of running.splice(0)) await cli.stop();
+    const admin = await createPostgresDatabase({ connectionString, maxConnections: 1 });
+    await admin.db.schema.dropSchema(schema).ifExists().cascade().execute();
+    await admin.db.schema.dropSchema(`${schema}_pgboss`).ifExists().cascade().execute();
+    await admin.destroy();
+  });
+  return schema;
 }

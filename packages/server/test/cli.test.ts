@@ -1,49 +1,16 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { createPostgresDatabase } from '@vector/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliProcess, startCli } from './cli-process.js';
+import { describe, expect, it } from 'vitest';
+import { callCli, startCli, useCliProcesses, useProcessSchema } from './cli-process.js';
 import { previewRequest } from './preview-request.js';
 import { readSse } from './sse-client.js';
 
-const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const databaseUrl = process.env.TEST_DATABASE_URL;
-const running: CliProcess[] = [];
-const directories: string[] = [];
-
-function scratchDirectory(): string {
-  const directory = mkdtempSync(join(tmpdir(), 'vector-cli-'));
-  directories.push(directory);
-  return directory;
-}
-
-async function api(base: string, method: string, path: string, options: { key?: string; body?: unknown } = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  return { status: response.status, json: (await response.json()) as any };
-}
-
 // Both suites run the built CLI (`pnpm start` = build + `node dist/main.js`), as a user would.
-// `pnpm test` builds every package once before the suite (VECTOR_PACKAGES_BUILT), so parallel
-// test files never rebuild dist/ underneath each other; a lone run builds here.
-beforeAll(async () => {
-  if (process.env.VECTOR_PACKAGES_BUILT === '1') return;
-  await promisify(execFile)('pnpm', ['-r', '--filter', '@vector/server...', 'build'], { cwd: repositoryRoot, timeout: 240_000, maxBuffer: 32 * 1024 * 1024 });
-}, 300_000);
-
-afterAll(async () => {
-  for (const cli of running.splice(0)) await cli.stop();
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
+const { running, scratchDirectory } = useCliProcesses('vector-cli-');
+const api = callCli;
 
 describe('the vector-server CLI', () => {
   it('comes up with no services (embedded SQLite), serves, and exits 0 on SIGTERM with the port closed', async () => {
@@ -209,14 +176,7 @@ describe('the vector-server CLI at start', () => {
 
 // Two real OS processes on one PostgreSQL schema: an api process (HTTP only) and a worker.
 describe.skipIf(!databaseUrl)('the vector-server CLI as separate api and worker processes on PostgreSQL', () => {
-  const schema = `vc_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  afterAll(async () => {
-    for (const cli of running.splice(0)) await cli.stop();
-    const admin = await createPostgresDatabase({ connectionString: databaseUrl as string, maxConnections: 1 });
-    await admin.db.schema.dropSchema(schema).ifExists().cascade().execute();
-    await admin.db.schema.dropSchema(`${schema}_pgboss`).ifExists().cascade().execute();
-    await admin.destroy();
-  });
+  const schema = useProcessSchema('vc', databaseUrl, running);
 
   it('runs a job posted to the api process on the worker process, streaming its events from the api process', async () => {
     // Local deployments live in the process that built them, so split roles deploy elsewhere.

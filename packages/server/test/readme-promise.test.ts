@@ -1,28 +1,21 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { decodeText } from '@vector/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { useFakeOpenAIServer } from '../../agent-codegen/test/fake-openai-server.js';
 import { viteReactApp } from '../../provider-local/test/sample-apps.js';
 import { clickCounter, inChromium, skipWithoutChromium } from '../../../test-support/chromium.js';
-import { type CliProcess, startCli } from './cli-process.js';
+import { buildCliUnlessBuilt, type CliProcess, startCli } from './cli-process.js';
 
 // The README's promise, as a user meets it: `pnpm start` (the built CLI, embedded defaults)
 // with an OpenAI-compatible model configured; a message over HTTP becomes a version that the
 // build check passed, and its preview opens in a browser at its *.preview.localhost URL.
-const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const fake = useFakeOpenAIServer();
 let cli: CliProcess | null = null;
 const directories: string[] = [];
 
-beforeAll(async () => {
-  if (process.env.VECTOR_PACKAGES_BUILT === '1') return;
-  await promisify(execFile)('pnpm', ['-r', '--filter', '@vector/server...', 'build'], { cwd: repositoryRoot, timeout: 240_000, maxBuffer: 32 * 1024 * 1024 });
-}, 300_000);
+beforeAll(buildCliUnlessBuilt, 300_000);
 
 afterAll(async () => {
   await cli?.stop();

@@ -1,58 +1,17 @@
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { createPostgresDatabase } from '@vector/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliProcess, startCli } from './cli-process.js';
+import { describe, expect, it } from 'vitest';
+import { callCli, startCli, useCliProcesses, useProcessSchema } from './cli-process.js';
 import { type CollectedSpan, startOtlpCollector } from './otlp-collector.js';
 
-const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const databaseUrl = process.env.TEST_DATABASE_URL;
-const running: CliProcess[] = [];
-const directories: string[] = [];
+// The built CLI, as cli.test.ts runs it.
+const { running, scratchDirectory } = useCliProcesses('vector-otel-');
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const CLIENT_SPAN_ID = 'b7ad6b7169203331';
 const METRICS_TOKEN = 'scrape-token-for-the-api-process';
-
-function scratchDirectory(): string {
-  const directory = mkdtempSync(join(tmpdir(), 'vector-otel-'));
-  directories.push(directory);
-  return directory;
-}
-
-async function api(base: string, method: string, path: string, options: { key?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  return { status: response.status, json: (await response.json()) as any };
-}
-
-// The built CLI, as cli.test.ts runs it (`pnpm test` builds every package first).
-beforeAll(async () => {
-  if (process.env.VECTOR_PACKAGES_BUILT === '1') return;
-  await promisify(execFile)('pnpm', ['-r', '--filter', '@vector/server...', 'build'], { cwd: repositoryRoot, timeout: 240_000, maxBuffer: 32 * 1024 * 1024 });
-}, 300_000);
-
-afterAll(async () => {
-  for (const cli of running.splice(0)) await cli.stop();
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
+const api = callCli;
 
 describe.skipIf(!databaseUrl)('traces and metrics across separate api and worker processes on PostgreSQL', () => {
-  const schema = `vo_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  afterAll(async () => {
-    for (const cli of running.splice(0)) await cli.stop();
-    const admin = await createPostgresDatabase({ connectionString: databaseUrl as string, maxConnections: 1 });
-    await admin.db.schema.dropSchema(schema).ifExists().cascade().execute();
-    await admin.db.schema.dropSchema(`${schema}_pgboss`).ifExists().cascade().execute();
-    await admin.destroy();
-  });
+  const schema = useProcessSchema('vo', databaseUrl, running);
 
   it('continues the request’s trace on the worker, exported over OTLP by each process, and counts the job where it ran', async () => {
     const collector = await startOtlpCollector();
