@@ -162,6 +162,15 @@ describeEachDatabase('OpenTelemetry on the reference server', (database) => {
     const deploySpan = inTrace.find((span) => span.name === 'vector.deployment.start');
     expect(deploySpan?.attributes).toMatchObject({ 'vector.deployment.id': deployed.json.id, 'vector.deployment.environment': 'preview' });
     expect(ancestors(deploySpan as ReadableSpan)).toContain('POST /v1/projects/:projectId/deployments');
+    // The provider and storage calls made for them are spans of their own, named by method.
+    const providerDeploy = inTrace.find((span) => span.name === 'vector.provider.deploy');
+    expect(providerDeploy?.attributes).toMatchObject({ 'vector.deployment.provider': 'static' });
+    expect(parentOf(providerDeploy as ReadableSpan)).toBe(deploySpan?.spanContext().spanId);
+    const storageCalls = inTrace.filter((span) => span.name.startsWith('vector.storage.') && span.name !== 'vector.storage.saveVersion');
+    expect(storageCalls.length).toBeGreaterThan(0);
+    expect(storageCalls.every((span) => span.attributes['vector.storage.backend'] === 'memory')).toBe(true);
+    // saveVersion keeps its one span, the engine's (with its counts), not a second one per call.
+    expect(inTrace.filter((span) => span.name === 'vector.storage.saveVersion')).toHaveLength(1);
     // The failing job is a trace of its own, marked failed with its code.
     const failedRun = finished.find((span) => span.name === 'vector.job.run' && span.attributes['vector.job.id'] === failing.job.id);
     expect(failedRun?.spanContext().traceId).not.toBe(TRACE_ID);

@@ -174,10 +174,22 @@ export function createVector(options: VectorOptions): Vector {
   if (!Array.isArray(options.storage) || options.storage.length === 0) {
     throw new ValidationError({ message: 'createVector needs at least one storage backend', issues: [{ path: ['storage'], message: 'required' }] });
   }
-  const storage = register('storage backends', options.storage.map((backend) => guardPlugin('Storage backend', backend?.name, backend)), (backend) => backend.name);
-  const providers = register('deployment providers', (options.providers ?? []).map((provider) => guardPlugin('Deployment provider', provider?.name, provider)), (provider) => provider.name);
+  const telemetry = createEngineTelemetry(options.telemetry);
+  // Storage, provider and mirror calls made inside a traced request or job are spans of their own.
+  const storage = register(
+    'storage backends',
+    options.storage.map((backend) => guardPlugin('Storage backend', backend?.name, backend, { telemetry, prefix: 'vector.storage', attributes: { 'vector.storage.backend': backend?.name }, skip: ['saveVersion'] })),
+    (backend) => backend.name,
+  );
+  const providers = register(
+    'deployment providers',
+    (options.providers ?? []).map((provider) => guardPlugin('Deployment provider', provider?.name, provider, { telemetry, prefix: 'vector.provider', attributes: { 'vector.deployment.provider': provider?.name } })),
+    (provider) => provider.name,
+  );
   const agents = register('agents', (options.agents ?? []).map((agent) => guardPlugin('Agent', agent?.type, agent)), (agent) => agent.type);
-  const sourceMirror = options.sourceMirror ? guardPlugin('Source mirror', options.sourceMirror.name, options.sourceMirror) : null;
+  const sourceMirror = options.sourceMirror
+    ? guardPlugin('Source mirror', options.sourceMirror.name, options.sourceMirror, { telemetry, prefix: 'vector.source_mirror', attributes: { 'vector.source_mirror.name': options.sourceMirror.name } })
+    : null;
   // The plugins core initialises once and disposes once, in this order.
   const lifecycle = () => [...storage.values(), ...providers.values(), ...agents.values(), ...(sourceMirror ? [sourceMirror] : [])];
 
@@ -195,7 +207,7 @@ export function createVector(options: VectorOptions): Vector {
     queue: options.queue ?? createInProcessQueue(),
     settings,
     prices: createPriceTable(settings.modelPrices),
-    telemetry: createEngineTelemetry(options.telemetry),
+    telemetry,
     secretBox: createSecretBox(settings.secretKeys),
     networkGuard: createNetworkGuard(settings.connectors.allowPrivateHosts),
     now: options.now ?? (() => new Date()),
