@@ -19,6 +19,7 @@ export default defineConfig({
       { find: /^@vector\/data-client$/, replacement: packageSource('data-client') },
       { find: /^@vector\/agent-codegen$/, replacement: packageSource('agent-codegen') },
       { find: /^@vector\/server$/, replacement: packageSource('server') },
+      { find: /^@vector\/console$/, replacement: packageSource('console') },
     ],
   },
   test: {

@@ -10,6 +10,7 @@ import { createPersonIdentifier } from './auth/identify-person.js';
 import { createInvitationStore } from './auth/invitation-store.js';
 import { createJwtAuthenticator, type JwtOptions, looksLikeJwt } from './auth/jwt-authenticator.js';
 import { createStreamTokens } from './auth/stream-tokens.js';
+import { consolePlugin } from './console/console-plugin.js';
 import { createImmutableResponseCache } from './plumbing/immutable-responses.js';
 import { type AuthPluginOptions, authPlugin, bearerToken } from './auth/auth-plugin.js';
 import type { Authenticate, Principal } from './auth/principal.js';
@@ -108,6 +109,11 @@ export interface BuildServerOptions {
   logger?: LoggerOption;
   /** Serve the docs page at `/docs`. Default true. */
   docs?: boolean;
+  /**
+   * Serve the web console (`@vector/console`) at `/console`: a page that signs in with an API key
+   * and uses the public `/v1` API only, under a strict Content-Security-Policy. Default true.
+   */
+  console?: boolean;
   /**
    * The secret of the GitHub webhook (`push` events) that turns pushes to projects' branches
    * into versions, served at `POST /v1/github/webhook`; unset: no webhook route.
@@ -220,6 +226,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   const limits: { perCaller: NonNullable<AuthPluginOptions['limits']>['perCaller'] } = { perCaller: null };
   if (options.rateLimit !== false) void app.register(rateLimitPlugin, { ...(options.rateLimit ?? { max: 600, windowMs: 60_000 }), limits });
   void app.register(openApiPlugin, { docs: options.docs ?? true, version: '1' });
+  if (options.console ?? true) void app.register(consolePlugin, {});
   // `?access_token=` is a stream token, good for the job its route names.
   const verifyQueryToken = async (token: string, request: FastifyRequest) => {
     const jobId = (request.params as Record<string, unknown> | undefined)?.jobId;

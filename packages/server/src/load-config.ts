@@ -135,6 +135,7 @@ const environmentSchema = z.object({
   /** `pretty`: human-readable lines (pino-pretty); `json`: one JSON object a line; `auto`: pretty when stdout is a terminal. */
   LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   VECTOR_DOCS: booleanish.default(true),
+  VECTOR_CONSOLE: booleanish.default(true),
   /** Prometheus metrics: `/metrics` on the API port for scrapes bearing this token. */
   VECTOR_METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   /** Prometheus metrics on a listener of their own (no token), at `VECTOR_METRICS_HOST` (default 127.0.0.1). */
@@ -239,6 +240,8 @@ export interface ServerConfig {
   /** How the CLI writes logs (`LOG_FORMAT`): `pretty` (pino-pretty), `json` (a JSON object a line), or `auto`: pretty when stdout is a terminal. */
   logFormat?: 'auto' | 'pretty' | 'json' | undefined;
   docs: boolean;
+  /** Serve the web console at `/console` (`VECTOR_CONSOLE`, default true). */
+  console: boolean;
   /**
    * Prometheus metrics (the engine's and the server's): `token` (`VECTOR_METRICS_TOKEN`) serves
    * `/metrics` on the API port to scrapes bearing it; `port` (`VECTOR_METRICS_PORT`, with
@@ -370,6 +373,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: value.VECTOR_PUBLIC_URL,
     logLevel: value.LOG_LEVEL,
     docs: value.VECTOR_DOCS,
+    console: value.VECTOR_CONSOLE,
     metrics:
       value.VECTOR_METRICS_TOKEN !== undefined || value.VECTOR_METRICS_PORT !== undefined
         ? { token: value.VECTOR_METRICS_TOKEN, port: value.VECTOR_METRICS_PORT, host: value.VECTOR_METRICS_HOST ?? '127.0.0.1' }

@@ -134,6 +134,7 @@ async function main(): Promise<void> {
     apiKeyCacheMs: config.apiKeyCacheMs,
     ...(config.jwt ? { jwt: config.jwt } : {}),
     docs: config.docs,
+    console: config.console,
     ...(config.githubWebhookSecret ? { githubWebhookSecret: config.githubWebhookSecret } : {}),
     ...(runtime.metrics ? { telemetry: { meterProvider: runtime.metrics.meterProvider } } : {}),
     ...(runtime.metrics && config.metrics?.token ? { metrics: { exporter: runtime.metrics.exporter, token: config.metrics.token } } : {}),
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
       return refuse(reason);
     }
     listeningAt = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/data/v1`;
-    app.log.info(`Vector API on ${address} (docs: ${address}/docs, database: ${config.databaseUrl ? 'postgres' : config.sqlitePath}, role: ${config.role})`);
+    app.log.info(`Vector API on ${address} (docs: ${address}/docs${config.console ? `, console: ${address}/console` : ''}, database: ${config.databaseUrl ? 'postgres' : config.sqlitePath}, role: ${config.role})`);
   } else {
     app.log.info('Vector worker started (no HTTP listener)');
   }
