@@ -1,7 +1,8 @@
 // Mutation testing of the modules that carry Vector's guarantees (`pnpm test:mutation`).
 // Each module's score is printed by scripts/mutation-report.mjs after the run. Incremental:
 // a rerun only tests mutants whose code or covering tests changed (.stryker/incremental.json).
-// Mutants that cannot be told apart from the original are listed in `equivalent` below, each with its reason.
+// A mutant that cannot be told apart from the original is disabled where it lives, with its reason:
+// `// Stryker disable next-line <Mutator>: <why it is equivalent>` (reported as ignored).
 
 /** The modules, by name: what `pnpm test:mutation` scores. */
 export const modules = {
