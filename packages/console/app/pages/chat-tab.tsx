@@ -148,6 +148,7 @@ function JobView({ jobId, projectId, onFinished }: { jobId: string; projectId: s
         </p>
       ) : null}
       {state?.steps.length ? (
+        <div class="scroll">
         <table>
           <caption>Steps</caption>
           <thead>
@@ -159,6 +160,7 @@ function JobView({ jobId, projectId, onFinished }: { jobId: string; projectId: s
             ))}
           </tbody>
         </table>
+        </div>
       ) : null}
       <p class="muted" data-testid="job-usage">
         Tokens: {state?.tokens.total ?? 0} ({state?.tokens.prompt ?? 0} in, {state?.tokens.completion ?? 0} out) · Cost: {state?.costUsd === null || !state ? '—' : `$${state.costUsd.toFixed(4)}`}

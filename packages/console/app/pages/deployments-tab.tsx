@@ -32,6 +32,7 @@ export function DeploymentsTab({ project }: { project: Project }) {
   };
 
   const list = (entries: Deployment[], caption: string) => (
+    <div class="scroll">
     <table>
       <caption>{caption}</caption>
       <thead>
@@ -67,6 +68,7 @@ export function DeploymentsTab({ project }: { project: Project }) {
         ))}
       </tbody>
     </table>
+    </div>
   );
 
   return (
