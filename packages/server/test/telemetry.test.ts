@@ -229,6 +229,15 @@ describeEachDatabase('OpenTelemetry on the reference server', (database) => {
       if (clients !== 0) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(clients).toBe(0);
+
+    // A job cancelled while it waits its turn counts as cancelled without ever starting; so does the running one.
+    const waiting = (await call('POST', `/v1/sessions/${session.id}/messages`, { content: 'after that' })).json;
+    expect((await call('POST', `/v1/jobs/${waiting.job.id}/cancel`, {})).json.status).toBe('cancelled');
+    await call('POST', `/v1/jobs/${posted.job.id}/cancel`, {});
+    for (let waited = 0; waited < 10_000 && (await call('GET', `/v1/jobs/${posted.job.id}`)).json.status !== 'cancelled'; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    const points = await collectMetrics();
+    expect(valueOf(points, 'vector.jobs.cancelled', { 'vector.agent.type': 'slow' })).toBe(2);
+    expect(valueOf(points, 'vector.jobs.started', { 'vector.agent.type': 'slow' })).toBe(1);
   });
 
   it('answers /metrics in Prometheus text format with the metrics token only', async () => {

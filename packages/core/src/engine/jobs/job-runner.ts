@@ -148,22 +148,7 @@ async function beat(engine: EngineContext, job: JobRow, local: { controller: Abo
 }
 
 function announce(engine: EngineContext, row: JobRow): void {
-  recordJobMetrics(engine, row);
   engine.events.emit('job.updated', { organizationId: row.organization_id, projectId: row.project_id, job: toAgentJob(row) });
-}
-
-/** Counts a claimed attempt (with the first attempt's wait since posting) or a final state, on this process's meters. */
-function recordJobMetrics(engine: EngineContext, row: JobRow): void {
-  const { metrics } = engine.telemetry;
-  const startedAt = row.started_at === null ? null : Date.parse(row.started_at);
-  if (row.status === 'running') {
-    const attempt = Number(row.attempts);
-    metrics.jobStarted({ agentType: row.agent_type, attempt, waitedMs: attempt === 1 && startedAt !== null ? startedAt - Date.parse(row.created_at) : null });
-  } else if (row.status === 'complete' || row.status === 'failed' || row.status === 'cancelled') {
-    const errorCode = row.status === 'failed' ? (fromJson<{ code?: string } | null>(row.error)?.code ?? null) : null;
-    const durationMs = startedAt !== null && row.finished_at !== null ? Date.parse(row.finished_at) - startedAt : null;
-    metrics.jobEnded({ agentType: row.agent_type, status: row.status, errorCode, durationMs });
-  }
 }
 
 async function execute(engine: EngineContext, job: JobRow, local: { controller: AbortController; reason: StopReason }, traceContext: Context): Promise<void> {

@@ -2,7 +2,7 @@ import { type Insertable, type Kysely, type Selectable, sql, type Transaction } 
 import type { AgentJobEvent, AgentStepKind, AgentStepStatus, ErrorInfo, JobEventData, TokenUsage } from '../../schemas/agent-event.js';
 import type { EngineContext } from '../engine-context.js';
 import type { CoreDatabase } from '../store/database-schema.js';
-import { toJson } from '../store/json-column.js';
+import { fromJson, toJson } from '../store/json-column.js';
 import { toJobCounters } from '../store/row-mappers.js';
 
 /**
@@ -252,6 +252,7 @@ export async function claimJob(engine: EngineContext, jobId: string): Promise<Jo
     .returningAll()
     .executeTakeFirst();
   if (!claimed) return undefined;
+  recordJobMetrics(engine, claimed);
   const attempt = toJobCounters(claimed).attempts;
   const resumedSteps = attempt > 1 ? (await readReplayableSteps(engine.db, claimed.id)).length : 0;
   await appendJobEvent(engine, engine.db, null, claimed, { type: 'status', status: 'running', attempt, ...(attempt > 1 ? { resumedSteps } : {}) });
@@ -363,6 +364,7 @@ export async function finishJob(engine: EngineContext, trx: Transaction<CoreData
   if (outcome.status === 'complete') {
     const updated = await transitionOwned(engine, trx, job, { status: 'complete', result_version_id: outcome.resultVersionId, finished_at: finishedAt, worker_id: null }, true);
     if (updated) {
+      afterCommit(() => recordJobMetrics(engine, updated));
       // The totals of every attempt's steps, as the job row holds them.
       const { usage, steps } = toJobCounters(updated);
       await appendJobEvent(engine, trx, afterCommit, job, { type: 'done', versionId: outcome.resultVersionId, messageId: outcome.messageId, usage, steps });
@@ -371,7 +373,10 @@ export async function finishJob(engine: EngineContext, trx: Transaction<CoreData
   }
   const error = outcome.status === 'failed' ? outcome.error : null;
   const updated = await transitionOwned(engine, trx, job, { status: outcome.status, error: error === null ? null : toJson(error), finished_at: finishedAt, worker_id: null }, false);
-  if (updated) await appendJobEvent(engine, trx, afterCommit, job, outcome.status === 'failed' ? { type: 'failed', error: outcome.error } : { type: 'cancelled', reason: outcome.reason });
+  if (updated) {
+    afterCommit(() => recordJobMetrics(engine, updated));
+    await appendJobEvent(engine, trx, afterCommit, job, outcome.status === 'failed' ? { type: 'failed', error: outcome.error } : { type: 'cancelled', reason: outcome.reason });
+  }
   return updated;
 }
 
@@ -408,6 +413,7 @@ export async function releaseStaleJob(engine: EngineContext, trx: Transaction<Co
     .returningAll()
     .executeTakeFirst();
   if (!row) return undefined;
+  afterCommit(() => recordJobMetrics(engine, row));
   await appendJobEvent(
     engine,
     trx,
@@ -436,9 +442,28 @@ export async function cancelJob(engine: EngineContext, trx: Transaction<CoreData
     .returningAll()
     .executeTakeFirst();
   if (cancelledQueued) {
+    afterCommit(() => recordJobMetrics(engine, cancelledQueued));
     await appendJobEvent(engine, trx, afterCommit, job, { type: 'cancelled', reason });
   } else {
     await trx.updateTable('vector_agent_jobs').set({ cancel_requested_at: now }).where('id', '=', job.id).where('status', '=', 'running').execute();
   }
   return trx.selectFrom('vector_agent_jobs').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
+}
+
+/**
+ * Counts a job's change of state on this process's meters: a claimed attempt (with the first
+ * attempt's wait since posting), or a final state (with the time since the job first started).
+ * Called by this module only, after the change is committed.
+ */
+function recordJobMetrics(engine: EngineContext, row: JobRow): void {
+  const { metrics } = engine.telemetry;
+  const startedAt = row.started_at === null ? null : Date.parse(row.started_at);
+  if (row.status === 'running') {
+    const attempt = Number(row.attempts);
+    metrics.jobStarted({ agentType: row.agent_type, attempt, waitedMs: attempt === 1 && startedAt !== null ? startedAt - Date.parse(row.created_at) : null });
+  } else if (row.status === 'complete' || row.status === 'failed' || row.status === 'cancelled') {
+    const errorCode = row.status === 'failed' ? (fromJson<{ code?: string } | null>(row.error)?.code ?? null) : null;
+    const durationMs = startedAt !== null && row.finished_at !== null ? Date.parse(row.finished_at) - startedAt : null;
+    metrics.jobEnded({ agentType: row.agent_type, status: row.status, errorCode, durationMs });
+  }
 }
