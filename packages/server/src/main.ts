@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { errorMessage } from '@vector/core';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './build-server.js';
 import { loadConfig, type ServerConfig } from './load-config.js';
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig(process.env);
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${errorMessage(error)}\n`);
     process.exitCode = 1;
     return;
   }

@@ -1,4 +1,4 @@
-import { type JobHandler, type JobQueue, parseInput } from '@vector/core';
+import { errorMessage, type JobHandler, type JobQueue, parseInput } from '@vector/core';
 import type { Job, JobResult, PgBoss } from 'pg-boss';
 import { z } from 'zod';
 
@@ -137,7 +137,7 @@ export function createPgBossQueue(options: PgBossQueueOptions): JobQueue & { clo
             return { id: job.id, status: 'completed' };
           } catch (error) {
             // Settled per job: one failure retries that job alone, not its whole batch.
-            return { id: job.id, status: 'failed', output: { message: error instanceof Error ? error.message : String(error) } };
+            return { id: job.id, status: 'failed', output: { message: errorMessage(error) } };
           }
         }),
       );

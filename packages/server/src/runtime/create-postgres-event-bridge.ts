@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type AgentJobEvent, createEventBus, type Deployment, ValidationError, type Vector, type VectorEventBus, type VectorEvents } from '@vector/core';
+import { type AgentJobEvent, createEventBus, type Deployment, errorMessage, ValidationError, type Vector, type VectorEventBus, type VectorEvents } from '@vector/core';
 import type pg from 'pg';
 import type { EventFeed } from '../sse/event-feed.js';
 
@@ -223,6 +223,4 @@ export function createPostgresEventBridge(options: PostgresEventBridgeOptions): 
 }
 
 // Driver messages name hosts and roles at most; the connection string itself never reaches them.
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const describe = errorMessage;

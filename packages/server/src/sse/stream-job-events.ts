@@ -1,4 +1,4 @@
-import type { AgentJob, AgentJobEvent, Vector, VectorScope } from '@vector/core';
+import { type AgentJob, type AgentJobEvent, isTerminalJobStatus, type Vector, type VectorScope } from '@vector/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventFeed } from './event-feed.js';
 import { createSequenceFollower } from './follow-sequence.js';
@@ -45,7 +45,6 @@ function frameOf(event: AgentJobEvent): string {
   }
   return frame;
 }
-const terminalStatuses = new Set<AgentJob['status']>(['complete', 'failed', 'cancelled']);
 
 /**
  * The client's `Last-Event-ID`, or the job's last persisted sequence when the client claims
@@ -87,7 +86,7 @@ export async function streamJobEvents(input: {
 }): Promise<void> {
   const { vector, scope } = input;
   const jobId = input.job.id;
-  if (terminalStatuses.has(input.job.status)) {
+  if (isTerminalJobStatus(input.job.status)) {
     // The terminal event is written with the job's final status, so it is there to compare with.
     const after = await clampToExisting(scope, jobId, input.lastSequence);
     const [missing] = await scope.agent.listJobEvents(jobId, { afterSequence: after, limit: 1 });
@@ -118,14 +117,14 @@ export async function streamJobEvents(input: {
     await follower.replay();
     if (stream.closed) return;
     const job = known ?? (await scope.agent.getJob(jobId));
-    if (!terminalStatuses.has(job.status)) return;
+    if (!isTerminalJobStatus(job.status)) return;
     await follower.replay();
     stream.close();
   };
 
   const onUpdate = (payload: { job: AgentJob }) => {
     // Re-read rather than trust the payload: the bus may deliver updates out of order.
-    if (payload.job.id === jobId && terminalStatuses.has(payload.job.status)) settle().catch(fail);
+    if (payload.job.id === jobId && isTerminalJobStatus(payload.job.status)) settle().catch(fail);
   };
   const stopEvents = onJobEvents(vector.events, jobId, (event) => follower.push(event));
   vector.events.on('job.updated', onUpdate);

@@ -1,5 +1,6 @@
 import type { ConnectorFailureCode, ConnectorTool } from '../../schemas/mcp-connector.js';
 import type { NetworkGuard } from './network-guard.js';
+import { errorMessage } from '../../helpers/error-message.js';
 
 /** Where and how to reach one MCP server. */
 export type ConnectorTarget =
@@ -35,7 +36,7 @@ export class ConnectorFailure extends Error {
 export function classifyConnectorError(error: unknown): ConnectorFailure {
   if (error instanceof ConnectorFailure) return error;
   if ((error as { cause?: unknown })?.cause instanceof ConnectorFailure) return (error as { cause: ConnectorFailure }).cause;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const name = error instanceof Error ? error.name : '';
   const status = typeof (error as { code?: unknown })?.code === 'number' ? ((error as { code: number }).code) : undefined;
   if (name === 'UnauthorizedError' || status === 401 || status === 403) return new ConnectorFailure('AUTH_FAILED', `The server refused the credentials: ${message}`, { cause: error });

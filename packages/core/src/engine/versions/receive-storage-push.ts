@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EngineContext } from '../engine-context.js';
 import { toStorageProject } from '../scope-context.js';
 import { syncProjectFromStorage } from './storage-sync.js';
+import { errorMessage } from '../../helpers/error-message.js';
 
 /** A push to a storage branch, as a webhook reports it. */
 export const storagePushSchema = z.object({ owner: z.string().min(1).max(100), repository: z.string().min(1).max(100), branch: z.string().min(1).max(255) });
@@ -33,7 +34,7 @@ export async function receiveStoragePush(engine: EngineContext, push: z.output<t
           const result = await syncProjectFromStorage(engine, { project: row, actor: { type: 'system', id: 'storage-push' } });
           results.push({ organizationId: row.organization_id, projectId: row.id, status: result.status, versionId: result.version?.id ?? null });
         } catch (error) {
-          engine.events.emit('warning', { organizationId: row.organization_id, projectId: row.id, code: 'STORAGE_SYNC_FAILED', message: `A push to ${push.owner}/${push.repository}@${push.branch} could not be taken in: ${error instanceof Error ? error.message : String(error)}` });
+          engine.events.emit('warning', { organizationId: row.organization_id, projectId: row.id, code: 'STORAGE_SYNC_FAILED', message: `A push to ${push.owner}/${push.repository}@${push.branch} could not be taken in: ${errorMessage(error)}` });
         }
       }
     }
