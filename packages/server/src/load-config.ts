@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ModelPrice, modelPriceSchema, type StdioConnectorConfig, stdioConnectorSchema, ValidationError } from '@vector/core';
 import { z } from 'zod';
+import type { ConnectionLimits } from './plumbing/connection-limits.js';
 import { parsePreviewAddress } from './previews/parse-preview-address.js';
 
 const booleanish = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
@@ -119,6 +120,12 @@ const environmentSchema = z.object({
     .transform((value): boolean | number | string[] => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value.split(',').map((item) => item.trim()).filter(Boolean)))
     .default(false),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(512 * 1024 * 1024).default(20 * 1024 * 1024),
+  /** Longest a client may take to send a whole request, headers and body; 408 after. */
+  VECTOR_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /** Longest a client may take to send the request headers (at most the request timeout); 408 after. */
+  VECTOR_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(20_000),
+  /** Open connections at most (SSE streams included); more are closed at once. */
+  VECTOR_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   VECTOR_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
   /** Built-in JWT verification: the identity provider's key set, and the `iss` and `aud` tokens must carry. */
   VECTOR_JWT_JWKS_URL: z.string().url('expected an http(s) URL').regex(/^https?:\/\//, 'expected an http(s) URL').optional(),
@@ -227,6 +234,11 @@ export interface ServerConfig {
   /** Fastify's `trustProxy`: whose `X-Forwarded-For` to believe for the client IP. */
   trustProxy: boolean | number | string[];
   bodyLimitBytes: number;
+  /**
+   * Request and header timeouts and the connection cap (`VECTOR_REQUEST_TIMEOUT_MS`,
+   * `VECTOR_HEADERS_TIMEOUT_MS`, `VECTOR_MAX_CONNECTIONS`); see `buildServer({ connectionLimits })`.
+   */
+  connectionLimits?: ConnectionLimits | undefined;
   /** How long a verified API key is trusted from memory (`VECTOR_API_KEY_CACHE_MS`); 0 checks the database on every request. */
   apiKeyCacheMs: number;
   /**
@@ -329,6 +341,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((localBuilds || docker) && result.success && result.data.PORT !== 0 && result.data.PORT === result.data.VECTOR_PREVIEW_PORT) {
     issues.push({ path: ['VECTOR_PREVIEW_PORT'], message: `the preview gateway needs a port of its own (PORT is ${result.data.PORT} too)` });
   }
+  if (result.success && result.data.VECTOR_HEADERS_TIMEOUT_MS > result.data.VECTOR_REQUEST_TIMEOUT_MS) {
+    issues.push({ path: ['VECTOR_HEADERS_TIMEOUT_MS'], message: `at most VECTOR_REQUEST_TIMEOUT_MS (${result.data.VECTOR_REQUEST_TIMEOUT_MS}): the headers are part of the request` });
+  }
   if (present.VECTOR_METRICS_HOST !== undefined && present.VECTOR_METRICS_PORT === undefined) {
     issues.push({ path: ['VECTOR_METRICS_HOST'], message: 'only used with VECTOR_METRICS_PORT (the metrics listener of its own)' });
   }
@@ -367,6 +382,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimit: { max: value.RATE_LIMIT_MAX, windowMs: value.RATE_LIMIT_WINDOW_MS, ...(value.RATE_LIMIT_MAX_PER_IP ? { maxPerIp: value.RATE_LIMIT_MAX_PER_IP } : {}) },
     trustProxy: value.TRUST_PROXY,
     bodyLimitBytes: value.BODY_LIMIT_BYTES,
+    connectionLimits: { requestTimeoutMs: value.VECTOR_REQUEST_TIMEOUT_MS, headersTimeoutMs: value.VECTOR_HEADERS_TIMEOUT_MS, maxConnections: value.VECTOR_MAX_CONNECTIONS },
     apiKeyCacheMs: value.VECTOR_API_KEY_CACHE_MS,
     jwt: jwtOf(value),
     bootstrapToken: value.VECTOR_BOOTSTRAP_TOKEN,

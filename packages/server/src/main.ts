@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     ...(runtime.eventFeed ? { eventFeed: runtime.eventFeed } : {}),
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
+    ...(config.connectionLimits ? { connectionLimits: config.connectionLimits } : {}),
     apiKeyCacheMs: config.apiKeyCacheMs,
     ...(config.jwt ? { jwt: config.jwt } : {}),
     docs: config.docs,

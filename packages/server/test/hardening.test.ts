@@ -1,3 +1,4 @@
+import { createConnection, type AddressInfo, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { createSqliteDatabase } from '@vector/core';
 import { describeEachDatabase } from '@vector/core/testing';
@@ -157,3 +158,68 @@ describe('logs', () => {
     expect(log).not.toContain('cookie-secret');
   });
 });
+
+describe('the connection cap', () => {
+  it('closes a connection over the cap at once, and takes new ones when others close', async () => {
+    const database = createSqliteDatabase({ path: ':memory:' });
+    const vector = createTestVector(database);
+    const app = buildServer({ vector, rateLimit: false, connectionLimits: { maxConnections: 2 } });
+    try {
+      await vector.start();
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const port = (app.server.address() as AddressInfo).port;
+      // Two kept-alive connections, each answered.
+      const open = [connect(port), connect(port)];
+      const answers = await Promise.all(open.map((socket) => exchange(socket, 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n')));
+      expect(answers.every((answer) => answer.startsWith('HTTP/1.1 200'))).toBe(true);
+      // A third while both are open: closed without an answer.
+      const third = connect(port);
+      expect(await exchange(third, 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n')).toBe('');
+      // One closes: a new connection is served again.
+      await new Promise<void>((resolve) => {
+        open[0]?.once('close', () => resolve());
+        open[0]?.end();
+      });
+      for (let waited = 0; waited < 2_000 && (await connections(app)) > 1; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      const fourth = connect(port);
+      expect(await exchange(fourth, 'GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200/);
+      open[1]?.destroy();
+    } finally {
+      await app.close();
+      await vector.dispose();
+      await database.destroy();
+    }
+  });
+});
+
+function connect(port: number): Socket {
+  return createConnection({ port, host: '127.0.0.1' });
+}
+
+/** Writes `request` and resolves with what came back within 1 s, or once the server closed the socket ('' for nothing). */
+function exchange(socket: Socket, request: string): Promise<string> {
+  return new Promise((resolve) => {
+    let received = '';
+    const done = () => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      resolve(received);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+      if (received.includes('\r\n\r\n') && /content-length: (\d+)/i.test(received)) {
+        const length = Number(/content-length: (\d+)/i.exec(received)?.[1]);
+        if (received.length - received.indexOf('\r\n\r\n') - 4 >= length) done();
+      }
+    };
+    const timer = setTimeout(done, 1_000);
+    socket.on('data', onData);
+    socket.once('close', done);
+    socket.once('error', done);
+    socket.write(request, () => undefined);
+  });
+}
+
+function connections(app: ReturnType<typeof buildServer>): Promise<number> {
+  return new Promise((resolve) => app.server.getConnections((_error, count) => resolve(count)));
+}

@@ -82,10 +82,34 @@ describe('loadConfig', () => {
     ['VECTOR_PREVIEW_BASE_URL', 'ftp://{id}.preview.localhost/'],
     ['VECTOR_PREVIEW_BASE_URL', '{id}.preview.localhost'],
     ['VECTOR_SOURCE_MIRROR', 'gitlab'],
+    ['VECTOR_REQUEST_TIMEOUT_MS', '10'],
+    ['VECTOR_HEADERS_TIMEOUT_MS', 'soon'],
+    ['VECTOR_MAX_CONNECTIONS', '0'],
+    ['VECTOR_METRICS_TOKEN', 'short'],
+    ['VECTOR_METRICS_PORT', '-2'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector'],
   ])('names %s in the message when it is invalid (%s)', (variable, value) => {
     const error = failure({ [variable]: value });
     expect(error.message).toMatch(new RegExp(`^Invalid environment: .*\\b${variable}: `));
     expect(error.issues?.map((issue) => issue.path[0])).toContain(variable);
+  });
+
+  it('reads the connection limits, metrics and trace export settings, naming what does not fit', () => {
+    expect(loadConfig({}).connectionLimits).toEqual({ requestTimeoutMs: 60_000, headersTimeoutMs: 20_000, maxConnections: 10_000 });
+    expect(loadConfig({ VECTOR_REQUEST_TIMEOUT_MS: '5000', VECTOR_HEADERS_TIMEOUT_MS: '2000', VECTOR_MAX_CONNECTIONS: '50' }).connectionLimits).toEqual({ requestTimeoutMs: 5_000, headersTimeoutMs: 2_000, maxConnections: 50 });
+    expect(failure({ VECTOR_REQUEST_TIMEOUT_MS: '5000', VECTOR_HEADERS_TIMEOUT_MS: '6000' }).issues.map((issue) => issue.path[0])).toEqual(['VECTOR_HEADERS_TIMEOUT_MS']);
+    expect(loadConfig({}).metrics).toBeUndefined();
+    expect(loadConfig({ VECTOR_METRICS_TOKEN: 'a-metrics-token-1234' }).metrics).toEqual({ token: 'a-metrics-token-1234', port: undefined, host: '127.0.0.1' });
+    expect(loadConfig({ VECTOR_METRICS_PORT: '9464', VECTOR_METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ token: undefined, port: 9464, host: '0.0.0.0' });
+    expect(failure({ VECTOR_METRICS_HOST: '0.0.0.0' }).issues.map((issue) => issue.path[0])).toEqual(['VECTOR_METRICS_HOST']);
+    expect(failure({ PORT: '4000', VECTOR_METRICS_PORT: '4000' }).issues.map((issue) => issue.path[0])).toEqual(['VECTOR_METRICS_PORT']);
+    // The token is a secret: never in the printed configuration.
+    expect(JSON.stringify(loadConfig({ VECTOR_METRICS_TOKEN: 'a-metrics-token-1234' }))).not.toContain('a-metrics-token-1234');
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SERVICE_NAME: 'api-1', OTEL_BSP_SCHEDULE_DELAY: '200' }).tracing).toEqual({ serviceName: 'api-1', exportDelayMs: 200 });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' }).tracing).toEqual({ serviceName: 'vector-server' });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_TRACES_EXPORTER: 'none' }).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
   });
 
   it('reads model prices (JSON) and the money ceiling per job, naming what is wrong', () => {
