@@ -180,6 +180,43 @@ describeEachDatabase('MCP connectors', (database) => {
   });
 });
 
+describeEachDatabase('MCP connectors over the older HTTP+SSE transport, with a short call timeout', (database) => {
+  let sse: EverythingServer;
+  beforeAll(async () => {
+    sse = await startEverythingServer({ transport: 'sse', resolveFrom: import.meta.url });
+  }, 30_000);
+  afterAll(() => sse?.stop());
+  const engine = useEngine(database, {
+    agents: () => [createScriptedAgent({ type: 'tools', script: toolScript })],
+    overrides: { secretKeys: [KEY], connectors: { allowPrivateHosts: ['127.0.0.1'], callTimeoutMs: 1_500 } },
+  });
+
+  it('lists and calls tools over SSE, and ends a call that outlasts the timeout as TIMEOUT while the job carries on', async () => {
+    const { scope } = engine();
+    const project = await scope.projects.create({ name: 'Over SSE' });
+    const connector = await scope.connectors.create({ name: 'legacy', url: sse.url, transport: 'sse', headers: { 'X-Token': TOKEN } });
+    expect(connector.health).toMatchObject({ ok: true });
+    const session = await scope.agent.createSession({ projectId: project.id, agentType: 'tools' });
+    const calls = [
+      { name: 'legacy__echo', arguments: { message: 'over sse' } },
+      { name: 'legacy__trigger-long-running-operation', arguments: { duration: 6, steps: 2 } },
+      { name: 'legacy__echo', arguments: { message: 'still here' } },
+    ];
+    const started = Date.now();
+    const { job } = await scope.agent.postMessage({ sessionId: session.id, content: JSON.stringify(calls) });
+    const done = await scope.agent.waitForJob(job.id, { timeoutMs: 20_000 });
+    expect(done.status).toBe('complete');
+    // The slow call was given up at the timeout, not waited for (6 s).
+    expect(Date.now() - started).toBeLessThan(5_500);
+    const [echo, slow, after] = seen.get(job.id)?.results ?? [];
+    expect(echo).toMatchObject({ ok: true, content: 'Echo: over sse' });
+    expect(slow).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+    expect(after).toMatchObject({ ok: true, content: 'Echo: still here' });
+    const audit = await scope.audit.list({ action: 'connector.call' });
+    expect(audit.items.map((entry) => (entry.data as { error?: { code: string } }).error?.code ?? 'ok').sort()).toEqual(['TIMEOUT', 'ok', 'ok']);
+  });
+});
+
 describeEachDatabase('MCP connectors without an allowance for private addresses', (database) => {
   const engine = useEngine(database, { overrides: { secretKeys: [KEY] } });
 

@@ -61,9 +61,12 @@ function describePart(part: Record<string, unknown>): string {
 }
 
 /**
- * Opens a session with an MCP server through the official SDK (imported on first use). HTTP
- * requests go through the network guard on every request (redirects are refused), so neither
- * a changed DNS answer nor a redirect leads a connector into a private network.
+ * Opens a session with an MCP server through the official SDK (imported on first use). Every
+ * HTTP request is checked by the network guard first and redirects are refused, so a redirect
+ * or a DNS answer that changed since the connector was saved does not lead it into a private
+ * network. The guard resolves the name itself and `fetch` resolves it again to connect, so a
+ * name whose answer flips between those two lookups (DNS rebinding within one request) is not
+ * caught: the connection is not pinned to the checked address.
  */
 export async function openMcpSession(target: ConnectorTarget, options: { guard: NetworkGuard; timeoutMs: number; signal?: AbortSignal }): Promise<McpSession> {
   const [{ Client }, transport] = await Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), createTransport(target, options.guard)]);
