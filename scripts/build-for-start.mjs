@@ -41,13 +41,17 @@ function newest(directory) {
   return latest;
 }
 
+/** A package that also builds a browser app with Vite (the console): its sources are `app/`, its output `dist/app/`. */
+const hasViteApp = (directory) => existsSync(join(directory, 'vite.config.ts'));
+
 function stale({ directory, manifest }) {
-  const outputs = ['dist/index.js', ...(manifest.name === '@vector/server' ? ['dist/main.js'] : [])].map((file) => join(directory, file));
+  const outputs = ['dist/index.js', ...(manifest.name === '@vector/server' ? ['dist/main.js'] : []), ...(hasViteApp(directory) ? ['dist/app/index.html'] : [])].map((file) => join(directory, file));
   if (outputs.some((file) => !existsSync(file))) return true;
   const built = Math.min(...outputs.map((file) => statSync(file).mtimeMs));
   // Every package's config builds on the root tsup.base.ts: a change there makes them all stale.
   const inputs = [join(directory, 'package.json'), join(directory, 'tsup.config.ts'), join(directory, 'tsconfig.build.json'), join(root, 'tsup.base.ts')].filter(existsSync);
-  return Math.max(newest(join(directory, 'src')), ...inputs.map((file) => statSync(file).mtimeMs)) > built;
+  const sources = [join(directory, 'src'), ...(hasViteApp(directory) ? [join(directory, 'app'), join(directory, 'vite.config.ts')] : [])];
+  return Math.max(...sources.map((source) => (statSync(source).isDirectory() ? newest(source) : statSync(source).mtimeMs)), ...inputs.map((file) => statSync(file).mtimeMs)) > built;
 }
 
 const started = Date.now();
@@ -61,6 +65,14 @@ for (const name of toBuild) {
   if (run.status !== 0) {
     console.error(`start: building ${name} failed (exit ${run.status})`);
     process.exit(1);
+  }
+  // The console's single-page app (tsup above made its Node entry; tsup cleans dist/ first).
+  if (hasViteApp(directory)) {
+    const vite = spawnSync('pnpm', ['exec', 'vite', 'build', '--logLevel', 'warn'], { cwd: directory, stdio: 'inherit' });
+    if (vite.status !== 0) {
+      console.error(`start: building ${name}'s app failed (exit ${vite.status})`);
+      process.exit(1);
+    }
   }
 }
 console.log(`start: ${toBuild.length === 0 ? 'every package is up to date' : `built ${toBuild.join(', ')}`} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
