@@ -60,7 +60,7 @@ function allowedByFiles(path, files) {
 const dependencyFields = ['dependencies', 'peerDependencies', 'optionalDependencies'];
 // Packages that are not adapters, so take no @vector/core peer: core itself, the server, and the
 // data client generated apps import (it depends on nothing but fetch).
-const standalonePackages = new Set(['@vector/core', '@vector/server', '@vector/data-client']);
+const standalonePackages = new Set(['@vector/core', '@vector/server', '@vector/data-client', '@vector/console']);
 
 // What each package must export; a package not listed here must export at least one name.
 const expectedExports = {
@@ -74,6 +74,7 @@ const expectedExports = {
   '@vector/data-client': ['createDataClient', 'DataClientError'],
   '@vector/agent-codegen': ['createCodegenAgent'],
   '@vector/server': ['buildServer'],
+  '@vector/console': ['consoleAssetsDir', 'consoleAssetsBuilt'],
 };
 
 const workDirectory = mkdtempSync(join(tmpdir(), 'vector-release-check-'));
@@ -155,6 +156,12 @@ for (const [name, names] of Object.entries(expected)) {
   } catch (error) {
     failures.push('import ' + name + ' failed: ' + error.message);
   }
+}
+if (expected['@vector/console']) {
+  // The console's app ships in the tarball: the server serves it from there.
+  const { consoleAssetsBuilt, consoleAssetsDir } = await import('@vector/console');
+  if (!consoleAssetsBuilt()) failures.push('@vector/console has no built app at ' + consoleAssetsDir());
+  else console.log('  ✓ @vector/console ships its built app');
 }
 if (expected['@vector/core']) {
   // The testing entry needs vitest, which is an optional peer: check it resolves to a file.
