@@ -11,7 +11,8 @@ export default mergeConfig(
       include: process.env.MUTATION_TESTS
         ? [process.env.MUTATION_TESTS]
         : ['packages/core/src/**/*.test.ts', 'packages/storage-internal/test/**/*.test.ts', 'packages/storage-github/test/**/*.test.ts', 'packages/server/test/{stream-*,rate-limits,tenancy,access-control,routes,hardening*,guarantees,e2e,usage-and-steps,runtime-data,mcp}.test.ts'],
-      exclude: ['**/node_modules/**', '**/*chromium*.test.ts', '**/docker*.test.ts'],
+      // Nor the tests of the built CLI (they run dist/, never the mutated source, and would build it in Stryker's sandbox).
+      exclude: ['**/node_modules/**', '**/*chromium*.test.ts', '**/docker*.test.ts', '**/cli.test.ts', '**/readme-promise.test.ts', '**/telemetry-processes.test.ts', '**/concurrent-start*.test.ts'],
     },
   }),
 );
