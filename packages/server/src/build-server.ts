@@ -227,10 +227,12 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   if (options.rateLimit !== false) void app.register(rateLimitPlugin, { ...(options.rateLimit ?? { max: 600, windowMs: 60_000 }), limits });
   void app.register(openApiPlugin, { docs: options.docs ?? true, version: '1' });
   if (options.console ?? true) void app.register(consolePlugin, {});
-  // `?access_token=` is a stream token, good for the job its route names.
+  // `?access_token=` is a stream token, good for the job or deployment its route names.
   const verifyQueryToken = async (token: string, request: FastifyRequest) => {
-    const jobId = (request.params as Record<string, unknown> | undefined)?.jobId;
-    return typeof jobId === 'string' ? streamTokens.verify(token, jobId) : null;
+    const params = request.params as Record<string, unknown> | undefined;
+    if (typeof params?.jobId === 'string') return streamTokens.verify(token, { kind: 'job', id: params.jobId });
+    if (typeof params?.deploymentId === 'string') return streamTokens.verify(token, { kind: 'deployment', id: params.deploymentId });
+    return null;
   };
   void app.register(authPlugin, { authenticate, verifyQueryToken, limits });
   void app.register(healthRoutes, { context, isShuttingDown: () => shuttingDown });

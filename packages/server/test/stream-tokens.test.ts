@@ -61,10 +61,10 @@ describeEachDatabase('stream tokens and the end of a job stream', (database) => 
     // Made eleven minutes ago with the server's own key (the same database).
     const earlier = createStreamTokens(vector.db as Kysely<ServerDatabase>, () => new Date(Date.now() - 11 * 60_000));
     const organization = (await call('GET', '/v1/organization')).json;
-    const stale = await earlier.issue({ organizationId: organization.id, jobId, actor: { type: 'api_key', id: 'k' } });
+    const stale = await earlier.issue({ organizationId: organization.id, stream: { kind: 'job', id: jobId }, actor: { type: 'api_key', id: 'k' } });
     expect((await events(jobId, stale.token)).statusCode).toBe(401);
     const fresh = createStreamTokens(vector.db as Kysely<ServerDatabase>);
-    expect((await events(jobId, (await fresh.issue({ organizationId: organization.id, jobId, actor: { type: 'api_key', id: 'k' } })).token)).statusCode).toBe(200);
+    expect((await events(jobId, (await fresh.issue({ organizationId: organization.id, stream: { kind: 'job', id: jobId }, actor: { type: 'api_key', id: 'k' } })).token)).statusCode).toBe(200);
   });
 
   it('answers 204 to a reconnect once the job is over and the client has every event', async () => {
@@ -85,5 +85,32 @@ describeEachDatabase('stream tokens and the end of a job stream', (database) => 
     // One short of the end still gets what it lacks.
     const behind = await readSse(`${base}/v1/jobs/${jobId}/events`, { headers: { authorization, 'last-event-id': String(Number(last?.id) - 1) }, signal: AbortSignal.timeout(8_000) });
     expect(behind.frames.map((frame) => frame.event)).toEqual(['done']);
+  });
+
+  it("opens a deployment's log stream in a browser's way (EventSource, no header), that deployment's only", async () => {
+    const { call, app, otherKey } = get();
+    const jobId = await finishedJob();
+    const job = (await call('GET', `/v1/jobs/${jobId}`)).json;
+    const deployment = (await call('POST', `/v1/projects/${job.projectId}/deployments`, { environment: 'preview' })).json;
+    // (A second preview of the same version would be the same deployment, reused.)
+    const other = (await call('POST', `/v1/projects/${job.projectId}/deployments`, { environment: 'production' })).json;
+    expect(other.id).not.toBe(deployment.id);
+    const minted = await call('POST', `/v1/deployments/${deployment.id}/stream-token`);
+    expect(minted.status).toBe(201);
+    const token = minted.json.token as string;
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    // What EventSource sends: Accept text/event-stream and the token in the URL, nothing else.
+    const stream = await readSse(`${base}/v1/deployments/${deployment.id}/logs?access_token=${encodeURIComponent(token)}`, { signal: AbortSignal.timeout(8_000) });
+    expect(stream.status).toBe(200);
+    expect(stream.contentType).toMatch(/^text\/event-stream/);
+    // Not another deployment's logs, not the deployment itself, not a job's events.
+    expect((await app.inject({ method: 'GET', url: `/v1/deployments/${other.id}/logs?access_token=${token}` })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: `/v1/deployments/${deployment.id}?access_token=${token}` })).statusCode).toBe(401);
+    expect((await events(jobId, token)).statusCode).toBe(401);
+    // Nor does a job's token open the deployment's logs.
+    const jobToken = (await call('POST', `/v1/jobs/${jobId}/stream-token`)).json.token as string;
+    expect((await app.inject({ method: 'GET', url: `/v1/deployments/${deployment.id}/logs?access_token=${jobToken}` })).statusCode).toBe(401);
+    // Another organization cannot mint one.
+    expect((await call('POST', `/v1/deployments/${deployment.id}/stream-token`, undefined, otherKey)).status).toBe(404);
   });
 });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Deployment, DeploymentLog, Project } from '../api-types';
+import { apiBaseUrl } from '../app';
 import { Badge, ErrorBanner, formatTime, Loading } from '../components';
 import { asApiError, useAction, useApi, useLoad } from '../use-api';
 
@@ -90,7 +91,13 @@ export function DeploymentsTab({ project }: { project: Project }) {
   );
 }
 
-/** A deployment's log, read on with `afterSequence` every second until the deployment settles. */
+/**
+ * A deployment's log, live: a stream token from `POST /v1/deployments/:id/stream-token`, then
+ * `EventSource` on `/v1/deployments/:id/logs?access_token=` (the way a browser must, having no
+ * `Authorization` header), with `log` lines and `status` changes. A dropped connection is resumed
+ * by the browser with `Last-Event-ID`; when it gives up, a new token reopens the stream after the
+ * last line shown. Once the deployment has settled, the server ends the stream and it stays closed.
+ */
 function BuildLog({ deploymentId }: { deploymentId: string }) {
   const api = useApi();
   const [lines, setLines] = useState<DeploymentLog[]>([]);
@@ -98,34 +105,54 @@ function BuildLog({ deploymentId }: { deploymentId: string }) {
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let stopped = false;
-    let after = 0;
-    const read = async () => {
+    let settledNow = false;
+    let source: EventSource | null = null;
+    let last = 0;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const path = `/v1/deployments/${encodeURIComponent(deploymentId)}`;
+    const open = async () => {
+      if (stopped) return;
+      let token: string;
       try {
-        const [deployment, logs] = await Promise.all([
-          api.request<Deployment>('GET', `/v1/deployments/${deploymentId}`),
-          api.request<{ items: DeploymentLog[] }>('GET', `/v1/deployments/${deploymentId}/logs?afterSequence=${after}`),
-        ]);
+        token = (await api.request<{ token: string }>('POST', `${path}/stream-token`)).token;
+      } catch (caught) {
         if (stopped) return;
-        if (logs.items.length) {
-          after = logs.items.at(-1)?.sequence ?? after;
-          setLines((previous) => [...previous, ...logs.items.filter((line) => line.sequence > (previous.at(-1)?.sequence ?? 0))]);
-        }
-        setStatus(deployment.status);
+        setError(caught);
+        retry = setTimeout(() => void open(), 3_000);
+        return;
+      }
+      if (stopped) return;
+      const current = new EventSource(`${apiBaseUrl}${path}/logs?access_token=${encodeURIComponent(token)}&afterSequence=${last}`);
+      source = current;
+      current.addEventListener('log', (message) => {
+        const line = JSON.parse((message as MessageEvent<string>).data) as DeploymentLog;
+        // A line is shown once, whatever a reconnect replays.
+        if (line.sequence <= last) return;
+        last = line.sequence;
+        setLines((previous) => [...previous, line]);
+      });
+      current.addEventListener('status', (message) => {
+        const data = JSON.parse((message as MessageEvent<string>).data) as { status: string };
+        setStatus(data.status);
         setError(null);
-        if (settled.has(deployment.status)) {
-          // One more read picks up the lines written with the last status change.
-          const rest = await api.request<{ items: DeploymentLog[] }>('GET', `/v1/deployments/${deploymentId}/logs?afterSequence=${after}`);
-          if (!stopped && rest.items.length) setLines((previous) => [...previous, ...rest.items.filter((line) => line.sequence > (previous.at(-1)?.sequence ?? 0))]);
+        // The server sends the last lines, then ends the stream: it is not reopened after that.
+        if (settled.has(data.status)) settledNow = true;
+      });
+      current.addEventListener('error', () => {
+        if (stopped || source !== current) return;
+        if (settledNow) {
+          current.close();
           return;
         }
-      } catch (caught) {
-        if (!stopped) setError(caught);
-      }
-      if (!stopped) setTimeout(() => void read(), 1_000);
+        // CONNECTING: the browser reconnects by itself (with Last-Event-ID). CLOSED: it gave up.
+        if (current.readyState === EventSource.CLOSED) retry = setTimeout(() => void open(), 1_000);
+      });
     };
-    void read();
+    void open();
     return () => {
       stopped = true;
+      clearTimeout(retry);
+      source?.close();
     };
   }, [api, deploymentId]);
   return (

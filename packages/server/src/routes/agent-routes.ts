@@ -140,7 +140,7 @@ export async function agentRoutes(fastify: FastifyInstance, { context }: RoutePl
       const principal = principalOf(request);
       // Only for a job the caller can see: another organization's answers 404.
       await scopeOf(context, request).agent.getJob(request.params.jobId);
-      return reply.code(201).send(await context.streamTokens.issue({ organizationId: principal.organizationId, jobId: request.params.jobId, actor: principal.actor }));
+      return reply.code(201).send(await context.streamTokens.issue({ organizationId: principal.organizationId, stream: { kind: 'job', id: request.params.jobId }, actor: principal.actor }));
     },
   });
 

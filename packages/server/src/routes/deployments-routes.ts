@@ -4,6 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses, idParam, pageOf, pageQuerySchema, pluginNameBody } from '../plumbing/http-schemas.js';
 import { type RoutePluginOptions, scopeOf } from '../plumbing/server-context.js';
+import { STREAM_TOKEN_TTL_MS } from '../auth/stream-tokens.js';
+import { principalOf } from '../auth/auth-plugin.js';
 import { lastEventIdOf } from '../sse/sse-hub.js';
 import { streamDeploymentLogs } from '../sse/stream-deployment-logs.js';
 
@@ -75,13 +77,36 @@ export async function deploymentsRoutes(fastify: FastifyInstance, { context }: R
     handler: async (request) => scopeOf(context, request).deployments.destroy(request.params.deploymentId),
   });
 
+  app.post('/v1/deployments/:deploymentId/stream-token', {
+    schema: {
+      tags: ['deployments'],
+      summary: "A short-lived token for following the deployment's logs from a browser",
+      description: `For \`EventSource\`, which cannot send headers: open \`GET /v1/deployments/:deploymentId/logs?access_token=<token>\` with \`Accept: text/event-stream\` (EventSource sends it). The token works for ${STREAM_TOKEN_TTL_MS / 60_000} minutes, on this deployment's logs only, with the caller's access to read them; ask for a new one to reconnect later.`,
+      params: deploymentParams,
+      response: { 201: z.object({ token: z.string(), expiresAt: z.string() }), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const principal = principalOf(request);
+      // Only for a deployment the caller can see: another organization's answers 404.
+      await scopeOf(context, request).deployments.get(request.params.deploymentId);
+      return reply.code(201).send(await context.streamTokens.issue({ organizationId: principal.organizationId, stream: { kind: 'deployment', id: request.params.deploymentId }, actor: principal.actor }));
+    },
+  });
+
   app.get('/v1/deployments/:deploymentId/logs', {
+    config: { queryToken: true },
     schema: {
       tags: ['deployments'],
       summary: "A deployment's logs: JSON, or Server-Sent Events with `Accept: text/event-stream`",
+      description:
+        'As `text/event-stream`: replays stored lines after `Last-Event-ID` (or `?afterSequence=`), then follows new ones until the deployment settles; each SSE `id` is the line `sequence`. Browsers authenticate with `?access_token=` from `POST /v1/deployments/:deploymentId/stream-token`.',
       params: deploymentParams,
       // Query strings are text, so these are coerced here; core checks the same bounds (`deploymentLogsOptionsInputSchema`).
-      querystring: z.object({ afterSequence: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(10_000).optional() }),
+      querystring: z.object({
+        afterSequence: z.coerce.number().int().min(0).optional(),
+        limit: z.coerce.number().int().min(1).max(10_000).optional(),
+        access_token: z.string().max(4096).optional().describe('A stream token for this deployment, instead of the Authorization header.'),
+      }),
       response: { 200: z.object({ items: z.array(deploymentLogSchema) }), ...errorResponses },
     },
     handler: async (request, reply) => {
