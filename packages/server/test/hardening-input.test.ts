@@ -29,8 +29,10 @@ describeEachDatabase('hardening: inputs no store can hold', (database) => {
     const table = (await call('POST', `/v1/projects/${project.id}/tables`, { name: 't', columns: [{ name: 'title', type: 'string' }] })).json as { id: string };
     const cases: Array<[string, Parameters<typeof call>, string]> = [
       ['a name', ['POST', '/v1/projects', { name: 'a\u0000b' }], 'body.name'],
-      // The router refuses a NUL in the path itself (400 in the same shape, without a field).
-      ['a path id', ['GET', '/v1/projects/ab%00cd'], ''],
+      // Path parameters are the server guard's to refuse, on every route, whether or not the engine checks that id.
+      ['a path id', ['GET', '/v1/projects/ab%00cd'], 'path.projectId'],
+      ['an API key id (no engine check behind it)', ['DELETE', '/v1/api-keys/ab%00cd'], 'path.apiKeyId'],
+      ['a lone surrogate in a path id', ['DELETE', '/v1/api-keys/%ED%A0%80'], ''],
       ['a message', ['POST', `/v1/projects/${project.id}/versions`, { parentVersionId: version.id, changes: [{ type: 'write', path: 'x.txt', content: 'x' }], message: 'bad\u0000' }], 'body.message'],
       ['a file path', ['POST', `/v1/projects/${project.id}/versions`, { parentVersionId: version.id, changes: [{ type: 'write', path: 'x\u0000.txt', content: 'x' }], message: 'm' }], 'body.changes.0.path'],
       ['a query parameter', ['GET', `/v1/projects?cursor=${encodeURIComponent('a\u0000')}`], 'query.cursor'],
@@ -43,7 +45,8 @@ describeEachDatabase('hardening: inputs no store can hold', (database) => {
       expect(response.status, what).toBe(400);
       expect(response.json.error.code, what).toBe('VALIDATION_FAILED');
       // Named by the server's guard (`query.cursor`) or, past it, by core's own check (`cursor`).
-      if (path) expect([path, path.split('.').slice(1).join('.')], what).toContain(response.json.error.details.issues[0].path.join('.'));
+      if (path.startsWith('path.')) expect(response.json.error.details.issues[0].path.join('.'), what).toBe(path);
+      else if (path) expect([path, path.split('.').slice(1).join('.')], what).toContain(response.json.error.details.issues[0].path.join('.'));
     }
     // A lone surrogate inside a `where` filter's JSON reaches core, which refuses it the same way.
     const where = await call('GET', `/v1/tables/${table.id}/rows?where=${encodeURIComponent('{"title":"\\ud800"}')}`);

@@ -20,7 +20,13 @@ export const inputGuardPlugin = fastifyPlugin<{ bodyLimitBytes: number }>(
       }
     });
     app.addHook('preValidation', async (request) => {
-      for (const [where, value] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
+      // An unmatched route answers 404 whatever its path holds.
+      if (request.routeOptions.url === undefined) return;
+      // The router's params (and the query parser's object) are null-prototype objects of their
+      // own class, which the walker skips as non-data: copied into plain objects, they are walked.
+      const params = { ...(request.params as Record<string, unknown> | undefined) };
+      const query = { ...(request.query as Record<string, unknown> | undefined) };
+      for (const [where, value] of [['path', params], ['query', query], ['body', request.body]] as const) {
         const unsafe = findUnsafeInput(value, { isBinaryText: isFileContentPath });
         if (!unsafe) continue;
         const path = [where, ...unsafe.path];
