@@ -190,4 +190,54 @@ describeEachDatabase('the console in Chromium', (database) => {
     expect(await job.getByRole('list', { name: 'Changed files' }).locator('li').count()).toBe(1);
     await screenshot(page, `${database.name}-chat-resumed`);
   }, 60_000);
+
+  it('cancels a running job, publishes, deploys to production, destroys a preview and deletes the project', async () => {
+    if (skipWithoutChromium()) return;
+    server = await startConsoleServer(database);
+    const { base, key, gates } = server;
+    const project = await server.api('POST', '/v1/projects', { name: 'Short-lived' });
+    await server.api('POST', `/v1/projects/${project.id}/versions`, { parentVersionId: null, files: [{ path: 'index.html', content: '<h1>One</h1>' }], message: 'v1' });
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await signIn(page, base, key);
+
+    // Cancel a job the model holds at its gate: the page shows it cancelled, and so does the API.
+    await page.goto(`${base}/console/projects/${project.id}/chat`);
+    gates.closed.add(1);
+    await page.getByLabel('Message to the agent').fill('Never mind');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const job = page.getByRole('region', { name: 'Agent job' });
+    await job.getByRole('button', { name: 'Cancel job' }).click();
+    gates.open(1);
+    await expect.poll(() => job.locator('.badge').first().textContent(), { timeout: 15_000 }).toBe('cancelled');
+    const jobId = await job.getAttribute('data-job-id');
+    expect((await server.api('GET', `/v1/jobs/${jobId}`)).status).toBe('cancelled');
+
+    // Publish version 1 from the timeline.
+    await page.getByRole('navigation', { name: 'Project' }).getByRole('link', { name: 'Versions' }).click();
+    await page.getByRole('button', { name: 'Publish version 1' }).click();
+    await page.getByText('Published version 1.').waitFor();
+    expect((await server.api('GET', `/v1/projects/${project.id}`)).publishedVersionId).toBeTruthy();
+
+    // Deploy to production and a preview; destroy the preview.
+    await page.getByRole('navigation', { name: 'Project' }).getByRole('link', { name: 'Deployments' }).click();
+    await page.getByRole('button', { name: 'Deploy to production' }).click();
+    await expect.poll(async () => (await server?.api('GET', `/v1/projects/${project.id}/deployments?environment=production`))?.items?.[0]?.status, { timeout: 20_000 }).toBe('live');
+    await page.getByRole('button', { name: 'Deploy preview' }).click();
+    await page.getByRole('link', { name: 'Open preview' }).first().waitFor({ timeout: 20_000 });
+    const previews = page.getByRole('table', { name: 'Preview deployments' });
+    const previewId = await previews.locator('tbody tr').filter({ has: page.getByRole('link', { name: 'Open preview' }) }).first().getAttribute('data-deployment-id');
+    expect(previewId).toBeTruthy();
+    await page.locator(`tr[data-deployment-id="${previewId}"]`).getByRole('button', { name: 'Destroy' }).click();
+    await expect.poll(async () => (await server?.api('GET', `/v1/deployments/${previewId}`))?.status, { timeout: 15_000 }).toBe('destroyed');
+    await expect.poll(() => page.locator(`tr[data-deployment-id="${previewId}"] .badge`).textContent(), { timeout: 15_000 }).toBe('destroyed');
+
+    // Delete the project after confirming: gone from the list and from the API.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Projects' }).click();
+    await page.getByRole('button', { name: 'Delete Short-lived' }).click();
+    await page.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect.poll(() => page.getByRole('link', { name: 'Short-lived' }).count(), { timeout: 15_000 }).toBe(0);
+    await expect(server.api('GET', `/v1/projects/${project.id}`)).rejects.toThrow(/404/);
+    await screenshot(page, `${database.name}-projects-after-delete`);
+  }, 120_000);
 });
