@@ -48,6 +48,27 @@ describe('applyJobEvent', () => {
     expect(state).toEqual({ ...fold(job), duplicates: 2 });
   });
 
+  it('joins text as core’s joinJobText does: a call cut off by a new attempt, or failed, shows no text', () => {
+    const events = [
+      event(1, { type: 'status', status: 'running', attempt: 1 }),
+      event(2, { type: 'text_delta', text: 'Planning. ' }),
+      event(3, { type: 'step', index: 1, kind: 'model', name: 'plan', model: 'm', status: 'succeeded', costUsd: null, durationMs: 1 }),
+      // The worker dies while the second call streams: this text is cut off…
+      event(4, { type: 'text_delta', text: 'Writing the pa' }),
+      // …and the next attempt makes that call again (the first one is replayed, not streamed).
+      event(5, { type: 'status', status: 'running', attempt: 2, resumedSteps: 1 }, 2),
+      event(6, { type: 'text_delta', text: 'Writing the page.' }, 2),
+      event(7, { type: 'step', index: 2, kind: 'model', name: 'change', model: 'm', status: 'succeeded', costUsd: null, durationMs: 1 }, 2),
+      // A retried call that failed streams text that does not count.
+      event(8, { type: 'text_delta', text: 'garbled' }, 2),
+      event(9, { type: 'step', index: 3, kind: 'model', name: 'fix', model: 'm', status: 'failed', costUsd: null, durationMs: 1 }, 2),
+      event(10, { type: 'text_delta', text: ' Done' }, 2),
+    ];
+    // While it streams, the open tail shows.
+    expect(fold(events.slice(0, 4)).text).toBe('Planning. Writing the pa');
+    expect(fold(events).text).toBe('Planning. Writing the page. Done');
+  });
+
   it('keeps a failed job’s error and a cancelled job’s reason', () => {
     expect(fold([event(1, { type: 'failed', error: { code: 'BUDGET_EXCEEDED', message: 'over budget' } })])).toMatchObject({ status: 'failed', error: { code: 'BUDGET_EXCEEDED' } });
     expect(fold([event(1, { type: 'cancelled', reason: 'by user' })])).toMatchObject({ status: 'cancelled', error: { code: 'CANCELLED', message: 'by user' } });

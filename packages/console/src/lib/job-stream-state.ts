@@ -24,8 +24,18 @@ export interface JobStreamState {
   lastSequence: number;
   status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
   attempt: number;
-  /** The agent's streamed text, each delta once. */
+  /**
+   * The agent's streamed text, each delta once, joined by core's `joinJobText` rule: deltas
+   * count once the model call they belong to succeeded (its `step` or `usage` event), are dropped
+   * when it failed or when a new attempt began before it closed (the resumed attempt makes that
+   * call again), and the open tail of the latest attempt shows while it streams.
+   */
   text: string;
+  /** The text of closed, successful model calls. */
+  closedText: string;
+  /** The text of the model call still open, and the attempt it belongs to. */
+  openText: string;
+  textAttempt: number;
   plan: string[];
   toolCalls: ToolCallView[];
   files: Array<{ path: string; change: string }>;
@@ -44,7 +54,7 @@ export interface JobStreamState {
 
 /** The state of a job no event has reached yet. */
 export function initialJobStreamState(): JobStreamState {
-  return { lastSequence: 0, status: 'queued', attempt: 1, text: '', plan: [], toolCalls: [], files: [], validation: null, steps: [], tokens: { prompt: 0, completion: 0, total: 0 }, costUsd: null, logs: [], summary: null, versionId: null, error: null, duplicates: 0 };
+  return { lastSequence: 0, status: 'queued', attempt: 1, text: '', closedText: '', openText: '', textAttempt: 1, plan: [], toolCalls: [], files: [], validation: null, steps: [], tokens: { prompt: 0, completion: 0, total: 0 }, costUsd: null, logs: [], summary: null, versionId: null, error: null, duplicates: 0 };
 }
 
 /** True once the job can change no more. */
@@ -67,12 +77,17 @@ export function applyJobEvent(state: JobStreamState, event: JobEvent): JobStream
   if (event.sequence <= state.lastSequence) return { ...state, duplicates: state.duplicates + 1 };
   const next: JobStreamState = { ...state, lastSequence: event.sequence, attempt: Math.max(state.attempt, event.attempt) };
   const data = event.data;
+  if (event.attempt !== state.textAttempt) {
+    // A new attempt: the model call the previous one left open was cut off, and is made again.
+    next.textAttempt = event.attempt;
+    next.openText = '';
+  }
   switch (data.type) {
     case 'status':
       next.status = data.status === 'running' ? 'running' : 'queued';
       break;
     case 'text_delta':
-      next.text = state.text + String(data.text ?? '');
+      next.openText = next.openText + String(data.text ?? '');
       break;
     case 'plan':
       next.plan = Array.isArray(data.steps) ? data.steps.map(String) : [];
@@ -90,11 +105,17 @@ export function applyJobEvent(state: JobStreamState, event: JobEvent): JobStream
       next.validation = { status: String(data.status), round: Number(data.round ?? 0), errors: Array.isArray(data.errors) ? data.errors.map(String) : [] };
       break;
     case 'usage': {
+      next.closedText = state.closedText + next.openText;
+      next.openText = '';
       const usage = usageOf(data.usage);
       next.tokens = { prompt: state.tokens.prompt + usage.prompt, completion: state.tokens.completion + usage.completion, total: state.tokens.total + usage.total };
       break;
     }
     case 'step': {
+      if (data.kind === 'model') {
+        if (data.status === 'succeeded') next.closedText = state.closedText + next.openText;
+        next.openText = '';
+      }
       const costUsd = typeof data.costUsd === 'number' ? data.costUsd : null;
       next.steps = [...state.steps, { index: Number(data.index), kind: String(data.kind), name: String(data.name), model: (data.model as string | null) ?? null, status: String(data.status), costUsd, durationMs: Number(data.durationMs ?? 0) }];
       if (costUsd !== null) next.costUsd = (state.costUsd ?? 0) + costUsd;
@@ -124,6 +145,7 @@ export function applyJobEvent(state: JobStreamState, event: JobEvent): JobStream
     default:
       break;
   }
+  next.text = next.closedText + next.openText;
   return next;
 }
 
