@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createPostgresDatabase } from '@vector/core';
 import { afterAll, beforeAll } from 'vitest';
+import { dropSchemas } from './postgres-schemas.js';
 
 /** The built CLI entry (`vector-server`). */
 export const cliEntry = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -145,10 +145,7 @@ export function useProcessSchema(prefix: string, connectionString: string | unde
   afterAll(async () => {
     if (!connectionString) return;
     for (const cli of running.splice(0)) await cli.stop();
-    const admin = await createPostgresDatabase({ connectionString, maxConnections: 1 });
-    await admin.db.schema.dropSchema(schema).ifExists().cascade().execute();
-    await admin.db.schema.dropSchema(`${schema}_pgboss`).ifExists().cascade().execute();
-    await admin.destroy();
+    await dropSchemas(connectionString, [schema]);
   });
   return schema;
 }

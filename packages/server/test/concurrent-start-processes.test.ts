@@ -1,6 +1,6 @@
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CliProcess, startCli, useCliProcesses } from './cli-process.js';
+import { dropSchemas } from './postgres-schemas.js';
 
 const url = process.env.TEST_DATABASE_URL;
 const rounds = Number(process.env.VECTOR_START_ROUNDS ?? 20);
@@ -13,15 +13,7 @@ const processes = 4;
 describe.skipIf(!url)('vector-server processes starting at once on a fresh schema', () => {
   const { running, scratchDirectory } = useCliProcesses('vector-starts-');
   const schemas: string[] = [];
-  afterAll(async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      for (const schema of schemas) await admin.query(`drop schema if exists ${schema} cascade; drop schema if exists ${schema}_pgboss cascade`);
-    } finally {
-      await admin.end();
-    }
-  });
+  afterAll(() => dropSchemas(url as string, schemas));
 
   it(`starts ${processes} processes at once, ${rounds} times over, and every one answers /readyz 200`, async () => {
     const failures: string[] = [];

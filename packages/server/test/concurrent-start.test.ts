@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildServer, loadConfig } from '../src/index.js';
 import { createRuntime } from '../src/runtime/create-runtime.js';
+import { dropSchemas } from './postgres-schemas.js';
 
 const url = process.env.TEST_DATABASE_URL;
 const rounds = 20;
@@ -20,13 +20,7 @@ describe.skipIf(!url)('runtimes starting at once on a fresh schema', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'vector-start-'));
   const schemas: string[] = [];
   afterAll(async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      for (const schema of schemas) await admin.query(`drop schema if exists ${schema} cascade; drop schema if exists ${schema}_pgboss cascade`);
-    } finally {
-      await admin.end();
-    }
+    await dropSchemas(url as string, schemas);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
