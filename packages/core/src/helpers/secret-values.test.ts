@@ -14,7 +14,7 @@ describe('secrets keys', () => {
     expect(parseSecretKey(bytes.toString('base64'))).toEqual(bytes);
     expect(parseSecretKey(`  ${bytes.toString('base64')}  `)).toEqual(bytes);
     // 64 hex digits with more around them is no hex key (nor, decoded as base64, 32 bytes).
-    for (const text of [`${bytes.toString('hex')}00`, `x${bytes.toString('hex')}`, bytes.toString('hex').slice(0, 62), randomBytes(31).toString('base64'), '']) {
+    for (const text of [`${bytes.toString('hex')}00`, `${bytes.toString('hex')}==`, `x${bytes.toString('hex')}`, bytes.toString('hex').slice(0, 62), randomBytes(31).toString('base64'), '']) {
       expect(() => parseSecretKey(text), text).toThrow(ValidationError);
     }
     // 64 characters that are hex digits decode as hex, never as base64 (which would give 48 bytes and be refused).
