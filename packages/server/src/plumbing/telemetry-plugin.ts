@@ -1,7 +1,7 @@
-import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { createNoopMeter, type MeterProvider, metrics, ProxyTracerProvider, trace, type TracerProvider, ValueType } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
+import { SERVER_METER_NAME } from './server-meter-name.js';
 
 /** Tracing and metrics of the HTTP server (`buildServer({ telemetry })`). */
 export interface ServerTelemetryOptions {
@@ -11,8 +11,6 @@ export interface ServerTelemetryOptions {
   meterProvider?: MeterProvider;
 }
 
-/** The instrumentation scope of the server's own metrics. */
-export const SERVER_METER_NAME = '@vector/server';
 
 /** Routes that only say the process is up: neither traced nor timed (probes would drown the rest). */
 const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
@@ -72,8 +70,9 @@ export const telemetryPlugin: FastifyPluginAsync<ServerTelemetryOptions> = fasti
   { name: 'vector-telemetry' },
 );
 
-/** The request and handler spans, from `@fastify/otel`. */
+/** The request spans, from `@fastify/otel` (imported only then: a server without tracing never loads it). */
 async function registerSpans(app: FastifyInstance, options: ServerTelemetryOptions): Promise<void> {
+  const { FastifyOtelInstrumentation } = await import('@fastify/otel');
   const instrumentation = new FastifyOtelInstrumentation({
     instrumentHooks: false,
     instrumentHandler: false,

@@ -1,5 +1,5 @@
 import { type MeterProvider, metrics, ValueType } from '@opentelemetry/api';
-import { SERVER_METER_NAME } from '../plumbing/telemetry-plugin.js';
+import { SERVER_METER_NAME } from '../plumbing/server-meter-name.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { maxSqlInteger } from '../plumbing/http-schemas.js';
 
