@@ -1,26 +1,14 @@
 // Mutation testing of the modules that carry Vector's guarantees (`pnpm test:mutation`).
-// Each module's score is printed by scripts/mutation-report.mjs after the run. Incremental:
-// a rerun only tests mutants whose code or covering tests changed (.stryker/incremental.json).
+// scripts/mutation.mjs runs Stryker once per module (MUTATE_MODULE), each against its own tests,
+// then prints each module's score. Incremental: a rerun only tests mutants whose code or covering
+// tests changed; the state is kept in mutation/<module>.incremental.json, in the repository.
 // A mutant that cannot be told apart from the original is disabled where it lives, with its reason:
 // `// Stryker disable next-line <Mutator>: <why it is equivalent>` (reported as ignored).
 
-/** The modules, by name: what `pnpm test:mutation` scores. */
-export const modules = {
-  'versions (writing and numbering)': ['packages/core/src/engine/versions/version-store.ts', 'packages/core/src/engine/versions/versions-api.ts', 'packages/core/src/engine/versions/check-version-changes.ts', 'packages/core/src/engine/versions/storage-sync.ts'],
-  'tenancy scoping': ['packages/core/src/engine/scope-context.ts', 'packages/core/src/engine/tenancy/projects-api.ts', 'packages/core/src/engine/tenancy/organizations-api.ts'],
-  'job ownership and cancellation': ['packages/core/src/engine/jobs/job-store.ts', 'packages/core/src/engine/jobs/job-runner.ts', 'packages/core/src/engine/jobs/job-recovery.ts', 'packages/core/src/engine/jobs/in-process-queue.ts'],
-  'SSE resume': ['packages/server/src/sse/*.ts'],
-  'deployments and the reaper': ['packages/core/src/engine/deployments/deployment-driver.ts', 'packages/core/src/engine/deployments/deployments-api.ts'],
-  'secret handling': ['packages/core/src/helpers/redact-secret-values.ts', 'packages/core/src/helpers/mask-secrets.ts', 'packages/core/src/engine/connectors/secret-box.ts'],
-  'rate limits': ['packages/server/src/plumbing/rate-limits.ts'],
-  'path rules': ['packages/core/src/files/path-rules.ts', 'packages/core/src/files/path-conflicts.ts'],
-  'storage deduplication and finalize': ['packages/storage-internal/src/*.ts', 'packages/storage-github/src/finalize-version.ts'],
-  'steps and costs': ['packages/core/src/helpers/step-replay.ts', 'packages/core/src/engine/usage/model-prices.ts'],
-  'runtime data': ['packages/core/src/engine/data/data-tokens.ts', 'packages/core/src/engine/data/runtime-data-api.ts'],
-  'MCP connectors': ['packages/core/src/engine/connectors/network-guard.ts', 'packages/core/src/engine/connectors/job-toolbox.ts'],
-};
+import { modules, selectedModule } from './mutation/modules.mjs';
 
-const only = process.env.MUTATE_MODULE;
+const module = selectedModule();
+if (module === undefined) throw new Error('Stryker runs one module at a time: run `pnpm test:mutation` (all modules) or set MUTATE_MODULE to one of: ' + Object.keys(modules).join(', '));
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -37,15 +25,16 @@ export default {
   // took most of a module's time for a handful of mutants. They are reported as ignored.
   ignoreStatic: true,
   incremental: true,
-  incrementalFile: '.stryker/incremental.json',
+  // Kept in the repository, so a clean clone's rerun only tests what changed since.
+  incrementalFile: `mutation/${module.slug}.incremental.json`,
   tempDirName: '.stryker/tmp',
-  mutate: only ? (modules[only] ?? []) : Object.values(modules).flat(),
+  mutate: module.files,
   reporters: ['progress', 'json', 'html'],
-  jsonReporter: { fileName: '.stryker/report.json' },
-  htmlReporter: { fileName: '.stryker/report.html' },
+  jsonReporter: { fileName: `.stryker/reports/${module.slug}.json` },
+  htmlReporter: { fileName: `.stryker/reports/${module.slug}.html` },
   concurrency: 2,
   timeoutMS: 30_000,
-  // The initial run covers every related test file; on a busy two-core machine it can take longer than Stryker's 5 minutes.
+  // The initial run covers the module's tests; on a busy two-core machine it can take longer than Stryker's 5 minutes.
   dryRunTimeoutMinutes: 30,
   // Not a CI gate: the score is a figure, like a benchmark.
   thresholds: { high: 85, low: 70, break: null },
