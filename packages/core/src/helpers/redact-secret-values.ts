@@ -14,16 +14,17 @@ export function redactSecretValues(error: unknown, options: { provider: string; 
   const values = options.secrets.filter((value) => value.length >= MIN_SECRET_LENGTH);
   if (!(error instanceof Error) || values.length === 0) return error;
   const leaks = (text: string) => values.some((value) => text.includes(value));
-  const details = VectorError.isInstance(error) ? JSON.stringify(error.details ?? {}) : '';
-  if (!leaks(error.message) && !leaks(details)) return error;
+  if (!leaks(error.message) && !(VectorError.isInstance(error) && leaks(JSON.stringify(error.details ?? {})))) return error;
   let message = error.message;
   for (const value of values) message = message.split(value).join('[redacted]');
   const provider = ProviderError.isInstance(error) ? error.provider : options.provider;
   return new ProviderError({
     provider,
     message,
+    // Stryker disable next-line ConditionalExpression: a ProviderError given `status: undefined` is the one given no status
     ...(ProviderError.isInstance(error) && error.status !== undefined ? { status: error.status } : {}),
     isRetryable: VectorError.isInstance(error) ? error.isRetryable : false,
+    // Stryker disable next-line ConditionalExpression: a ProviderError given `retryAfterMs: undefined` is the one given none
     ...(ProviderError.isInstance(error) && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
   });
 }

@@ -14,7 +14,7 @@ describe('secrets keys', () => {
     expect(parseSecretKey(bytes.toString('base64'))).toEqual(bytes);
     expect(parseSecretKey(`  ${bytes.toString('base64')}  `)).toEqual(bytes);
     // 64 hex digits with more around them is no hex key (nor, decoded as base64, 32 bytes).
-    for (const text of [`${bytes.toString('hex')}00`, `${bytes.toString('hex')}==`, `x${bytes.toString('hex')}`, bytes.toString('hex').slice(0, 62), randomBytes(31).toString('base64'), '']) {
+    for (const text of [`${bytes.toString('hex')}00`, `${bytes.toString('hex')}==`, `x${bytes.toString('hex')}`, `0${bytes.toString('hex')}`, bytes.toString('hex').slice(0, 62), randomBytes(31).toString('base64'), '']) {
       expect(() => parseSecretKey(text), text).toThrow(ValidationError);
     }
     // 64 characters that are hex digits decode as hex, never as base64 (which would give 48 bytes and be refused).
@@ -39,6 +39,10 @@ describe('secrets keys', () => {
     for (const broken of ['v2.' + sealed.slice(3), sealed.split('.').slice(0, 4).join('.'), `${version}.${id}..${tag}.${body}`, `${version}.${id}.${iv}..${body}`]) {
       expect(() => createSecretBox([key]).open(broken), broken).toThrow(/malformed/);
     }
+    // Without a key nothing is sealed, and the refusal says what to configure.
+    const keyless = createSecretBox([]);
+    expect(keyless.enabled).toBe(false);
+    expect(() => keyless.seal('secret')).toThrow(/secrets\.keys/);
     // An empty plaintext seals to an empty body, and opens again.
     expect(createSecretBox([key]).open(createSecretBox([key]).seal(''))).toBe('');
   });
@@ -60,6 +64,8 @@ describe('redacting secret values from provider errors', () => {
     // A short value (under 4 characters) is not a secret to look for: ordinary words contain it.
     const short = new Error('abc is fine');
     expect(redactSecretValues(short, { provider: 'railway', secrets })).toBe(short);
+    // Four characters is long enough.
+    expect((redactSecretValues(new Error('key abcd'), { provider: 'railway', secrets: ['abcd'] }) as Error).message).toBe('key [redacted]');
     const leaking = redactSecretValues(new Error('bad value s3cr3t-value for s3cr3t-value'), { provider: 'railway', secrets });
     expect(ProviderError.isInstance(leaking)).toBe(true);
     expect((leaking as ProviderError).message).toBe('bad value [redacted] for [redacted]');
