@@ -37,6 +37,8 @@ describeEachDatabase('rate limits count verified callers and client IPs, never r
     expect(limited.statusCode).toBe(429);
     expect(limited.json().error.code).toBe('RATE_LIMITED');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // The message says when to come back, in the same seconds as the header.
+    expect(limited.json().error.message).toBe(`Rate limit exceeded: retry in ${limited.headers['retry-after']}s`);
     // Health checks are never limited.
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
   });
@@ -65,6 +67,8 @@ describeEachDatabase('rate limits count verified callers and client IPs, never r
     expect(limited.statusCode).toBe(429);
     expect([limited.headers['x-ratelimit-limit'], limited.headers['x-ratelimit-remaining']]).toEqual(['8', '0']);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // The message says when to come back, in the same seconds as the header.
+    expect(limited.json().error.message).toBe(`Rate limit exceeded: retry in ${limited.headers['retry-after']}s`);
     // Health checks stay outside every limit, even now.
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
