@@ -20,6 +20,10 @@ describe('lastWriteInConflict and pathConflictError', () => {
   it('names the last write of either path, or none', () => {
     expect(lastWriteInConflict([{ type: 'write', path: 'a/b.txt' }, { type: 'write', path: 'a' }, { type: 'delete', path: 'a' }, { type: 'write', path: 'c' }], conflict)).toBe(1);
     expect(lastWriteInConflict([{ type: 'delete', path: 'a' }], conflict)).toBe(-1);
+    // Either path counts, the first change too.
+    expect(lastWriteInConflict([{ type: 'write', path: 'a/b.txt' }, { type: 'delete', path: 'a/b.txt' }], conflict)).toBe(0);
+    expect(lastWriteInConflict([{ type: 'write', path: 'a' }], conflict)).toBe(0);
+    expect(lastWriteInConflict([], conflict)).toBe(-1);
   });
 
   it('is a ValidationError naming both paths', () => {

@@ -20,6 +20,7 @@ export interface PathConflict {
 export function findPathConflict(paths: Iterable<string>): PathConflict | null {
   const files = new Set(paths);
   for (const path of files) {
+    // Stryker disable next-line StringLiteral: indexOf('') is 0, and '' is never a path of the set, so the search goes on from 1 as before
     for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
       const ancestor = path.slice(0, slash);
       if (files.has(ancestor)) return { file: ancestor, nested: path };
@@ -33,11 +34,7 @@ export function findPathConflict(paths: Iterable<string>): PathConflict | null {
  * when a save's result holds both. -1 when neither was written (the conflict was already there).
  */
 export function lastWriteInConflict(changes: ReadonlyArray<{ type: 'write' | 'delete'; path: string }>, conflict: PathConflict): number {
-  for (let index = changes.length - 1; index >= 0; index -= 1) {
-    const change = changes[index];
-    if (change?.type === 'write' && (change.path === conflict.file || change.path === conflict.nested)) return index;
-  }
-  return -1;
+  return changes.findLastIndex((change) => change.type === 'write' && (change.path === conflict.file || change.path === conflict.nested));
 }
 
 /**

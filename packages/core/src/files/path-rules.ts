@@ -12,9 +12,11 @@ export const MAX_PATH_LENGTH = 1024;
  */
 export function normalizeFilePath(path: string): string {
   const reject = (reason: string): never => {
-    throw new ValidationError({ message: `Invalid file path ${JSON.stringify(path.slice(0, 200))}: ${reason}`, issues: [{ path: ['path'], message: reason }] });
+    const shown = typeof path === 'string' ? JSON.stringify(path.slice(0, 200)) : `of type ${typeof path}`;
+    throw new ValidationError({ message: `Invalid file path ${shown}: ${reason}`, issues: [{ path: ['path'], message: reason }] });
   };
-  if (typeof path !== 'string' || path.length === 0) reject('the path is empty');
+  if (typeof path !== 'string') reject('is not a string');
+  if (path.length === 0) reject('the path is empty');
   if (path.length > MAX_PATH_LENGTH) reject(`longer than ${MAX_PATH_LENGTH} characters`);
   // biome-ignore lint: control characters are exactly what we reject
   if (/[\u0000-\u001f\u007f]/.test(path)) reject('contains a NUL or control character');
