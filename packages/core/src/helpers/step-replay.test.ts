@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { AgentJobEvent, JobEventData } from '../schemas/agent-event.js';
 import type { RecordedStep } from '../schemas/agent-step.js';
@@ -22,6 +23,13 @@ describe('digestStepInput', () => {
     expect(digestStepInput([1, 2])).not.toBe(digestStepInput([2, 1]));
     expect(digestStepInput('x')).not.toBe(digestStepInput(undefined));
   });
+
+  it('is the SHA-256 of the JSON with sorted keys (digests are stored, so this text must not change), null and undefined included', () => {
+    const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+    expect(digestStepInput({ zeta: 1, b: null, a: { y: [2, { d: 1, c: 0 }], x: 'v' }, B: true })).toBe(sha('{"B":true,"a":{"x":"v","y":[2,{"c":0,"d":1}]},"b":null,"zeta":1}'));
+    expect(digestStepInput(null)).toBe(sha('null'));
+    expect(digestStepInput(undefined)).toBe(sha('undefined'));
+  });
 });
 
 describe('createStepReplay', () => {
@@ -39,6 +47,9 @@ describe('createStepReplay', () => {
   it('matches kind and name as well as the digest, and has nothing to give on a first attempt', () => {
     const replay = createStepReplay([recorded(1, 'intent', 'a')]);
     expect(replay.take('tool', 'intent', digestStepInput('a'))).toBeUndefined();
+    const named = createStepReplay([recorded(1, 'intent', 'a')]);
+    expect(named.take('model', 'plan', digestStepInput('a'))).toBeUndefined();
+    expect(named.replayed).toBe(0);
     expect(createStepReplay().take('model', 'intent', digestStepInput('a'))).toBeUndefined();
     expect(createStepReplay([]).active).toBe(false);
   });

@@ -6,7 +6,9 @@ import type { RecordedStep } from '../schemas/agent-step.js';
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
-    return Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const record = item as Record<string, unknown>;
+    // Keys are distinct, so the default sort (by UTF-16 code units) orders them with no ties.
+    return Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]]));
   });
 }
 
