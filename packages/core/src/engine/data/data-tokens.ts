@@ -64,12 +64,17 @@ export async function dataTokenFor(engine: EngineContext, deploymentId: string):
  */
 export async function resolveDataToken(engine: EngineContext, token: string): Promise<DataTokenPrincipal> {
   const refused = () => new UnauthorizedError({ message: 'The data token is not valid (unknown, or its deployment was destroyed or expired)' });
-  if (typeof token !== 'string' || !token.startsWith(PREFIX) || token.length > 400) throw refused();
-  const [encodedId, signature] = token.slice(PREFIX.length).split('.');
-  if (!encodedId || !signature) throw refused();
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a bound before any decoding; a longer token is not canonical either, and refused below
+  if (typeof token !== 'string' || token.length > 400) throw refused();
+  if (!token.startsWith(PREFIX)) throw refused();
+  const parts = token.slice(PREFIX.length).split('.');
+  const [encodedId, signature] = parts;
+  if (parts.length !== 2 || !encodedId || !signature) throw refused();
+  // Only the one spelling dataTokenFor makes: base64url decoding skips stray characters.
   const deploymentId = Buffer.from(encodedId, 'base64url').toString('utf8');
-  const expected = mac(await signingKey(engine), deploymentId);
   const given = Buffer.from(signature, 'base64url');
+  if (Buffer.from(deploymentId).toString('base64url') !== encodedId || given.toString('base64url') !== signature) throw refused();
+  const expected = mac(await signingKey(engine), deploymentId);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw refused();
   const deployment = await engine.db
     .selectFrom('vector_deployments')

@@ -66,11 +66,9 @@ export function createRuntimeDataApi(engine: EngineContext, principal: DataToken
 
   /** A row of `table`, by id; any other row (another table's, project's or organization's) is not found. */
   async function rowOf(table: DataTable, rowId: string): Promise<DataRow> {
-    const row = await data.getRow(rowId).catch((error: unknown) => {
-      if (NotFoundError.isInstance(error)) return null;
-      throw error;
-    });
-    if (!row || row.tableId !== table.id) throw new NotFoundError({ entity: 'row', id: String(rowId) });
+    // Another organization's row is not found by the data API itself.
+    const row = await data.getRow(rowId);
+    if (row.tableId !== table.id) throw new NotFoundError({ entity: 'row', id: row.id });
     return row;
   }
 

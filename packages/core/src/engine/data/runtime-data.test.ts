@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { createEnvRecordingProvider } from '../../../../../test-support/env-recording-provider.js';
 import { describeEachDatabase } from '../../testing/test-databases.js';
 import { sampleFiles, useEngine } from '../../testing/engine-fixture.js';
@@ -93,5 +94,93 @@ describeEachDatabase('runtime data through deployment tokens', (database) => {
     // A preview's token expires with the preview.
     advanceClock(2 * 86_400_000);
     await expect(vector.runtimeData(recording.envs.get(mineDeployment.id)?.VECTOR_DATA_TOKEN as string)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+});
+
+describeEachDatabase('data tokens, checked strictly', (database) => {
+  let recording = createEnvRecordingProvider();
+  let clock = Date.parse('2026-06-01T12:00:00.000Z');
+  const engine = useEngine(database, {
+    providers: () => {
+      recording = createEnvRecordingProvider();
+      return [recording.provider];
+    },
+    overrides: { dataApiUrl: 'http://127.0.0.1:9/data/v1', now: () => new Date(clock) },
+  });
+  const refused = { code: 'UNAUTHORIZED', message: 'The data token is not valid (unknown, or its deployment was destroyed or expired)' };
+
+  async function deployed(environment: 'preview' | 'production', extra: { ttlSeconds?: number } = {}) {
+    const { scope } = engine();
+    const project = await scope.projects.create({ name: 'Todos' });
+    const version = await scope.versions.create({ projectId: project.id, parentVersionId: null, files: [...sampleFiles('app'), { path: 'vector.data.json', content: JSON.stringify(schema) }], message: 'v1' });
+    await scope.versions.publish({ projectId: project.id, versionId: version.id });
+    const deployment = await scope.deployments.create({ projectId: project.id, versionId: version.id, environment, ...extra });
+    return { project, deployment, token: recording.envs.get(deployment.id)?.VECTOR_DATA_TOKEN as string };
+  }
+
+  it('refuses any token but the exact one it made: another prefix, a swapped signature, extra parts, other spellings, not a string', async () => {
+    const { vector } = engine();
+    const first = await deployed('production');
+    const second = await deployed('production');
+    await expect(vector.runtimeData(first.token)).resolves.toMatchObject({ principal: { deploymentId: first.deployment.id } });
+    const [id1, signature1] = first.token.slice(4).split('.');
+    const [id2, signature2] = second.token.slice(4).split('.');
+    // Each token signs its own deployment: a signature never fits another deployment.
+    expect(signature1).not.toBe(signature2);
+    for (const forged of [`vdt_${id1}.${signature2}`, `vdt_${id2}.${signature1}`, `vdx_${id1}.${signature1}`, `vdt_${id1}.${signature1}.x`, `vdt_${id1}==.${signature1}`, `vdt_${id1}.${signature1}==`, `vdt_${id1}.${signature1}!`, `vdt_.${signature1}`, `vdt_${id1}.`]) {
+      await expect(vector.runtimeData(forged), forged).rejects.toMatchObject(refused);
+    }
+    await expect(vector.runtimeData(42 as unknown as string)).rejects.toMatchObject(refused);
+  });
+
+  it('works while the deployment is pending, building or live, until the moment it expires', async () => {
+    const { vector, database: connection } = engine();
+    const preview = await deployed('preview', { ttlSeconds: 60 });
+    for (const status of ['pending', 'building', 'live']) {
+      await connection.db.updateTable('vector_deployments').set({ status }).where('id', '=', preview.deployment.id).execute();
+      await expect(vector.runtimeData(preview.token), status).resolves.toMatchObject({ principal: { deploymentId: preview.deployment.id } });
+    }
+    await connection.db.updateTable('vector_deployments').set({ status: 'failed' }).where('id', '=', preview.deployment.id).execute();
+    await expect(vector.runtimeData(preview.token)).rejects.toMatchObject(refused);
+    await connection.db.updateTable('vector_deployments').set({ status: 'live' }).where('id', '=', preview.deployment.id).execute();
+    clock += 60_000 - 1;
+    await expect(vector.runtimeData(preview.token)).resolves.toBeDefined();
+    clock += 1;
+    await expect(vector.runtimeData(preview.token)).rejects.toMatchObject(refused);
+  });
+
+  it('reads its signing key once, and reads it again after a failed read', async () => {
+    const { vector, database: connection } = engine();
+    const rename = (from: string, to: string) => sql`alter table ${sql.table(from)} rename to ${sql.table(to)}`.execute(connection.db);
+    // The first read fails (the key's table is away): nothing is kept, the next read succeeds.
+    await rename('vector_engine_secrets', 'secrets_away');
+    await expect(vector.runtimeData('vdt_bm9wZQ.AAAA')).rejects.not.toMatchObject({ code: 'UNAUTHORIZED' });
+    await rename('secrets_away', 'vector_engine_secrets');
+    const live = await deployed('production');
+    // Once read, the key is kept: tokens resolve without the table.
+    await rename('vector_engine_secrets', 'secrets_away');
+    await expect(vector.runtimeData(live.token)).resolves.toMatchObject({ principal: { deploymentId: live.deployment.id } });
+    await rename('secrets_away', 'vector_engine_secrets');
+  });
+
+  it('checks the table name and access, names rows of other tables not found, and leaves writes to the row history, not the audit log', async () => {
+    const { vector, scope } = engine();
+    const live = await vector.runtimeData((await deployed('production')).token);
+    await expect(live.listRows('')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/^Invalid table: /) });
+    await expect(live.listRows('nope')).rejects.toMatchObject({
+      message: 'There is no table nope; the tables are declared in vector.data.json',
+      issues: [{ path: ['table'], message: 'unknown table nope' }],
+    });
+    await expect(live.deleteRow('todos', 'row-1')).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: `todos's access rules do not allow delete (see "access" in vector.data.json)`,
+      details: { table: 'todos', operation: 'delete' },
+    });
+    const row = await live.insertRow('todos', { title: 'x' });
+    await expect(live.getRow('todos', '')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(live.getRow('todos', 'no-such-row')).rejects.toMatchObject({ code: 'NOT_FOUND', details: { entity: 'row', id: 'no-such-row' } });
+    expect((await live.getRow('todos', row.id)).data).toEqual({ title: 'x', done: false });
+    await live.updateRow('todos', row.id, { done: true });
+    expect((await scope.audit.list({})).items.filter((entry) => entry.action.startsWith('data_row.'))).toEqual([]);
   });
 });
