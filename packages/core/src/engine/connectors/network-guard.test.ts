@@ -43,6 +43,12 @@ describe('the connectors’ network guard', () => {
     expect(await guard.check('http://10.2.0.1/')).toEqual(blocked('10.2.0.1', '10.2.0.1', 'private'));
     expect(await guard.check('http://[fd12::5]/')).toBeNull();
     expect(await guard.check('http://[fd13::5]/')).toEqual(blocked('fd13::5', 'fd13::5', 'uniqueLocal'));
+    // A single IPv6 address allows that address only (all 128 bits), a single IPv4 address all 32 bits.
+    const single = createNetworkGuard(['fd00::1', '10.0.0.1']);
+    expect(await single.check('http://[fd00::1]/')).toBeNull();
+    expect(await single.check('http://[fd00::2]/')).toEqual(blocked('fd00::2', 'fd00::2', 'uniqueLocal'));
+    expect(await single.check('http://10.0.0.1/')).toBeNull();
+    expect(await single.check('http://10.0.0.2/')).toEqual(blocked('10.0.0.2', '10.0.0.2', 'private'));
     // Entries of one family are never compared with addresses of the other: public addresses of both pass.
     expect(await guard.check('https://[2606:4700:4700::1111]/mcp')).toBeNull();
     expect(await guard.check('http://8.8.8.8/mcp')).toBeNull();
