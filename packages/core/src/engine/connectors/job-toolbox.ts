@@ -1,4 +1,3 @@
-import { errorMessage } from '../../helpers/error-message.js';
 import { digestStepInput } from '../../helpers/step-replay.js';
 import type { AgentTool, AgentToolbox, AgentToolResult } from '../../plugins/agent.js';
 import type { Actor } from '../../schemas/common.js';
@@ -116,7 +115,8 @@ export function createJobToolbox(engine: EngineContext, job: { id: string; organ
     async close() {
       const open = [...sessions.values()];
       sessions.clear();
-      await Promise.all(open.map((session) => session.then((value) => value.close()).catch((error: unknown) => errorMessage(error))));
+      // A session that failed to open, or fails to close, has nothing more to end.
+      await Promise.allSettled(open.map((session) => session.then((value) => value.close())));
     },
   };
 
@@ -136,7 +136,7 @@ export function createJobToolbox(engine: EngineContext, job: { id: string; organ
       return { truncated: false, ...result, durationMs };
     };
     if (!found) {
-      const [connector = '', ...rest] = input.name.split('__');
+      const [connector, ...rest] = input.name.split('__') as [string, ...string[]];
       return finish({ ok: false, content: `No tool named ${input.name} is available to this job.`, error: { code: 'UNKNOWN_TOOL', message: `No tool named ${input.name}` } }, connector, rest.join('__'));
     }
     const signals = [job.signal, AbortSignal.timeout(callTimeoutMs), ...(input.signal ? [input.signal] : [])];

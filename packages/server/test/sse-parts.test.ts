@@ -1,0 +1,128 @@
+import type { FastifyRequest } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { createSequenceFollower } from '../src/sse/follow-sequence.js';
+import { encodeSseFrame, lastEventIdOf } from '../src/sse/sse-hub.js';
+
+type Item = { sequence: number };
+const items = (...sequences: number[]): Item[] => sequences.map((sequence) => ({ sequence }));
+
+/** A follower over `history`, recording what it delivers and every read it makes. */
+function follow(history: Item[], startAfter: number | (() => Promise<number>) = 0, pageSize = 500) {
+  const delivered: number[] = [];
+  const reads: number[] = [];
+  const errors: unknown[] = [];
+  const follower = createSequenceFollower<Item>({
+    startAfter,
+    readAfter: async (after) => {
+      reads.push(after);
+      return history.filter((item) => item.sequence > after).slice(0, pageSize);
+    },
+    deliver: (item) => delivered.push(item.sequence),
+    onError: (error) => errors.push(error),
+  });
+  return { follower, delivered, reads, errors };
+}
+
+describe('the sequence follower behind every SSE stream', () => {
+  it('replays history after the client’s last sequence, page after page, until a page is empty', async () => {
+    const { follower, delivered, reads } = follow(items(1, 2, 3, 4, 5), 2, 2);
+    await follower.replay();
+    expect(delivered).toEqual([3, 4, 5]);
+    expect(reads).toEqual([2, 4, 5]);
+    expect(follower.lastSequence).toBe(5);
+  });
+
+  it('delivers the next live item at once, drops what the client has, and reads a gap from history first', async () => {
+    const history = items(1, 2, 3, 4);
+    const { follower, delivered, reads } = follow(history, 1);
+    follower.push({ sequence: 2 });
+    // Delivered synchronously: nothing was being read.
+    expect(delivered).toEqual([2]);
+    follower.push({ sequence: 2 });
+    follower.push({ sequence: 1 });
+    expect(delivered).toEqual([2]);
+    expect(reads).toEqual([]);
+    // 4 skips 3: history fills the gap, in order, and 4 is not sent twice.
+    follower.push({ sequence: 4 });
+    expect(delivered).toEqual([2]);
+    await follower.replay();
+    expect(delivered).toEqual([2, 3, 4]);
+    expect(reads[0]).toBe(2);
+  });
+
+  it('holds live items back while a read is under way, then delivers them in order', async () => {
+    const { follower, delivered } = follow(items(1, 2), 0);
+    const replaying = follower.replay();
+    // Offered during the replay: 3 is next only after 1 and 2, which the replay is reading.
+    follower.push({ sequence: 3 });
+    follower.push({ sequence: 2 });
+    expect(delivered).toEqual([]);
+    await replaying;
+    await follower.replay();
+    expect(delivered).toEqual([1, 2, 3]);
+  });
+
+  it('waits for a computed starting point before delivering anything, and drops what lies before it', async () => {
+    let answer: (value: number) => void = () => undefined;
+    const { follower, delivered } = follow(items(1, 2, 3, 4), () => new Promise<number>((resolve) => (answer = resolve)));
+    follower.push({ sequence: 1 });
+    follower.push({ sequence: 3 });
+    expect(delivered).toEqual([]);
+    // The starting point is asked for on the queue: let it get there.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(delivered).toEqual([]);
+    answer(2);
+    await follower.replay();
+    expect(delivered).toEqual([3, 4]);
+    expect(follower.lastSequence).toBe(4);
+  });
+
+  it('reports a failed read once, and after stop() neither delivers nor reports', async () => {
+    const errors: unknown[] = [];
+    const delivered: number[] = [];
+    let fail = true;
+    const follower = createSequenceFollower<Item>({
+      startAfter: 0,
+      readAfter: async (after) => {
+        if (fail) throw new Error('database away');
+        return items(1).filter((item) => item.sequence > after);
+      },
+      deliver: (item) => delivered.push(item.sequence),
+      onError: (error) => errors.push(error),
+    });
+    await follower.replay();
+    expect(errors).toEqual([new Error('database away')]);
+    // The chain goes on after a failure.
+    fail = false;
+    await follower.replay();
+    expect(delivered).toEqual([1]);
+    follower.stop();
+    follower.push({ sequence: 2 });
+    fail = true;
+    await follower.replay();
+    expect(delivered).toEqual([1]);
+    expect(errors).toHaveLength(1);
+  });
+});
+
+describe('SSE frames and Last-Event-ID', () => {
+  it('encodes id (0 included), event name and one data line of JSON', () => {
+    expect(encodeSseFrame({ id: 7, event: 'text_delta', data: { text: 'a\nb' } })).toBe('id: 7\nevent: text_delta\ndata: {"text":"a\\nb"}\n\n');
+    expect(encodeSseFrame({ id: 0, data: 1 })).toBe('id: 0\ndata: 1\n\n');
+    expect(encodeSseFrame({ event: '', data: null })).toBe('data: null\n\n');
+  });
+
+  it('reads the header first, then the query, else 0, clamped to the largest sequence there can be', () => {
+    const request = (header?: string | string[]) => ({ headers: header === undefined ? {} : { 'last-event-id': header } }) as unknown as FastifyRequest;
+    expect(lastEventIdOf(request('12'), 5)).toBe(12);
+    expect(lastEventIdOf(request('0'), 5)).toBe(0);
+    expect(lastEventIdOf(request(['9', '3']), undefined)).toBe(9);
+    expect(lastEventIdOf(request('not a number'), 5)).toBe(5);
+    expect(lastEventIdOf(request('-3'), 5)).toBe(5);
+    expect(lastEventIdOf(request(), 5)).toBe(5);
+    expect(lastEventIdOf(request(), undefined)).toBe(0);
+    expect(lastEventIdOf(request('99999999999'), undefined)).toBe(2_147_483_647);
+    expect(lastEventIdOf(request('99999999999999999999'), 4)).toBe(4);
+    expect(lastEventIdOf(request(), 99_999_999_999)).toBe(2_147_483_647);
+  });
+});
