@@ -20,7 +20,7 @@ export const modules = {
   },
   'SSE resume': {
     files: ['packages/server/src/sse/*.ts'],
-    tests: ['packages/server/test/{stream-endings,stream-tokens,resume-by-query,sse-parts}.test.ts'],
+    tests: ['packages/server/test/{stream-endings,stream-tokens,resume-by-query,sse-parts,telemetry,graceful-shutdown}.test.ts'],
   },
   'deployments and the reaper': {
     files: ['packages/core/src/engine/deployments/deployment-driver.ts', 'packages/core/src/engine/deployments/deployments-api.ts'],

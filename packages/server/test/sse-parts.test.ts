@@ -1,7 +1,7 @@
-import type { FastifyRequest } from 'fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createSequenceFollower } from '../src/sse/follow-sequence.js';
-import { encodeSseFrame, lastEventIdOf } from '../src/sse/sse-hub.js';
+import { createSseHub, encodeSseFrame, lastEventIdOf, type SseStream } from '../src/sse/sse-hub.js';
 
 type Item = { sequence: number };
 const items = (...sequences: number[]): Item[] => sequences.map((sequence) => ({ sequence }));
@@ -124,5 +124,90 @@ describe('SSE frames and Last-Event-ID', () => {
     expect(lastEventIdOf(request('99999999999'), undefined)).toBe(2_147_483_647);
     expect(lastEventIdOf(request('99999999999999999999'), 4)).toBe(4);
     expect(lastEventIdOf(request(), 99_999_999_999)).toBe(2_147_483_647);
+  });
+});
+
+describe('the SSE hub', () => {
+  /** A Fastify server whose one route opens a hub stream (after a hook set a header), and a reader of the raw bytes. */
+  async function served(heartbeatMs: number) {
+    const hub = createSseHub({ heartbeatMs, metered: false });
+    const app = Fastify();
+    const streams: SseStream[] = [];
+    app.addHook('onRequest', async (_request, reply) => {
+      void reply.header('x-from-hook', 'kept');
+    });
+    app.get('/stream', async (request, reply) => {
+      streams.push(hub.open(request, reply));
+    });
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    return { hub, app, streams, base };
+  }
+  const decoder = new TextDecoder();
+
+  it('answers 200 with the event-stream headers (and those hooks set), opens with a comment, and sends a heartbeat while idle', async () => {
+    const { hub, app, streams, base } = await served(30);
+    try {
+      const controller = new AbortController();
+      const response = await fetch(`${base}/stream`, { signal: controller.signal });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(response.headers.get('cache-control')).toBe('no-cache, no-transform');
+      expect(response.headers.get('x-accel-buffering')).toBe('no');
+      expect(response.headers.get('connection')).toBe('keep-alive');
+      expect(response.headers.get('x-from-hook')).toBe('kept');
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      let text = '';
+      while (!text.includes(': ping\n\n')) text += decoder.decode((await reader.read()).value);
+      expect(text.startsWith(': stream opened\n\n')).toBe(true);
+      expect(hub.size).toBe(1);
+      streams[0]?.send({ id: 1, event: 'x', data: { a: 1 } });
+      streams[0]?.sendFrame(encodeSseFrame({ id: 2, data: 'b' }));
+      while (!text.includes('id: 2')) text += decoder.decode((await reader.read()).value);
+      expect(text).toContain('id: 1\nevent: x\ndata: {"a":1}\n\nid: 2\ndata: "b"\n\n');
+      controller.abort();
+    } finally {
+      hub.closeAll();
+      await app.close();
+    }
+  });
+
+  it('closes once: listeners run once, whoever ends the stream, nothing is written after, and the hub forgets it', async () => {
+    const { hub, app, streams, base } = await served(20);
+    try {
+      // The server ends it.
+      const first = await fetch(`${base}/stream`);
+      const ended: string[] = [];
+      streams[0]?.onClose(() => ended.push('a'));
+      streams[0]?.close();
+      streams[0]?.close();
+      streams[0]?.send({ data: 'late' });
+      streams[0]?.sendFrame('data: late\n\n');
+      expect(await first.text()).toBe(': stream opened\n\n');
+      expect(streams[0]?.closed).toBe(true);
+      // A listener added after the end runs at once.
+      streams[0]?.onClose(() => ended.push('b'));
+      expect(ended).toEqual(['a', 'b']);
+      // The client ends it.
+      const controller = new AbortController();
+      const second = await fetch(`${base}/stream`, { signal: controller.signal });
+      await (second.body as ReadableStream<Uint8Array>).getReader().read();
+      streams[1]?.onClose(() => ended.push('c'));
+      expect(hub.size).toBe(1);
+      controller.abort();
+      for (let waited = 0; hub.size > 0 && waited < 2_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(hub.size).toBe(0);
+      expect(streams[1]?.closed).toBe(true);
+      // No more heartbeats are written to a closed stream (writing would throw after end).
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(ended).toEqual(['a', 'b', 'c']);
+      // closeAll ends every open stream.
+      const third = fetch(`${base}/stream`).then((response) => response.text());
+      for (let waited = 0; hub.size < 1 && waited < 2_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      hub.closeAll();
+      expect((await third).startsWith(': stream opened\n\n')).toBe(true);
+      expect(hub.size).toBe(0);
+    } finally {
+      await app.close();
+    }
   });
 });

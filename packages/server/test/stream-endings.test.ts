@@ -22,6 +22,24 @@ function gatedAgent() {
   return { agent, release };
 }
 
+/** An agent that logs `one`, waits for `next()`, logs `two`, waits for `next()` again, then finishes. */
+function steppedAgent() {
+  const gates: Array<() => void> = [];
+  const gate = () => new Promise<void>((resolve) => gates.push(resolve));
+  const agent = createScriptedAgent({
+    script: async function* () {
+      yield { type: 'log', level: 'info', message: 'one' };
+      await gate();
+      yield { type: 'log', level: 'info', message: 'two' };
+      await gate();
+      yield { type: 'log', level: 'info', message: 'three' };
+      await gate();
+      yield { type: 'result', changes: [{ type: 'write', path: 'a.md', content: 'x' }], commitMessage: 'c', summary: 's', validationStatus: 'not_run' };
+    },
+  });
+  return { agent, next: () => gates.shift()?.(), release: () => gates.splice(0).forEach((open) => open()) };
+}
+
 /** The engine's bus, with a switch that drops every event (as a lost LISTEN connection does). */
 function droppableBus() {
   const bus = createEventBus();
@@ -52,9 +70,9 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
   });
 
-  async function start(options: { vector?: (vector: Vector) => Vector; events?: VectorEventBus; eventFeed?: EventFeed } = {}) {
+  async function start(options: { vector?: (vector: Vector) => Vector; events?: VectorEventBus; eventFeed?: EventFeed; agent?: { agent: ReturnType<typeof createScriptedAgent>; release: () => void } } = {}) {
     const connection: VectorDatabaseConnection = await database.create();
-    const gated = gatedAgent();
+    const gated = options.agent ?? gatedAgent();
     const vector = createVector({ database: connection, storage: [createMemoryStorage()], providers: [createStaticProvider()], agents: [gated.agent], deploymentPollIntervalMs: 20, jobHeartbeatMs: 50, ...(options.events ? { events: options.events } : {}) });
     const app = buildServer({ vector: options.vector ? options.vector(vector) : vector, rateLimit: false, ...(options.eventFeed ? { eventFeed: options.eventFeed } : {}) });
     cleanup.push(async () => {
@@ -82,6 +100,39 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     await until(async () => (await server.call('GET', `/v1/jobs/${jobId}/events`)).items?.length >= 2, 'the job to report progress');
     return jobId;
   }
+
+  it('delivers each live event to every stream of its job as it happens, and keeps serving the others when one client leaves', async () => {
+    const stepped = steppedAgent();
+    const server = await start({ agent: stepped });
+    const session = await server.call('POST', `/v1/projects/${server.project.id}/sessions`, {});
+    const jobId = (await server.call('POST', `/v1/sessions/${session.id}/messages`, { content: 'hi' })).job.id as string;
+    await until(async () => (await server.call('GET', `/v1/jobs/${jobId}/events`)).items?.some((event: { data: { message?: string } }) => event.data.message === 'one'), 'the first log line');
+    const logs = [new Array<string>(), new Array<string>()];
+    const leaving = new AbortController();
+    const readers = logs.map((seen, index) =>
+      readSse(`${server.base}/v1/jobs/${jobId}/events`, {
+        headers: { authorization: server.authorization },
+        signal: index === 0 ? AbortSignal.any([leaving.signal, AbortSignal.timeout(8_000)]) : AbortSignal.timeout(8_000),
+        onFrame: (frame) => {
+          if (frame.event === 'log') seen.push(JSON.parse(frame.data).data.message);
+        },
+      }),
+    );
+    await until(() => logs.every((seen) => seen.includes('one')), 'both streams to replay the first line');
+    // The job is still running: only a live delivery can bring `two` now.
+    stepped.next();
+    await until(() => logs.every((seen) => seen.includes('two')), 'both streams to get the live line');
+    expect((await server.call('GET', `/v1/jobs/${jobId}`)).status).toBe('running');
+    leaving.abort();
+    await readers[0];
+    stepped.next();
+    await until(() => logs[1]?.includes('three') === true, 'the remaining stream to get the next live line');
+    expect(logs[0]).toEqual(['one', 'two']);
+    stepped.release();
+    const { frames } = await (readers[1] as Promise<{ frames: SseFrame[] }>);
+    expect(frames.at(-1)?.event).toBe('done');
+    expect(logs[1]).toEqual(['one', 'two', 'three']);
+  });
 
   it('ends a job stream whose Last-Event-ID is beyond the last event once the job is done', async () => {
     const server = await start();
