@@ -79,4 +79,46 @@ describeEachDatabase('resuming streams by query parameter', (database) => {
     expect(lines.map((frame) => Number(frame.id))).toEqual(after(resumeFrom, last));
     expect(lines.map((frame) => (JSON.parse(frame.data) as { message: string }).message)).toEqual(all.slice(resumeFrom).map((line) => line.message));
   });
+
+  it('keeps each deployment’s log stream to its own lines and status, reports each status once, and ends it only when that deployment ends', async () => {
+    // Two projects' deployments: the streams must not mix them up.
+    const live = async () => {
+      const { project, version } = await projectWithVersion();
+      const created = await call('POST', `/v1/projects/${project.id}/deployments`, { environment: 'preview', versionId: version.id });
+      for (let attempt = 0; attempt < 400 && (await call('GET', `/v1/deployments/${created.id}`)).status !== 'live'; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+      return { id: created.id as string, again: () => call('POST', `/v1/projects/${project.id}/deployments`, { environment: 'preview', versionId: version.id }) };
+    };
+    const deployments = [await live(), await live()];
+    const ids = deployments.map((deployment) => deployment.id);
+    const frames = ids.map(() => new Array<{ event?: string; data: string }>());
+    const ended = ids.map(() => false);
+    const readers = ids.map((id, index) =>
+      readSse(`${base}/v1/deployments/${id}/logs`, { headers: { authorization }, onFrame: (frame) => frames[index]?.push(frame), signal: AbortSignal.timeout(20_000) }).then((result) => {
+        ended[index] = true;
+        return result;
+      }),
+    );
+    const statuses = (index: number) => (frames[index] ?? []).filter((frame) => frame.event === 'status').map((frame) => (JSON.parse(frame.data) as { status: string }).status);
+    for (let attempt = 0; attempt < 400 && !(statuses(0).length > 0 && statuses(1).length > 0); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect([statuses(0), statuses(1)]).toEqual([['live'], ['live']]);
+    // Asking for the same preview again extends it: an update, but no new status to report.
+    expect((await deployments[0]?.again())?.id).toBe(ids[0]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(statuses(0)).toEqual(['live']);
+    // The first ends; the second's stream stays open and hears nothing of it.
+    await call('DELETE', `/v1/deployments/${ids[0]}`);
+    await readers[0];
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ended).toEqual([true, false]);
+    expect([statuses(0), statuses(1)]).toEqual([['live', 'destroyed'], ['live']]);
+    await call('DELETE', `/v1/deployments/${ids[1]}`);
+    await readers[1];
+    expect(statuses(1)).toEqual(['live', 'destroyed']);
+    ids.forEach((id, index) => {
+      const logs = (frames[index] ?? []).filter((frame) => frame.event === 'log').map((frame) => JSON.parse(frame.data) as { deploymentId: string; sequence: number });
+      expect(logs.length).toBeGreaterThan(0);
+      expect(logs.every((log) => log.deploymentId === id)).toBe(true);
+      expect(logs.map((log) => log.sequence)).toEqual(after(0, logs.length));
+    });
+  });
 });
