@@ -46,6 +46,10 @@ describeEachDatabase('resuming streams by query parameter', (database) => {
     expect(resumed.status).toBe(200);
     expect(resumed.frames.map((frame) => Number(frame.id))).toEqual(after(resumeFrom, last));
     expect(resumed.frames.map((frame) => frame.data)).toEqual(full.frames.slice(resumeFrom).map((frame) => frame.data));
+    // One short of the end: the last event, and nothing else; at the end: nothing more to say (204).
+    const oneShort = await readSse(`${events}?lastEventId=${last - 1}`, { headers: { authorization }, signal: AbortSignal.timeout(20_000) });
+    expect(oneShort.frames.map((frame) => Number(frame.id))).toEqual([last]);
+    expect((await readSse(`${events}?lastEventId=${last}`, { headers: { authorization }, signal: AbortSignal.timeout(20_000) })).status).toBe(204);
 
     const json = await server().app.inject({ method: 'GET', url: `/v1/jobs/${posted.job.id}/events?lastEventId=${resumeFrom}`, headers: { authorization, accept: 'application/json' } });
     expect(json.statusCode).toBe(200);

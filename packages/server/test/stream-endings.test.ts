@@ -107,6 +107,7 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     const session = await server.call('POST', `/v1/projects/${server.project.id}/sessions`, {});
     const jobId = (await server.call('POST', `/v1/sessions/${session.id}/messages`, { content: 'hi' })).job.id as string;
     await until(async () => (await server.call('GET', `/v1/jobs/${jobId}/events`)).items?.some((event: { data: { message?: string } }) => event.data.message === 'one'), 'the first log line');
+    const listenersBefore = server.vector.events.all.get('job.event')?.length ?? 0;
     const logs = [new Array<string>(), new Array<string>()];
     const leaving = new AbortController();
     const readers = logs.map((seen, index) =>
@@ -119,6 +120,8 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
       }),
     );
     await until(() => logs.every((seen) => seen.includes('one')), 'both streams to replay the first line');
+    // One bus listener serves every stream of the engine, however many are open.
+    expect(server.vector.events.all.get('job.event')?.length).toBeLessThanOrEqual(listenersBefore + 1);
     // The job is still running: only a live delivery can bring `two` now.
     stepped.next();
     await until(() => logs.every((seen) => seen.includes('two')), 'both streams to get the live line');
