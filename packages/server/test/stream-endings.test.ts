@@ -202,6 +202,52 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     expect(feed.listeners).toBe(0);
   });
 
+  it('ends a stream whose reads fail: a job stream with an error event saying to reconnect, a log stream at once', async () => {
+    const state = { failing: false };
+    // Reads of job events and deployment logs fail while `failing` is set (as with the database away).
+    const failingReads = (vector: Vector): Vector =>
+      new Proxy(vector, {
+        get(target, property, receiver) {
+          if (property !== 'scope') return Reflect.get(target, property, receiver);
+          return (...args: Parameters<Vector['scope']>) => {
+            const scope = target.scope(...args);
+            const failing = <T extends object>(api: T, method: string) =>
+              new Proxy(api, {
+                get(object, name) {
+                  const value = Reflect.get(object, name);
+                  if (typeof value !== 'function') return value;
+                  if (name !== method) return value.bind(object);
+                  return (...callArgs: unknown[]) => (state.failing ? Promise.reject(new Error('database away')) : (value as (...a: unknown[]) => unknown).apply(object, callArgs));
+                },
+              });
+            return new Proxy(scope, {
+              get(scopeTarget, scopeProperty) {
+                if (scopeProperty === 'agent') return failing(scopeTarget.agent, 'listJobEvents');
+                if (scopeProperty === 'deployments') return failing(scopeTarget.deployments, 'listLogs');
+                return Reflect.get(scopeTarget, scopeProperty);
+              },
+            });
+          };
+        },
+      });
+    const server = await start({ vector: failingReads });
+    await server.call('POST', `/v1/projects/${server.project.id}/versions`, { parentVersionId: null, files: sampleFiles(), message: 'v1' });
+    const deployment = await server.call('POST', `/v1/projects/${server.project.id}/deployments`, {});
+    await until(async () => (await server.call('GET', `/v1/deployments/${deployment.id}`)).status === 'live', 'the deployment to go live');
+    const jobId = await runningJob(server);
+    state.failing = true;
+    const job = await readSse(`${server.base}/v1/jobs/${jobId}/events`, { headers: { authorization: server.authorization }, signal: AbortSignal.timeout(8_000) });
+    expect(job.status).toBe(200);
+    expect(job.frames).toEqual([{ event: 'error', data: JSON.stringify({ error: { code: 'INTERNAL', message: 'The event stream failed; reconnect with Last-Event-ID' } }) }]);
+    const logs = await readSse(`${server.base}/v1/deployments/${deployment.id}/logs`, { headers: { authorization: server.authorization }, signal: AbortSignal.timeout(8_000) });
+    expect(logs.status).toBe(200);
+    expect(logs.frames.filter((frame) => frame.event === 'log')).toEqual([]);
+    // Both ended by the server while the job runs and the deployment is live.
+    state.failing = false;
+    expect((await server.call('GET', `/v1/jobs/${jobId}`)).status).toBe('running');
+    expect((await server.call('GET', `/v1/deployments/${deployment.id}`)).status).toBe('live');
+  });
+
   it('reports a deployment status that changed between the route read and the subscription', async () => {
     let armed = false;
     // Reproduces the race: the route's read sees the deployment live, and it is destroyed
