@@ -209,10 +209,10 @@ describeEachDatabase('a job toolbox', (database) => {
   it('ends a call that outlasts the timeout as TIMEOUT and keeps the connection', async () => {
     const { toolbox, fixture } = await harness({ callTimeoutMs: 600 });
     await toolbox.list();
-    const slow = await toolbox.call({ name: 'everything__trigger-long-running-operation', arguments: { duration: 3, steps: 3 } });
+    const slow = await toolbox.call({ name: 'everything__trigger-long-running-operation', arguments: { duration: 10, steps: 5 } });
     expect(slow).toEqual({ ok: false, content: 'The tool call failed: The tool did not answer within 600 ms', truncated: false, error: { code: 'TIMEOUT', message: 'The tool did not answer within 600 ms' }, durationMs: expect.any(Number) });
     expect(slow.durationMs).toBeGreaterThanOrEqual(500);
-    expect(slow.durationMs).toBeLessThan(3_000);
+    expect(slow.durationMs).toBeLessThan(8_000);
     expect(await toolbox.call({ name: 'everything__echo', arguments: { message: 'after' } })).toMatchObject({ ok: true, content: 'Echo: after' });
     expect(sessionsOpened()).toBe(1);
     expect(traffic.some((request) => request.signal?.aborted)).toBe(false);
@@ -272,12 +272,12 @@ describeEachDatabase('a job toolbox', (database) => {
     const stop = new AbortController();
     const reason = new Error('the agent gave up');
     const started = Date.now();
-    const call = toolbox.call({ name: 'everything__trigger-long-running-operation', arguments: { duration: 3, steps: 3 }, signal: stop.signal });
+    const call = toolbox.call({ name: 'everything__trigger-long-running-operation', arguments: { duration: 10, steps: 5 }, signal: stop.signal });
     await sleep(200);
     stop.abort(reason);
     // The SDK's error, which names the reason.
     await expect(call).rejects.toThrow('the agent gave up');
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(8_000);
     const [row] = await auditRows(fixture);
     expect(row?.data).toMatchObject({ tool: 'trigger-long-running-operation', ok: false, error: { code: 'CANCELLED', message: 'The job was cancelled' } });
     expect(spans()[0]?.attributes).toMatchObject({ 'vector.tool.name': 'trigger-long-running-operation', 'vector.mcp.ok': false });
@@ -287,7 +287,7 @@ describeEachDatabase('a job toolbox', (database) => {
     const { toolbox, job, fixture } = await harness();
     await toolbox.list();
     const stop = new AbortController();
-    const call = toolbox.call({ name: 'everything__trigger-long-running-operation', arguments: { duration: 3, steps: 3 }, signal: stop.signal });
+    const call = toolbox.call({ name: 'everything__trigger-long-running-operation', arguments: { duration: 10, steps: 5 }, signal: stop.signal });
     await sleep(200);
     const jobReason = new Error('the job was cancelled by its user');
     // The call's own signal ends it first (so the SDK rejects with that reason); the job's reason wins.
