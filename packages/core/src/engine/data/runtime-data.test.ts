@@ -66,7 +66,7 @@ describeEachDatabase('runtime data through deployment tokens', (database) => {
     const draft = await previewData.insertRow('todos', { title: 'Only in the preview' });
     expect((await live.listRows('todos')).items.map((row) => row.data.title)).toEqual(['From the app']);
     // Neither token reaches the other's rows, even by id.
-    await expect(live.getRow('todos', draft.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(live.getRow('todos', draft.id)).rejects.toMatchObject({ code: 'NOT_FOUND', details: { entity: 'row', id: draft.id } });
     await expect(previewData.updateRow('todos', added.id, { done: false })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
     // Destroyed (or expired) deployments' tokens stop working at once; forged ones never do.
