@@ -56,6 +56,16 @@ function fakeFeed() {
   return { feed, setHealthy: (value: boolean) => (healthy = value), resync: () => listeners.forEach((listener) => listener()), get listeners() { return listeners.size; } };
 }
 
+/** `vector`, with each scope it hands out passed through `wrap` (to make its reads fail or race). */
+function wrapScope(vector: Vector, wrap: (scope: ReturnType<Vector['scope']>) => ReturnType<Vector['scope']>): Vector {
+  return new Proxy(vector, {
+    get(target, property, receiver) {
+      if (property !== 'scope') return Reflect.get(target, property, receiver);
+      return (...args: Parameters<Vector['scope']>) => wrap(target.scope(...args));
+    },
+  });
+}
+
 const until = async (check: () => Promise<boolean> | boolean, what: string) => {
   for (let attempt = 0; attempt < 400; attempt += 1) {
     if (await check()) return;
@@ -206,29 +216,23 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     const state = { failing: false };
     // Reads of job events and deployment logs fail while `failing` is set (as with the database away).
     const failingReads = (vector: Vector): Vector =>
-      new Proxy(vector, {
-        get(target, property, receiver) {
-          if (property !== 'scope') return Reflect.get(target, property, receiver);
-          return (...args: Parameters<Vector['scope']>) => {
-            const scope = target.scope(...args);
-            const failing = <T extends object>(api: T, method: string) =>
-              new Proxy(api, {
-                get(object, name) {
-                  const value = Reflect.get(object, name);
-                  if (typeof value !== 'function') return value;
-                  if (name !== method) return value.bind(object);
-                  return (...callArgs: unknown[]) => (state.failing ? Promise.reject(new Error('database away')) : (value as (...a: unknown[]) => unknown).apply(object, callArgs));
-                },
-              });
-            return new Proxy(scope, {
-              get(scopeTarget, scopeProperty) {
-                if (scopeProperty === 'agent') return failing(scopeTarget.agent, 'listJobEvents');
-                if (scopeProperty === 'deployments') return failing(scopeTarget.deployments, 'listLogs');
-                return Reflect.get(scopeTarget, scopeProperty);
-              },
-            });
-          };
-        },
+      wrapScope(vector, (scope) => {
+        const failing = <T extends object>(api: T, method: string) =>
+          new Proxy(api, {
+            get(object, name) {
+              const value = Reflect.get(object, name);
+              if (typeof value !== 'function') return value;
+              if (name !== method) return value.bind(object);
+              return (...callArgs: unknown[]) => (state.failing ? Promise.reject(new Error('database away')) : (value as (...a: unknown[]) => unknown).apply(object, callArgs));
+            },
+          });
+        return new Proxy(scope, {
+          get(scopeTarget, scopeProperty) {
+            if (scopeProperty === 'agent') return failing(scopeTarget.agent, 'listJobEvents');
+            if (scopeProperty === 'deployments') return failing(scopeTarget.deployments, 'listLogs');
+            return Reflect.get(scopeTarget, scopeProperty);
+          },
+        });
       });
     const server = await start({ vector: failingReads });
     await server.call('POST', `/v1/projects/${server.project.id}/versions`, { parentVersionId: null, files: sampleFiles(), message: 'v1' });
@@ -253,30 +257,24 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     // Reproduces the race: the route's read sees the deployment live, and it is destroyed
     // (and the event emitted) before the stream subscribes.
     const racing = (vector: Vector): Vector =>
-      new Proxy(vector, {
-        get(target, property, receiver) {
-          if (property !== 'scope') return Reflect.get(target, property, receiver);
-          return (...args: Parameters<Vector['scope']>) => {
-            const scope = target.scope(...args);
-            return new Proxy(scope, {
-              get(scopeTarget, scopeProperty) {
-                if (scopeProperty !== 'deployments') return Reflect.get(scopeTarget, scopeProperty);
-                return new Proxy(scopeTarget.deployments, {
-                  get(deployments, name) {
-                    if (name !== 'get' || !armed) return Reflect.get(deployments, name);
-                    return async (id: string) => {
-                      armed = false;
-                      const stale = await deployments.get(id);
-                      await deployments.destroy(id);
-                      return stale;
-                    };
-                  },
-                });
+      wrapScope(vector, (scope) =>
+        new Proxy(scope, {
+          get(scopeTarget, scopeProperty) {
+            if (scopeProperty !== 'deployments') return Reflect.get(scopeTarget, scopeProperty);
+            return new Proxy(scopeTarget.deployments, {
+              get(deployments, name) {
+                if (name !== 'get' || !armed) return Reflect.get(deployments, name);
+                return async (id: string) => {
+                  armed = false;
+                  const stale = await deployments.get(id);
+                  await deployments.destroy(id);
+                  return stale;
+                };
               },
             });
-          };
-        },
-      });
+          },
+        }),
+      );
     const server = await start({ vector: racing });
     await server.call('POST', `/v1/projects/${server.project.id}/versions`, { parentVersionId: null, files: sampleFiles(), message: 'v1' });
     const deployment = await server.call('POST', `/v1/projects/${server.project.id}/deployments`, {});
