@@ -32,8 +32,8 @@ export default {
   reporters: ['progress', 'json', 'html'],
   jsonReporter: { fileName: `.stryker/reports/${module.slug}.json` },
   htmlReporter: { fileName: `.stryker/reports/${module.slug}.html` },
-  // One checker and two test runners: the checker idles once its first mutants are checked.
-  concurrency: 3,
+  // Two cores: one checker and one test runner, then two test runners once every mutant is checked.
+  concurrency: 2,
   timeoutMS: 30_000,
   // The initial run covers the module's tests; on a busy two-core machine it can take longer than Stryker's 5 minutes.
   dryRunTimeoutMinutes: 30,
