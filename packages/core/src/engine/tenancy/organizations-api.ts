@@ -14,7 +14,8 @@ import type { OrganizationsApi } from '../vector-types.js';
 import type { DeploymentDriver } from '../deployments/deployment-driver.js';
 
 function slugify(name: string): string {
-  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48);
+  // Each run of other characters is one dash by now, so at most one dash is left at either end.
+  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48);
   return base.length > 0 ? base : 'org';
 }
 
