@@ -1,3 +1,5 @@
+import { ValueType } from '@opentelemetry/api';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import Fastify, { type FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createSequenceFollower } from '../src/sse/follow-sequence.js';
@@ -21,6 +23,11 @@ function follow(history: Item[], startAfter: number | (() => Promise<number>) = 
     onError: (error) => errors.push(error),
   });
   return { follower, delivered, reads, errors };
+}
+
+/** Polls `check` until it holds or about a second has passed (the expectations after it judge). */
+async function settled(check: () => boolean) {
+  for (let attempt = 0; attempt < 200 && !check(); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 describe('the sequence follower behind every SSE stream', () => {
@@ -103,6 +110,70 @@ describe('the sequence follower behind every SSE stream', () => {
     expect(delivered).toEqual([1]);
     expect(errors).toHaveLength(1);
   });
+
+  it('reads nothing more once stopped', async () => {
+    const { follower, delivered, reads } = follow(items(1));
+    await follower.replay();
+    expect(reads).toEqual([0, 1]);
+    follower.stop();
+    await follower.replay();
+    expect(reads).toEqual([0, 1]);
+    expect(delivered).toEqual([1]);
+  });
+
+  it('does not report a read that fails after stop()', async () => {
+    let reject: ((error: Error) => void) | undefined;
+    const errors: unknown[] = [];
+    const follower = createSequenceFollower<Item>({
+      startAfter: 0,
+      readAfter: () => new Promise<Item[]>((_, fail) => (reject = fail)),
+      deliver: () => undefined,
+      onError: (error) => errors.push(error),
+    });
+    const replaying = follower.replay();
+    // The read is under way when the client leaves; it fails afterwards.
+    await settled(() => reject !== undefined);
+    follower.stop();
+    reject?.(new Error('database away'));
+    await replaying;
+    expect(errors).toEqual([]);
+  });
+
+  it('delivers the next live item at once again when its reads are done, failed ones included', async () => {
+    let fail = false;
+    const delivered: number[] = [];
+    const follower = createSequenceFollower<Item>({
+      startAfter: () => Promise.resolve(0),
+      readAfter: async (after) => {
+        if (fail) throw new Error('database away');
+        return items(1, 2).filter((item) => item.sequence > after);
+      },
+      deliver: (item) => delivered.push(item.sequence),
+      onError: () => undefined,
+    });
+    await follower.replay();
+    expect(delivered).toEqual([1, 2]);
+    follower.push({ sequence: 3 });
+    expect(delivered).toEqual([1, 2, 3]);
+    fail = true;
+    await follower.replay();
+    follower.push({ sequence: 4 });
+    expect(delivered).toEqual([1, 2, 3, 4]);
+  });
+
+  it('while a read is under way, delivers a queued next item itself, reads one that skips ahead from history, and drops old ones without a read', async () => {
+    let answer: ((value: number) => void) | undefined;
+    const { follower, delivered, reads } = follow(items(1, 2, 3, 4, 5), () => new Promise<number>((resolve) => (answer = resolve)));
+    for (const sequence of [1, 2, 3, 5]) follower.push({ sequence });
+    // The starting point is asked for on the queue; the pushes wait behind it.
+    await settled(() => answer !== undefined);
+    answer?.(2);
+    await settled(() => delivered.length >= 3);
+    await follower.replay();
+    expect(delivered).toEqual([3, 4, 5]);
+    // 3 came with the push; only 5's gap (4) was read, and the replay found nothing after 5.
+    expect(reads).toEqual([3, 5, 5]);
+  });
 });
 
 describe('SSE frames and Last-Event-ID', () => {
@@ -165,6 +236,51 @@ describe('the SSE hub', () => {
       while (!text.includes('id: 2')) text += decoder.decode((await reader.read()).value);
       expect(text).toContain('id: 1\nevent: x\ndata: {"a":1}\n\nid: 2\ndata: "b"\n\n');
       controller.abort();
+    } finally {
+      hub.closeAll();
+      await app.close();
+    }
+  });
+
+  it('counts its open streams in a vector.sse.clients gauge of whole clients; an unmetered hub registers none', async () => {
+    const readers = [0, 1].map(() => new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)).map((exporter) => ({ exporter, reader: new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 }) }));
+    const [metered, unmetered] = readers.map(({ reader }) => new MeterProvider({ readers: [reader] }));
+    createSseHub({ heartbeatMs: 1_000, meterProvider: metered });
+    createSseHub({ heartbeatMs: 1_000, meterProvider: unmetered, metered: false });
+    const collected = async (index: number) => {
+      const { exporter, reader } = readers[index] as (typeof readers)[number];
+      await reader.forceFlush();
+      return exporter.getMetrics().flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics));
+    };
+    const [gauge] = await collected(0);
+    expect(gauge?.descriptor).toMatchObject({ name: 'vector.sse.clients', description: 'Server-Sent Event streams open (job events and deployment logs)', unit: '{client}', valueType: ValueType.INT });
+    expect(gauge?.dataPoints.map((point) => point.value)).toEqual([0]);
+    expect(await collected(1)).toEqual([]);
+    await Promise.all([metered, unmetered].map((provider) => provider?.shutdown()));
+  });
+
+  it('takes the response over from Fastify: a handler failing after it opened a stream is logged once, and the stream stays open', async () => {
+    const lines: Array<{ level: number; msg: string; err?: { message: string } }> = [];
+    const hub = createSseHub({ heartbeatMs: 1_000, metered: false });
+    const app = Fastify({ logger: { level: 'info', stream: { write: (line: string) => lines.push(JSON.parse(line)) } } });
+    app.get('/stream', async (request, reply) => {
+      hub.open(request, reply);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      throw new Error('failed after opening');
+    });
+    app.get('/ping', async () => 'pong');
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const response = await fetch(`${base}/stream`);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      expect(decoder.decode((await reader.read()).value)).toBe(': stream opened\n\n');
+      const problems = () => lines.filter((line) => line.level >= 40);
+      for (let waited = 0; problems().length === 0 && waited < 2_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      // One more request through the server: whatever the failure led to is logged by then.
+      expect(await (await fetch(`${base}/ping`)).text()).toBe('pong');
+      expect(problems().map((line) => line.err?.message)).toEqual(['failed after opening']);
+      expect(hub.size).toBe(1);
+      await reader.cancel();
     } finally {
       hub.closeAll();
       await app.close();

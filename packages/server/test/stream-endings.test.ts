@@ -1,7 +1,8 @@
-import { createEventBus, createMemoryStorage, createScriptedAgent, createStaticProvider, createVector, type Vector, type VectorDatabaseConnection, type VectorEventBus } from '@vector/core';
+import { createEventBus, createMemoryStorage, createScriptedAgent, createStaticProvider, createVector, type Deployment, type DeploymentLog, type Vector, type VectorDatabaseConnection, type VectorEventBus, type VectorEvents } from '@vector/core';
 import { describeEachDatabase } from '@vector/core/testing';
 import { afterEach, expect, it } from 'vitest';
 import { buildServer, type EventFeed } from '../src/index.js';
+import { jobsWithLiveStreams } from '../src/sse/stream-job-events.js';
 import { bootstrapOrganization, sampleFiles } from './server-fixture.js';
 import { readSse, type SseFrame } from './sse-client.js';
 
@@ -40,12 +41,47 @@ function steppedAgent() {
   return { agent, next: () => gates.shift()?.(), release: () => gates.splice(0).forEach((open) => open()) };
 }
 
-/** The engine's bus, with a switch that drops every event (as a lost LISTEN connection does). */
+/** The engine's bus, with a switch that drops every event (as a lost LISTEN connection does), or only events of the types given. */
 function droppableBus() {
   const bus = createEventBus();
-  let dropping = false;
-  const events = { ...bus, emit: (type: never, event?: never) => (dropping ? undefined : bus.emit(type, event as never)) } as VectorEventBus;
-  return { events, drop: (value: boolean) => (dropping = value) };
+  let dropping: (type: string) => boolean = () => false;
+  const events = { ...bus, emit: (type: never, event?: never) => (dropping(type) ? undefined : bus.emit(type, event as never)) } as VectorEventBus;
+  return { events, drop: (value: boolean | Array<keyof VectorEvents>) => (dropping = typeof value === 'boolean' ? () => value : (type) => (value as string[]).includes(type)) };
+}
+
+/**
+ * `vector` with its scopes' `method` of `api` (e.g. `agent`, `listJobEvents`) counted while
+ * `counting` is set; the first call counted waits, its answer read, until `release()`.
+ */
+function heldReads(api: 'agent' | 'deployments', method: string) {
+  const state = { counting: false, holding: false, calls: 0 };
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const wrap = (vector: Vector): Vector =>
+    wrapScope(vector, (scope) =>
+      new Proxy(scope, {
+        get(scopeTarget, scopeProperty) {
+          const value = Reflect.get(scopeTarget, scopeProperty);
+          if (scopeProperty !== api) return value;
+          return new Proxy(value as object, {
+            get(object, name) {
+              const member = Reflect.get(object, name);
+              if (name !== method || typeof member !== 'function') return typeof member === 'function' ? member.bind(object) : member;
+              return async (...callArgs: unknown[]) => {
+                if (!state.counting) return member.apply(object, callArgs);
+                state.calls += 1;
+                const hold = state.holding;
+                state.holding = false;
+                const answer = await member.apply(object, callArgs);
+                if (hold) await released;
+                return answer;
+              };
+            },
+          });
+        },
+      }),
+    );
+  return { wrap, state, release: () => release() };
 }
 
 /** An {@link EventFeed} the test drives. */
@@ -84,7 +120,9 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     const connection: VectorDatabaseConnection = await database.create();
     const gated = options.agent ?? gatedAgent();
     const vector = createVector({ database: connection, storage: [createMemoryStorage()], providers: [createStaticProvider()], agents: [gated.agent], deploymentPollIntervalMs: 20, jobHeartbeatMs: 50, ...(options.events ? { events: options.events } : {}) });
-    const app = buildServer({ vector: options.vector ? options.vector(vector) : vector, rateLimit: false, ...(options.eventFeed ? { eventFeed: options.eventFeed } : {}) });
+    // Warnings and errors the server logs, parsed.
+    const logs: Array<{ level: number; msg: string; err?: { message: string }; jobId?: string; deploymentId?: string }> = [];
+    const app = buildServer({ vector: options.vector ? options.vector(vector) : vector, rateLimit: false, logger: { level: 'warn', stream: { write: (line) => logs.push(JSON.parse(line)) } }, ...(options.eventFeed ? { eventFeed: options.eventFeed } : {}) });
     cleanup.push(async () => {
       gated.release();
       await app.close();
@@ -100,7 +138,16 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
       return response.json() as Promise<any>;
     };
     const project = await call('POST', '/v1/projects', { name: 'p' });
-    return { vector, base, authorization, call, project, release: gated.release };
+    /** A live deployment of a first version. */
+    const liveDeployment = async () => {
+      await call('POST', `/v1/projects/${project.id}/versions`, { parentVersionId: null, files: sampleFiles(), message: 'v1' });
+      const deployment = await call('POST', `/v1/projects/${project.id}/deployments`, {});
+      await until(async () => (await call('GET', `/v1/deployments/${deployment.id}`)).status === 'live', 'the deployment to go live');
+      return (await call('GET', `/v1/deployments/${deployment.id}`)) as Deployment;
+    };
+    /** How many listeners the bus has for `type` (each open stream holds one for its updates). */
+    const listening = (type: keyof VectorEvents) => vector.events.all.get(type)?.length ?? 0;
+    return { vector, base, authorization, call, project, release: gated.release, logs, liveDeployment, listening };
   }
 
   async function runningJob(server: Awaited<ReturnType<typeof start>>, projectId: string = server.project.id) {
@@ -118,6 +165,8 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     const jobId = (await server.call('POST', `/v1/sessions/${session.id}/messages`, { content: 'hi' })).job.id as string;
     await until(async () => (await server.call('GET', `/v1/jobs/${jobId}/events`)).items?.some((event: { data: { message?: string } }) => event.data.message === 'one'), 'the first log line');
     const listenersBefore = server.vector.events.all.get('job.event')?.length ?? 0;
+    const updatesBefore = server.listening('job.updated');
+    expect(jobsWithLiveStreams(server.vector.events)).toBe(0);
     const logs = [new Array<string>(), new Array<string>()];
     const leaving = new AbortController();
     const readers = logs.map((seen, index) =>
@@ -136,8 +185,11 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     stepped.next();
     await until(() => logs.every((seen) => seen.includes('two')), 'both streams to get the live line');
     expect((await server.call('GET', `/v1/jobs/${jobId}`)).status).toBe('running');
+    expect(jobsWithLiveStreams(server.vector.events)).toBe(1);
     leaving.abort();
     await readers[0];
+    await until(() => server.listening('job.updated') === updatesBefore + 1, 'the server to see the first client leave');
+    expect(jobsWithLiveStreams(server.vector.events)).toBe(1);
     stepped.next();
     await until(() => logs[1]?.includes('three') === true, 'the remaining stream to get the next live line');
     expect(logs[0]).toEqual(['one', 'two']);
@@ -145,6 +197,9 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     const { frames } = await (readers[1] as Promise<{ frames: SseFrame[] }>);
     expect(frames.at(-1)?.event).toBe('done');
     expect(logs[1]).toEqual(['one', 'two', 'three']);
+    // Both streams gone, the job's live route is gone too.
+    await until(() => server.listening('job.updated') === updatesBefore, 'the server to see the stream end');
+    expect(jobsWithLiveStreams(server.vector.events)).toBe(0);
   });
 
   it('ends a job stream whose Last-Event-ID is beyond the last event once the job is done', async () => {
@@ -240,12 +295,20 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     await until(async () => (await server.call('GET', `/v1/deployments/${deployment.id}`)).status === 'live', 'the deployment to go live');
     const jobId = await runningJob(server);
     state.failing = true;
-    const job = await readSse(`${server.base}/v1/jobs/${jobId}/events`, { headers: { authorization: server.authorization }, signal: AbortSignal.timeout(8_000) });
+    const patience = AbortSignal.timeout(8_000);
+    const job = await readSse(`${server.base}/v1/jobs/${jobId}/events`, { headers: { authorization: server.authorization }, signal: patience });
     expect(job.status).toBe(200);
     expect(job.frames).toEqual([{ event: 'error', data: JSON.stringify({ error: { code: 'INTERNAL', message: 'The event stream failed; reconnect with Last-Event-ID' } }) }]);
-    const logs = await readSse(`${server.base}/v1/deployments/${deployment.id}/logs`, { headers: { authorization: server.authorization }, signal: AbortSignal.timeout(8_000) });
+    const logs = await readSse(`${server.base}/v1/deployments/${deployment.id}/logs`, { headers: { authorization: server.authorization }, signal: patience });
     expect(logs.status).toBe(200);
     expect(logs.frames.filter((frame) => frame.event === 'log')).toEqual([]);
+    // The server ended both (the client did not give up waiting), and said why in its log.
+    expect(patience.aborted).toBe(false);
+    const warnings = server.logs.filter((line) => line.level === 40).map((line) => ({ msg: line.msg, error: line.err?.message, jobId: line.jobId, deploymentId: line.deploymentId }));
+    expect(warnings).toEqual([
+      { msg: 'job event stream failed', error: 'database away', jobId, deploymentId: undefined },
+      { msg: 'deployment log stream failed', error: 'database away', jobId: undefined, deploymentId: deployment.id },
+    ]);
     // Both ended by the server while the job runs and the deployment is live.
     state.failing = false;
     expect((await server.call('GET', `/v1/jobs/${jobId}`)).status).toBe('running');
@@ -285,5 +348,275 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     const statuses = frames.filter((frame) => frame.event === 'status').map((frame) => JSON.parse(frame.data).status);
     expect(statuses.at(-1)).toBe('destroyed');
     expect(statuses).not.toContain('building');
+  });
+
+  it('logs nothing for a read that fails after the client left', async () => {
+    const reads = { skip: Number.POSITIVE_INFINITY, held: false };
+    let fail: () => void = () => undefined;
+    // The stream's read of the job or deployment (the second read, after the route's) waits for `fail()` and then fails.
+    const slowReads = (vector: Vector): Vector =>
+      wrapScope(vector, (scope) => {
+        const held = <T extends object>(api: T, method: string) =>
+          new Proxy(api, {
+            get(object, name) {
+              const value = Reflect.get(object, name);
+              if (typeof value !== 'function') return value;
+              if (name !== method) return value.bind(object);
+              return async (...callArgs: unknown[]) => {
+                reads.skip -= 1;
+                if (reads.skip !== -1) return value.apply(object, callArgs);
+                reads.held = true;
+                await new Promise<void>((resolve) => (fail = resolve));
+                throw new Error('database away');
+              };
+            },
+          });
+        return new Proxy(scope, {
+          get(scopeTarget, scopeProperty) {
+            if (scopeProperty === 'agent') return held(scopeTarget.agent, 'getJob');
+            if (scopeProperty === 'deployments') return held(scopeTarget.deployments, 'get');
+            return Reflect.get(scopeTarget, scopeProperty);
+          },
+        });
+      });
+    const server = await start({ vector: slowReads });
+    const deployment = await server.liveDeployment();
+    const jobId = await runningJob(server);
+    for (const [path, type] of [[`/v1/jobs/${jobId}/events`, 'job.updated'], [`/v1/deployments/${deployment.id}/logs`, 'deployment.updated']] as const) {
+      const before = server.listening(type);
+      Object.assign(reads, { skip: 1, held: false });
+      const leaving = new AbortController();
+      const reading = readSse(`${server.base}${path}`, { headers: { authorization: server.authorization }, signal: leaving.signal });
+      await until(() => reads.held && server.listening(type) > before, 'the stream’s read');
+      leaving.abort();
+      // The client may leave before the response's headers reach it.
+      await reading.catch(() => null);
+      await until(() => server.listening(type) === before, 'the server to see the client leave');
+      fail();
+      // Whatever the failure leads to happens before the next request is served.
+      await server.call('GET', `/v1/projects/${server.project.id}`);
+    }
+    expect(server.logs.filter((line) => line.level >= 40)).toEqual([]);
+  });
+
+  it('reports each new deployment state once, whatever order the bus delivers updates in', async () => {
+    const server = await start();
+    const live = await server.liveDeployment();
+    const statuses: Array<{ status: string; url: string | null; error?: { code: string } | null }> = [];
+    const patience = AbortSignal.timeout(8_000);
+    const reading = readSse(`${server.base}/v1/deployments/${live.id}/logs`, {
+      headers: { authorization: server.authorization },
+      signal: patience,
+      onFrame: (frame) => {
+        if (frame.event === 'status') statuses.push(JSON.parse(frame.data));
+      },
+    });
+    await until(() => statuses.length === 1, 'the current status');
+    const at = (milliseconds: number) => new Date(Date.parse(live.updatedAt) + milliseconds).toISOString();
+    const update = (changes: Partial<Deployment>) => server.vector.events.emit('deployment.updated', { organizationId: live.organizationId, projectId: live.projectId, deployment: { ...live, ...changes } });
+    // Newer, but nothing a client sees changed: no event.
+    update({ updatedAt: at(1) });
+    update({ updatedAt: at(2), url: 'https://moved.example' });
+    // Stamped the same moment as the last one: still news (timestamps are coarse).
+    update({ updatedAt: at(2), url: 'https://same-moment.example' });
+    update({ updatedAt: at(3), url: 'https://same-moment.example', error: { code: 'PROVIDER_ERROR', message: 'flaky' } });
+    // Older than what was reported: the bus delivered it late.
+    update({ updatedAt: at(-1), status: 'building', url: null, error: null });
+    await server.call('DELETE', `/v1/deployments/${live.id}`);
+    await reading;
+    expect(patience.aborted).toBe(false);
+    expect(statuses.map((each) => [each.status, each.url, each.error?.code])).toEqual([
+      ['live', live.url, live.error?.code],
+      ['live', 'https://moved.example', live.error?.code],
+      ['live', 'https://same-moment.example', live.error?.code],
+      ['live', 'https://same-moment.example', 'PROVIDER_ERROR'],
+      ['destroyed', expect.anything(), undefined],
+    ]);
+  });
+
+  it('follows a live deployment’s new log lines as they come, and only its own', async () => {
+    const server = await start();
+    const live = await server.liveDeployment();
+    const stored = (await server.call('GET', `/v1/deployments/${live.id}/logs`)).items as Array<{ sequence: number; message: string }>;
+    const lines: Array<{ sequence: number; message: string }> = [];
+    const patience = AbortSignal.timeout(8_000);
+    const reading = readSse(`${server.base}/v1/deployments/${live.id}/logs`, {
+      headers: { authorization: server.authorization },
+      signal: patience,
+      onFrame: (frame) => {
+        if (frame.event === 'log') lines.push(JSON.parse(frame.data));
+      },
+    });
+    await until(() => lines.length === stored.length, 'the stored lines');
+    const last = stored.at(-1) as DeploymentLog;
+    const line = (deploymentId: string, message: string) => server.vector.events.emit('deployment.log', { organizationId: live.organizationId, projectId: live.projectId, deploymentId, log: { ...last, deploymentId, sequence: last.sequence + 1, source: 'runtime', message } });
+    // Nothing else happens to the deployment: only the live path can bring these.
+    line('dep_someone_else', 'another deployment’s line');
+    line(live.id, 'a runtime line');
+    await until(() => lines.some((each) => each.message === 'a runtime line'), 'the live line');
+    expect(lines.map((each) => each.message)).toEqual([...stored.map((each) => each.message), 'a runtime line']);
+    await server.call('DELETE', `/v1/deployments/${live.id}`);
+    await reading;
+    expect(patience.aborted).toBe(false);
+  });
+
+  it('re-reads the deployment after the event feed resyncs, and ends the log stream if it was destroyed meanwhile', async () => {
+    const bus = droppableBus();
+    const feed = fakeFeed();
+    const server = await start({ events: bus.events, eventFeed: feed.feed });
+    const live = await server.liveDeployment();
+    const statuses: string[] = [];
+    const patience = AbortSignal.timeout(8_000);
+    const reading = readSse(`${server.base}/v1/deployments/${live.id}/logs`, {
+      headers: { authorization: server.authorization },
+      signal: patience,
+      onFrame: (frame) => {
+        if (frame.event === 'status') statuses.push(JSON.parse(frame.data).status);
+      },
+    });
+    await until(() => statuses.length === 1 && feed.listeners > 0, 'the current status');
+    bus.drop(true);
+    await server.call('DELETE', `/v1/deployments/${live.id}`);
+    expect((await server.call('GET', `/v1/deployments/${live.id}`)).status).toBe('destroyed');
+    expect(statuses).toEqual(['live']);
+    bus.drop(false);
+    feed.resync();
+    await reading;
+    expect(patience.aborted).toBe(false);
+    expect(statuses).toEqual(['live', 'destroyed']);
+    expect(feed.listeners).toBe(0);
+  });
+
+  it('stops reading history for a client that left while a read was under way', async () => {
+    for (const [api, method, type] of [['deployments', 'listLogs', 'deployment.updated'], ['agent', 'listJobEvents', 'job.updated']] as const) {
+      const reads = heldReads(api, method);
+      const server = await start({ vector: reads.wrap });
+      const path = type === 'job.updated' ? `/v1/jobs/${await runningJob(server)}/events` : `/v1/deployments/${(await server.liveDeployment()).id}/logs`;
+      const before = server.listening(type);
+      Object.assign(reads.state, { counting: true, holding: true });
+      const leaving = new AbortController();
+      const reading = readSse(`${server.base}${path}`, { headers: { authorization: server.authorization }, signal: leaving.signal });
+      await until(() => reads.state.calls === 1, 'the first read');
+      leaving.abort();
+      // The client may leave before the response's headers reach it.
+      await reading.catch(() => null);
+      await until(() => server.listening(type) === before, 'the server to see the client leave');
+      reads.release();
+      // The held page is not empty: a stream still reading would ask for the next one now.
+      await server.call('GET', path.replace(/\/(events|logs)$/, ''));
+      expect(reads.state.calls).toBe(1);
+    }
+  });
+
+  it('ends a job stream once the job is over even when its terminal event is neither delivered nor found', async () => {
+    const bus = droppableBus();
+    const hidden = new Set(['done', 'failed', 'cancelled']);
+    // A history without the terminal event (as after a partial restore), and no live events.
+    const withoutEnd = (vector: Vector): Vector =>
+      wrapScope(vector, (scope) =>
+        new Proxy(scope, {
+          get(scopeTarget, scopeProperty) {
+            if (scopeProperty !== 'agent') return Reflect.get(scopeTarget, scopeProperty);
+            return new Proxy(scopeTarget.agent, {
+              get(agent, name) {
+                const value = Reflect.get(agent, name);
+                if (name !== 'listJobEvents') return typeof value === 'function' ? value.bind(agent) : value;
+                return async (...callArgs: Parameters<typeof agent.listJobEvents>) => (await agent.listJobEvents(...callArgs)).filter((event) => !hidden.has(event.data.type));
+              },
+            });
+          },
+        }),
+      );
+    const server = await start({ events: bus.events, vector: withoutEnd });
+    const jobId = await runningJob(server);
+    const seen: SseFrame[] = [];
+    const patience = AbortSignal.timeout(8_000);
+    const reading = readSse(`${server.base}/v1/jobs/${jobId}/events`, { headers: { authorization: server.authorization }, onFrame: (frame) => seen.push(frame), signal: patience });
+    await until(() => seen.length >= 2, 'the replayed events');
+    bus.drop(['job.event']);
+    server.release();
+    const { frames } = await reading;
+    expect(patience.aborted).toBe(false);
+    expect((await server.call('GET', `/v1/jobs/${jobId}`)).status).toBe('complete');
+    expect(frames.map((frame) => frame.event)).not.toContain('done');
+  });
+
+  it('ends a job stream with its terminal event even when no job update arrives', async () => {
+    const bus = droppableBus();
+    const server = await start({ events: bus.events });
+    const jobId = await runningJob(server);
+    bus.drop(['job.updated']);
+    const seen: SseFrame[] = [];
+    const patience = AbortSignal.timeout(8_000);
+    const reading = readSse(`${server.base}/v1/jobs/${jobId}/events`, { headers: { authorization: server.authorization }, onFrame: (frame) => seen.push(frame), signal: patience });
+    await until(() => seen.length >= 2, 'the replayed events');
+    server.release();
+    const { frames } = await reading;
+    expect(patience.aborted).toBe(false);
+    expect(frames.at(-1)?.event).toBe('done');
+  });
+
+  it('reads nothing for job updates that do not end its job', async () => {
+    const stepped = steppedAgent();
+    const reads = heldReads('agent', 'getJob');
+    const server = await start({ agent: stepped, vector: reads.wrap });
+    const session = await server.call('POST', `/v1/projects/${server.project.id}/sessions`, {});
+    const jobId = (await server.call('POST', `/v1/sessions/${session.id}/messages`, { content: 'hi' })).job.id as string;
+    await until(async () => (await server.call('GET', `/v1/jobs/${jobId}/events`)).items?.some((event: { data: { message?: string } }) => event.data.message === 'one'), 'the first log line');
+    const job = await server.call('GET', `/v1/jobs/${jobId}`);
+    const messages: string[] = [];
+    const patience = AbortSignal.timeout(8_000);
+    const reading = readSse(`${server.base}/v1/jobs/${jobId}/events`, {
+      headers: { authorization: server.authorization },
+      signal: patience,
+      onFrame: (frame) => {
+        if (frame.event === 'log') messages.push(JSON.parse(frame.data).data.message);
+      },
+    });
+    await until(() => messages.includes('one'), 'the replayed line');
+    reads.state.counting = true;
+    const updated = (changes: Record<string, unknown>) => server.vector.events.emit('job.updated', { organizationId: job.organizationId, projectId: job.projectId, job: { ...job, ...changes } });
+    updated({ status: 'running' });
+    updated({ id: 'job_someone_else', status: 'complete' });
+    // Delivered after anything those updates would have queued.
+    stepped.next();
+    await until(() => messages.includes('two'), 'the next live line');
+    expect(reads.state.calls).toBe(0);
+    reads.state.counting = false;
+    stepped.next();
+    await until(() => messages.includes('three'), 'the last line');
+    stepped.release();
+    await reading;
+    expect(patience.aborted).toBe(false);
+  });
+
+  it('replays to a reconnect after a finished job only what the client lacks, without reading the job again', async () => {
+    const reads = heldReads('agent', 'getJob');
+    const server = await start({ vector: reads.wrap });
+    const jobId = await runningJob(server);
+    server.release();
+    await until(async () => (await server.call('GET', `/v1/jobs/${jobId}`)).status === 'complete', 'the job to complete');
+    reads.state.counting = true;
+    const { frames } = await readSse(`${server.base}/v1/jobs/${jobId}/events`, { headers: { authorization: server.authorization, 'last-event-id': '1' }, signal: AbortSignal.timeout(8_000) });
+    expect(Number(frames[0]?.id)).toBe(2);
+    expect(frames.at(-1)?.event).toBe('done');
+    // The route's own look-up only: the replay delivered the end, so the stream had nothing to ask.
+    expect(reads.state.calls).toBe(1);
+  });
+
+  it('answers 204 to a reconnect past the end of a finished job with an odd number of events', async () => {
+    const stepped = steppedAgent();
+    const server = await start({ agent: stepped });
+    const session = await server.call('POST', `/v1/projects/${server.project.id}/sessions`, {});
+    const jobId = (await server.call('POST', `/v1/sessions/${session.id}/messages`, { content: 'hi' })).job.id as string;
+    await until(async () => {
+      stepped.release();
+      return (await server.call('GET', `/v1/jobs/${jobId}`)).status === 'complete';
+    }, 'the job to complete');
+    const events = (await server.call('GET', `/v1/jobs/${jobId}/events`)).items as unknown[];
+    // With an even number, reading the history two events at a time would land on the last one too.
+    expect(events.length % 2).toBe(1);
+    const again = await readSse(`${server.base}/v1/jobs/${jobId}/events`, { headers: { authorization: server.authorization, 'last-event-id': '999' }, signal: AbortSignal.timeout(8_000) });
+    expect(again.status).toBe(204);
   });
 });

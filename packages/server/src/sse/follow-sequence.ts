@@ -70,8 +70,9 @@ export function createSequenceFollower<Item extends { sequence: number }>(option
         }
       }
       void enqueue(async () => {
-        if (item.sequence === last + 1) deliverIfNext(item);
-        else if (item.sequence > last + 1) await catchUp();
+        // A gap is read from history (which holds the item too); anything else is the next item or an old one.
+        if (item.sequence > last + 1) await catchUp();
+        else deliverIfNext(item);
       });
     },
     stop() {

@@ -73,6 +73,7 @@ export function createSseHub(options: { heartbeatMs: number; meterProvider?: Met
       const listeners: Array<() => void> = [];
       let closed = false;
       const finish = () => {
+        // Stryker disable next-line ConditionalExpression: unguarded, a second run would repeat only idempotent steps (interval already cleared, stream already out of the set, listeners already taken)
         if (closed) return;
         closed = true;
         // Stryker disable next-line CallExpression: the heartbeat checks `closed` as well; clearing it frees the timer
@@ -97,6 +98,7 @@ export function createSseHub(options: { heartbeatMs: number; meterProvider?: Met
           if (!closed) raw.write(frame);
         },
         close() {
+          // Stryker disable next-line ConditionalExpression: unguarded, a second close would only rerun the guarded finish() and end(), which Node ignores on a response already ended or whose client left
           if (closed) return;
           finish();
           raw.end();
@@ -106,7 +108,7 @@ export function createSseHub(options: { heartbeatMs: number; meterProvider?: Met
           else listeners.push(listener);
         },
       };
-      request.raw.on('close', finish);
+      // The response closes when it ends and when the client leaves (before the request does).
       raw.on('close', finish);
       open.add(stream);
       return stream;

@@ -31,8 +31,14 @@ function onJobEvents(events: Vector['events'], jobId: string, listener: JobEvent
   listeners.add(listener);
   return () => {
     listeners.delete(listener);
-    if (listeners.size === 0 && byJob.get(jobId) === listeners) byJob.delete(jobId);
+    // Each stream unsubscribes once (its onClose runs once), so an emptied set is still its job's entry.
+    if (listeners.size === 0) byJob.delete(jobId);
   };
+}
+
+/** How many jobs have streams following their live events on `events`: none once every stream has closed (for tests and diagnostics). */
+export function jobsWithLiveStreams(events: Vector['events']): number {
+  return routes.get(events)?.size ?? 0;
 }
 
 // A live event reaches every stream of its job as the same object: encode it once for all of them.
@@ -105,7 +111,8 @@ export async function streamJobEvents(input: {
     stream.close();
   };
   const follower = createSequenceFollower<AgentJobEvent>({
-    startAfter: input.lastSequence === 0 ? 0 : () => clampToExisting(scope, jobId, input.lastSequence),
+    // Answers 0 at once for 0 (no read); events cannot arrive before the catch-up below is queued anyway.
+    startAfter: () => clampToExisting(scope, jobId, input.lastSequence),
     readAfter: (after) => scope.agent.listJobEvents(jobId, { afterSequence: after, limit: 500 }),
     deliver: (event) => {
       stream.sendFrame(frameOf(event));
