@@ -8,7 +8,7 @@
 export const modules = {
   'versions (writing and numbering)': {
     files: ['packages/core/src/engine/versions/version-store.ts', 'packages/core/src/engine/versions/versions-api.ts', 'packages/core/src/engine/versions/check-version-changes.ts', 'packages/core/src/engine/versions/storage-sync.ts'],
-    tests: ['packages/core/src/engine/versions/*.test.ts'],
+    tests: ['packages/core/src/engine/versions/*.test.ts', 'packages/core/src/engine/telemetry.test.ts', 'packages/core/src/engine/data/data-migrations.test.ts', 'packages/storage-github/test/external-sync-engine.test.ts'],
   },
   'tenancy scoping': {
     files: ['packages/core/src/engine/scope-context.ts', 'packages/core/src/engine/tenancy/projects-api.ts', 'packages/core/src/engine/tenancy/organizations-api.ts'],
