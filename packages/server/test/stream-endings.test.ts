@@ -120,9 +120,9 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     const connection: VectorDatabaseConnection = await database.create();
     const gated = options.agent ?? gatedAgent();
     const vector = createVector({ database: connection, storage: [createMemoryStorage()], providers: [createStaticProvider()], agents: [gated.agent], deploymentPollIntervalMs: 20, jobHeartbeatMs: 50, ...(options.events ? { events: options.events } : {}) });
-    // Warnings and errors the server logs, parsed.
+    // Warnings and errors the server logs, parsed (without the console, which warns when it is not built).
     const logs: Array<{ level: number; msg: string; err?: { message: string }; jobId?: string; deploymentId?: string }> = [];
-    const app = buildServer({ vector: options.vector ? options.vector(vector) : vector, rateLimit: false, logger: { level: 'warn', stream: { write: (line) => logs.push(JSON.parse(line)) } }, ...(options.eventFeed ? { eventFeed: options.eventFeed } : {}) });
+    const app = buildServer({ vector: options.vector ? options.vector(vector) : vector, rateLimit: false, console: false, logger: { level: 'warn', stream: { write: (line) => logs.push(JSON.parse(line)) } }, ...(options.eventFeed ? { eventFeed: options.eventFeed } : {}) });
     cleanup.push(async () => {
       gated.release();
       await app.close();
