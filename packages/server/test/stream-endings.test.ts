@@ -1,4 +1,4 @@
-import { createEventBus, createMemoryStorage, createScriptedAgent, createStaticProvider, createVector, type Deployment, type DeploymentLog, type Vector, type VectorDatabaseConnection, type VectorEventBus, type VectorEvents } from '@vector/core';
+import { createEventBus, createMemoryStorage, createScriptedAgent, createStaticProvider, createVector, type AgentJobEvent, type Deployment, type DeploymentLog, type Vector, type VectorDatabaseConnection, type VectorEventBus, type VectorEvents, type VectorScope } from '@vector/core';
 import { describeEachDatabase } from '@vector/core/testing';
 import { afterEach, expect, it } from 'vitest';
 import { buildServer, type EventFeed } from '../src/index.js';
@@ -58,29 +58,19 @@ function heldReads(api: 'agent' | 'deployments', method: string) {
   let release: () => void = () => undefined;
   const released = new Promise<void>((resolve) => (release = resolve));
   const wrap = (vector: Vector): Vector =>
-    wrapScope(vector, (scope) =>
-      new Proxy(scope, {
-        get(scopeTarget, scopeProperty) {
-          const value = Reflect.get(scopeTarget, scopeProperty);
-          if (scopeProperty !== api) return value;
-          return new Proxy(value as object, {
-            get(object, name) {
-              const member = Reflect.get(object, name);
-              if (name !== method || typeof member !== 'function') return typeof member === 'function' ? member.bind(object) : member;
-              return async (...callArgs: unknown[]) => {
-                if (!state.counting) return member.apply(object, callArgs);
-                state.calls += 1;
-                const hold = state.holding;
-                state.holding = false;
-                const answer = await member.apply(object, callArgs);
-                if (hold) await released;
-                return answer;
-              };
-            },
-          });
+    replaceMethods(vector, {
+      [api]: {
+        [method]: async (original: Original, args: unknown[]) => {
+          if (!state.counting) return original(...args);
+          state.calls += 1;
+          const hold = state.holding;
+          state.holding = false;
+          const answer = await original(...args);
+          if (hold) await released;
+          return answer;
         },
-      }),
-    );
+      },
+    });
   return { wrap, state, release: () => release() };
 }
 
@@ -92,12 +82,38 @@ function fakeFeed() {
   return { feed, setHealthy: (value: boolean) => (healthy = value), resync: () => listeners.forEach((listener) => listener()), get listeners() { return listeners.size; } };
 }
 
-/** `vector`, with each scope it hands out passed through `wrap` (to make its reads fail or race). */
-function wrapScope(vector: Vector, wrap: (scope: ReturnType<Vector['scope']>) => ReturnType<Vector['scope']>): Vector {
+/** A scope API's own method, bound to it. */
+type Original = (...args: unknown[]) => Promise<unknown>;
+/** Stands in for a method: gets the method itself, the call's arguments and the unwrapped scope. */
+type Replacement = (original: Original, args: unknown[], scope: VectorScope) => Promise<unknown>;
+
+/**
+ * `vector`, with the named methods of its scopes' `agent` and `deployments` APIs replaced (to make
+ * their reads fail, hold or race); every other member is the scope's own.
+ */
+function replaceMethods(vector: Vector, replacements: Partial<Record<'agent' | 'deployments', Record<string, Replacement>>>): Vector {
+  const own = <T extends object>(table: T, key: PropertyKey) => (typeof key === 'string' && Object.hasOwn(table, key) ? (table as Record<string, unknown>)[key] : undefined);
+  const wrapScope = (scope: VectorScope): VectorScope =>
+    new Proxy(scope, {
+      get(scopeTarget, scopeProperty) {
+        const api = Reflect.get(scopeTarget, scopeProperty) as object;
+        const methods = own(replacements, scopeProperty) as Record<string, Replacement> | undefined;
+        if (methods === undefined) return api;
+        return new Proxy(api, {
+          get(object, name) {
+            const member = Reflect.get(object, name);
+            if (typeof member !== 'function') return member;
+            const original: Original = (...args) => member.apply(object, args);
+            const replace = own(methods, name) as Replacement | undefined;
+            return replace ? (...args: unknown[]) => replace(original, args, scopeTarget) : original;
+          },
+        });
+      },
+    });
   return new Proxy(vector, {
     get(target, property, receiver) {
       if (property !== 'scope') return Reflect.get(target, property, receiver);
-      return (...args: Parameters<Vector['scope']>) => wrap(target.scope(...args));
+      return (...args: Parameters<Vector['scope']>) => wrapScope(target.scope(...args));
     },
   });
 }
@@ -270,25 +286,8 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
   it('ends a stream whose reads fail: a job stream with an error event saying to reconnect, a log stream at once', async () => {
     const state = { failing: false };
     // Reads of job events and deployment logs fail while `failing` is set (as with the database away).
-    const failingReads = (vector: Vector): Vector =>
-      wrapScope(vector, (scope) => {
-        const failing = <T extends object>(api: T, method: string) =>
-          new Proxy(api, {
-            get(object, name) {
-              const value = Reflect.get(object, name);
-              if (typeof value !== 'function') return value;
-              if (name !== method) return value.bind(object);
-              return (...callArgs: unknown[]) => (state.failing ? Promise.reject(new Error('database away')) : (value as (...a: unknown[]) => unknown).apply(object, callArgs));
-            },
-          });
-        return new Proxy(scope, {
-          get(scopeTarget, scopeProperty) {
-            if (scopeProperty === 'agent') return failing(scopeTarget.agent, 'listJobEvents');
-            if (scopeProperty === 'deployments') return failing(scopeTarget.deployments, 'listLogs');
-            return Reflect.get(scopeTarget, scopeProperty);
-          },
-        });
-      });
+    const failing = (original: Original, args: unknown[]) => (state.failing ? Promise.reject(new Error('database away')) : original(...args));
+    const failingReads = (vector: Vector): Vector => replaceMethods(vector, { agent: { listJobEvents: failing }, deployments: { listLogs: failing } });
     const server = await start({ vector: failingReads });
     await server.call('POST', `/v1/projects/${server.project.id}/versions`, { parentVersionId: null, files: sampleFiles(), message: 'v1' });
     const deployment = await server.call('POST', `/v1/projects/${server.project.id}/deployments`, {});
@@ -320,24 +319,17 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     // Reproduces the race: the route's read sees the deployment live, and it is destroyed
     // (and the event emitted) before the stream subscribes.
     const racing = (vector: Vector): Vector =>
-      wrapScope(vector, (scope) =>
-        new Proxy(scope, {
-          get(scopeTarget, scopeProperty) {
-            if (scopeProperty !== 'deployments') return Reflect.get(scopeTarget, scopeProperty);
-            return new Proxy(scopeTarget.deployments, {
-              get(deployments, name) {
-                if (name !== 'get' || !armed) return Reflect.get(deployments, name);
-                return async (id: string) => {
-                  armed = false;
-                  const stale = await deployments.get(id);
-                  await deployments.destroy(id);
-                  return stale;
-                };
-              },
-            });
+      replaceMethods(vector, {
+        deployments: {
+          get: async (original: Original, args: unknown[], scope: VectorScope) => {
+            if (!armed) return original(...args);
+            armed = false;
+            const stale = await original(...args);
+            await scope.deployments.destroy(args[0] as string);
+            return stale;
           },
-        }),
-      );
+        },
+      });
     const server = await start({ vector: racing });
     await server.call('POST', `/v1/projects/${server.project.id}/versions`, { parentVersionId: null, files: sampleFiles(), message: 'v1' });
     const deployment = await server.call('POST', `/v1/projects/${server.project.id}/deployments`, {});
@@ -354,31 +346,14 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     const reads = { skip: Number.POSITIVE_INFINITY, held: false };
     let fail: () => void = () => undefined;
     // The stream's read of the job or deployment (the second read, after the route's) waits for `fail()` and then fails.
-    const slowReads = (vector: Vector): Vector =>
-      wrapScope(vector, (scope) => {
-        const held = <T extends object>(api: T, method: string) =>
-          new Proxy(api, {
-            get(object, name) {
-              const value = Reflect.get(object, name);
-              if (typeof value !== 'function') return value;
-              if (name !== method) return value.bind(object);
-              return async (...callArgs: unknown[]) => {
-                reads.skip -= 1;
-                if (reads.skip !== -1) return value.apply(object, callArgs);
-                reads.held = true;
-                await new Promise<void>((resolve) => (fail = resolve));
-                throw new Error('database away');
-              };
-            },
-          });
-        return new Proxy(scope, {
-          get(scopeTarget, scopeProperty) {
-            if (scopeProperty === 'agent') return held(scopeTarget.agent, 'getJob');
-            if (scopeProperty === 'deployments') return held(scopeTarget.deployments, 'get');
-            return Reflect.get(scopeTarget, scopeProperty);
-          },
-        });
-      });
+    const held = async (original: Original, args: unknown[]) => {
+      reads.skip -= 1;
+      if (reads.skip !== -1) return original(...args);
+      reads.held = true;
+      await new Promise<void>((resolve) => (fail = resolve));
+      throw new Error('database away');
+    };
+    const slowReads = (vector: Vector): Vector => replaceMethods(vector, { agent: { getJob: held }, deployments: { get: held } });
     const server = await start({ vector: slowReads });
     const deployment = await server.liveDeployment();
     const jobId = await runningJob(server);
@@ -513,20 +488,9 @@ describeEachDatabase('SSE streams always end after the job or deployment does', 
     const hidden = new Set(['done', 'failed', 'cancelled']);
     // A history without the terminal event (as after a partial restore), and no live events.
     const withoutEnd = (vector: Vector): Vector =>
-      wrapScope(vector, (scope) =>
-        new Proxy(scope, {
-          get(scopeTarget, scopeProperty) {
-            if (scopeProperty !== 'agent') return Reflect.get(scopeTarget, scopeProperty);
-            return new Proxy(scopeTarget.agent, {
-              get(agent, name) {
-                const value = Reflect.get(agent, name);
-                if (name !== 'listJobEvents') return typeof value === 'function' ? value.bind(agent) : value;
-                return async (...callArgs: Parameters<typeof agent.listJobEvents>) => (await agent.listJobEvents(...callArgs)).filter((event) => !hidden.has(event.data.type));
-              },
-            });
-          },
-        }),
-      );
+      replaceMethods(vector, {
+        agent: { listJobEvents: async (original: Original, args: unknown[]) => ((await original(...args)) as AgentJobEvent[]).filter((event) => !hidden.has(event.data.type)) },
+      });
     const server = await start({ events: bus.events, vector: withoutEnd });
     const jobId = await runningJob(server);
     const seen: SseFrame[] = [];
