@@ -114,4 +114,132 @@ describeEachDatabase('changes pushed to a GitHub branch outside Vector', (databa
     await expect(scope.projects.importRepository({ name: 'Missing', source: { owner: 'acme', repository: 'does-not-exist' } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect((await scope.projects.list()).items).toHaveLength(before);
   });
+  it('takes a branch’s commit in as version 1 of a project with no versions, and names a version after its commit when the message is blank', async () => {
+    const project = await scope.projects.create({ name: 'Blank' });
+    const repo = fake.repository('acme', `blank-${project.id.toLowerCase()}`) as FakeRepository;
+    const first = await scope.projects.syncStorage(project.id);
+    expect(first.status).toBe('imported');
+    expect(first.version).toMatchObject({ number: 1, parentId: null, storageRef: repo.refs.get('refs/heads/main'), source: 'import' });
+    const pushed = fake.push(repo, { files: { 'a.txt': 'a' }, message: '   ' });
+    const result = await scope.projects.syncStorage(project.id);
+    expect(result.status).toBe('imported');
+    expect(result.version).toMatchObject({ number: 2, parentId: first.version?.id, storageRef: pushed, source: 'import', message: `Commit ${pushed} pushed outside Vector` });
+  });
+
+  it('keeps at most 10,000 characters of a pushed commit’s message on the version, and 2,000 on a conflict', async () => {
+    const { project, repo, v1 } = await projectWithTwoVersions('Long');
+    fake.commitFiles(repo, 'main', { 'long.txt': 'long' }, `${'m'.repeat(10_050)}`);
+    const imported = await scope.projects.syncStorage(project.id);
+    expect(imported.version?.message).toBe('m'.repeat(10_000));
+    forcePush(repo, v1.storageRef, { 'index.html': '<h1>theirs</h1>' }, 'c'.repeat(3000));
+    const diverged = await scope.projects.syncStorage(project.id);
+    expect(diverged.project.storageConflict?.externalMessage).toBe('c'.repeat(2000));
+  });
+
+  it('finds a branch reset to an older Vector version in step: Vector is ahead, nothing is taken in', async () => {
+    const { project, repo, v1, v2 } = await projectWithTwoVersions('Behind');
+    repo.refs.set('refs/heads/main', v1.storageRef);
+    const result = await scope.projects.syncStorage(project.id);
+    expect(result).toMatchObject({ status: 'in_step', version: null });
+    expect(result.project).toMatchObject({ currentVersionId: v2.id, storageConflict: null });
+    expect((await scope.audit.list({ action: 'project.storage_diverged' })).items).toHaveLength(0);
+  });
+
+  it('records a divergence once, audited and announced, and clears it when the branch comes back to Vector’s head', async () => {
+    const { project, repo, v1, v2 } = await projectWithTwoVersions('Back');
+    const updates: Array<{ projectId: string; conflictRef: string | null }> = [];
+    vector.events.on('project.updated', (payload) => updates.push({ projectId: payload.projectId, conflictRef: payload.project.storageConflict?.externalRef ?? null }));
+    const rebel = forcePush(repo, v1.storageRef, { 'index.html': '<h1>theirs</h1>' }, 'Rewrite the page');
+    expect((await scope.projects.syncStorage(project.id)).status).toBe('diverged');
+    // Seen again: nothing new to record.
+    expect((await scope.projects.syncStorage(project.id)).status).toBe('diverged');
+    const diverged = (await scope.audit.list({ action: 'project.storage_diverged' })).items;
+    expect(diverged).toHaveLength(1);
+    expect(diverged[0]).toMatchObject({ entityType: 'project', entityId: project.id });
+    expect(diverged[0]?.data).toEqual({ vectorRef: v2.storageRef, externalRef: rebel, externalMessage: 'Rewrite the page\n', externalAuthor: { name: 'Rebel', email: 'rebel@example.com' } });
+    expect(updates).toEqual([{ projectId: project.id, conflictRef: rebel }]);
+    // A save meanwhile is refused, saying how to settle it.
+    const refused = await scope.versions.create({ projectId: project.id, parentVersionId: v2.id, changes: [{ type: 'write', path: 'x', content: 'x' }], message: 'x' }).catch((error: unknown) => error);
+    expect(ConflictError.isInstance(refused)).toBe(true);
+    expect((refused as ConflictError).message).toBe(
+      `Project ${project.id}'s storage branch was changed outside Vector in a way its versions do not contain; settle it first (projects.resolveStorageConflict: adopt the outside head, or keep Vector's)`,
+    );
+    expect((refused as ConflictError).details).toEqual({ projectId: project.id, reason: 'STORAGE_DIVERGED', storageConflict: expect.objectContaining({ versionId: v2.id, vectorRef: v2.storageRef, externalRef: rebel }) });
+
+    repo.refs.set('refs/heads/main', v2.storageRef);
+    const back = await scope.projects.syncStorage(project.id);
+    expect(back).toMatchObject({ status: 'in_step', version: null });
+    expect(back.project.storageConflict).toBeNull();
+    const inStep = (await scope.audit.list({ action: 'project.storage_in_step' })).items;
+    expect(inStep).toHaveLength(1);
+    expect(inStep[0]).toMatchObject({ entityType: 'project', entityId: project.id, data: { previous: expect.objectContaining({ vectorRef: v2.storageRef, externalRef: rebel }) } });
+    expect(updates).toEqual([
+      { projectId: project.id, conflictRef: rebel },
+      { projectId: project.id, conflictRef: null },
+    ]);
+    // Saves work again.
+    await scope.versions.create({ projectId: project.id, parentVersionId: v2.id, changes: [{ type: 'write', path: 'x', content: 'x' }], message: 'x' });
+  });
+
+  it('takes in a push on top of Vector’s head while a conflict is open, and that settles the conflict', async () => {
+    const { project, repo, v1, v2 } = await projectWithTwoVersions('Reopen');
+    forcePush(repo, v1.storageRef, { 'index.html': '<h1>theirs</h1>' }, 'Rewrite');
+    expect((await scope.projects.syncStorage(project.id)).status).toBe('diverged');
+    const onTop = forcePush(repo, v2.storageRef, { 'fix.txt': 'fix' }, 'Fix on top of Vector');
+    const result = await scope.projects.syncStorage(project.id);
+    expect(result.status).toBe('imported');
+    expect(result.version).toMatchObject({ number: 3, parentId: v2.id, storageRef: onTop, message: 'Fix on top of Vector' });
+    expect(result.project.storageConflict).toBeNull();
+    expect((await scope.projects.get(project.id)).storageConflict).toBeNull();
+    const audit = (await scope.audit.list({ action: 'version.create', projectId: project.id })).items[0];
+    expect(audit).toMatchObject({ entityType: 'version', entityId: result.version?.id });
+    expect(audit?.data).toEqual({ number: 3, source: 'import', author: { name: 'Rebel', email: 'rebel@example.com' }, ref: onTop });
+  });
+
+  it('refuses to settle a conflict once the branch moved again, saying where it is now, or that it has no commit', async () => {
+    const { project, repo, v1 } = await projectWithTwoVersions('Moved');
+    forcePush(repo, v1.storageRef, { 'index.html': '<h1>theirs</h1>' }, 'Rewrite');
+    expect((await scope.projects.syncStorage(project.id)).status).toBe('diverged');
+    const again = fake.commitFiles(repo, 'main', { 'later.txt': 'later' }, 'Later');
+    const moved = await scope.projects.resolveStorageConflict({ projectId: project.id, keep: 'external' }).catch((error: unknown) => error);
+    expect(ConflictError.isInstance(moved)).toBe(true);
+    expect((moved as ConflictError).message).toBe(`The branch moved again since the conflict was seen (it is at ${again}); look at the project's storageConflict again and retry`);
+    expect((moved as ConflictError).details).toEqual({ projectId: project.id, externalRef: again });
+
+    repo.refs.delete('refs/heads/main');
+    const gone = await scope.projects.resolveStorageConflict({ projectId: project.id, keep: 'vector' }).catch((error: unknown) => error);
+    expect(ConflictError.isInstance(gone)).toBe(true);
+    expect((gone as ConflictError).message).toContain('(it is at no commit)');
+    expect((gone as ConflictError).details).toEqual({ projectId: project.id, externalRef: null });
+  });
+
+  it('keeps Vector’s head as a commit by the actor, named after the kept version and the outside commit, audited with both heads', async () => {
+    const { project, repo, v1, v2 } = await projectWithTwoVersions('Author');
+    const rebel = forcePush(repo, v1.storageRef, { 'index.html': '<h1>theirs</h1>' }, 'Rewrite');
+    expect((await scope.projects.syncStorage(project.id)).status).toBe('diverged');
+    const keeper = vector.scope({ organizationId: project.organizationId, actor: { type: 'user', id: 'ann+ops@x' } });
+    const kept = await keeper.projects.resolveStorageConflict({ projectId: project.id, keep: 'vector' });
+    expect(kept.message).toBe(`Keep version 2 over the outside change ${rebel.slice(0, 7)}`);
+    expect(repo.objects.commit(kept.storageRef)?.author).toMatchObject({ name: 'user:ann+ops@x', email: 'user.ann_ops_x@users.vector.invalid' });
+    const resolved = (await scope.audit.list({ action: 'project.storage_conflict_resolved' })).items;
+    expect(resolved).toHaveLength(1);
+    expect(resolved[0]).toMatchObject({ entityType: 'project', entityId: project.id, afterId: kept.id });
+    expect(resolved[0]?.data).toEqual({ keep: 'vector', vectorRef: v2.storageRef, externalRef: rebel, versionId: kept.id, ref: kept.storageRef });
+  });
+
+  it('shows a push made while Vector’s head was being kept as the new conflict, and keeping refuses', async () => {
+    const { project, repo, v1 } = await projectWithTwoVersions('Sneaky');
+    forcePush(repo, v1.storageRef, { 'index.html': '<h1>theirs</h1>' }, 'Rewrite');
+    expect((await scope.projects.syncStorage(project.id)).status).toBe('diverged');
+    let sneaked = '';
+    fake.beforeNext(
+      (method, path) => method === 'PATCH' && path.includes('/git/refs/'),
+      () => {
+        sneaked = fake.commitFiles(repo, 'main', { 'sneak.txt': 'sneak' }, 'Sneak');
+      },
+    );
+    await expect(scope.projects.resolveStorageConflict({ projectId: project.id, keep: 'vector' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(sneaked).not.toBe('');
+    expect((await scope.projects.get(project.id)).storageConflict?.externalRef).toBe(sneaked);
+  });
 });
