@@ -58,8 +58,9 @@ export async function checkVersionChanges(input: CheckVersionChangesInput): Prom
   }
   const conflict = findPathConflict(result);
   if (conflict) {
-    const index = lastWriteInConflict(changes, conflict);
-    throw pathConflictError(conflict, index < 0 ? [field] : [field, index, 'path']);
+    // The parent holds no conflict (every stored version passed this check, and no backend can
+    // store one), so one of the writes made it: the last such write is the change to blame.
+    throw pathConflictError(conflict, [field, lastWriteInConflict(changes, conflict), 'path']);
   }
 
   if (await changesAnything(changes, parent, parentByPath)) return;

@@ -42,7 +42,8 @@ async function reload(engine: EngineContext, project: ProjectRow): Promise<Proje
 /** Records (or clears) the project's conflict, audited and announced when it changes. */
 async function setConflict(engine: EngineContext, project: ProjectRow, actor: Actor, conflict: StorageConflict | null): Promise<void> {
   const before = project.storage_conflict ? fromJson<StorageConflict>(project.storage_conflict) : null;
-  if (before?.externalRef === conflict?.externalRef && before?.vectorRef === conflict?.vectorRef) return;
+  // While a conflict stands Vector writes no version, so its side cannot change: the outside head tells conflicts apart.
+  if (before?.externalRef === conflict?.externalRef) return;
   await engine.transaction(async (trx, afterCommit) => {
     const now = engine.nowIso();
     const row = await trx.updateTable('vector_projects').set({ storage_conflict: conflict ? toJson(conflict) : null, updated_at: now }).where('id', '=', project.id).returningAll().executeTakeFirstOrThrow();
@@ -109,7 +110,7 @@ async function syncOnce(engine: EngineContext, project: ProjectRow, actor: Actor
       source: 'import',
       settlesStorageConflict: true,
       alsoInTransaction: async (trx) => {
-        if (project.storage_conflict) await trx.updateTable('vector_projects').set({ storage_conflict: null }).where('id', '=', project.id).execute();
+        await trx.updateTable('vector_projects').set({ storage_conflict: null }).where('id', '=', project.id).execute();
       },
     });
     return { status: 'imported', version };

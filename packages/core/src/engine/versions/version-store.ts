@@ -118,7 +118,8 @@ async function saveAndRecordVersion(engine: EngineContext, input: WriteVersionIn
       .set((eb) => ({ version_counter: eb('version_counter', '+', 1), current_version_id: versionId, updated_at: now }))
       .where('id', '=', project.id)
       .where('organization_id', '=', project.organization_id)
-      .where('current_version_id', input.parentVersionId === null ? 'is' : '=', input.parentVersionId)
+      // Null-safe: the first version's parent is null. PostgreSQL and SQLite (3.39+) both have it.
+      .where('current_version_id', 'is not distinct from', input.parentVersionId)
       .returning(['version_counter'])
       .executeTakeFirst();
     if (!advanced) {

@@ -111,7 +111,7 @@ export function createVersionsApi(scope: ScopeContext, deployments: () => Deploy
       const current = project.current_version_id;
       if (parsed.expectedCurrentVersionId !== undefined && parsed.expectedCurrentVersionId !== current) {
         throw new ConflictError({
-          message: `Project ${project.id} has moved on: expected current version ${parsed.expectedCurrentVersionId}, found ${current ?? '(none)'}`,
+          message: `Project ${project.id} has moved on: expected current version ${parsed.expectedCurrentVersionId}, found ${current}`,
           details: { projectId: project.id, expectedCurrentVersionId: parsed.expectedCurrentVersionId, currentVersionId: current },
         });
       }
