@@ -145,6 +145,44 @@ describeEachDatabase('changes pushed to a GitHub branch outside Vector', (databa
     expect((await scope.audit.list({ action: 'project.storage_diverged' })).items).toHaveLength(0);
   });
 
+  it('finds a branch in step when the backend names Vector’s head otherwise but relates the two as identical', async () => {
+    const { project, v2 } = await projectWithTwoVersions('Alias');
+    // A backend whose head ref is another name for the same commit (a tag, say): relateRefs decides.
+    const readHead = storage.readHead.bind(storage);
+    storage.readHead = async (input) => {
+      const head = await readHead(input);
+      return head && { ...head, ref: `alias-of-${head.ref}` };
+    };
+    storage.relateRefs = async ({ base, head }) => ({ status: head === `alias-of-${base}` ? 'identical' : 'diverged', aheadBy: 0, behindBy: 0 });
+    const result = await scope.projects.syncStorage(project.id);
+    expect(result).toMatchObject({ status: 'in_step', version: null });
+    expect(result.project).toMatchObject({ currentVersionId: v2.id, storageConflict: null });
+  });
+
+  it('takes a push in once when two syncs race for it: the loser retries, finds the branch in step, and does not fail', async () => {
+    const { project, repo, v2 } = await projectWithTwoVersions('Racing');
+    const pushed = fake.commitFiles(repo, 'main', { 'hotfix.txt': 'fixed by hand' }, 'Hotfix');
+    // Both read the branch's head before either records a version: hold every readHead until both asked.
+    const readHead = storage.readHead.bind(storage);
+    const waiting: Array<() => void> = [];
+    storage.readHead = async (input) => {
+      const head = await readHead(input);
+      if (waiting.length < 2) {
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          if (waiting.length === 2) for (const release of waiting) release();
+        });
+      }
+      return head;
+    };
+    const results = await Promise.all([scope.projects.syncStorage(project.id), scope.projects.syncStorage(project.id)]);
+    storage.readHead = readHead;
+    expect(results.map((result) => result.status).sort()).toEqual(['imported', 'in_step']);
+    const versions = await scope.versions.list(project.id);
+    expect(versions.items.map((version) => version.number)).toEqual([3, 2, 1]);
+    expect(versions.items[0]).toMatchObject({ parentId: v2.id, storageRef: pushed, source: 'import' });
+  });
+
   it('records a divergence once, audited and announced, and clears it when the branch comes back to Vector’s head', async () => {
     const { project, repo, v1, v2 } = await projectWithTwoVersions('Back');
     const updates: Array<{ projectId: string; conflictRef: string | null }> = [];

@@ -76,7 +76,8 @@ export async function syncProjectFromStorage(engine: EngineContext, input: { pro
     try {
       return await syncOnce(engine, attempt === 0 ? input.project : await reload(engine, input.project), input.actor);
     } catch (error) {
-      if (attempt === 0 && ConflictError.isInstance(error) && (error.details as { reason?: string } | undefined)?.reason !== 'STORAGE_DIVERGED') continue;
+      // Only a lost race conflicts here (an import settles any open storage conflict): retry once on fresh state.
+      if (attempt === 0 && ConflictError.isInstance(error)) continue;
       throw error;
     }
   }
