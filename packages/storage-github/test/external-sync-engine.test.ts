@@ -1,4 +1,4 @@
-import { ConflictError, createVector, decodeText, type Vector, type VectorScope } from '@vector/core';
+import { ConflictError, ProviderError, createVector, decodeText, type Vector, type VectorScope } from '@vector/core';
 import { describeEachDatabase } from '@vector/core/testing';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startInOrganization } from '../../../test-support/engine-in-organization.js';
@@ -183,6 +183,31 @@ describeEachDatabase('changes pushed to a GitHub branch outside Vector', (databa
     expect(versions.items[0]).toMatchObject({ parentId: v2.id, storageRef: pushed, source: 'import' });
   });
 
+  it('does not retry a failure other than a lost race: the backend’s error reaches the caller', async () => {
+    const { project } = await projectWithTwoVersions('Flaky');
+    const readHead = storage.readHead.bind(storage);
+    let calls = 0;
+    storage.readHead = async (input) => {
+      calls += 1;
+      if (calls === 1) throw new ProviderError({ provider: 'github', message: 'Service Unavailable', status: 503 });
+      return readHead(input);
+    };
+    await expect(scope.projects.syncStorage(project.id)).rejects.toMatchObject({ code: 'PROVIDER_ERROR', message: 'Service Unavailable' });
+    expect(calls).toBe(1);
+  });
+
+  it('asks the backend for nothing but its head when the branch is at Vector’s head', async () => {
+    const { project } = await projectWithTwoVersions('Quiet');
+    let relations = 0;
+    const relateRefs = storage.relateRefs.bind(storage);
+    storage.relateRefs = async (input) => {
+      relations += 1;
+      return relateRefs(input);
+    };
+    expect((await scope.projects.syncStorage(project.id)).status).toBe('in_step');
+    expect(relations).toBe(0);
+  });
+
   it('records a divergence once, audited and announced, and clears it when the branch comes back to Vector’s head', async () => {
     const { project, repo, v1, v2 } = await projectWithTwoVersions('Back');
     const updates: Array<{ projectId: string; conflictRef: string | null }> = [];
@@ -279,5 +304,45 @@ describeEachDatabase('changes pushed to a GitHub branch outside Vector', (databa
     await expect(scope.projects.resolveStorageConflict({ projectId: project.id, keep: 'vector' })).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(sneaked).not.toBe('');
     expect((await scope.projects.get(project.id)).storageConflict?.externalRef).toBe(sneaked);
+  });
+
+  it('settles the conflict when the branch’s push event takes the kept commit in before keeping records it', async () => {
+    const { project, repo, v1, v2 } = await projectWithTwoVersions('Echo');
+    const rebel = forcePush(repo, v1.storageRef, { 'index.html': '<h1>theirs</h1>' }, 'Rewrite');
+    expect((await scope.projects.syncStorage(project.id)).status).toBe('diverged');
+    const keepOver = storage.keepOver.bind(storage);
+    storage.keepOver = async (input) => {
+      const kept = await keepOver(input);
+      // The push event of the branch's move arrives first: a sync takes the kept commit in.
+      expect((await scope.projects.syncStorage(project.id)).status).toBe('imported');
+      return kept;
+    };
+    const kept = await scope.projects.resolveStorageConflict({ projectId: project.id, keep: 'vector' });
+    expect(kept).toMatchObject({ number: 3, parentId: v2.id, storageRef: repo.refs.get('refs/heads/main'), source: 'import' });
+    expect((await scope.projects.get(project.id)).storageConflict).toBeNull();
+    const resolved = (await scope.audit.list({ action: 'project.storage_conflict_resolved' })).items;
+    expect(resolved.map((entry) => entry.data)).toEqual([{ keep: 'vector', vectorRef: v2.storageRef, externalRef: rebel, versionId: kept.id, ref: kept.storageRef }]);
+  });
+
+  it('leaves the conflict open when recording the kept commit fails, and the next sync takes it in', async () => {
+    const { project, repo, v1, v2 } = await projectWithTwoVersions('Unrecorded');
+    forcePush(repo, v1.storageRef, { 'index.html': '<h1>theirs</h1>' }, 'Rewrite');
+    expect((await scope.projects.syncStorage(project.id)).status).toBe('diverged');
+    const listFiles = storage.listFiles.bind(storage);
+    let failing = true;
+    storage.listFiles = async (input) => {
+      if (failing) {
+        failing = false;
+        throw new ProviderError({ provider: 'github', message: 'Bad Gateway', status: 502 });
+      }
+      return listFiles(input);
+    };
+    await expect(scope.projects.resolveStorageConflict({ projectId: project.id, keep: 'vector' })).rejects.toMatchObject({ code: 'PROVIDER_ERROR', message: 'Bad Gateway' });
+    expect((await scope.projects.get(project.id)).currentVersionId).toBe(v2.id);
+    const head = repo.refs.get('refs/heads/main') as string;
+    expect(repo.objects.commit(head)?.parents[0]).toBe(v2.storageRef);
+    const synced = await scope.projects.syncStorage(project.id);
+    expect(synced).toMatchObject({ status: 'imported', version: { number: 3, storageRef: head } });
+    expect(synced.project.storageConflict).toBeNull();
   });
 });

@@ -72,14 +72,12 @@ function importMessage(head: StorageHead): string {
  * Safe to call at any time, from several processes: a lost race is retried once.
  */
 export async function syncProjectFromStorage(engine: EngineContext, input: { project: ProjectRow; actor: Actor }): Promise<StorageSyncResult> {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await syncOnce(engine, attempt === 0 ? input.project : await reload(engine, input.project), input.actor);
-    } catch (error) {
-      // Only a lost race conflicts here (an import settles any open storage conflict): retry once on fresh state.
-      if (attempt === 0 && ConflictError.isInstance(error)) continue;
-      throw error;
-    }
+  try {
+    return await syncOnce(engine, input.project, input.actor);
+  } catch (error) {
+    // Only a lost race conflicts here (an import settles any open storage conflict): retry once on fresh state.
+    if (!ConflictError.isInstance(error)) throw error;
+    return await syncOnce(engine, await reload(engine, input.project), input.actor);
   }
 }
 
@@ -186,8 +184,8 @@ export async function resolveStorageConflict(engine: EngineContext, input: { pro
       author: { name: `${actor.type}:${actor.id}`, email: `${actor.type}.${actor.id.replace(/[^a-zA-Z0-9._-]/g, '_')}@users.vector.invalid` },
     });
   } catch (error) {
-    // Pushed to again between reading and moving: the conflict now shows the new head.
-    if (ConflictError.isInstance(error)) await syncProjectFromStorage(engine, { project, actor }).catch(() => undefined);
+    // Pushed to again between reading and moving (a ConflictError), or failed: the conflict shows the branch's head as it is now.
+    await syncProjectFromStorage(engine, { project, actor }).catch(() => undefined);
     throw error;
   }
   try {
@@ -195,7 +193,6 @@ export async function resolveStorageConflict(engine: EngineContext, input: { pro
   } catch (error) {
     // The branch's push event can arrive between moving the branch and recording the commit:
     // a sync that took the kept commit in as a version already settled it. Record the settling.
-    if (!ConflictError.isInstance(error)) throw error;
     const now = await reload(engine, project);
     const current = now.current_version_id ? await engine.db.selectFrom('vector_code_versions').selectAll().where('id', '=', now.current_version_id).executeTakeFirst() : undefined;
     if (current?.storage_ref !== kept.ref) throw error;
