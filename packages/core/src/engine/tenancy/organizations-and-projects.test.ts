@@ -63,20 +63,28 @@ describeEachDatabase('organizations and projects', (database) => {
     ];
     for (const [name, base] of cases) {
       const organization = await vector.organizations.create({ name }, actor);
-      expect(organization.slug, name).toBe(`${base}-${organization.id.slice(0, 6)}`);
+      expect(organization.slug, name).toBe(`${base}-${organization.id.slice(-6)}`);
     }
+  });
+
+  it('gives organizations of one name, made one after the other, different slugs', async () => {
+    const { vector, actor } = engine();
+    const first = await vector.organizations.create({ name: 'Acme' }, actor);
+    const second = await vector.organizations.create({ name: 'Acme' }, { type: 'user', id: 'someone-else' });
+    expect(second.slug).not.toBe(first.slug);
+    expect([first.slug, second.slug]).toEqual([expect.stringMatching(/^acme-[0-9a-f]{6}$/), expect.stringMatching(/^acme-[0-9a-f]{6}$/)]);
   });
 
   it("falls back to 'org' when nothing of the name is usable in a slug", async () => {
     const { vector, actor } = engine();
     const organization = await vector.organizations.create({ name: '!!! ???' }, actor);
-    expect(organization.slug).toBe(`org-${organization.id.slice(0, 6)}`);
+    expect(organization.slug).toBe(`org-${organization.id.slice(-6)}`);
   });
 
   it('keeps at most 48 characters of the name in a derived slug', async () => {
     const { vector, actor } = engine();
     const organization = await vector.organizations.create({ name: 'x'.repeat(60) }, actor);
-    expect(organization.slug).toBe(`${'x'.repeat(48)}-${organization.id.slice(0, 6)}`);
+    expect(organization.slug).toBe(`${'x'.repeat(48)}-${organization.id.slice(-6)}`);
     expect(organization.id.length).toBeGreaterThan(6);
   });
 

@@ -35,7 +35,8 @@ export function createOrganizationsApi(context: EngineContext, driver: Deploymen
       const parsed = parseInput(createOrganizationInputSchema, input, 'organization');
       const who = parseInput(actorSchema, actor, 'actor');
       const id = context.newId();
-      const slug = parsed.slug ?? `${slugify(parsed.name)}-${id.slice(0, 6)}`;
+      // The id's random tail: a UUIDv7 begins with its time, the same for hours, and organizations of one name need different slugs.
+      const slug = parsed.slug ?? `${slugify(parsed.name)}-${id.slice(-6)}`;
       const now = context.nowIso();
       const row = { id, name: parsed.name, slug, monthly_budget_usd: parsed.monthlyBudgetUsd ?? null, created_at: now, updated_at: now };
       return context.transaction(async (trx, afterCommit) => {
